@@ -1,0 +1,144 @@
+#!/bin/sh
+# Build static `loft` release binaries without Docker, into dist/, with SHA256SUMS.
+#
+#   cross/build.sh x86_64-unknown-linux-musl
+#   cross/build.sh mipsel-unknown-linux-musl armv7-unknown-linux-musleabihf
+#   cross/build.sh all
+#   cross/build.sh --check mipsel-unknown-linux-musl   # type-check only (fast, no link)
+#
+# What it needs (see cross/README.md):
+#   - rustup with the stable toolchain, and `rustup target add` for the tier-2 targets
+#     (x86_64 and aarch64 musl: the script adds them itself);
+#   - a nightly toolchain with rust-src, for the targets rustup ships no std for
+#     (ARMv6/ARMv7 musl on this mirror, MIPS everywhere): std is built from source
+#     with -Zbuild-std;
+#   - zig and cargo-zigbuild as the C compiler (ring) and linker for every target:
+#     `pip install ziglang cargo-zigbuild` (the script looks in $LOFT_VENV/bin,
+#     default /opt/loft-venv, then $PATH).
+#
+# Environment:
+#   CARGO_TARGET_DIR  default: target/cross (inside the ignored /target)
+#   DIST              default: dist
+#   LOFT_VENV         a venv that holds zig (ziglang) and cargo-zigbuild
+#   LOFT_FEATURES     passed as --features (e.g. for a smaller router build)
+#   LOFT_NICE         prefix for cargo, default "nice -n 19"
+set -eu
+
+ALL_TARGETS="x86_64-unknown-linux-musl aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf arm-unknown-linux-musleabi mipsel-unknown-linux-musl mips-unknown-linux-musl"
+
+usage() {
+	echo "usage: $0 [--check] TARGET...|all" >&2
+	echo "targets: $ALL_TARGETS" >&2
+	exit 2
+}
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cd "$repo"
+
+: "${CARGO_TARGET_DIR:=$repo/target/cross}"
+: "${DIST:=$repo/dist}"
+: "${LOFT_VENV:=/opt/loft-venv}"
+: "${LOFT_NICE=nice -n 19}"
+export CARGO_TARGET_DIR
+if [ -x "$LOFT_VENV/bin/cargo-zigbuild" ]; then
+	PATH="$LOFT_VENV/bin:$PATH"
+	export PATH
+fi
+
+mode=build
+if [ "${1:-}" = "--check" ]; then
+	mode=check
+	shift
+fi
+[ $# -ge 1 ] || usage
+if [ "$1" = all ]; then
+	# shellcheck disable=SC2086
+	set -- $ALL_TARGETS
+fi
+
+need() {
+	command -v "$1" >/dev/null 2>&1 || {
+		echo "$0: $1 not found: $2" >&2
+		exit 1
+	}
+}
+
+version=$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n 1)
+
+# How each target is built: toolchain, whether std comes from source, extra RUSTFLAGS.
+plan() {
+	case "$1" in
+	x86_64-unknown-linux-musl | aarch64-unknown-linux-musl)
+		toolchain=stable build_std=no rustflags=""
+		;;
+	armv7-unknown-linux-musleabihf | arm-unknown-linux-musleabi | arm-unknown-linux-musleabihf)
+		# No rust-std for these on every mirror: build std; zig brings musl's crt1.o.
+		toolchain=nightly build_std=yes rustflags="-C link-self-contained=no"
+		;;
+	mipsel-unknown-linux-musl | mips-unknown-linux-musl)
+		# Tier 3 and not static by default.
+		toolchain=nightly build_std=yes rustflags="-C target-feature=+crt-static -C link-self-contained=no"
+		;;
+	*)
+		echo "$0: unknown target $1" >&2
+		usage
+		;;
+	esac
+}
+
+build_one() {
+	target=$1
+	plan "$target"
+	if [ "$build_std" = no ]; then
+		rustup target list --toolchain "$toolchain" --installed | grep -qx "$target" ||
+			rustup target add --toolchain "$toolchain" "$target"
+		zflags=""
+	else
+		rustup component list --toolchain "$toolchain" --installed | grep -q '^rust-src' || {
+			echo "$0: $target needs: rustup toolchain install nightly --profile minimal && rustup component add rust-src --toolchain nightly" >&2
+			exit 1
+		}
+		zflags="-Zbuild-std=std,panic_abort"
+	fi
+	features=""
+	[ -z "${LOFT_FEATURES:-}" ] || features="--features $LOFT_FEATURES"
+	# -A linker-messages: zig warns that the missing rustlib/<target>/lib does not exist.
+	RUSTFLAGS="${rustflags} -A linker-messages ${LOFT_RUSTFLAGS:-}"
+	export RUSTFLAGS
+	start=$(date +%s)
+	if [ "$mode" = check ]; then
+		echo "== check $target ($toolchain${zflags:+, build-std})"
+		# shellcheck disable=SC2086
+		$LOFT_NICE cargo "+$toolchain" check --locked --release --target "$target" $zflags $features --bins
+		echo "== $target: checked in $(($(date +%s) - start)) s"
+		return 0
+	fi
+	need cargo-zigbuild "pip install ziglang cargo-zigbuild (or set LOFT_VENV)"
+	echo "== build $target ($toolchain${zflags:+, build-std}, zigbuild)"
+	# shellcheck disable=SC2086
+	$LOFT_NICE cargo "+$toolchain" zigbuild --locked --release --target "$target" $zflags $features --bin loft
+	bin="$CARGO_TARGET_DIR/$target/release/loft"
+	mkdir -p "$DIST"
+	out="$DIST/loft-$version-$target"
+	cp "$bin" "$out"
+	chmod 0755 "$out"
+	secs=$(($(date +%s) - start))
+	size=$(wc -c <"$out" | tr -d ' ')
+	echo "== $target: $out, $size bytes, ${secs} s"
+	if command -v file >/dev/null 2>&1; then
+		file "$out" | grep -q 'statically linked' || {
+			echo "$0: $out is not statically linked:" >&2
+			file "$out" >&2
+			exit 1
+		}
+	fi
+}
+
+for t in "$@"; do
+	build_one "$t"
+done
+
+if [ "$mode" = build ]; then
+	(cd "$DIST" && ls loft-* >/dev/null 2>&1 && sha256sum loft-*-*-* >SHA256SUMS && cat SHA256SUMS)
+fi

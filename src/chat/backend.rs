@@ -1,0 +1,443 @@
+//! The libunftp storage backend: the local filesystem, with rooms routed to the room log.
+//!
+//! Files are served by unftp-sbe-fs, which opens everything through a capability handle
+//! on the user's home (cap-std), so `..`, absolute paths and symlinks cannot leave it.
+//! On top of that this backend decides three things a plain FTP server does not:
+//!
+//! - what a session may do: read-only users get `550` on every write;
+//! - what is a room (a path matching `chat.rooms`), and sends every write to a room
+//!   through [`crate::chat::room`], which serializes, validates and de-duplicates it;
+//!   deleting, renaming or overwriting a room in the middle is refused unless the user is
+//!   allowed (`chat.allow_delete`);
+//! - the bookkeeping the server needs: one log line per transfer, and a count of the
+//!   transfers in flight so a shutdown can let them finish.
+//!
+//! libunftp makes one backend per session (Loft builds a libunftp server per
+//! connection), so per-session state can live here.
+
+use crate::chat::room::{RoomError, Rooms, WriteMode};
+use crate::server::user::LoftUser;
+use async_trait::async_trait;
+use globset::GlobSet;
+use std::fmt::Debug;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::SystemTime;
+use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
+use unftp_core::storage::{Error, ErrorKind, Fileinfo, Metadata, Permissions, Result, StorageBackend};
+use unftp_sbe_fs::Filesystem;
+
+/// The `start_pos` that Loft's patched libunftp passes for APPE: "at the end, as it is
+/// when the data is written" (see vendor/libunftp/PATCHES.md).
+pub const APPEND_AT_END: u64 = u64::MAX;
+
+/// What every session of the server shares.
+pub struct Shared {
+    pub rooms: Arc<Rooms>,
+    pub patterns: GlobSet,
+    pub root: PathBuf,
+    pub max_upload_bytes: u64,
+    pub max_append_bytes: usize,
+    /// Transfers in flight, for a graceful shutdown (kept across reloads).
+    pub transfers: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").field("root", &self.root).field("patterns", &self.patterns).finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// Builds the room matcher from `chat.rooms` (validated at load).
+    pub fn patterns(globs: &[String]) -> GlobSet {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in globs {
+            if let Ok(g) = globset::Glob::new(g) {
+                b.add(g);
+            }
+        }
+        b.build().unwrap_or_else(|_| GlobSet::empty())
+    }
+}
+
+/// One session's view of the files.
+#[derive(Debug)]
+pub struct LoftStorage {
+    /// `None` when the root could not be opened (a USB disk gone): every operation then
+    /// fails with a local error instead of the server stopping.
+    fs_: Option<Filesystem>,
+    shared: Arc<Shared>,
+}
+
+impl LoftStorage {
+    pub fn new(shared: Arc<Shared>) -> Self {
+        let fs_ = match Filesystem::new(shared.root.clone()) {
+            Ok(fs) => Some(fs),
+            Err(e) => {
+                tracing::error!(root = %shared.root.display(), "cannot open the root folder: {e}");
+                None
+            }
+        };
+        LoftStorage { fs_, shared }
+    }
+
+    fn fs(&self) -> Result<&Filesystem> {
+        self.fs_.as_ref().ok_or_else(|| Error::new(ErrorKind::LocalError, reason("the relay's storage is unavailable")))
+    }
+
+    /// The path relative to the user's home, with `.` and `..` resolved; `None` if it
+    /// would climb out.
+    fn relative(path: &Path) -> Option<PathBuf> {
+        let mut out = PathBuf::new();
+        for c in path.components() {
+            match c {
+                Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+                Component::ParentDir => {
+                    if !out.pop() {
+                        return None;
+                    }
+                }
+                Component::Normal(n) => out.push(n),
+            }
+        }
+        Some(out)
+    }
+
+    /// If `path` is a room, its real path on disk (inside the home, not through a
+    /// symlink that leaves it).
+    fn room(&self, user: &LoftUser, path: &Path) -> Result<Option<PathBuf>> {
+        let Some(rel) = Self::relative(path) else {
+            return Err(Error::from(ErrorKind::PermissionDenied));
+        };
+        if rel.as_os_str().is_empty() || !self.shared.patterns.is_match(&rel) {
+            return Ok(None);
+        }
+        let real = user.home.join(&rel);
+        let parent = real.parent().unwrap_or(&user.home);
+        let (Ok(canon_parent), Ok(canon_home)) = (parent.canonicalize(), user.home.canonicalize()) else {
+            return Err(Error::from(ErrorKind::PermanentDirectoryNotAvailable));
+        };
+        if !canon_parent.starts_with(&canon_home) {
+            return Err(Error::from(ErrorKind::PermissionDenied));
+        }
+        let real = canon_parent.join(real.file_name().unwrap_or_default());
+        if let Ok(m) = std::fs::symlink_metadata(&real) {
+            if m.file_type().is_symlink() {
+                return Err(Error::new(ErrorKind::PermissionDenied, reason("a room cannot be a symbolic link")));
+            }
+        }
+        Ok(Some(real))
+    }
+
+    fn deny_read_only(user: &LoftUser) -> Result<()> {
+        if user.read_only {
+            return Err(Error::new(ErrorKind::PermissionDenied, reason("this account is read-only")));
+        }
+        Ok(())
+    }
+
+    fn deny_room_change(&self, user: &LoftUser, path: &Path, what: &str) -> Result<()> {
+        if !user.allow_delete && self.room(user, path)?.is_some() {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                reason(&format!("{what} a chat room is not allowed: rooms only grow (chat.allow_delete is off for this user)")),
+            ));
+        }
+        Ok(())
+    }
+
+    fn guard(&self) -> TransferGuard {
+        self.shared.transfers.fetch_add(1, Ordering::SeqCst);
+        TransferGuard(self.shared.transfers.clone())
+    }
+
+    async fn append_room<R: AsyncRead + Send + Unpin>(
+        &self,
+        user: &LoftUser,
+        real: &Path,
+        input: R,
+        mode: WriteMode,
+        cmd: &str,
+    ) -> Result<u64> {
+        let limit = self.shared.max_append_bytes;
+        let mut data = Vec::new();
+        let read = input.take(limit as u64 + 1).read_to_end(&mut data).await.map_err(Error::from)?;
+        if read > limit {
+            tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %real.display(), "refused: upload over {limit} bytes");
+            return Err(Error::new(
+                ErrorKind::ExceededStorageAllocationError,
+                reason(&format!("a room append may be at most {limit} bytes (chat.max_append_bytes); nothing was written")),
+            ));
+        }
+        match self.shared.rooms.append(real, &data, mode).await {
+            Ok(out) => {
+                tracing::info!(
+                    target: "loft::transfer",
+                    user = %user.name, cmd, path = %real.display(), bytes = out.bytes_written,
+                    lines = out.written_lines, duplicates = out.duplicate_lines, "room append"
+                );
+                Ok(data.len() as u64)
+            }
+            Err(e) => {
+                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %real.display(), "refused: {e}");
+                Err(room_error(e))
+            }
+        }
+    }
+}
+
+/// A reason for the client, carried as the storage error's source.
+fn reason(s: &str) -> Box<dyn std::error::Error + Send + Sync> {
+    s.to_string().into()
+}
+
+fn room_error(e: RoomError) -> Error {
+    match e {
+        RoomError::TooLarge { .. } => Error::new(ErrorKind::ExceededStorageAllocationError, reason(&e.to_string())),
+        RoomError::Invalid { .. } => Error::new(ErrorKind::FileNameNotAllowedError, reason(&e.to_string())),
+        RoomError::Io(io) => Error::from(io),
+    }
+}
+
+struct TransferGuard(Arc<AtomicUsize>);
+
+impl Drop for TransferGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Metadata as clients see it.
+#[derive(Debug)]
+pub struct LoftMeta {
+    inner: unftp_sbe_fs::Meta,
+}
+
+impl Metadata for LoftMeta {
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+    fn is_dir(&self) -> bool {
+        self.inner.is_dir()
+    }
+    fn is_file(&self) -> bool {
+        self.inner.is_file()
+    }
+    fn is_symlink(&self) -> bool {
+        self.inner.is_symlink()
+    }
+    fn modified(&self) -> Result<SystemTime> {
+        self.inner.modified()
+    }
+    fn gid(&self) -> u32 {
+        self.inner.gid()
+    }
+    fn uid(&self) -> u32 {
+        self.inner.uid()
+    }
+    fn links(&self) -> u64 {
+        self.inner.links()
+    }
+    fn permissions(&self) -> Permissions {
+        self.inner.permissions()
+    }
+    fn readlink(&self) -> Option<&Path> {
+        self.inner.readlink()
+    }
+}
+
+/// Counts what a download sent, logs it at the end, and holds a transfer slot.
+struct CountingReader {
+    inner: Box<dyn AsyncRead + Send + Sync + Unpin>,
+    bytes: u64,
+    user: String,
+    path: String,
+    _guard: TransferGuard,
+}
+
+impl AsyncRead for CountingReader {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        self.bytes += (buf.filled().len() - before) as u64;
+        r
+    }
+}
+
+impl Drop for CountingReader {
+    fn drop(&mut self) {
+        tracing::info!(target: "loft::transfer", user = %self.user, cmd = "RETR", path = %self.path, bytes = self.bytes, "download");
+    }
+}
+
+/// Fails the upload once it passes `max_upload_bytes`.
+struct LimitedReader<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for LimitedReader<R> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = (buf.filled().len() - before) as u64;
+        if n > self.left {
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::FileTooLarge, "upload over limits.max_upload_bytes")));
+        }
+        self.left -= n;
+        r
+    }
+}
+
+#[async_trait]
+impl StorageBackend<LoftUser> for LoftStorage {
+    type Metadata = LoftMeta;
+
+    fn enter(&mut self, user: &LoftUser) -> io::Result<()> {
+        match self.fs_.as_mut() {
+            // Home = root: the root handle is the home already (cap-std cannot open "").
+            Some(_) if user.home == self.shared.root => Ok(()),
+            Some(fs) => StorageBackend::<LoftUser>::enter(fs, user),
+            None => Err(io::Error::other("the relay's storage is unavailable")),
+        }
+    }
+
+    fn supported_features(&self) -> u32 {
+        unftp_core::storage::FEATURE_RESTART
+    }
+
+    async fn metadata<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<LoftMeta> {
+        let inner = self.fs()?.metadata(user, path).await?;
+        Ok(LoftMeta { inner })
+    }
+
+    async fn list<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<Vec<Fileinfo<PathBuf, LoftMeta>>> {
+        let list = self.fs()?.list(user, path).await?;
+        Ok(list
+            .into_iter()
+            .map(|f| Fileinfo { path: f.path, metadata: LoftMeta { inner: f.metadata } })
+            .collect())
+    }
+
+    async fn get<P: AsRef<Path> + Send + Debug>(
+        &self,
+        user: &LoftUser,
+        path: P,
+        start_pos: u64,
+    ) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
+        let guard = self.guard();
+        let shown = path.as_ref().display().to_string();
+        let inner = self.fs()?.get(user, path, start_pos).await?;
+        Ok(Box::new(CountingReader { inner, bytes: 0, user: user.name.clone(), path: shown, _guard: guard }))
+    }
+
+    async fn put<P: AsRef<Path> + Send + Debug, R: AsyncRead + Send + Sync + Unpin + 'static>(
+        &self,
+        user: &LoftUser,
+        input: R,
+        path: P,
+        start_pos: u64,
+    ) -> Result<u64> {
+        Self::deny_read_only(user)?;
+        let _guard = self.guard();
+        let path = path.as_ref();
+        let cmd = if start_pos == APPEND_AT_END { "APPE" } else { "STOR" };
+        if let Some(real) = self.room(user, path)? {
+            let len = std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0);
+            let mode = match start_pos {
+                0 => Some(WriteMode::Merge),
+                APPEND_AT_END => Some(WriteMode::Append),
+                p if p >= len => Some(WriteMode::Append),
+                _ => None,
+            };
+            if let Some(mode) = mode {
+                return self.append_room(user, &real, input, mode, cmd).await;
+            }
+            self.deny_room_change(user, path, "overwriting the middle of")?;
+        }
+        let limited = LimitedReader { inner: input, left: self.shared.max_upload_bytes.max(1) };
+        let limited_input: Box<dyn AsyncRead + Send + Sync + Unpin> =
+            if self.shared.max_upload_bytes == 0 { Box::new(limited.inner) } else { Box::new(limited) };
+        let at = if start_pos == APPEND_AT_END {
+            // Not a room: append at the end as it is now (no lock across sessions needed
+            // for ordinary files; rooms are where concurrent appends matter).
+            self.fs()?.metadata(user, path).await.map(|m| m.len()).unwrap_or(0)
+        } else {
+            start_pos
+        };
+        match self.fs()?.put(user, limited_input, path, at).await {
+            Ok(n) => {
+                tracing::info!(target: "loft::transfer", user = %user.name, cmd, path = %path.display(), bytes = n, "upload");
+                Ok(n)
+            }
+            Err(e) => {
+                let too_large = e.get_io_error().is_some_and(|io| io.kind() == io::ErrorKind::FileTooLarge);
+                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %path.display(), "upload failed: {e}");
+                if too_large {
+                    if at == 0 {
+                        let _ = self.fs()?.del(user, path).await;
+                    }
+                    return Err(Error::new(
+                        ErrorKind::ExceededStorageAllocationError,
+                        reason(&format!("uploads may be at most {} bytes (limits.max_upload_bytes)", self.shared.max_upload_bytes)),
+                    ));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn del<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
+        Self::deny_read_only(user)?;
+        self.deny_room_change(user, path.as_ref(), "deleting")?;
+        self.fs()?.del(user, path.as_ref()).await?;
+        tracing::info!(target: "loft::transfer", user = %user.name, cmd = "DELE", path = %path.as_ref().display(), "deleted");
+        Ok(())
+    }
+
+    async fn mkd<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
+        Self::deny_read_only(user)?;
+        self.fs()?.mkd(user, path).await
+    }
+
+    async fn rename<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, from: P, to: P) -> Result<()> {
+        Self::deny_read_only(user)?;
+        self.deny_room_change(user, from.as_ref(), "renaming")?;
+        self.deny_room_change(user, to.as_ref(), "replacing")?;
+        self.fs()?.rename(user, from, to).await
+    }
+
+    async fn rmd<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
+        Self::deny_read_only(user)?;
+        self.fs()?.rmd(user, path).await
+    }
+
+    async fn cwd<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
+        self.fs()?.cwd(user, path).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_cannot_climb() {
+        assert_eq!(LoftStorage::relative(Path::new("/a/./b/../c.txt")), Some(PathBuf::from("a/c.txt")));
+        assert_eq!(LoftStorage::relative(Path::new("/../etc/passwd")), None);
+        assert_eq!(LoftStorage::relative(Path::new("a/../../x")), None);
+    }
+
+    #[test]
+    fn room_patterns_match_at_any_depth() {
+        let p = Shared::patterns(&["*.txt".into()]);
+        assert!(p.is_match("lobby.txt"));
+        assert!(p.is_match("team/lobby.txt"));
+        assert!(!p.is_match("photo.jpg"));
+    }
+}

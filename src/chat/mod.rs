@@ -1,0 +1,11 @@
+//! Chat-aware storage: what makes Loft more than an FTP server.
+//!
+//! An FTPChat room is a file that many people append to at once, one session per message,
+//! and that readers follow by byte offset. A plain FTP server appends without a lock and
+//! loses lines; Loft routes every write to a room through [`room`], which serializes,
+//! validates ([`token`]) and de-duplicates them. [`backend`] is the libunftp storage
+//! backend that decides what is a room and confines each user to their home.
+
+pub mod backend;
+pub mod room;
+pub mod token;

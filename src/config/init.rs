@@ -1,0 +1,202 @@
+//! `loft init`: from nothing to a working relay in one command.
+//!
+//! A router owner should not have to learn TOML, TLS or password hashing to get a
+//! relay: this writes a config whose every setting is shown with its default and a
+//! comment, a self-signed certificate (whose fingerprint is printed, for clients to
+//! compare on first use), and the first user.
+
+use super::users::{add_user, read_password, write_atomic};
+use super::{resolve_path, Config};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Create a config, a self-signed certificate and the first user.
+///
+///     loft init --root /mnt/usb/loft
+///     loft serve
+///
+/// Writes the config (-c PATH, else $LOFT_CONFIG, else /etc/loft/loft.toml), with
+/// every setting commented; `loft.crt` and `loft.key` beside it unless they exist; and
+/// the first user (--user, default `chat`), whose password comes from standard input
+/// with --password-stdin, or is made up and printed once. Prints the certificate's
+/// SHA-256 fingerprint: clients show the same on first connection.
+///
+/// An existing config is kept unless --force.
+#[derive(clap::Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub struct InitArgs {
+    /// The folder that will hold the rooms and users' homes (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub root: PathBuf,
+    /// Where to write the config [default: $LOFT_CONFIG, else /etc/loft/loft.toml].
+    #[arg(short = 'c', long = "config", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The first user's name.
+    #[arg(long, default_value = "chat", value_name = "NAME")]
+    pub user: String,
+    /// Read the first user's password from standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Addresses to listen on [default: 0.0.0.0:21 and [::]:21].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Vec<String>,
+    /// Names (host names or IP addresses) for the certificate [default: the host name, localhost, 127.0.0.1].
+    #[arg(long = "tls-name", value_name = "NAME")]
+    pub tls_names: Vec<String>,
+    /// Overwrite an existing config (an existing certificate is kept).
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn toml_str(s: &str) -> String {
+    toml_edit::Value::from(s).to_string().trim().to_string()
+}
+
+/// The commented config `loft init` writes.
+pub fn template(root: &Path, listen: &[String]) -> String {
+    let listen = listen.iter().map(|a| toml_str(a)).collect::<Vec<_>>().join(", ");
+    format!(
+        r#"# Loft relay configuration. Check it with `loft check`; a running relay re-reads
+# users, limits and chat settings on SIGHUP. Relative paths are relative to this file.
+
+# Addresses to listen on. IPv4 and IPv6 can be listed together.
+listen = [{listen}]
+# The folder with the rooms and the users' homes (a USB disk on a router).
+root = {root}
+# greeting = "Loft chat relay ready"
+# anonymous = false          # true: `anonymous` may log in, read-only
+
+[log]
+# level = "info"             # error, warn, info, debug, trace (RUST_LOG wins)
+# format = "text"            # or "json"
+
+[tls]
+# "optional": AUTH TLS offered, plain FTP allowed (FTPChat clients try TLS and fall back)
+# "required": logins and transfers without TLS are refused;  "off": no TLS
+mode = "optional"
+cert = "loft.crt"
+key = "loft.key"
+
+[passive]
+# Ports for data connections; open them in the firewall with the control port.
+ports = "50000-50100"
+# Address or host name to announce for data connections (the public side behind NAT).
+# public_host = "203.0.113.7"
+
+[limits]
+# max_connections = 64       # sessions at once; more get 421
+# max_per_ip = 16            # sessions at once from one address
+# idle_timeout = 600         # seconds of silence before a session is closed
+# max_upload_bytes = 67108864
+# shutdown_grace = 10        # seconds running transfers get on SIGTERM
+
+[limits.failed_logins]
+# attempts = 5               # failed logins within `window` seconds ...
+# window = 300               # ... block logins for `window` seconds,
+# block = "ip"               # by "ip", "user" or "both"
+
+[chat]
+# rooms = ["*.txt"]          # files (relative to a home, any depth) that are chat rooms
+# validate = true            # room lines must be Fernet tokens
+# sync = "batch"             # "always", "batch" (group commit) or "never"
+# max_append_bytes = 65536   # largest single append to a room
+# allow_delete = false       # may users delete, rename or overwrite rooms
+
+# Users: add with `loft user add NAME`, change with `loft user passwd NAME`.
+# Each [[users]] has name, password (a PBKDF2 hash, never the password itself),
+# and optionally home = "subfolder of root", read_only = true, allow_delete = true.
+"#,
+        root = toml_str(&root.to_string_lossy()),
+    )
+}
+
+fn default_names() -> Vec<String> {
+    let mut names = Vec::new();
+    if let Ok(h) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+        let h = h.trim();
+        if !h.is_empty() {
+            names.push(h.to_string());
+        }
+    }
+    names.push("localhost".into());
+    names.push("127.0.0.1".into());
+    names
+}
+
+/// `loft init`.
+pub fn run(args: InitArgs) -> ExitCode {
+    match init(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, msg)) => {
+            eprintln!("loft: {msg}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn init(args: InitArgs) -> Result<(), (u8, String)> {
+    let path = resolve_path(args.config.as_deref());
+    if path.exists() && !args.force {
+        return Err((1, format!("{} exists already; keep it, or overwrite it with --force", path.display())));
+    }
+    super::users::check_name(&args.user).map_err(|e| (2, e))?;
+    let listen = if args.listen.is_empty() { super::default_listen() } else { args.listen.clone() };
+    for a in &listen {
+        if a.parse::<std::net::SocketAddr>().is_err() {
+            return Err((2, format!("--listen {a:?}: expected ADDRESS:PORT, like 0.0.0.0:21 or [::]:2121")));
+        }
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&dir).map_err(|e| (1, format!("cannot create {}: {e}", dir.display())))?;
+    // Store root as given if absolute, else relative to the config's folder when it is
+    // below it, else absolute: the config must mean the same folder from anywhere.
+    let root_abs = std::path::absolute(&args.root).map_err(|e| (1, format!("{}: {e}", args.root.display())))?;
+    std::fs::create_dir_all(&root_abs).map_err(|e| (1, format!("cannot create the root {}: {e}", root_abs.display())))?;
+    let dir_abs = std::path::absolute(&dir).unwrap_or(dir.clone());
+    let root_in_file = root_abs.strip_prefix(&dir_abs).map(Path::to_path_buf).unwrap_or(root_abs.clone());
+    let root_in_file = if root_in_file.as_os_str().is_empty() { PathBuf::from(".") } else { root_in_file };
+
+    let (pw, generated) = read_password(args.password_stdin, &args.user).map_err(|e| (2, e))?;
+    let phc = crate::server::auth::hash_password(&pw);
+    let mut doc: toml_edit::DocumentMut = template(&root_in_file, &listen).parse().expect("the template is valid TOML");
+    add_user(&mut doc, &args.user, &phc, false, None).map_err(|e| (2, e))?;
+    let text = doc.to_string();
+    Config::parse(&text, &path).map_err(|e| (1, format!("internal error, the generated config is invalid: {e}")))?;
+
+    let (cert, key) = (dir.join("loft.crt"), dir.join("loft.key"));
+    let fingerprint = if cert.exists() && key.exists() {
+        let loaded = crate::server::tls::load(&cert, &key).map_err(|e| (1, format!("{e:#}")))?;
+        println!("kept the existing certificate {}", cert.display());
+        loaded.fingerprint
+    } else {
+        let names = if args.tls_names.is_empty() { default_names() } else { args.tls_names.clone() };
+        let fp = crate::server::tls::generate(&cert, &key, &names).map_err(|e| (1, format!("{e:#}")))?;
+        println!("wrote a self-signed certificate {} for {}", cert.display(), names.join(", "));
+        fp
+    };
+    if path.exists() {
+        write_atomic(&path, text.as_bytes())
+    } else {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+    }
+    .map_err(|e| (1, format!("writing {}: {e}", path.display())))?;
+
+    println!("wrote {}", path.display());
+    println!("root: {}", root_abs.display());
+    println!("listen: {}", listen.join(", "));
+    println!("user: {}", args.user);
+    if generated {
+        println!("password: {pw}   (shown once; change it with `loft user passwd {}`)", args.user);
+    }
+    println!("certificate SHA-256 fingerprint: {fingerprint}");
+    println!("  (clients print this on first connection: compare them)");
+    println!("start the relay with: loft serve -c {}", path.display());
+    Ok(())
+}

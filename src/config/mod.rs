@@ -1,0 +1,691 @@
+//! The relay's configuration: one TOML file, `loft.toml`.
+//!
+//! A router owner edits this file by hand over ssh, so a mistake must be reported before
+//! anything starts, as `file:line:column: key: what is expected`, and unknown keys are
+//! refused (a typo silently ignored is a setting that silently does not apply). Relative
+//! paths are relative to the file's own folder, so a config and its certificate can be
+//! moved together. Passwords are stored only as PHC strings (`$pbkdf2-sha256$…`).
+//!
+//! The file is written by `loft init` ([`init`]) and edited by `loft user …` ([`users`]),
+//! which keep the comments a person added.
+
+pub mod init;
+pub mod users;
+
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Where the config is when neither `-c` nor `$LOFT_CONFIG` says.
+pub const DEFAULT_PATH: &str = "/etc/loft/loft.toml";
+
+/// The config file to use: `-c`, else `$LOFT_CONFIG`, else [`DEFAULT_PATH`].
+pub fn resolve_path(flag: Option<&Path>) -> PathBuf {
+    if let Some(p) = flag {
+        return p.to_path_buf();
+    }
+    match std::env::var_os("LOFT_CONFIG") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from(DEFAULT_PATH),
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Addresses to listen on; IPv4 and IPv6 together are fine.
+    #[serde(default = "default_listen")]
+    pub listen: Vec<String>,
+    /// The folder that holds every user's home.
+    pub root: PathBuf,
+    /// The first line a client sees.
+    #[serde(default = "default_greeting")]
+    pub greeting: String,
+    /// Allow `anonymous` logins (read-only, home = root).
+    #[serde(default)]
+    pub anonymous: bool,
+    #[serde(default)]
+    pub log: LogConfig,
+    #[serde(default)]
+    pub tls: TlsConfig,
+    #[serde(default)]
+    pub passive: PassiveConfig,
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub chat: ChatConfig,
+    #[serde(default)]
+    pub users: Vec<UserEntry>,
+}
+
+pub(crate) fn default_listen() -> Vec<String> {
+    vec!["0.0.0.0:21".into(), "[::]:21".into()]
+}
+fn default_greeting() -> String {
+    "Loft chat relay ready".into()
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `error`, `warn`, `info`, `debug`, `trace`, or a tracing filter; `RUST_LOG` wins.
+    pub level: Option<String>,
+    #[serde(default)]
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    #[serde(default)]
+    pub mode: TlsMode,
+    /// PEM certificate chain; default `loft.crt` beside the config.
+    #[serde(default = "default_cert")]
+    pub cert: PathBuf,
+    /// PEM private key; default `loft.key` beside the config.
+    #[serde(default = "default_key")]
+    pub key: PathBuf,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig { mode: TlsMode::default(), cert: default_cert(), key: default_key() }
+    }
+}
+fn default_cert() -> PathBuf {
+    "loft.crt".into()
+}
+fn default_key() -> PathBuf {
+    "loft.key".into()
+}
+
+/// Whether clients may, must, or cannot use TLS.
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// AUTH TLS offered; plain FTP allowed (what FTPChat clients expect: they try TLS and fall back).
+    #[default]
+    Optional,
+    /// Logins and data transfers without TLS are refused.
+    Required,
+    /// No TLS at all.
+    Off,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassiveConfig {
+    /// Port range for passive data connections, `"FIRST-LAST"`.
+    #[serde(default = "default_ports")]
+    pub ports: String,
+    /// Address or host name to announce in PASV replies (the router's public side behind NAT).
+    /// Default: the address the client connected to.
+    pub public_host: Option<String>,
+}
+
+impl Default for PassiveConfig {
+    fn default() -> Self {
+        PassiveConfig { ports: default_ports(), public_host: None }
+    }
+}
+fn default_ports() -> String {
+    "50000-50100".into()
+}
+
+impl PassiveConfig {
+    /// The parsed port range (validated at load).
+    pub fn port_range(&self) -> std::ops::RangeInclusive<u16> {
+        parse_port_range(&self.ports).unwrap_or(50000..=50100)
+    }
+}
+
+fn parse_port_range(s: &str) -> Result<std::ops::RangeInclusive<u16>, String> {
+    let (a, b) = s.split_once('-').ok_or_else(|| format!("expected \"FIRST-LAST\", like \"50000-50100\", got {s:?}"))?;
+    let a: u16 = a.trim().parse().map_err(|_| format!("{a:?} is not a port number (1-65535)"))?;
+    let b: u16 = b.trim().parse().map_err(|_| format!("{b:?} is not a port number (1-65535)"))?;
+    if a == 0 || a > b {
+        return Err(format!("expected 1 <= FIRST <= LAST, got {a}-{b}"));
+    }
+    Ok(a..=b)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Sessions at once, all addresses together; more get `421`.
+    #[serde(default = "d_max_connections")]
+    pub max_connections: usize,
+    /// Sessions at once from one address; more get `421`.
+    #[serde(default = "d_max_per_ip")]
+    pub max_per_ip: usize,
+    /// Seconds a session may stay silent before it is closed.
+    #[serde(default = "d_idle_timeout")]
+    pub idle_timeout: u64,
+    /// Largest file a client may upload, in bytes (0: no limit).
+    #[serde(default = "d_max_upload")]
+    pub max_upload_bytes: u64,
+    /// Seconds that running transfers get to finish on SIGTERM.
+    #[serde(default = "d_grace")]
+    pub shutdown_grace: u64,
+    #[serde(default)]
+    pub failed_logins: FailedLogins,
+}
+
+fn d_max_connections() -> usize {
+    64
+}
+fn d_max_per_ip() -> usize {
+    16
+}
+fn d_idle_timeout() -> u64 {
+    600
+}
+fn d_max_upload() -> u64 {
+    64 * 1024 * 1024
+}
+fn d_grace() -> u64 {
+    10
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: d_max_connections(),
+            max_per_ip: d_max_per_ip(),
+            idle_timeout: d_idle_timeout(),
+            max_upload_bytes: d_max_upload(),
+            shutdown_grace: d_grace(),
+            failed_logins: FailedLogins::default(),
+        }
+    }
+}
+
+/// After `attempts` failed logins within `window` seconds, logins are refused for `window`
+/// seconds, for the address, the user name, or the pair, as `block` says.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailedLogins {
+    #[serde(default = "d_attempts")]
+    pub attempts: u32,
+    #[serde(default = "d_window")]
+    pub window: u64,
+    #[serde(default)]
+    pub block: BlockBy,
+}
+fn d_attempts() -> u32 {
+    5
+}
+fn d_window() -> u64 {
+    300
+}
+impl Default for FailedLogins {
+    fn default() -> Self {
+        FailedLogins { attempts: d_attempts(), window: d_window(), block: BlockBy::default() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum BlockBy {
+    #[default]
+    Ip,
+    User,
+    Both,
+}
+
+/// How rooms behave; see [`crate::chat`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatConfig {
+    /// Glob patterns, relative to a user's home, of the files that are rooms.
+    #[serde(default = "d_rooms")]
+    pub rooms: Vec<String>,
+    /// Refuse room lines that are not well-formed Fernet tokens.
+    #[serde(default = "d_true")]
+    pub validate: bool,
+    /// When an append is durable before `226`: `always`, `batch` (group commit), `never`.
+    #[serde(default)]
+    pub sync: SyncPolicy,
+    /// Largest single append to a room, in bytes (larger: `552`).
+    #[serde(default = "d_max_append")]
+    pub max_append_bytes: usize,
+    /// Let users delete, rename or overwrite rooms (each user can override this).
+    #[serde(default)]
+    pub allow_delete: bool,
+}
+fn d_rooms() -> Vec<String> {
+    vec!["*.txt".into()]
+}
+fn d_true() -> bool {
+    true
+}
+fn d_max_append() -> usize {
+    64 * 1024
+}
+impl Default for ChatConfig {
+    fn default() -> Self {
+        ChatConfig {
+            rooms: d_rooms(),
+            validate: true,
+            sync: SyncPolicy::default(),
+            max_append_bytes: d_max_append(),
+            allow_delete: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncPolicy {
+    /// fsync every append before `226`.
+    Always,
+    /// Appends waiting behind the room lock share one write and one fsync.
+    #[default]
+    Batch,
+    /// Leave it to the OS.
+    Never,
+}
+
+/// One `[[users]]` entry.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct UserEntry {
+    pub name: String,
+    /// A PHC string (`$pbkdf2-sha256$i=…`), never the password itself.
+    pub password: String,
+    /// Subfolder of `root` this user sees as `/`; default: the root itself.
+    #[serde(default)]
+    pub home: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    /// Overrides `chat.allow_delete` for this user.
+    #[serde(default)]
+    pub allow_delete: Option<bool>,
+}
+
+/// A config that could not be used: where, which key, and what is expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    /// 1-based line and column, when the problem is at a place in the file.
+    pub position: Option<(usize, usize)>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some((l, c)) = self.position {
+            write!(f, ":{l}:{c}")?;
+        }
+        write!(f, ": ")?;
+        if let Some(k) = &self.key {
+            write!(f, "`{k}`: ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads, parses and validates the file; relative paths become relative to its folder.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            position: None,
+            key: None,
+            message: match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file; create one with `loft init --root DIR`, or name another with -c PATH or $LOFT_CONFIG".into(),
+                _ => format!("cannot read it: {e}"),
+            },
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates `text`, which came from `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let mut cfg: Config = toml::from_str(text).map_err(|e| {
+            let position = e.span().map(|s| line_col(text, s.start));
+            let key = e.span().and_then(|s| key_at(text, s.start));
+            ConfigError { file: path.to_path_buf(), position, key, message: e.message().trim().to_string() }
+        })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
+        // Absolute, so the relay means the same folders whatever its working directory.
+        let base = std::path::absolute(&base).unwrap_or(base);
+        cfg.root = base.join(&cfg.root);
+        cfg.tls.cert = base.join(&cfg.tls.cert);
+        cfg.tls.key = base.join(&cfg.tls.key);
+        cfg.validate(text, path)?;
+        Ok(cfg)
+    }
+
+    fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        let err = |keypath: &[Seg], message: String| {
+            let key = keypath.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(".").replace(".[", "[");
+            ConfigError { file: path.to_path_buf(), position: locate(text, keypath), key: Some(key), message }
+        };
+        if self.listen.is_empty() {
+            return Err(err(&[Seg::K("listen")], "expected at least one address, like [\"0.0.0.0:21\", \"[::]:21\"]".into()));
+        }
+        for (i, a) in self.listen.iter().enumerate() {
+            if a.parse::<SocketAddr>().is_err() {
+                return Err(err(
+                    &[Seg::K("listen"), Seg::I(i)],
+                    format!("{a:?} is not an address with a port; expected \"0.0.0.0:21\" or \"[::]:21\""),
+                ));
+            }
+        }
+        if let Err(m) = parse_port_range(&self.passive.ports) {
+            return Err(err(&[Seg::K("passive"), Seg::K("ports")], m));
+        }
+        if let Some(h) = &self.passive.public_host {
+            if h.trim().is_empty() || h.contains(char::is_whitespace) {
+                return Err(err(&[Seg::K("passive"), Seg::K("public_host")], "expected an IPv4 address or a host name".into()));
+            }
+        }
+        let l = &self.limits;
+        if l.max_connections == 0 {
+            return Err(err(&[Seg::K("limits"), Seg::K("max_connections")], "expected a number of at least 1".into()));
+        }
+        if l.max_per_ip == 0 {
+            return Err(err(&[Seg::K("limits"), Seg::K("max_per_ip")], "expected a number of at least 1".into()));
+        }
+        if l.idle_timeout == 0 {
+            return Err(err(&[Seg::K("limits"), Seg::K("idle_timeout")], "expected seconds, at least 1".into()));
+        }
+        if l.failed_logins.attempts == 0 {
+            return Err(err(&[Seg::K("limits"), Seg::K("failed_logins"), Seg::K("attempts")], "expected at least 1".into()));
+        }
+        if self.chat.max_append_bytes < 128 {
+            return Err(err(&[Seg::K("chat"), Seg::K("max_append_bytes")], "expected at least 128 (one token line)".into()));
+        }
+        for (i, p) in self.chat.rooms.iter().enumerate() {
+            if let Err(e) = globset::Glob::new(p) {
+                return Err(err(&[Seg::K("chat"), Seg::K("rooms"), Seg::I(i)], format!("not a glob pattern: {e}")));
+            }
+        }
+        if let Some(level) = &self.log.level {
+            if tracing_subscriber::EnvFilter::try_new(level).is_err() {
+                return Err(err(&[Seg::K("log"), Seg::K("level")], "expected error, warn, info, debug or trace".into()));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, u) in self.users.iter().enumerate() {
+            let at = |k: &'static str| [Seg::K("users"), Seg::I(i), Seg::K(k)];
+            if let Err(m) = users::check_name(&u.name) {
+                return Err(err(&at("name"), m));
+            }
+            if u.name == "anonymous" || u.name == "ftp" {
+                return Err(err(&at("name"), "`anonymous` and `ftp` are reserved: use `anonymous = true` at the top level".into()));
+            }
+            if !seen.insert(u.name.as_str()) {
+                return Err(err(&at("name"), format!("user {:?} is defined twice", u.name)));
+            }
+            if let Err(m) = crate::server::auth::check_phc(&u.password) {
+                return Err(err(&at("password"), m));
+            }
+            if let Some(h) = &u.home {
+                if let Err(m) = check_home(h) {
+                    return Err(err(&at("home"), m));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The absolute home folder of a user (root joined with their `home`).
+    pub fn home_of(&self, user: &UserEntry) -> PathBuf {
+        match &user.home {
+            Some(h) if !h.is_empty() => self.root.join(h.trim_start_matches('/')),
+            _ => self.root.clone(),
+        }
+    }
+}
+
+/// A home is a relative path below root, without `..`.
+pub fn check_home(h: &str) -> Result<(), String> {
+    let p = Path::new(h.trim_start_matches('/'));
+    if p.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir)) {
+        return Err(format!("{h:?}: expected a folder below root, without `..`"));
+    }
+    Ok(())
+}
+
+/// A step in a key path: a table key or an array index.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Seg {
+    K(&'static str),
+    I(usize),
+}
+
+impl fmt::Display for Seg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Seg::K(k) => write!(f, "{k}"),
+            Seg::I(i) => write!(f, "[{i}]"),
+        }
+    }
+}
+
+/// The line and column of a key path's value in the source.
+fn locate(text: &str, keypath: &[Seg]) -> Option<(usize, usize)> {
+    let doc = toml_edit::ImDocument::parse(text.to_string()).ok()?;
+    let mut item: &toml_edit::Item = doc.as_item();
+    let mut last_span = None;
+    for seg in keypath {
+        item = match (seg, item) {
+            (Seg::K(k), _) => item.get(k)?,
+            (Seg::I(i), toml_edit::Item::ArrayOfTables(a)) => {
+                let t = a.get(*i)?;
+                if let Some(s) = t.span() {
+                    last_span = Some(s);
+                }
+                // Re-enter as an item by looking the next key up in this table.
+                let rest = &keypath[keypath.iter().position(|s| matches!(s, Seg::I(j) if j == i))? + 1..];
+                let mut it: Option<&toml_edit::Item> = None;
+                for r in rest {
+                    if let Seg::K(k) = r {
+                        it = match it {
+                            None => t.get(k),
+                            Some(x) => x.get(k),
+                        };
+                    }
+                }
+                return it.and_then(|x| x.span()).or(last_span).map(|s| line_col(text, s.start));
+            }
+            (Seg::I(i), toml_edit::Item::Value(toml_edit::Value::Array(a))) => {
+                let v = a.get(*i)?;
+                return v.span().map(|s| line_col(text, s.start));
+            }
+            _ => return last_span.map(|s| line_col(text, s.start)),
+        };
+        if let Some(s) = item.span() {
+            last_span = Some(s);
+        }
+    }
+    item.span().or(last_span).map(|s| line_col(text, s.start))
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+/// The dotted key whose value (or name) is at `offset`: the key on that line, inside the
+/// last `[table]` header above it.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line_end = text[offset..].find('\n').map(|i| offset + i).unwrap_or(text.len());
+    let line = text[line_start..line_end].trim();
+    let mut table = None;
+    for l in text[..line_start].lines() {
+        let l = l.trim();
+        if l.starts_with('[') {
+            table = Some(l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+        }
+    }
+    if line.starts_with('[') {
+        return Some(line.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    }
+    let key = line.split_once('=').map(|(k, _)| k.trim().trim_matches('"').to_string())?;
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key,
+    })
+}
+
+/// `loft check`: validates the config and says what the relay would run with.
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// The config file [default: $LOFT_CONFIG, else /etc/loft/loft.toml].
+    #[arg(short = 'c', long = "config", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+/// Prints a config error the way every command does, and gives exit status 2.
+pub fn fail(e: &ConfigError) -> ExitCode {
+    eprintln!("loft: bad config: {e}");
+    ExitCode::from(2)
+}
+
+/// `loft check`.
+pub fn check(args: CheckArgs) -> ExitCode {
+    let path = resolve_path(args.config.as_deref());
+    let cfg = match Config::load(&path) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    println!("{}: OK", path.display());
+    println!("  listen:        {}", cfg.listen.join(", "));
+    println!("  root:          {}{}", cfg.root.display(), if cfg.root.is_dir() { "" } else { "  (missing: it will be created)" });
+    let tls = match cfg.tls.mode {
+        TlsMode::Off => "off".to_string(),
+        m => format!("{} (cert {}, key {})", if m == TlsMode::Required { "required" } else { "optional" }, cfg.tls.cert.display(), cfg.tls.key.display()),
+    };
+    println!("  tls:           {tls}");
+    if cfg.tls.mode != TlsMode::Off {
+        match crate::server::tls::load(&cfg.tls.cert, &cfg.tls.key) {
+            Ok(loaded) => println!("  certificate:   SHA-256 {}", loaded.fingerprint),
+            Err(e) => {
+                eprintln!("loft: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    println!(
+        "  passive:       ports {}{}",
+        cfg.passive.ports,
+        cfg.passive.public_host.as_deref().map(|h| format!(", announced as {h}")).unwrap_or_default()
+    );
+    let l = &cfg.limits;
+    println!(
+        "  limits:        {} sessions, {} per address, idle {} s, uploads up to {} bytes",
+        l.max_connections, l.max_per_ip, l.idle_timeout, l.max_upload_bytes
+    );
+    println!(
+        "  failed logins: {} within {} s block by {:?}",
+        l.failed_logins.attempts, l.failed_logins.window, l.failed_logins.block
+    );
+    println!(
+        "  rooms:         {} (validate {}, sync {:?}, appends up to {} bytes)",
+        cfg.chat.rooms.join(", "),
+        cfg.chat.validate,
+        cfg.chat.sync,
+        cfg.chat.max_append_bytes
+    );
+    println!("  anonymous:     {}", if cfg.anonymous { "allowed, read-only" } else { "no" });
+    println!("  users:         {}", cfg.users.len());
+    for u in &cfg.users {
+        println!(
+            "    {:<16} home {}{}",
+            u.name,
+            cfg.home_of(u).display(),
+            if u.read_only { ", read-only" } else { "" }
+        );
+    }
+    if cfg.users.is_empty() && !cfg.anonymous {
+        println!("  note: no users and no anonymous access: nobody can log in. Add one with `loft user add NAME`.");
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(t: &str) -> Result<Config, ConfigError> {
+        Config::parse(t, Path::new("/etc/loft/loft.toml"))
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = parse("root = \"/srv\"\n").unwrap();
+        assert_eq!(c.root, PathBuf::from("/srv"));
+        assert_eq!(c.tls.mode, TlsMode::Optional);
+        assert_eq!(c.tls.cert, PathBuf::from("/etc/loft/loft.crt"));
+        assert_eq!(c.chat.rooms, vec!["*.txt".to_string()]);
+        assert_eq!(c.passive.port_range(), 50000..=50100);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_line_and_column() {
+        let e = parse("root = \"/srv\"\n\n[limits]\nmax_conections = 3\n").unwrap_err();
+        assert_eq!(e.position, Some((4, 1)));
+        assert_eq!(e.key.as_deref(), Some("limits.max_conections"));
+        assert!(e.message.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let e = parse("root = \"/srv\"\n[limits]\nmax_per_ip = \"four\"\n").unwrap_err();
+        assert_eq!(e.position.map(|p| p.0), Some(3));
+        assert_eq!(e.key.as_deref(), Some("limits.max_per_ip"));
+    }
+
+    #[test]
+    fn bad_listen_address_points_at_the_element() {
+        let e = parse("root = \"/srv\"\nlisten = [\"0.0.0.0:21\",\n  \"nonsense\"]\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("listen[1]"));
+        assert_eq!(e.position, Some((3, 3)));
+    }
+
+    #[test]
+    fn bad_user_password_points_at_the_user() {
+        let t = "root = \"/srv\"\n[[users]]\nname = \"a\"\npassword = \"$pbkdf2-sha256$i=1000,l=32$c2FsdHNhbHQ$MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI\"\n[[users]]\nname = \"b\"\npassword = \"plain text\"\n";
+        let e = parse(t).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("users[1].password"));
+        assert_eq!(e.position.map(|p| p.0), Some(7));
+    }
+
+    #[test]
+    fn home_cannot_climb() {
+        assert!(check_home("../etc").is_err());
+        assert!(check_home("alice/../../x").is_err());
+        assert!(check_home("alice").is_ok());
+        assert!(check_home("/alice").is_ok());
+    }
+
+    #[test]
+    fn port_range_is_checked() {
+        let e = parse("root = \"/srv\"\n[passive]\nports = \"60000-50000\"\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("passive.ports"));
+        assert_eq!(e.position.map(|p| p.0), Some(3));
+    }
+}

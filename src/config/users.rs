@@ -1,0 +1,323 @@
+//! `loft user add | passwd | del | list`: the users, edited in the config file itself.
+//!
+//! The config is a file a person also edits by hand, so it is changed in place with
+//! toml_edit (comments and layout kept), checked as a whole before it is written, and
+//! replaced atomically: a mistake never leaves a relay with a config it cannot start from.
+
+use super::{resolve_path, Config};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table};
+
+/// Manage the relay's users (in the config file, comments kept).
+///
+/// Passwords are stored as PBKDF2 hashes. Give one on standard input with
+/// --password-stdin (first line), or type it at the prompt; with neither, on a
+/// non-terminal, a random one is made and printed once.
+///
+/// A running relay picks the change up on SIGHUP (`systemctl reload loft`,
+/// `/etc/init.d/loft reload`, or `kill -HUP`).
+#[derive(clap::Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub action: UserAction,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum UserAction {
+    /// Add a user.
+    Add(UserOpts),
+    /// Set a user's password (and, if given, --read-only / --home).
+    Passwd(UserOpts),
+    /// Remove a user (their files stay).
+    Del(NameOnly),
+    /// List the users.
+    List(ConfigOnly),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct UserOpts {
+    /// The user name (letters, digits, `.`, `_`, `-`).
+    pub name: String,
+    /// The config file [default: $LOFT_CONFIG, else /etc/loft/loft.toml].
+    #[arg(short = 'c', long = "config", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// The user may read but not change anything.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Their home, a folder below the config's root (default: the root itself).
+    #[arg(long, value_name = "SUBDIR")]
+    pub home: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct NameOnly {
+    pub name: String,
+    #[arg(short = 'c', long = "config", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ConfigOnly {
+    #[arg(short = 'c', long = "config", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+/// A user name Loft accepts.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 32
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && !name.starts_with(['-', '.']);
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{name:?}: a user name is 1 to 32 letters, digits, `.`, `_` or `-`, not starting with `-` or `.`"))
+    }
+}
+
+/// Reads a new password: stdin's first line, a prompt, or a random one (printed).
+pub fn read_password(from_stdin: bool, who: &str) -> Result<(String, bool), String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the password from stdin: {e}"))?;
+        let pw = line.trim_end_matches(['\n', '\r']).to_string();
+        if pw.is_empty() {
+            return Err("the password on standard input is empty".into());
+        }
+        return Ok((pw, false));
+    }
+    if std::io::stdin().is_terminal() {
+        let a = prompt_hidden(&format!("New password for {who}: "))?;
+        let b = prompt_hidden("Again: ")?;
+        if a != b {
+            return Err("the two passwords differ; nothing changed".into());
+        }
+        if a.is_empty() {
+            return Err("empty password; nothing changed".into());
+        }
+        return Ok((a, false));
+    }
+    Ok((random_password(), true))
+}
+
+/// A random password that is easy to read out: 4 groups of 4 letters and digits.
+pub fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    let groups: Vec<String> =
+        (0..4).map(|_| (0..4).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()).collect();
+    groups.join("-")
+}
+
+fn prompt_hidden(prompt: &str) -> Result<String, String> {
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let fd = libc::STDIN_FILENO;
+    // SAFETY: termios is plain data; tcgetattr/tcsetattr on stdin, restored below.
+    let mut old: libc::termios = unsafe { std::mem::zeroed() };
+    let have_tty = unsafe { libc::tcgetattr(fd, &mut old) } == 0;
+    if have_tty {
+        let mut noecho = old;
+        noecho.c_lflag &= !libc::ECHO;
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &noecho) };
+    }
+    let mut line = String::new();
+    let r = std::io::stdin().lock().read_line(&mut line);
+    if have_tty {
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &old) };
+        eprintln!();
+    }
+    r.map_err(|e| format!("reading the password: {e}"))?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// Loads the document, applies `edit`, validates the result, writes it atomically.
+pub fn edit_config(path: &Path, edit: impl FnOnce(&mut DocumentMut) -> Result<(), String>) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // The file must be valid before, too: editing a broken config would hide the break.
+    Config::parse(&text, path).map_err(|e| format!("fix the config first: {e}"))?;
+    let mut doc: DocumentMut = text.parse().map_err(|e| format!("{}: {e}", path.display()))?;
+    edit(&mut doc)?;
+    let out = doc.to_string();
+    Config::parse(&out, path).map_err(|e| format!("the change would make the config invalid, nothing written: {e}"))?;
+    write_atomic(path, out.as_bytes()).map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+/// Writes via a temporary file and rename, keeping the file's permissions.
+pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("loft.toml")));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+    }
+    let mode = std::fs::metadata(path).map(|m| m.permissions().mode()).unwrap_or(0o600);
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))?;
+    std::fs::rename(&tmp, path)
+}
+
+fn users_mut(doc: &mut DocumentMut) -> Result<&mut ArrayOfTables, String> {
+    if doc.get("users").is_none() {
+        doc.insert("users", Item::ArrayOfTables(ArrayOfTables::new()));
+    }
+    doc["users"].as_array_of_tables_mut().ok_or_else(|| "`users` must be written as [[users]] tables".to_string())
+}
+
+fn find(users: &ArrayOfTables, name: &str) -> Option<usize> {
+    users.iter().position(|t| t.get("name").and_then(|v| v.as_str()) == Some(name))
+}
+
+/// Adds a user entry to the document.
+pub fn add_user(doc: &mut DocumentMut, name: &str, phc: &str, read_only: bool, home: Option<&str>) -> Result<(), String> {
+    check_name(name)?;
+    if let Some(h) = home {
+        super::check_home(h)?;
+    }
+    let users = users_mut(doc)?;
+    if find(users, name).is_some() {
+        return Err(format!("user {name:?} exists already; use `loft user passwd {name}`"));
+    }
+    let mut t = Table::new();
+    t.insert("name", value(name));
+    t.insert("password", value(phc));
+    if let Some(h) = home {
+        t.insert("home", value(h));
+    }
+    if read_only {
+        t.insert("read_only", value(true));
+    }
+    users.push(t);
+    Ok(())
+}
+
+fn report(r: Result<(), String>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loft: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `loft user …`.
+pub fn run(args: UserArgs) -> ExitCode {
+    match args.action {
+        UserAction::Add(o) => {
+            let path = resolve_path(o.config.as_deref());
+            if let Err(e) = check_name(&o.name) {
+                return report(Err(e));
+            }
+            let (pw, generated) = match read_password(o.password_stdin, &o.name) {
+                Ok(p) => p,
+                Err(e) => return report(Err(e)),
+            };
+            let phc = crate::server::auth::hash_password(&pw);
+            let r = edit_config(&path, |doc| add_user(doc, &o.name, &phc, o.read_only, o.home.as_deref()));
+            if r.is_ok() {
+                println!("added user {}{}", o.name, if o.read_only { " (read-only)" } else { "" });
+                if generated {
+                    println!("password for {}: {pw}   (shown once)", o.name);
+                }
+                println!("a running relay applies this on SIGHUP (systemctl reload loft, /etc/init.d/loft reload)");
+            }
+            report(r)
+        }
+        UserAction::Passwd(o) => {
+            let path = resolve_path(o.config.as_deref());
+            let (pw, generated) = match read_password(o.password_stdin, &o.name) {
+                Ok(p) => p,
+                Err(e) => return report(Err(e)),
+            };
+            let phc = crate::server::auth::hash_password(&pw);
+            let r = edit_config(&path, |doc| {
+                let users = users_mut(doc)?;
+                let i = find(users, &o.name).ok_or_else(|| format!("no user {:?}; add one with `loft user add`", o.name))?;
+                let t = users.get_mut(i).expect("index from find");
+                t.insert("password", value(phc.as_str()));
+                if o.read_only {
+                    t.insert("read_only", value(true));
+                }
+                if let Some(h) = &o.home {
+                    super::check_home(h)?;
+                    t.insert("home", value(h.as_str()));
+                }
+                Ok(())
+            });
+            if r.is_ok() {
+                println!("password changed for {}", o.name);
+                if generated {
+                    println!("password for {}: {pw}   (shown once)", o.name);
+                }
+            }
+            report(r)
+        }
+        UserAction::Del(o) => {
+            let path = resolve_path(o.config.as_deref());
+            let r = edit_config(&path, |doc| {
+                let users = users_mut(doc)?;
+                let i = find(users, &o.name).ok_or_else(|| format!("no user {:?}", o.name))?;
+                users.remove(i);
+                Ok(())
+            });
+            if r.is_ok() {
+                println!("removed user {} (their files are kept)", o.name);
+            }
+            report(r)
+        }
+        UserAction::List(o) => {
+            let path = resolve_path(o.config.as_deref());
+            match Config::load(&path) {
+                Ok(cfg) => {
+                    for u in &cfg.users {
+                        println!("{}\t{}\t{}", u.name, cfg.home_of(u).display(), if u.read_only { "read-only" } else { "read-write" });
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => super::fail(&e),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_keeps_comments_and_validates() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("loft.toml");
+        std::fs::write(&p, "# my relay\nroot = \"rooms\" # the USB disk\n").unwrap();
+        let phc = crate::server::auth::hash_password("pw");
+        edit_config(&p, |doc| add_user(doc, "alice", &phc, true, Some("alice"))).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains("# my relay") && text.contains("# the USB disk"), "{text}");
+        let cfg = Config::load(&p).unwrap();
+        assert_eq!(cfg.users[0].name, "alice");
+        assert!(cfg.users[0].read_only);
+        let e = edit_config(&p, |doc| add_user(doc, "alice", &phc, false, None)).unwrap_err();
+        assert!(e.contains("exists already"));
+        let e = edit_config(&p, |doc| add_user(doc, "bob", &phc, false, Some("../x"))).unwrap_err();
+        assert!(e.contains(".."), "{e}");
+    }
+
+    #[test]
+    fn names() {
+        assert!(check_name("chat").is_ok());
+        assert!(check_name("a.b-c_d").is_ok());
+        assert!(check_name("").is_err());
+        assert!(check_name("-x").is_err());
+        assert!(check_name("a b").is_err());
+        assert!(check_name("a:b").is_err());
+    }
+}

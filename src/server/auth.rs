@@ -1,0 +1,343 @@
+//! Password checks that stay cheap on a slow router, and the failed-login policy.
+//!
+//! The FTPChat client logs in once per message, and a PBKDF2 check with a serious
+//! iteration count takes seconds on a 580 MHz MIPS CPU. So a password is verified with the
+//! KDF once, and the success is remembered for a bounded time as a keyed hash (HMAC with a
+//! key that lives only in this process) of the user entry and the password, never the
+//! password itself. Any change to the user's entry (a new hash after `loft user passwd`, a
+//! reload) changes the cache key, so an old password stops working at once.
+//!
+//! libunftp counts failed logins only for known users; here an unknown user and a wrong
+//! password get the same reply, take the same path, and both count, so a scan of user
+//! names is throttled like a password guess.
+
+use crate::config::{BlockBy, FailedLogins, UserEntry};
+use async_trait::async_trait;
+use hmac::{Hmac, Mac};
+use pbkdf2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use pbkdf2::{Algorithm, Params, Pbkdf2};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use unftp_core::auth::{AuthenticationError, Authenticator, Credentials, Principal};
+
+/// PBKDF2 rounds for new hashes: about 0.1 s on a PC, a few seconds on a router, once
+/// per user per [`CACHE_TTL`] thanks to the login cache.
+pub const ROUNDS: u32 = 100_000;
+
+/// How long a verified password is remembered.
+pub const CACHE_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// The PHC string for a new password.
+pub fn hash_password(password: &str) -> String {
+    let mut salt = [0u8; 16];
+    rand::Rng::fill(&mut rand::thread_rng(), &mut salt);
+    let salt = SaltString::encode_b64(&salt).expect("16 bytes is a valid salt");
+    let params = Params { rounds: ROUNDS, output_length: 32 };
+    Pbkdf2
+        .hash_password_customized(password.as_bytes(), Some(Algorithm::Pbkdf2Sha256.ident()), None, params, &salt)
+        .expect("pbkdf2 with valid params")
+        .to_string()
+}
+
+/// Checks that a config `password` is a PHC string Loft can verify.
+pub fn check_phc(phc: &str) -> Result<(), String> {
+    let h = PasswordHash::new(phc)
+        .map_err(|_| "expected a PHC string like \"$pbkdf2-sha256$i=100000,l=32$…\" (set it with `loft user passwd NAME`), not a password".to_string())?;
+    match h.algorithm.as_str() {
+        "pbkdf2-sha256" | "pbkdf2-sha512" => {}
+        other => return Err(format!("unsupported hash algorithm {other:?}; expected pbkdf2-sha256")),
+    }
+    if h.hash.is_none() || h.salt.is_none() {
+        return Err("the PHC string has no salt or no hash".into());
+    }
+    Ok(())
+}
+
+/// Verifies `password` against a PHC string, with the KDF (slow on purpose).
+pub fn verify_phc(phc: &str, password: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(h) => Pbkdf2.verify_password(password.as_bytes(), &h).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Tracks failed logins and answers whether an address or a user is blocked.
+#[derive(Debug)]
+pub struct FailedLoginTracker {
+    policy: RwLock<FailedLogins>,
+    state: Mutex<HashMap<BlockKey, Strikes>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum BlockKey {
+    Ip(IpAddr),
+    User(String),
+    Both(IpAddr, String),
+}
+
+#[derive(Debug)]
+struct Strikes {
+    count: u32,
+    first: Instant,
+    blocked_until: Option<Instant>,
+}
+
+/// The cap on tracked keys, so a flood of user names cannot grow memory without bound.
+const MAX_TRACKED: usize = 4096;
+
+impl FailedLoginTracker {
+    pub fn new(policy: FailedLogins) -> Self {
+        FailedLoginTracker { policy: RwLock::new(policy), state: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn set_policy(&self, policy: FailedLogins) {
+        *self.policy.write().unwrap_or_else(|e| e.into_inner()) = policy;
+    }
+
+    fn key(&self, ip: IpAddr, user: &str) -> BlockKey {
+        match self.policy.read().unwrap_or_else(|e| e.into_inner()).block {
+            BlockBy::Ip => BlockKey::Ip(ip),
+            BlockBy::User => BlockKey::User(user.to_string()),
+            BlockBy::Both => BlockKey::Both(ip, user.to_string()),
+        }
+    }
+
+    /// Is a login from `ip` as `user` blocked now?
+    pub fn is_blocked(&self, ip: IpAddr, user: &str) -> bool {
+        let key = self.key(ip, user);
+        let now = Instant::now();
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match st.get(&key) {
+            Some(Strikes { blocked_until: Some(t), .. }) if *t > now => true,
+            Some(Strikes { blocked_until: Some(_), .. }) => {
+                st.remove(&key);
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// Counts a failure; returns true if this one started a block.
+    pub fn failed(&self, ip: IpAddr, user: &str) -> bool {
+        let policy = self.policy.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let window = Duration::from_secs(policy.window);
+        let key = self.key(ip, user);
+        let now = Instant::now();
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if st.len() >= MAX_TRACKED && !st.contains_key(&key) {
+            st.retain(|_, s| match s.blocked_until {
+                Some(t) => t > now,
+                None => now.duration_since(s.first) < window,
+            });
+            if st.len() >= MAX_TRACKED {
+                // Still full of live entries: forget the oldest unblocked ones.
+                let mut unblocked: Vec<_> =
+                    st.iter().filter(|(_, s)| s.blocked_until.is_none()).map(|(k, s)| (k.clone(), s.first)).collect();
+                unblocked.sort_by_key(|(_, t)| *t);
+                for (k, _) in unblocked.into_iter().take(MAX_TRACKED / 4) {
+                    st.remove(&k);
+                }
+            }
+        }
+        let s = st.entry(key).or_insert(Strikes { count: 0, first: now, blocked_until: None });
+        if now.duration_since(s.first) >= window {
+            s.count = 0;
+            s.first = now;
+            s.blocked_until = None;
+        }
+        s.count += 1;
+        if s.count >= policy.attempts && s.blocked_until.is_none() {
+            s.blocked_until = Some(now + window);
+            return true;
+        }
+        false
+    }
+
+    /// A successful login clears the strikes of its key.
+    pub fn succeeded(&self, ip: IpAddr, user: &str) {
+        let key = self.key(ip, user);
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = st.get(&key) {
+            if s.blocked_until.is_none() {
+                st.remove(&key);
+            }
+        }
+    }
+}
+
+/// The users the relay knows, swapped whole on reload.
+#[derive(Debug, Default)]
+pub struct UserTable {
+    pub users: HashMap<String, UserEntry>,
+    pub anonymous: bool,
+}
+
+/// Loft's authenticator: config users, a login cache, the failed-login policy.
+#[derive(Debug)]
+pub struct LoftAuthenticator {
+    table: RwLock<Arc<UserTable>>,
+    cache_key: [u8; 32],
+    cache: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
+    pub failures: FailedLoginTracker,
+    /// A real hash to verify against for unknown users, so they cost the same time.
+    dummy_phc: String,
+}
+
+impl LoftAuthenticator {
+    pub fn new(table: UserTable, policy: FailedLogins) -> Self {
+        let mut cache_key = [0u8; 32];
+        rand::Rng::fill(&mut rand::thread_rng(), &mut cache_key);
+        LoftAuthenticator {
+            table: RwLock::new(Arc::new(table)),
+            cache_key,
+            cache: Mutex::new(HashMap::new()),
+            failures: FailedLoginTracker::new(policy),
+            dummy_phc: hash_password("loft-dummy-password-for-unknown-users"),
+        }
+    }
+
+    /// Replaces the user table (SIGHUP); cached logins of changed users stop matching.
+    pub fn set_users(&self, table: UserTable) {
+        *self.table.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(table);
+    }
+
+    pub fn users(&self) -> Arc<UserTable> {
+        self.table.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn mac(&self, entry: &UserEntry, password: &str) -> Vec<u8> {
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.cache_key).expect("any key length");
+        for part in [entry.name.as_bytes(), entry.password.as_bytes(), password.as_bytes()] {
+            m.update(&(part.len() as u64).to_le_bytes());
+            m.update(part);
+        }
+        m.finalize().into_bytes().to_vec()
+    }
+
+    fn cached(&self, entry: &UserEntry, password: &str) -> bool {
+        let mac = self.mac(entry, password);
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        matches!(cache.get(&entry.name), Some((m, t)) if t.elapsed() < CACHE_TTL && hmac_eq(m, &mac))
+    }
+
+    fn remember(&self, entry: &UserEntry, password: &str) {
+        let mac = self.mac(entry, password);
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.retain(|_, (_, t)| t.elapsed() < CACHE_TTL);
+        cache.insert(entry.name.clone(), (mac, Instant::now()));
+    }
+
+    /// The check itself, without the policy: true if `password` is right for `username`.
+    pub async fn verify(&self, username: &str, password: &str) -> bool {
+        let table = self.users();
+        let Some(entry) = table.users.get(username).cloned() else {
+            let dummy = self.dummy_phc.clone();
+            let pw = password.to_string();
+            let _ = tokio::task::spawn_blocking(move || verify_phc(&dummy, &pw)).await;
+            return false;
+        };
+        if self.cached(&entry, password) {
+            return true;
+        }
+        let (phc, pw) = (entry.password.clone(), password.to_string());
+        let ok = tokio::task::spawn_blocking(move || verify_phc(&phc, &pw)).await.unwrap_or(false);
+        if ok {
+            self.remember(&entry, password);
+        }
+        ok
+    }
+}
+
+fn hmac_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[async_trait]
+impl Authenticator for LoftAuthenticator {
+    async fn authenticate(&self, username: &str, creds: &Credentials) -> Result<Principal, AuthenticationError> {
+        let ip = creds.source_ip;
+        if self.failures.is_blocked(ip, username) {
+            tracing::warn!(target: "loft::login", user = username, peer = %ip, "login refused: blocked after repeated failures");
+            return Err(AuthenticationError::IpDisallowed);
+        }
+        if (username == "anonymous" || username == "ftp") && self.users().anonymous {
+            tracing::info!(target: "loft::login", user = username, peer = %ip, "login ok (anonymous, read-only)");
+            return Ok(Principal { username: "anonymous".into() });
+        }
+        let password = creds.password.as_deref().unwrap_or("");
+        if self.verify(username, password).await {
+            self.failures.succeeded(ip, username);
+            tracing::info!(target: "loft::login", user = username, peer = %ip, "login ok");
+            Ok(Principal { username: username.to_string() })
+        } else {
+            let blocked = self.failures.failed(ip, username);
+            tracing::warn!(target: "loft::login", user = username, peer = %ip, "login refused: wrong user or password");
+            if blocked {
+                tracing::warn!(target: "loft::login", user = username, peer = %ip, "too many failed logins: blocking");
+            }
+            Err(AuthenticationError::BadPassword)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, pw: &str) -> UserEntry {
+        UserEntry { name: name.into(), password: hash_password(pw), home: None, read_only: false, allow_delete: None }
+    }
+
+    #[test]
+    fn hash_round_trip() {
+        let h = hash_password("s3cret");
+        assert!(h.starts_with("$pbkdf2-sha256$i=100000"), "{h}");
+        check_phc(&h).unwrap();
+        assert!(verify_phc(&h, "s3cret"));
+        assert!(!verify_phc(&h, "s3cret "));
+        assert!(check_phc("hunter2").is_err());
+    }
+
+    #[tokio::test]
+    async fn cache_is_invalidated_by_a_changed_entry() {
+        let a = LoftAuthenticator::new(UserTable::default(), FailedLogins::default());
+        let mut t = UserTable::default();
+        t.users.insert("al".into(), entry("al", "one"));
+        a.set_users(t);
+        assert!(a.verify("al", "one").await);
+        assert!(a.cached(&a.users().users["al"].clone(), "one"));
+        assert!(!a.verify("al", "two").await);
+        let mut t = UserTable::default();
+        t.users.insert("al".into(), entry("al", "two"));
+        a.set_users(t);
+        assert!(!a.verify("al", "one").await, "old password must stop working after a change");
+        assert!(a.verify("al", "two").await);
+        assert!(!a.verify("nobody", "one").await);
+    }
+
+    #[test]
+    fn failures_block_by_ip_only_that_ip() {
+        let t = FailedLoginTracker::new(FailedLogins { attempts: 3, window: 60, block: BlockBy::Ip });
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let b: IpAddr = "127.0.0.2".parse().unwrap();
+        assert!(!t.failed(a, "x"));
+        assert!(!t.failed(a, "y"));
+        assert!(t.failed(a, "z"));
+        assert!(t.is_blocked(a, "anyone"));
+        assert!(!t.is_blocked(b, "anyone"));
+    }
+
+    #[test]
+    fn failures_block_by_user() {
+        let t = FailedLoginTracker::new(FailedLogins { attempts: 2, window: 60, block: BlockBy::User });
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let b: IpAddr = "127.0.0.2".parse().unwrap();
+        t.failed(a, "bob");
+        t.failed(b, "bob");
+        assert!(t.is_blocked("10.0.0.1".parse().unwrap(), "bob"));
+        assert!(!t.is_blocked(a, "alice"));
+    }
+}

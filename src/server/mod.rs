@@ -1,0 +1,377 @@
+//! `loft serve`: the relay.
+//!
+//! libunftp does the FTP protocol; Loft owns the accept loop. That is what makes these
+//! possible, none of which libunftp offers: several listen addresses at once (IPv4 and
+//! IPv6 side by side), connection caps answered with `421` before any session state
+//! exists ([`limits`]), a graceful stop that waits for running transfers, and a reload
+//! (SIGHUP) that applies to the next session without dropping the current ones.
+//!
+//! Each accepted connection gets its own libunftp `Server`, built from the live config
+//! and served with `Server::service`. Building one is cheap (everything in it is an
+//! `Arc`: the TLS config, the authenticator, the room registry), and it gives each
+//! session its own storage backend instance, where per-session state can live.
+
+pub mod auth;
+pub mod limits;
+pub mod logging;
+pub mod tls;
+pub mod user;
+
+use crate::chat::backend::{LoftStorage, Shared as StorageShared};
+use crate::chat::room::{RoomSettings, Rooms};
+use crate::config::{self, Config, LogFormat, TlsMode};
+use anyhow::{anyhow, Context as _, Result};
+use auth::{LoftAuthenticator, UserTable};
+use libunftp::options::{FtpsRequired, PassiveHost};
+use libunftp::ServerBuilder;
+use limits::Limiter;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use user::{LoftUser, Provider};
+
+/// Run the relay: FTP and explicit FTPS (AUTH TLS) for chat rooms and files.
+///
+/// Reads the config (-c PATH, else $LOFT_CONFIG, else /etc/loft/loft.toml), listens on
+/// every address in `listen`, and serves until SIGTERM or SIGINT, when it stops accepting,
+/// gives running transfers `limits.shutdown_grace` seconds, and exits 0. SIGHUP re-reads
+/// the users, limits and chat settings without dropping sessions.
+///
+/// Logs go to stderr (text, or --log-format json), one line per login, transfer and
+/// refused connection; the level is `log.level` in the config, or RUST_LOG.
+///
+/// Exit status: 0 after a clean stop, 1 if the relay cannot start (address in use,
+/// unreadable certificate), 2 for a bad config.
+#[derive(clap::Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub struct ServeArgs {
+    /// The config file [default: $LOFT_CONFIG, else /etc/loft/loft.toml].
+    #[arg(short = 'c', long = "config", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Listen on ADDR:PORT instead of the config's `listen` (repeat for several).
+    #[arg(long = "listen", value_name = "ADDR")]
+    pub listen: Vec<String>,
+    /// Serve this folder instead of the config's `root`.
+    #[arg(long = "root", value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Log format (overrides `log.format`).
+    #[arg(long = "log-format", value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+/// The config in force, swapped whole on reload.
+#[derive(Debug)]
+pub struct Live {
+    config: RwLock<Arc<Config>>,
+}
+
+impl Live {
+    pub fn config(&self) -> Arc<Config> {
+        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// Everything a connection needs to get its libunftp server.
+struct Relay {
+    live: Arc<Live>,
+    auth: Arc<LoftAuthenticator>,
+    limiter: Arc<Limiter>,
+    rooms: Arc<Rooms>,
+    transfers: Arc<AtomicUsize>,
+    storage: RwLock<Arc<StorageShared>>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    greeting: RwLock<&'static str>,
+    overrides: Overrides,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Overrides {
+    listen: Vec<String>,
+    root: Option<PathBuf>,
+}
+
+impl Overrides {
+    fn apply(&self, cfg: &mut Config) {
+        if !self.listen.is_empty() {
+            cfg.listen = self.listen.clone();
+        }
+        if let Some(r) = &self.root {
+            cfg.root = r.clone();
+        }
+    }
+}
+
+fn user_table(cfg: &Config) -> UserTable {
+    UserTable { users: cfg.users.iter().map(|u| (u.name.clone(), u.clone())).collect(), anonymous: cfg.anonymous }
+}
+
+fn storage_shared(cfg: &Config, rooms: &Arc<Rooms>, transfers: &Arc<AtomicUsize>) -> Arc<StorageShared> {
+    Arc::new(StorageShared {
+        rooms: rooms.clone(),
+        patterns: StorageShared::patterns(&cfg.chat.rooms),
+        root: cfg.root.clone(),
+        max_upload_bytes: cfg.limits.max_upload_bytes,
+        max_append_bytes: cfg.chat.max_append_bytes,
+        transfers: transfers.clone(),
+    })
+}
+
+impl Relay {
+    fn new(cfg: Config, overrides: Overrides) -> Result<Relay> {
+        let tls = match cfg.tls.mode {
+            TlsMode::Off => None,
+            _ => Some(tls::load(&cfg.tls.cert, &cfg.tls.key)?.config),
+        };
+        let rooms = Rooms::new(RoomSettings::from(&cfg.chat));
+        let transfers = Arc::new(AtomicUsize::new(0));
+        let storage = storage_shared(&cfg, &rooms, &transfers);
+        Ok(Relay {
+            auth: Arc::new(LoftAuthenticator::new(user_table(&cfg), cfg.limits.failed_logins.clone())),
+            limiter: Limiter::new(cfg.limits.max_connections, cfg.limits.max_per_ip),
+            greeting: RwLock::new(Box::leak(cfg.greeting.clone().into_boxed_str())),
+            live: Arc::new(Live { config: RwLock::new(Arc::new(cfg)) }),
+            rooms,
+            transfers,
+            storage: RwLock::new(storage),
+            tls,
+            overrides,
+        })
+    }
+
+    /// A libunftp server for one connection, from the config in force now.
+    fn server(&self) -> Result<libunftp::Server<LoftStorage, LoftUser>> {
+        let cfg = self.live.config();
+        let shared = self.storage.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let provider = Arc::new(Provider { auth: self.auth.clone(), config: self.live.clone() });
+        let generator = Box::new(move || LoftStorage::new(shared.clone()));
+        let passive_host = match &cfg.passive.public_host {
+            None => PassiveHost::FromConnection,
+            Some(h) => match h.parse::<Ipv4Addr>() {
+                Ok(ip) => PassiveHost::Ip(ip),
+                Err(_) => PassiveHost::Dns(h.clone()),
+            },
+        };
+        let mut b = ServerBuilder::<LoftStorage, LoftUser>::with_user_detail_provider(generator, provider)
+            .authenticator(self.auth.clone())
+            .greeting(*self.greeting.read().unwrap_or_else(|e| e.into_inner()))
+            .passive_ports(cfg.passive.port_range())
+            .passive_host(passive_host)
+            .idle_session_timeout(cfg.limits.idle_timeout)
+            .logger(logging::slog_bridge());
+        if let Some(tls) = &self.tls {
+            b = b.ftps_manual::<PathBuf>(tls.clone());
+            if cfg.tls.mode == TlsMode::Required {
+                b = b.ftps_required(FtpsRequired::All, FtpsRequired::All);
+            }
+        }
+        b.build().map_err(|e| anyhow!("{e}"))
+    }
+
+    /// Re-reads the config file and applies what can change without a restart.
+    fn reload(&self, path: &Path) {
+        let mut cfg = match Config::load(path) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!("reload refused, keeping the running config: {e}");
+                return;
+            }
+        };
+        self.overrides.apply(&mut cfg);
+        let old = self.live.config();
+        if cfg.listen != old.listen || cfg.tls.mode != old.tls.mode || cfg.tls.cert != old.tls.cert || cfg.root != old.root {
+            tracing::warn!("listen, root and tls changes apply at the next restart");
+            cfg.listen = old.listen.clone();
+            cfg.tls = old.tls.clone();
+            cfg.root = old.root.clone();
+        }
+        self.auth.set_users(user_table(&cfg));
+        self.auth.failures.set_policy(cfg.limits.failed_logins.clone());
+        self.limiter.set_caps(cfg.limits.max_connections, cfg.limits.max_per_ip);
+        self.rooms.set_settings(RoomSettings::from(&cfg.chat));
+        *self.storage.write().unwrap_or_else(|e| e.into_inner()) = storage_shared(&cfg, &self.rooms, &self.transfers);
+        if cfg.greeting != old.greeting {
+            *self.greeting.write().unwrap_or_else(|e| e.into_inner()) = Box::leak(cfg.greeting.clone().into_boxed_str());
+        }
+        let users = cfg.users.len();
+        *self.live.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cfg);
+        tracing::info!(users, "config reloaded");
+    }
+
+    async fn handle(self: Arc<Self>, stream: TcpStream, peer: SocketAddr) {
+        let slot = match self.limiter.acquire(peer.ip()) {
+            Ok(s) => s,
+            Err(refusal) => {
+                tracing::warn!(target: "loft::conn", peer = %peer, "connection refused: {refusal}");
+                let mut stream = stream;
+                let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                    let _ = stream.write_all(refusal.reply().as_bytes()).await;
+                    let _ = stream.shutdown().await;
+                })
+                .await;
+                return;
+            }
+        };
+        tracing::debug!(target: "loft::conn", peer = %peer, "connection");
+        match self.server() {
+            Ok(server) => {
+                if let Err(e) = server.service(stream).await {
+                    tracing::debug!(target: "loft::conn", peer = %peer, "session ended: {e}");
+                }
+            }
+            Err(e) => tracing::error!(target: "loft::conn", peer = %peer, "cannot serve: {e}"),
+        }
+        drop(slot);
+    }
+}
+
+/// Binds one address; IPv6 sockets are IPv6-only so `0.0.0.0:21` and `[::]:21` can be
+/// listened on together.
+fn bind(addr: SocketAddr) -> Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let domain = if addr.is_ipv6() { Domain::IPV6 } else { Domain::IPV4 };
+    let s = Socket::new(domain, Type::STREAM, None)?;
+    if addr.is_ipv6() {
+        s.set_only_v6(true)?;
+    }
+    s.set_reuse_address(true)?;
+    s.set_nonblocking(true)?;
+    s.bind(&addr.into()).map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::AddrInUse => ": the address is in use (another FTP server?); choose another with --listen or `listen`",
+            std::io::ErrorKind::PermissionDenied => ": ports below 1024 need root or CAP_NET_BIND_SERVICE; or listen on 2121",
+            std::io::ErrorKind::AddrNotAvailable => ": this machine has no such address",
+            _ => "",
+        };
+        anyhow!("cannot listen on {addr}: {e}{hint}")
+    })?;
+    s.listen(1024)?;
+    Ok(TcpListener::from_std(s.into())?)
+}
+
+/// Tells systemd (Type=notify) that the relay is ready, when run under it.
+fn sd_notify(state: &str) {
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else { return };
+    let sock = match std::os::unix::net::UnixDatagram::unbound() {
+        Ok(s) => s,
+        Err(_) => return,
+    };
+    let bytes = path.as_encoded_bytes();
+    let r = if let Some(name) = bytes.strip_prefix(b"@") {
+        use std::os::linux::net::SocketAddrExt;
+        std::os::unix::net::SocketAddr::from_abstract_name(name).and_then(|a| sock.send_to_addr(state.as_bytes(), &a))
+    } else {
+        sock.send_to(state.as_bytes(), Path::new(&path))
+    };
+    if let Err(e) = r {
+        tracing::debug!("sd_notify: {e}");
+    }
+}
+
+/// `loft serve`.
+pub fn run(args: ServeArgs) -> ExitCode {
+    let path = config::resolve_path(args.config.as_deref());
+    let mut cfg = match Config::load(&path) {
+        Ok(c) => c,
+        Err(e) => return config::fail(&e),
+    };
+    let overrides = Overrides { listen: args.listen.clone(), root: args.root.clone() };
+    overrides.apply(&mut cfg);
+    for a in &cfg.listen {
+        if a.parse::<SocketAddr>().is_err() {
+            eprintln!("loft: --listen {a:?}: expected ADDRESS:PORT, like 0.0.0.0:2121 or [::]:2121");
+            return ExitCode::from(2);
+        }
+    }
+    logging::init(cfg.log.level.as_deref(), args.log_format.unwrap_or(cfg.log.format));
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("loft: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = rt.block_on(serve(cfg, path, overrides));
+    rt.shutdown_timeout(Duration::from_secs(1));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("loft: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Serves until SIGTERM/SIGINT.
+async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
+    std::fs::create_dir_all(&cfg.root).with_context(|| format!("cannot create the root folder {}", cfg.root.display()))?;
+    let mut listeners = Vec::new();
+    for a in &cfg.listen {
+        let addr: SocketAddr = a.parse().map_err(|_| anyhow!("bad listen address {a:?}"))?;
+        listeners.push(bind(addr)?);
+    }
+    let tls_mode = cfg.tls.mode;
+    let grace = Duration::from_secs(cfg.limits.shutdown_grace);
+    let relay = Arc::new(Relay::new(cfg, overrides)?);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    for l in listeners {
+        let addr = l.local_addr()?;
+        tracing::info!(target: "loft::conn", "listening on {addr} (FTP, TLS {})", match tls_mode {
+            TlsMode::Off => "off",
+            TlsMode::Optional => "optional",
+            TlsMode::Required => "required",
+        });
+        let relay = relay.clone();
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stop.changed() => break,
+                    r = l.accept() => match r {
+                        Ok((stream, peer)) => {
+                            tokio::spawn(relay.clone().handle(stream, peer));
+                        }
+                        Err(e) => {
+                            // Out of file descriptors, most likely: back off, do not spin.
+                            tracing::warn!(target: "loft::conn", "accept failed: {e}");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                    }
+                }
+            }
+        });
+    }
+    sd_notify("READY=1");
+
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+            _ = hup.recv() => relay.reload(&path),
+        }
+    }
+    sd_notify("STOPPING=1");
+    let _ = stop_tx.send(true);
+    let running = relay.transfers.load(Ordering::SeqCst);
+    tracing::info!(transfers = running, sessions = relay.limiter.active(), "stopping: no new connections; waiting up to {} s for transfers", grace.as_secs());
+    let deadline = Instant::now() + grace;
+    while relay.transfers.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let left = relay.transfers.load(Ordering::SeqCst);
+    if left > 0 {
+        tracing::warn!(transfers = left, "grace period over: stopping with transfers still running");
+    } else {
+        tracing::info!("stopped cleanly");
+    }
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! TLS out of the box: a self-signed certificate made at `loft init`, loaded with rustls
+//! on the `ring` provider (aws-lc does not build for 32-bit MIPS).
+//!
+//! A self-signed certificate is only worth something if people can check it, so its
+//! SHA-256 fingerprint is printed by `loft init` and `loft check`, in the same form the
+//! client prints on first use and records in its `known_hosts`.
+
+use anyhow::{anyhow, Context, Result};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::Arc;
+
+/// A certificate and key, ready for the server.
+pub struct Loaded {
+    pub config: Arc<rustls::ServerConfig>,
+    /// SHA-256 of the leaf certificate, `AB:CD:…`.
+    pub fingerprint: String,
+}
+
+/// `AB:CD:…` of the SHA-256 of `der`.
+pub fn fingerprint(der: &[u8]) -> String {
+    Sha256::digest(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+}
+
+/// The rustls provider Loft uses everywhere.
+pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Loads a PEM certificate chain and key into a server config.
+pub fn load(cert: &Path, key: &Path) -> Result<Loaded> {
+    let certs: Vec<CertificateDer<'static>> = {
+        let data = std::fs::read(cert).with_context(|| {
+            format!("cannot read the TLS certificate {}: make one with `loft init`, or set [tls] cert, or mode = \"off\"", cert.display())
+        })?;
+        rustls_pemfile::certs(&mut data.as_slice())
+            .collect::<std::result::Result<_, _>>()
+            .with_context(|| format!("{}: not a PEM certificate", cert.display()))?
+    };
+    if certs.is_empty() {
+        return Err(anyhow!("{}: no certificate in it (expected PEM `-----BEGIN CERTIFICATE-----`)", cert.display()));
+    }
+    let key_der: PrivateKeyDer<'static> = {
+        let data = std::fs::read(key).with_context(|| format!("cannot read the TLS key {}", key.display()))?;
+        rustls_pemfile::private_key(&mut data.as_slice())
+            .with_context(|| format!("{}: not a PEM private key", key.display()))?
+            .ok_or_else(|| anyhow!("{}: no private key in it", key.display()))?
+    };
+    let fp = fingerprint(&certs[0]);
+    let config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| anyhow!("TLS setup: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key_der)
+        .map_err(|e| anyhow!("{} and {} do not make a usable certificate: {e}", cert.display(), key.display()))?;
+    Ok(Loaded { config: Arc::new(config), fingerprint: fp })
+}
+
+/// Writes a new self-signed certificate and key (key file mode 0600). Returns the fingerprint.
+pub fn generate(cert: &Path, key: &Path, names: &[String]) -> Result<String> {
+    let mut params = rcgen::CertificateParams::new(names.to_vec()).map_err(|e| anyhow!("certificate names: {e}"))?;
+    params.distinguished_name.push(rcgen::DnType::CommonName, names.first().cloned().unwrap_or_else(|| "loft".into()));
+    params.not_before = rcgen::date_time_ymd(2024, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2099, 12, 31);
+    let kp = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| anyhow!("key generation: {e}"))?;
+    let c = params.self_signed(&kp).map_err(|e| anyhow!("self-signing: {e}"))?;
+    write_private(key, kp.serialize_pem().as_bytes()).with_context(|| format!("writing {}", key.display()))?;
+    std::fs::write(cert, c.pem()).with_context(|| format!("writing {}", cert.display()))?;
+    Ok(fingerprint(c.der()))
+}
+
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    f.write_all(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_certificate_loads_with_the_same_fingerprint() {
+        let d = tempfile::tempdir().unwrap();
+        let (c, k) = (d.path().join("c.pem"), d.path().join("k.pem"));
+        let fp = generate(&c, &k, &["localhost".into(), "127.0.0.1".into()]).unwrap();
+        let loaded = load(&c, &k).unwrap();
+        assert_eq!(loaded.fingerprint, fp);
+        assert_eq!(fp.len(), 32 * 3 - 1);
+    }
+
+    #[test]
+    fn missing_certificate_says_what_to_do() {
+        let e = load(Path::new("/nonexistent/c.pem"), Path::new("/nonexistent/k.pem")).err().unwrap();
+        assert!(e.to_string().contains("loft init"), "{e}");
+    }
+}

@@ -1,0 +1,69 @@
+//! Who a session is, as the storage backend sees it: a home, and what they may do.
+//!
+//! libunftp asks a `UserDetailProvider` for this after a login succeeds; the answer comes
+//! from the user table at that moment, so a reload applies to the next login.
+
+use crate::server::auth::LoftAuthenticator;
+use async_trait::async_trait;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use unftp_core::auth::{Principal, UserDetail, UserDetailError, UserDetailProvider};
+
+/// A logged-in user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoftUser {
+    pub name: String,
+    /// Absolute home folder; the session cannot leave it.
+    pub home: PathBuf,
+    pub read_only: bool,
+    /// May delete, rename or overwrite rooms.
+    pub allow_delete: bool,
+}
+
+impl fmt::Display for LoftUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl UserDetail for LoftUser {
+    fn home(&self) -> Option<&Path> {
+        Some(&self.home)
+    }
+}
+
+/// Turns a login into a [`LoftUser`] from the current config.
+#[derive(Debug)]
+pub struct Provider {
+    pub auth: Arc<LoftAuthenticator>,
+    pub config: Arc<crate::server::Live>,
+}
+
+#[async_trait]
+impl UserDetailProvider for Provider {
+    type User = LoftUser;
+
+    async fn provide_user_detail(&self, principal: &Principal) -> Result<LoftUser, UserDetailError> {
+        let cfg = self.config.config();
+        if principal.username == "anonymous" {
+            return Ok(LoftUser { name: "anonymous".into(), home: cfg.root.clone(), read_only: true, allow_delete: false });
+        }
+        let entry = cfg
+            .users
+            .iter()
+            .find(|u| u.name == principal.username)
+            .ok_or_else(|| UserDetailError::new(format!("user {} is no longer configured", principal.username)))?;
+        let home = cfg.home_of(entry);
+        if let Err(e) = std::fs::create_dir_all(&home) {
+            tracing::error!(user = %entry.name, home = %home.display(), "cannot create the home folder: {e}");
+            return Err(UserDetailError::new(format!("home folder unavailable: {e}")));
+        }
+        Ok(LoftUser {
+            name: entry.name.clone(),
+            home,
+            read_only: entry.read_only,
+            allow_delete: entry.allow_delete.unwrap_or(cfg.chat.allow_delete),
+        })
+    }
+}
