@@ -160,7 +160,7 @@ impl LoftStorage {
         &self,
         user: &LoftUser,
         real: &Path,
-        input: R,
+        input: &mut R,
         mode: WriteMode,
         cmd: &str,
     ) -> Result<u64> {
@@ -191,6 +191,18 @@ impl LoftStorage {
     }
 }
 
+/// Reads what is left of a refused upload (bounded in size and time), so the client sees
+/// the refusal as a reply, not as a connection reset in the middle of sending (over TLS,
+/// Python's ftplib would report a broken pipe instead of the 55x). Returns `err`.
+async fn drain<R: AsyncRead + Unpin>(input: &mut R, err: Error) -> Error {
+    const CAP: u64 = 4 * 1024 * 1024;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        tokio::io::copy(&mut input.take(CAP), &mut tokio::io::sink()).await
+    })
+    .await;
+    err
+}
+
 /// A reason for the client, carried as the storage error's source.
 fn reason(s: &str) -> Box<dyn std::error::Error + Send + Sync> {
     s.to_string().into()
@@ -200,6 +212,9 @@ fn room_error(e: RoomError) -> Error {
     match e {
         RoomError::TooLarge { .. } => Error::new(ErrorKind::ExceededStorageAllocationError, reason(&e.to_string())),
         RoomError::Invalid { .. } => Error::new(ErrorKind::FileNameNotAllowedError, reason(&e.to_string())),
+        RoomError::Io(_) if e.ftp_code() == 452 => {
+            Error::new(ErrorKind::InsufficientStorageSpaceError, reason("the relay's disk is full; the room is unchanged"))
+        }
         RoomError::Io(io) => Error::from(io),
     }
 }
@@ -339,15 +354,19 @@ impl StorageBackend<LoftUser> for LoftStorage {
     async fn put<P: AsRef<Path> + Send + Debug, R: AsyncRead + Send + Sync + Unpin + 'static>(
         &self,
         user: &LoftUser,
-        input: R,
+        mut input: R,
         path: P,
         start_pos: u64,
     ) -> Result<u64> {
-        Self::deny_read_only(user)?;
         let _guard = self.guard();
         let path = path.as_ref();
         let cmd = if start_pos == APPEND_AT_END { "APPE" } else { "STOR" };
-        if let Some(real) = self.room(user, path)? {
+        let checked = Self::deny_read_only(user).and_then(|_| self.room(user, path));
+        let room = match checked {
+            Ok(room) => room,
+            Err(e) => return Err(drain(&mut input, e).await),
+        };
+        if let Some(real) = room {
             let len = std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0);
             let mode = match start_pos {
                 0 => Some(WriteMode::Merge),
@@ -356,9 +375,14 @@ impl StorageBackend<LoftUser> for LoftStorage {
                 _ => None,
             };
             if let Some(mode) = mode {
-                return self.append_room(user, &real, input, mode, cmd).await;
+                return match self.append_room(user, &real, &mut input, mode, cmd).await {
+                    Ok(n) => Ok(n),
+                    Err(e) => Err(drain(&mut input, e).await),
+                };
             }
-            self.deny_room_change(user, path, "overwriting the middle of")?;
+            if let Err(e) = self.deny_room_change(user, path, "overwriting the middle of") {
+                return Err(drain(&mut input, e).await);
+            }
         }
         let limited = LimitedReader { inner: input, left: self.shared.max_upload_bytes.max(1) };
         let limited_input: Box<dyn AsyncRead + Send + Sync + Unpin> =

@@ -52,7 +52,7 @@ pub fn check_line(line: &[u8]) -> Result<(), String> {
         None => return Err("empty token".into()),
     }
     let n = decoded.len();
-    if n < MIN_DECODED || (n - OVERHEAD) % BLOCK != 0 {
+    if n < MIN_DECODED || !(n - OVERHEAD).is_multiple_of(BLOCK) {
         return Err(format!(
             "a token is {MIN_DECODED} + {BLOCK}k bytes long, this one is {n}"
         ));
@@ -226,7 +226,7 @@ mod tests {
     fn garbage_is_refused_with_a_reason() {
         let cases: &[(&[u8], &str)] = &[
             (b"", "empty line"),
-            (b"hello world", "not URL-safe base64: byte ' ' at column 6"),
+            (b"hello world", "not URL-safe base64: byte 0x20 at column 6"),
             (b"hello", "not URL-safe base64: 5 symbols cannot be base64"),
             (
                 b"gAAAAA\x00AA",
@@ -283,7 +283,9 @@ mod tests {
                     // Anything accepted really is a token shape.
                     let raw = URL_SAFE.decode(line).unwrap();
                     assert_eq!(raw[0], VERSION);
-                    assert!(raw.len() >= MIN_DECODED && (raw.len() - OVERHEAD) % BLOCK == 0);
+                    assert!(
+                        raw.len() >= MIN_DECODED && (raw.len() - OVERHEAD).is_multiple_of(BLOCK)
+                    );
                 }
                 Err(e) => assert!(!e.is_empty() && e.len() < 120, "{e}"),
             }

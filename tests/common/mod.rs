@@ -1,0 +1,281 @@
+//! Test harness: a real `loft serve` on loopback, driven by real FTP clients.
+//!
+//! Each relay gets its own temporary folder, a config made by `loft init`, a port the
+//! kernel picks (`--listen 127.0.0.1:0`, read back from the log) and its own passive port
+//! range, so tests run in parallel on a shared machine without fixed ports.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const PASSWORD: &str = "correct-horse";
+pub const LOFT: &str = env!("CARGO_BIN_EXE_loft");
+
+/// The vectors file shared with the FTPChat project.
+pub fn vectors_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ftpchat-v1.7.json")
+}
+
+/// Tests that use Python's `cryptography` skip with a message where it is missing.
+pub fn python_has_cryptography() -> bool {
+    Command::new("python3").args(["-c", "import cryptography"]).status().map(|s| s.success()).unwrap_or(false)
+}
+
+static NEXT_RANGE: AtomicU16 = AtomicU16::new(0);
+
+/// A passive range of 40 ports for this relay, spread by process id and a counter.
+fn passive_range() -> (u16, u16) {
+    let slot = (std::process::id() as u16 % 97) * 5 + NEXT_RANGE.fetch_add(1, Ordering::SeqCst) % 5;
+    let start = 20000 + (slot % 485) * 80;
+    (start, start + 39)
+}
+
+pub struct Relay {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub root: PathBuf,
+    pub port: u16,
+    pub passive: (u16, u16),
+    child: Option<Child>,
+    log: Arc<Mutex<String>>,
+}
+
+/// How to set a relay up before it starts.
+#[derive(Default)]
+pub struct Setup {
+    /// Edits to the config text after `loft init` (e.g. add a `[chat]` key).
+    pub edit: Option<Box<dyn FnOnce(String) -> String>>,
+    /// Extra users: (name, password, extra `loft user add` flags).
+    pub users: Vec<(String, String, Vec<String>)>,
+}
+
+impl Setup {
+    pub fn edit(mut self, f: impl FnOnce(String) -> String + 'static) -> Self {
+        self.edit = Some(Box::new(f));
+        self
+    }
+    pub fn user(mut self, name: &str, password: &str, flags: &[&str]) -> Self {
+        self.users.push((name.into(), password.into(), flags.iter().map(|s| s.to_string()).collect()));
+        self
+    }
+}
+
+/// Replaces `key = ...` inside `[table]` (or adds it there).
+pub fn set_key(text: &str, table: &str, key: &str, value: &str) -> String {
+    let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+    let v: toml_edit::Value = value.parse().unwrap();
+    if table.is_empty() {
+        doc[key] = toml_edit::Item::Value(v);
+    } else {
+        let t = table.split('.').fold(doc.as_item_mut(), |item, k| {
+            if item.get(k).is_none() {
+                item[k] = toml_edit::table();
+            }
+            &mut item[k]
+        });
+        t[key] = toml_edit::Item::Value(v);
+    }
+    doc.to_string()
+}
+
+pub fn run_loft(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut c = Command::new(LOFT)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run loft");
+    if let Some(s) = stdin {
+        c.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    } else {
+        drop(c.stdin.take());
+    }
+    c.wait_with_output().unwrap()
+}
+
+impl Relay {
+    pub fn start() -> Relay {
+        Self::with(Setup::default())
+    }
+
+    pub fn with(setup: Setup) -> Relay {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("loft.toml");
+        let root = dir.path().join("root");
+        let out = run_loft(
+            &[
+                "init",
+                "--root",
+                root.to_str().unwrap(),
+                "-c",
+                config.to_str().unwrap(),
+                "--listen",
+                "127.0.0.1:0",
+                "--password-stdin",
+                "--tls-name",
+                "127.0.0.1",
+                "--tls-name",
+                "localhost",
+            ],
+            Some(&format!("{PASSWORD}\n")),
+        );
+        assert!(out.status.success(), "loft init failed: {}", String::from_utf8_lossy(&out.stderr));
+        for (name, pw, flags) in &setup.users {
+            let mut args = vec!["user", "add", name.as_str(), "-c", config.to_str().unwrap(), "--password-stdin"];
+            args.extend(flags.iter().map(|s| s.as_str()));
+            let out = run_loft(&args, Some(&format!("{pw}\n")));
+            assert!(out.status.success(), "user add: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let passive = passive_range();
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text = set_key(&text, "passive", "ports", &format!("\"{}-{}\"", passive.0, passive.1));
+        if let Some(edit) = setup.edit {
+            text = edit(text);
+        }
+        std::fs::write(&config, text).unwrap();
+        let mut relay = Relay { dir, config, root, port: 0, passive, child: None, log: Arc::new(Mutex::new(String::new())) };
+        relay.spawn(&["--listen", "127.0.0.1:0"]);
+        relay
+    }
+
+    /// Starts `loft serve` and waits for "listening on".
+    fn spawn(&mut self, extra: &[&str]) {
+        let mut args = vec!["serve", "-c", self.config.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let mut child = Command::new(LOFT)
+            .args(&args)
+            .env("RUST_LOG", "info,libunftp=warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start loft serve");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let log = self.log.clone();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    if let Some(t) = tx.take() {
+                        let addr = rest.split_whitespace().next().unwrap_or("").to_string();
+                        let _ = t.send(addr);
+                    }
+                }
+                let mut l = log.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(addr) => {
+                self.port = addr.rsplit(':').next().unwrap().parse().unwrap();
+            }
+            Err(_) => {
+                let _ = child.kill();
+                panic!("loft serve did not start: {}", self.log());
+            }
+        }
+        self.child = Some(child);
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the log contains `needle` (logs are written asynchronously).
+    pub fn wait_log(&self, needle: &str) -> bool {
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(10) {
+            if self.log().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    pub fn signal(&self, sig: i32) {
+        unsafe { libc::kill(self.pid() as i32, sig) };
+    }
+
+    /// Waits for the server to exit (after a signal), at most `secs`.
+    pub fn wait_exit(&mut self, secs: u64) -> Option<ExitStatus> {
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(secs) {
+            if let Some(s) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// SIGKILL, as a power cut would.
+    pub fn kill(&mut self) {
+        if let Some(c) = self.child.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts the server again on the same port.
+    pub fn restart(&mut self) {
+        self.kill();
+        let addr = format!("127.0.0.1:{}", self.port);
+        self.spawn(&["--listen", &addr]);
+    }
+
+    pub fn cert(&self) -> PathBuf {
+        self.dir.path().join("loft.crt")
+    }
+
+    /// Runs Python with the FTP prelude (`connect()`, `HOST`, `PORT`, …) before `code`.
+    pub fn python(&self, code: &str) -> Output {
+        self.python_args(code, &[])
+    }
+
+    pub fn python_args(&self, code: &str, args: &[&str]) -> Output {
+        let prelude = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/prelude.py")).unwrap();
+        let script = format!("{prelude}\n{code}\n");
+        Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .args(args)
+            .env("FTP_PORT", self.port.to_string())
+            .env("FTP_PASSWORD", PASSWORD)
+            .env("FTP_ROOT", &self.root)
+            .env("FTP_CERT", self.cert())
+            .env("VECTORS", vectors_path())
+            .output()
+            .unwrap()
+    }
+
+    /// Like [`python`], but fails the test with both outputs unless it exits 0.
+    pub fn python_ok(&self, code: &str) -> String {
+        let out = self.python(code);
+        assert!(
+            out.status.success(),
+            "python failed\n--- stdout\n{}\n--- stderr\n{}\n--- server log\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
