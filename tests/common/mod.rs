@@ -27,11 +27,12 @@ pub fn python_has_cryptography() -> bool {
 
 static NEXT_RANGE: AtomicU16 = AtomicU16::new(0);
 
-/// A passive range of 40 ports for this relay, spread by process id and a counter.
+/// A passive range of 50 ports for this relay: relays of one test process never share
+/// one (a client would reach another relay's data port), and processes are spread by pid.
 fn passive_range() -> (u16, u16) {
-    let slot = (std::process::id() as u16 % 97) * 5 + NEXT_RANGE.fetch_add(1, Ordering::SeqCst) % 5;
-    let start = 20000 + (slot % 485) * 80;
-    (start, start + 39)
+    let block = (std::process::id() as usize * 37 + NEXT_RANGE.fetch_add(1, Ordering::SeqCst) as usize) % 800;
+    let start = 20000 + block as u16 * 50;
+    (start, start + 49)
 }
 
 pub struct Relay {
@@ -245,19 +246,40 @@ impl Relay {
     }
 
     pub fn python_args(&self, code: &str, args: &[&str]) -> Output {
+        self.python_command(code, args).output().unwrap()
+    }
+
+    /// Starts Python in the background (stdout and stderr piped).
+    pub fn spawn_python(&self, code: &str) -> Child {
+        self.python_command(code, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+    }
+
+    fn python_command(&self, code: &str, args: &[&str]) -> Command {
         let prelude = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/prelude.py")).unwrap();
         let script = format!("{prelude}\n{code}\n");
-        Command::new("python3")
-            .arg("-c")
+        let mut c = Command::new("python3");
+        c.arg("-c")
             .arg(script)
             .args(args)
             .env("FTP_PORT", self.port.to_string())
             .env("FTP_PASSWORD", PASSWORD)
             .env("FTP_ROOT", &self.root)
             .env("FTP_CERT", self.cert())
-            .env("VECTORS", vectors_path())
-            .output()
-            .unwrap()
+            .env("VECTORS", vectors_path());
+        c
+    }
+
+    /// Waits for a file the Python side creates to say where it is.
+    pub fn wait_file(&self, name: &str) -> bool {
+        let p = self.dir.path().join(name);
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(15) {
+            if p.exists() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
     }
 
     /// Like [`python`], but fails the test with both outputs unless it exits 0.

@@ -65,3 +65,54 @@ def seal(fernet, user, text, when="2026-11-22 10:00"):
 
 def unseal(fernet, line):
     return zlib.decompress(fernet.decrypt(line.strip())).decode()
+
+
+def writers(n_writers, per_writer, tls=False, size=0, password="secret", room="room.txt", ack_file=None, stop_on_error=False, tag=""):
+    """FTPChat-style senders: every message is its own session (connect, login, APPE one
+    token line, quit). Returns the plaintexts that were acknowledged with 226."""
+    fernet = fernet_for(password)
+    acked, errors, lock = [], [], threading.Lock()
+    ack = open(ack_file, "a") if ack_file else None
+
+    def run(w):
+        for m in range(per_writer):
+            text = f"{tag}w{w}-m{m}"
+            if size:
+                text += "-" + base64.b64encode(os.urandom(size * 3 // 4)).decode()
+            line = seal(fernet, f"user{w}", text)
+            try:
+                f = connect(tls=tls)
+                resp = put(f, room, line, cmd="APPE")
+                assert resp.startswith("226"), resp
+                try:
+                    f.quit()
+                except ftplib.all_errors:
+                    pass
+                with lock:
+                    acked.append(f"2026-11-22 10:00:user{w}: {text}")
+                    if ack:
+                        ack.write(line.decode())
+                        ack.flush()
+            except Exception as e:
+                with lock:
+                    errors.append(repr(e))
+                if stop_on_error:
+                    return
+
+    ts = [threading.Thread(target=run, args=(w,)) for w in range(n_writers)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return acked, errors
+
+
+def check_room(data, fernet, expected=None):
+    """Every line is a whole token that decrypts; no line twice; returns the plaintexts."""
+    assert data.endswith(b"\n") or data == b"", f"torn last line: {data[-60:]!r}"
+    texts = [unseal(fernet, l) for l in data.split(b"\n") if l]
+    assert len(texts) == len(set(texts)), f"{len(texts) - len(set(texts))} duplicated messages"
+    if expected is not None:
+        missing = set(expected) - set(texts)
+        assert not missing, f"{len(missing)} messages lost, e.g. {sorted(missing)[:3]}"
+    return texts

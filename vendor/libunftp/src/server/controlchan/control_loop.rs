@@ -189,8 +189,13 @@ where
     let jh = tokio::spawn(async move {
         // The control channel event loop
         slog::info!(logger, "Starting control loop");
+        // Loft patch: an event to handle before reading the next command (the TLS upgrade
+        // that must follow a 234 reply to AUTH TLS at once).
+        let mut injected: Option<Event> = None;
         loop {
-            let incoming = {
+            let incoming = if let Some(ev) = injected.take() {
+                Some(Ok(ev))
+            } else {
                 #[allow(unused_assignments)]
                 let mut incoming = None;
                 let mut timeout_delay = Box::pin(tokio::time::sleep(idle_session_timeout));
@@ -279,9 +284,15 @@ where
 
                     // TODO: Handle Event::InternalMsg(InternalMsg::PlaintextControlChannel)
 
+                    let auth_cmd = matches!(&event, Event::Command(Command::Auth { .. }));
                     let handle_result = match event_chain.handle(event).await {
                         Err(e) => Err(e),
-                        Ok(reply) => reply_sink.send(reply).await,
+                        Ok(reply) => {
+                            if auth_cmd && matches!(&reply, Reply::CodeAndMsg { code: ReplyCode::AuthOkayNoDataNeeded, .. }) {
+                                injected = Some(Event::InternalMsg(ControlChanMsg::SecureControlChannel));
+                            }
+                            reply_sink.send(reply).await
+                        }
                     };
 
                     if let Err(chan_err) = handle_result {

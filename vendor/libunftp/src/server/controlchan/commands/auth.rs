@@ -7,7 +7,6 @@
 use crate::{
     auth::UserDetail,
     server::{
-        chancomms::ControlChanMsg,
         controlchan::{
             Reply, ReplyCode,
             error::ControlChanError,
@@ -45,15 +44,11 @@ where
 {
     #[tracing_attributes::instrument]
     async fn handle(&self, args: CommandContext<Storage, User>) -> Result<Reply, ControlChanError> {
-        let tx = args.tx_control_chan.clone();
-        let logger = args.logger;
         match (args.tls_configured, self.protocol.clone()) {
             (true, AuthParam::Tls) => {
-                tokio::spawn(async move {
-                    if let Err(err) = tx.send(ControlChanMsg::SecureControlChannel).await {
-                        slog::warn!(logger, "AUTH: Could not send internal message to notify of TLS upgrade: {}", err);
-                    }
-                });
+                // Loft patch: the control loop upgrades right after sending this reply. It
+                // used to learn of it from a message sent by a spawned task, and under load
+                // read the client's TLS ClientHello as a command first (connection lost).
                 Ok(Reply::new(ReplyCode::AuthOkayNoDataNeeded, "Upgrading to TLS"))
             }
             (true, AuthParam::Ssl) => Ok(Reply::new(ReplyCode::CommandNotImplementedForParameter, "Auth SSL not implemented")),

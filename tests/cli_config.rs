@@ -1,0 +1,114 @@
+//! The config commands: `loft init`, `loft user …`, `loft check`, and how a bad config is
+//! refused by `loft serve` (file, key, line and column; exit status 2).
+
+mod common;
+use common::run_loft;
+
+fn text(o: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn init_writes_config_certificate_and_user_and_refuses_to_overwrite() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join("etc/loft.toml");
+    let root = d.path().join("usb/loft");
+    let o = run_loft(&["init", "--root", root.to_str().unwrap(), "-c", cfg.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("password: "), "a random password is printed once: {out}");
+    assert!(out.contains("certificate SHA-256 fingerprint: "), "{out}");
+    assert!(root.is_dir() && d.path().join("etc/loft.crt").exists() && d.path().join("etc/loft.key").exists());
+    let written = std::fs::read_to_string(&cfg).unwrap();
+    assert!(written.contains("# Loft relay configuration"), "commented: {written}");
+    assert!(!written.contains(out.split("password: ").nth(1).unwrap().split_whitespace().next().unwrap()), "no plain password in the file");
+    // The check command accepts it and shows the same fingerprint.
+    let fp = out.split("fingerprint: ").nth(1).unwrap().lines().next().unwrap().trim().to_string();
+    let c = run_loft(&["check", "-c", cfg.to_str().unwrap()], None);
+    assert!(c.status.success(), "{}", text(&c));
+    assert!(text(&c).contains(&fp));
+    // No overwrite without --force.
+    let again = run_loft(&["init", "--root", root.to_str().unwrap(), "-c", cfg.to_str().unwrap()], None);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), written);
+    // With --force the certificate is kept.
+    let forced = run_loft(&["init", "--root", root.to_str().unwrap(), "-c", cfg.to_str().unwrap(), "--force"], None);
+    assert!(forced.status.success(), "{}", text(&forced));
+    assert!(text(&forced).contains(&fp), "same certificate kept");
+}
+
+#[test]
+fn config_path_comes_from_loft_config_env() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join("x.toml");
+    std::fs::write(&cfg, "root = \"r\"\n[tls]\nmode = \"off\"\n").unwrap();
+    let o = std::process::Command::new(common::LOFT).args(["check"]).env("LOFT_CONFIG", &cfg).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains(cfg.to_str().unwrap()));
+}
+
+#[test]
+fn user_add_passwd_del_list_keep_comments() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join("loft.toml");
+    let c = cfg.to_str().unwrap();
+    let o = run_loft(&["init", "--root", "root", "-c", c, "--password-stdin"], Some("first\n"));
+    assert!(o.status.success(), "{}", text(&o));
+    let mut t = std::fs::read_to_string(&cfg).unwrap();
+    t.insert_str(0, "# kept comment\n");
+    std::fs::write(&cfg, t).unwrap();
+    let o = run_loft(&["user", "add", "alice", "-c", c, "--password-stdin", "--read-only", "--home", "alice"], Some("pw\n"));
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run_loft(&["user", "list", "-c", c], None);
+    let list = text(&o);
+    assert!(list.contains("alice") && list.contains("read-only") && list.contains("chat"), "{list}");
+    let o = run_loft(&["user", "add", "alice", "-c", c, "--password-stdin"], Some("pw\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("exists already"));
+    let before = std::fs::read_to_string(&cfg).unwrap();
+    let o = run_loft(&["user", "passwd", "alice", "-c", c, "--password-stdin"], Some("new\n"));
+    assert!(o.status.success(), "{}", text(&o));
+    assert_ne!(before, std::fs::read_to_string(&cfg).unwrap());
+    let o = run_loft(&["user", "del", "alice", "-c", c], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let after = std::fs::read_to_string(&cfg).unwrap();
+    assert!(after.starts_with("# kept comment\n") && !after.contains("alice"), "{after}");
+    let o = run_loft(&["user", "add", "bad name", "-c", c, "--password-stdin"], Some("pw\n"));
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_bad_config_is_refused_with_file_key_line_and_column() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join("loft.toml");
+    let cases: &[(&str, &str, &str)] = &[
+        ("root = \"r\"\n[limits]\nmax_per_ip = \"lots\"\n", ":3:", "limits.max_per_ip"),
+        ("root = \"r\"\n\n[tls]\nmod = \"optional\"\n", ":4:1", "tls.mod"),
+        ("root = \"r\"\nlisten = [\"0.0.0.0:21\", \"here\"]\n", ":2:", "listen[1]"),
+        ("root = \"r\"\n[tls]\nmode = \"sometimes\"\n", ":3:", "tls.mode"),
+        ("root = \"r\"\n[[users]]\nname = \"a\"\npassword = \"plaintext\"\n", ":4:", "users[0].password"),
+        ("listen = [\"127.0.0.1:2121\"]\n", "", "root"),
+    ];
+    for (body, pos, key) in cases {
+        std::fs::write(&cfg, body).unwrap();
+        for cmd in ["serve", "check"] {
+            let o = run_loft(&[cmd, "-c", cfg.to_str().unwrap()], None);
+            let msg = text(&o);
+            assert_eq!(o.status.code(), Some(2), "{cmd} {body:?}: {msg}");
+            assert!(msg.contains(&format!("{}{pos}", cfg.display())), "{cmd} {body:?}: no file:line:col in {msg}");
+            assert!(msg.contains(key), "{cmd} {body:?}: key {key} not named in {msg}");
+        }
+    }
+}
+
+#[test]
+fn help_is_a_manual_and_version_works() {
+    let o = run_loft(&["--version"], None);
+    assert!(o.status.success() && text(&o).starts_with("loft "));
+    for cmd in ["serve", "init", "user", "check", "send", "read", "chat", "rooms"] {
+        let o = run_loft(&[cmd, "--help"], None);
+        assert!(o.status.success(), "{cmd} --help: {}", text(&o));
+        assert!(text(&o).len() > 200, "{cmd} --help is too thin: {}", text(&o));
+    }
+}

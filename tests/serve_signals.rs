@@ -1,0 +1,60 @@
+//! Signals: SIGTERM stops accepting and lets a running transfer finish within the grace
+//! period, then exits 0; SIGHUP reloads users without dropping sessions.
+
+mod common;
+use common::{run_loft, Relay};
+
+#[test]
+fn sigterm_lets_a_running_transfer_finish_and_exits_0() {
+    let mut r = Relay::start();
+    let child = r.spawn_python(
+        r#"
+f = connect()
+f.voidcmd("TYPE I")
+conn = f.transfercmd("STOR inflight.bin")
+conn.sendall(b"y" * 1000)
+open(os.path.join(ROOT, "..", "started"), "w").close()
+for i in range(10):
+    time.sleep(0.1)
+    conn.sendall(b"y" * 1000)
+conn.close()
+print(f.voidresp())
+"#,
+    );
+    assert!(r.wait_file("started"), "the upload did not start: {}", r.log());
+    r.signal(libc::SIGTERM);
+    let status = r.wait_exit(15).expect("the relay did not exit after SIGTERM");
+    assert_eq!(status.code(), Some(0), "{}", r.log());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "the in-flight upload failed: {}\n{}", String::from_utf8_lossy(&out.stderr), r.log());
+    assert_eq!(std::fs::read(r.root.join("inflight.bin")).unwrap().len(), 11_000);
+    assert!(r.log().contains("stopping: no new connections"), "{}", r.log());
+    // No new connections after the stop.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", r.port)).is_err());
+}
+
+#[test]
+fn sighup_reloads_users_without_dropping_sessions() {
+    let r = Relay::start();
+    let child = r.spawn_python(
+        r#"
+f = connect()
+put(f, "before.bin", b"1")
+open(os.path.join(ROOT, "..", "ready"), "w").close()
+while not os.path.exists(os.path.join(ROOT, "..", "reloaded")):
+    time.sleep(0.05)
+put(f, "after.bin", b"2")       # the same session survives the reload
+f.quit()
+g = connect(user="newbie", password="fresh")
+g.quit()
+"#,
+    );
+    assert!(r.wait_file("ready"), "{}", r.log());
+    let o = run_loft(&["user", "add", "newbie", "-c", r.config.to_str().unwrap(), "--password-stdin"], Some("fresh\n"));
+    assert!(o.status.success());
+    r.signal(libc::SIGHUP);
+    assert!(r.wait_log("config reloaded"), "{}", r.log());
+    std::fs::write(r.dir.path().join("reloaded"), b"").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stderr), r.log());
+}
