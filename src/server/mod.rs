@@ -369,9 +369,9 @@ async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
     }
     let left = relay.transfers.load(Ordering::SeqCst);
     if left > 0 {
-        tracing::warn!(transfers = left, "grace period over: stopping with transfers still running");
+        tracing::warn!(transfers = left, fsyncs = relay.rooms.fsyncs(), "grace period over: stopping with transfers still running");
     } else {
-        tracing::info!("stopped cleanly");
+        tracing::info!(fsyncs = relay.rooms.fsyncs(), "stopped cleanly");
     }
     Ok(())
 }
