@@ -112,3 +112,34 @@ fn help_is_a_manual_and_version_works() {
         assert!(text(&o).len() > 200, "{cmd} --help is too thin: {}", text(&o));
     }
 }
+
+#[test]
+fn every_commented_setting_in_the_initial_config_can_be_uncommented() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join("loft.toml");
+    let c = cfg.to_str().unwrap();
+    let o = run_loft(&["init", "--root", "root", "-c", c, "--password-stdin"], Some("pw\n"));
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run_loft(&["user", "add", "second", "-c", c, "--password-stdin"], Some("pw\n"));
+    assert!(o.status.success(), "{}", text(&o));
+    let original = std::fs::read_to_string(&cfg).unwrap();
+    let setting = regex_free_settings(&original);
+    assert!(setting.len() > 15, "{setting:?}");
+    for line in setting {
+        let edited = original.replacen(&line, line.trim_start_matches("# "), 1);
+        std::fs::write(&cfg, &edited).unwrap();
+        let o = run_loft(&["check", "-c", c], None);
+        assert!(o.status.success(), "uncommenting {line:?} breaks the config: {}", text(&o));
+    }
+}
+
+/// The `# key = value` lines of the template.
+fn regex_free_settings(t: &str) -> Vec<String> {
+    t.lines()
+        .filter(|l| {
+            l.starts_with("# ")
+                && l[2..].split_once(" = ").is_some_and(|(k, _)| k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        })
+        .map(str::to_string)
+        .collect()
+}

@@ -5,7 +5,7 @@
 //! comment, a self-signed certificate (whose fingerprint is printed, for clients to
 //! compare on first use), and the first user.
 
-use super::users::{add_user, read_password, write_atomic};
+use super::users::{read_password, write_atomic};
 use super::{resolve_path, Config};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -101,6 +101,10 @@ ports = "50000-50100"
 # sync = "batch"             # "always", "batch" (group commit) or "never"
 # max_append_bytes = 65536   # largest single append to a room
 # allow_delete = false       # may users delete, rename or overwrite rooms
+# rotate_bytes = 262144      # rotate a room past this size (0 = never); offsets stay valid
+# keep_bytes = 65536         # what the live room keeps after a rotation
+# keep_archives = 16         # archives kept per room, in .ROOM.loft/ (0 = all)
+# keep_days = 0              # delete archives older than this (0 = never)
 
 # Users: add with `loft user add NAME`, change with `loft user passwd NAME`.
 # Each [[users]] has name, password (a PBKDF2 hash, never the password itself),
@@ -158,9 +162,15 @@ fn init(args: InitArgs) -> Result<(), (u8, String)> {
 
     let (pw, generated) = read_password(args.password_stdin, &args.user).map_err(|e| (2, e))?;
     let phc = crate::server::auth::hash_password(&pw);
-    let mut doc: toml_edit::DocumentMut = template(&root_in_file, &listen).parse().expect("the template is valid TOML");
-    add_user(&mut doc, &args.user, &phc, false, None).map_err(|e| (2, e))?;
-    let text = doc.to_string();
+    // The first user is written as text after the template, not added with toml_edit:
+    // toml_edit would put the template's trailing comments (the commented `[chat]` keys)
+    // after the new table, where uncommenting one would make it a user key.
+    let text = format!(
+        "{}\n[[users]]\nname = {}\npassword = {}\n",
+        template(&root_in_file, &listen),
+        toml_str(&args.user),
+        toml_str(&phc)
+    );
     Config::parse(&text, &path).map_err(|e| (1, format!("internal error, the generated config is invalid: {e}")))?;
 
     let (cert, key) = (dir.join("loft.crt"), dir.join("loft.key"));
