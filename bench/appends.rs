@@ -110,6 +110,7 @@ async fn cmd(
 async fn send_one(port: u16, line: &[u8]) -> std::io::Result<Duration> {
     let t = Instant::now();
     let s = TcpStream::connect(("127.0.0.1", port)).await?;
+    s.set_nodelay(true)?;
     let (r, mut w) = s.into_split();
     let mut r = TokioBufReader::new(r);
     reply(&mut r).await?;
@@ -144,7 +145,10 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
 async fn main() {
     let key = fernet::Fernet::new(&fernet::Fernet::generate_key()).unwrap();
     println!("Loft room appends, every message its own plain-FTP session, loopback");
-    println!("{:<7} {:>7} {:>9} {:>10} {:>9} {:>9} {:>12}", "sync", "writers", "messages", "appends/s", "p50 ms", "p99 ms", "fsyncs/msg");
+    println!(
+        "{:<7} {:>7} {:>9} {:>10} {:>9} {:>9} {:>12}",
+        "sync", "writers", "messages", "appends/s", "p50 ms", "p99 ms", "fsyncs/msg"
+    );
     for sync in ["always", "batch", "never"] {
         for writers in [1usize, 8, 32] {
             let per_writer = if writers == 1 { 200 } else { 1600 / writers };

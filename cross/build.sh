@@ -22,6 +22,12 @@
 #   LOFT_VENV         a venv that holds zig (ziglang) and cargo-zigbuild
 #   LOFT_FEATURES     passed as --features (e.g. for a smaller router build)
 #   LOFT_NICE         prefix for cargo, default "nice -n 19"
+#   LOFT_SMALL        1 (default): the nightly (build-std) targets are built for size:
+#                     panics abort without a message (-Cpanic=immediate-abort), no
+#                     panic locations, no unwind tables, std built with optimize_for_size
+#                     and without backtrace symbolization; MIPS .pdr sections dropped
+#                     (llvm-objcopy from `rustup component add llvm-tools`).
+#                     0: keep panic messages.
 set -eu
 
 ALL_TARGETS="x86_64-unknown-linux-musl aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf arm-unknown-linux-musleabi mipsel-unknown-linux-musl mips-unknown-linux-musl"
@@ -103,14 +109,21 @@ build_one() {
 	fi
 	features=""
 	[ -z "${LOFT_FEATURES:-}" ] || features="--features $LOFT_FEATURES"
+	if [ "$build_std" = yes ] && [ "${LOFT_SMALL:-1}" = 1 ]; then
+		rustflags="$rustflags -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -C force-unwind-tables=no"
+		# std without backtrace symbolization (gimli, addr2line), size-optimized algorithms.
+		zflags="$zflags -Zbuild-std-features=optimize_for_size"
+	fi
 	# -A linker-messages: zig warns that the missing rustlib/<target>/lib does not exist.
 	RUSTFLAGS="${rustflags} -A linker-messages ${LOFT_RUSTFLAGS:-}"
 	export RUSTFLAGS
 	start=$(date +%s)
 	if [ "$mode" = check ]; then
 		echo "== check $target ($toolchain${zflags:+, build-std})"
+		need cargo-zigbuild "pip install ziglang cargo-zigbuild (or set LOFT_VENV)"
+		# ring's build script compiles C even for a check: zig is the C compiler here too.
 		# shellcheck disable=SC2086
-		$LOFT_NICE cargo "+$toolchain" check --locked --release --target "$target" $zflags $features --bins
+		RUSTUP_TOOLCHAIN=$toolchain $LOFT_NICE cargo-zigbuild check --locked --release --target "$target" $zflags $features --bins
 		echo "== $target: checked in $(($(date +%s) - start)) s"
 		return 0
 	fi
@@ -123,6 +136,13 @@ build_one() {
 	out="$DIST/loft-$version-$target"
 	cp "$bin" "$out"
 	chmod 0755 "$out"
+	# Sections the kernel never loads, that the linker's strip keeps (MIPS: .pdr, .mdebug).
+	objcopy="$(rustc "+$toolchain" --print sysroot)/lib/rustlib/$(rustc "+$toolchain" -vV | sed -n 's/^host: //p')/bin/llvm-objcopy"
+	if [ -x "$objcopy" ]; then
+		"$objcopy" --remove-section=.pdr --remove-section=.mdebug.abi32 --remove-section=.comment "$out"
+	else
+		echo "note: no llvm-objcopy (rustup component add llvm-tools --toolchain $toolchain): sections like .pdr stay" >&2
+	fi
 	secs=$(($(date +%s) - start))
 	size=$(wc -c <"$out" | tr -d ' ')
 	echo "== $target: $out, $size bytes, ${secs} s"

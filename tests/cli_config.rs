@@ -21,7 +21,10 @@ fn init_writes_config_certificate_and_user_and_refuses_to_overwrite() {
     assert!(root.is_dir() && d.path().join("etc/loft.crt").exists() && d.path().join("etc/loft.key").exists());
     let written = std::fs::read_to_string(&cfg).unwrap();
     assert!(written.contains("# Loft relay configuration"), "commented: {written}");
-    assert!(!written.contains(out.split("password: ").nth(1).unwrap().split_whitespace().next().unwrap()), "no plain password in the file");
+    assert!(
+        !written.contains(out.split("password: ").nth(1).unwrap().split_whitespace().next().unwrap()),
+        "no plain password in the file"
+    );
     // The check command accepts it and shows the same fingerprint.
     let fp = out.split("fingerprint: ").nth(1).unwrap().lines().next().unwrap().trim().to_string();
     let c = run_loft(&["check", "-c", cfg.to_str().unwrap()], None);
@@ -58,7 +61,10 @@ fn user_add_passwd_del_list_keep_comments() {
     let mut t = std::fs::read_to_string(&cfg).unwrap();
     t.insert_str(0, "# kept comment\n");
     std::fs::write(&cfg, t).unwrap();
-    let o = run_loft(&["user", "add", "alice", "-c", c, "--password-stdin", "--read-only", "--home", "alice"], Some("pw\n"));
+    let o = run_loft(
+        &["user", "add", "alice", "-c", c, "--password-stdin", "--read-only", "--home", "alice"],
+        Some("pw\n"),
+    );
     assert!(o.status.success(), "{}", text(&o));
     let o = run_loft(&["user", "list", "-c", c], None);
     let list = text(&o);

@@ -9,6 +9,8 @@ use common::{set_key, Relay, Setup};
 fn busy_relay() -> Relay {
     Relay::with(Setup::default().edit(|t| {
         let t = set_key(&t, "limits", "max_per_ip", "100");
+        // These tests read the room file whole: no rotation (tested in rooms_rotation.rs).
+        let t = set_key(&t, "chat", "rotate_bytes", "0");
         set_key(&t, "limits", "max_connections", "200")
     }))
 }
@@ -63,7 +65,11 @@ fn large_incompressible_messages_under_a_raised_limit() {
     if skip_without_cryptography() {
         return;
     }
-    let r = Relay::with(Setup::default().edit(|t| set_key(&t, "chat", "max_append_bytes", "1048576")));
+    // This test reads the room file whole: no rotation (tested in rooms_rotation.rs).
+    let r = Relay::with(Setup::default().edit(|t| {
+        let t = set_key(&t, "chat", "max_append_bytes", "1048576");
+        set_key(&t, "chat", "rotate_bytes", "0")
+    }));
     r.python_ok(
         r#"
 acked, errors = writers(8, 4, size=200_000)
@@ -149,8 +155,8 @@ fn deleting_renaming_or_overwriting_a_room_is_refused() {
     std::fs::write(&r.config, doc.to_string()).unwrap();
     r.signal(libc::SIGHUP);
     assert!(r.wait_log("config reloaded"));
-    let token = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(common::vectors_path()).unwrap()).unwrap()
-        ["tokens"][0]["token"]
+    let token = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(common::vectors_path()).unwrap())
+        .unwrap()["tokens"][0]["token"]
         .as_str()
         .unwrap()
         .to_string();

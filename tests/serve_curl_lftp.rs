@@ -42,7 +42,10 @@ fn curl_ftps_with_the_generated_certificate_and_insecure() {
     let up = r.dir.path().join("up.bin");
     std::fs::write(&up, b"uploaded by curl\n").unwrap();
 
-    let o = curl(&r, &["--ssl-reqd", "--cacert", cacert.to_str().unwrap(), "-T", up.to_str().unwrap(), &format!("{base}up.bin")]);
+    let o = curl(
+        &r,
+        &["--ssl-reqd", "--cacert", cacert.to_str().unwrap(), "-T", up.to_str().unwrap(), &format!("{base}up.bin")],
+    );
     assert!(o.status.success());
     assert_eq!(std::fs::read(r.root.join("up.bin")).unwrap(), b"uploaded by curl\n");
 

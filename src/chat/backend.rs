@@ -9,6 +9,10 @@
 //!   through [`crate::chat::room`], which serializes, validates and de-duplicates it;
 //!   deleting, renaming or overwriting a room in the middle is refused unless the user is
 //!   allowed (`chat.allow_delete`);
+//! - how a room is read: through logical offsets that survive rotation
+//!   ([`crate::chat::rotate`]), up to the size this session's last `SIZE` answered (so a
+//!   client that trusts SIZE never gets a message twice), with each read recorded for
+//!   `SITE SEEN`; a room's hidden state folder (archives) is unlisted and read-only;
 //! - the bookkeeping the server needs: one log line per transfer, and a count of the
 //!   transfers in flight so a shutdown can let them finish.
 //!
@@ -16,18 +20,20 @@
 //! connection), so per-session state can live here.
 
 use crate::chat::room::{RoomError, Rooms, WriteMode};
+use crate::chat::rotate;
 use crate::server::user::LoftUser;
 use async_trait::async_trait;
 use globset::GlobSet;
+use std::collections::HashMap;
 use std::fmt::Debug;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::SystemTime;
-use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, ReadBuf};
 use unftp_core::storage::{Error, ErrorKind, Fileinfo, Metadata, Permissions, Result, StorageBackend};
 use unftp_sbe_fs::Filesystem;
 
@@ -72,6 +78,11 @@ pub struct LoftStorage {
     /// fails with a local error instead of the server stopping.
     fs_: Option<Filesystem>,
     shared: Arc<Shared>,
+    /// Per room (real path): the logical size this session's last `SIZE` (or `MLST`,
+    /// `MDTM`) answered, which caps its next `RETR` of that room. The FTPChat client sets
+    /// its offset to what SIZE said, not to what RETR delivered: a RETR that returned more
+    /// would deliver a message now and again on the next poll.
+    sized: Mutex<HashMap<PathBuf, u64>>,
 }
 
 impl LoftStorage {
@@ -83,7 +94,41 @@ impl LoftStorage {
                 None
             }
         };
-        LoftStorage { fs_, shared }
+        LoftStorage { fs_, shared, sized: Mutex::default() }
+    }
+
+    /// The room registry.
+    pub fn rooms(&self) -> Arc<Rooms> {
+        self.shared.rooms.clone()
+    }
+
+    /// The room a `SITE` command names (`lobby.txt`, or `lobby` for `lobby.txt` when the
+    /// name has no extension), relative to the user's home; the reason for the client when
+    /// there is none.
+    pub fn site_room(&self, user: &LoftUser, name: &str) -> std::result::Result<PathBuf, String> {
+        let mut tries = vec![name.to_string()];
+        if Path::new(name).extension().is_none() {
+            tries.push(format!("{name}.txt"));
+        }
+        for n in tries {
+            if let Ok(Some(real)) = self.room(user, Path::new(&n)) {
+                return Ok(real);
+            }
+        }
+        Err(format!("{name}: not a chat room"))
+    }
+
+    /// Whether `path` is inside a room's hidden state folder (archives, offsets, receipts):
+    /// readable, never writable, never a room itself.
+    fn in_state_dir(path: &Path) -> bool {
+        path.components().any(|c| matches!(c, Component::Normal(n) if rotate::is_state_name(&n.to_string_lossy())))
+    }
+
+    fn deny_state(path: &Path) -> Result<()> {
+        if Self::in_state_dir(path) {
+            return Err(Error::new(ErrorKind::PermissionDenied, reason("a room's archive folder is read-only")));
+        }
+        Ok(())
     }
 
     fn fs(&self) -> Result<&Filesystem> {
@@ -114,7 +159,7 @@ impl LoftStorage {
         let Some(rel) = Self::relative(path) else {
             return Err(Error::from(ErrorKind::PermissionDenied));
         };
-        if rel.as_os_str().is_empty() || !self.shared.patterns.is_match(&rel) {
+        if rel.as_os_str().is_empty() || Self::in_state_dir(&rel) || !self.shared.patterns.is_match(&rel) {
             return Ok(None);
         }
         let real = user.home.join(&rel);
@@ -145,7 +190,9 @@ impl LoftStorage {
         if !user.allow_delete && self.room(user, path)?.is_some() {
             return Err(Error::new(
                 ErrorKind::PermissionDenied,
-                reason(&format!("{what} a chat room is not allowed: rooms only grow (chat.allow_delete is off for this user)")),
+                reason(&format!(
+                    "{what} a chat room is not allowed: rooms only grow (chat.allow_delete is off for this user)"
+                )),
             ));
         }
         Ok(())
@@ -154,6 +201,31 @@ impl LoftStorage {
     fn guard(&self) -> TransferGuard {
         self.shared.transfers.fetch_add(1, Ordering::SeqCst);
         TransferGuard(self.shared.transfers.clone())
+    }
+
+    /// A `RETR` of a room from logical offset `start`. The room log knows where the last
+    /// complete line ends (and cuts a tail torn by a crash when it first opens the room), so
+    /// a reader racing a write, or reading after a crash, never gets half a line. After a
+    /// `SIZE`, the read ends exactly at the size it answered. An offset before the live part
+    /// (archived by a rotation) reads the live part from its first line.
+    async fn read_room(
+        &self,
+        user: &LoftUser,
+        real: PathBuf,
+        start: u64,
+    ) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
+        let (file, view) = self.shared.rooms.open_read(&real).await.map_err(room_error)?;
+        let asked = self.sized.lock().unwrap_or_else(|e| e.into_inner()).remove(&real);
+        let cap = asked.map_or(view.end, |s| s.min(view.end)).max(view.base);
+        let from = start.max(view.base);
+        let (skip, take) = if from >= cap { (0, 0) } else { (from - view.base, cap - from) };
+        let mut f = tokio::fs::File::from_std(file);
+        f.seek(io::SeekFrom::Start(skip)).await.map_err(Error::from)?;
+        if start <= cap {
+            let (rooms, name) = (self.shared.rooms.clone(), user.name.clone());
+            tokio::task::spawn_blocking(move || rooms.seen.record(&real, &name, cap));
+        }
+        Ok(Box::new(f.take(take)))
     }
 
     async fn append_room<R: AsyncRead + Send + Unpin>(
@@ -171,7 +243,9 @@ impl LoftStorage {
             tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %real.display(), "refused: upload over {limit} bytes");
             return Err(Error::new(
                 ErrorKind::ExceededStorageAllocationError,
-                reason(&format!("a room append may be at most {limit} bytes (chat.max_append_bytes); nothing was written")),
+                reason(&format!(
+                    "a room append may be at most {limit} bytes (chat.max_append_bytes); nothing was written"
+                )),
             ));
         }
         match self.shared.rooms.append(real, &data, mode).await {
@@ -212,9 +286,10 @@ fn room_error(e: RoomError) -> Error {
     match e {
         RoomError::TooLarge { .. } => Error::new(ErrorKind::ExceededStorageAllocationError, reason(&e.to_string())),
         RoomError::Invalid { .. } => Error::new(ErrorKind::FileNameNotAllowedError, reason(&e.to_string())),
-        RoomError::Io(_) if e.ftp_code() == 452 => {
-            Error::new(ErrorKind::InsufficientStorageSpaceError, reason("the relay's disk is full; the room is unchanged"))
-        }
+        RoomError::Io(_) if e.ftp_code() == 452 => Error::new(
+            ErrorKind::InsufficientStorageSpaceError,
+            reason("the relay's disk is full; the room is unchanged"),
+        ),
         RoomError::Io(io) => Error::from(io),
     }
 }
@@ -231,11 +306,14 @@ impl Drop for TransferGuard {
 #[derive(Debug)]
 pub struct LoftMeta {
     inner: unftp_sbe_fs::Meta,
+    /// A room's logical size (see [`crate::chat::rotate`]), reported instead of the live
+    /// file's length.
+    len: Option<u64>,
 }
 
 impl Metadata for LoftMeta {
     fn len(&self) -> u64 {
-        self.inner.len()
+        self.len.unwrap_or_else(|| self.inner.len())
     }
     fn is_dir(&self) -> bool {
         self.inner.is_dir()
@@ -302,7 +380,10 @@ impl<R: AsyncRead + Unpin> AsyncRead for LimitedReader<R> {
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
         let n = (buf.filled().len() - before) as u64;
         if n > self.left {
-            return Poll::Ready(Err(io::Error::new(io::ErrorKind::FileTooLarge, "upload over limits.max_upload_bytes")));
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                "upload over limits.max_upload_bytes",
+            )));
         }
         self.left -= n;
         r
@@ -327,15 +408,36 @@ impl StorageBackend<LoftUser> for LoftStorage {
     }
 
     async fn metadata<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<LoftMeta> {
+        let room = self.room(user, path.as_ref())?;
         let inner = self.fs()?.metadata(user, path).await?;
-        Ok(LoftMeta { inner })
+        let mut len = None;
+        if let Some(real) = room.filter(|_| inner.is_file()) {
+            let end = self.shared.rooms.subscribe(&real).await.map_err(room_error)?.end();
+            self.sized.lock().unwrap_or_else(|e| e.into_inner()).insert(real, end);
+            len = Some(end);
+        }
+        Ok(LoftMeta { inner, len })
     }
 
-    async fn list<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<Vec<Fileinfo<PathBuf, LoftMeta>>> {
+    async fn list<P: AsRef<Path> + Send + Debug>(
+        &self,
+        user: &LoftUser,
+        path: P,
+    ) -> Result<Vec<Fileinfo<PathBuf, LoftMeta>>> {
+        let dir = path.as_ref().to_path_buf();
         let list = self.fs()?.list(user, path).await?;
         Ok(list
             .into_iter()
-            .map(|f| Fileinfo { path: f.path, metadata: LoftMeta { inner: f.metadata } })
+            .filter(|f| !rotate::is_state_name(&f.path.to_string_lossy()))
+            .map(|f| {
+                let mut len = None;
+                if f.metadata.is_file() {
+                    if let Ok(Some(real)) = self.room(user, &dir.join(&f.path)) {
+                        len = Some(rotate::logical_len(&real, f.metadata.len()));
+                    }
+                }
+                Fileinfo { path: f.path, metadata: LoftMeta { inner: f.metadata, len } }
+            })
             .collect())
     }
 
@@ -347,7 +449,11 @@ impl StorageBackend<LoftUser> for LoftStorage {
     ) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
         let guard = self.guard();
         let shown = path.as_ref().display().to_string();
-        let inner = self.fs()?.get(user, path, start_pos).await?;
+        let room = self.room(user, path.as_ref())?;
+        let inner: Box<dyn AsyncRead + Send + Sync + Unpin> = match room {
+            Some(real) => self.read_room(user, real, start_pos).await?,
+            None => self.fs()?.get(user, path, start_pos).await?,
+        };
         Ok(Box::new(CountingReader { inner, bytes: 0, user: user.name.clone(), path: shown, _guard: guard }))
     }
 
@@ -361,13 +467,15 @@ impl StorageBackend<LoftUser> for LoftStorage {
         let _guard = self.guard();
         let path = path.as_ref();
         let cmd = if start_pos == APPEND_AT_END { "APPE" } else { "STOR" };
-        let checked = Self::deny_read_only(user).and_then(|_| self.room(user, path));
+        let checked =
+            Self::deny_read_only(user).and_then(|_| Self::deny_state(path)).and_then(|_| self.room(user, path));
         let room = match checked {
             Ok(room) => room,
             Err(e) => return Err(drain(&mut input, e).await),
         };
         if let Some(real) = room {
-            let len = std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0);
+            // Logical, like the offsets clients see (a REST at the end is the logical size).
+            let len = rotate::logical_len(&real, std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0));
             let mode = match start_pos {
                 0 => Some(WriteMode::Merge),
                 APPEND_AT_END => Some(WriteMode::Append),
@@ -408,7 +516,10 @@ impl StorageBackend<LoftUser> for LoftStorage {
                     }
                     return Err(Error::new(
                         ErrorKind::ExceededStorageAllocationError,
-                        reason(&format!("uploads may be at most {} bytes (limits.max_upload_bytes)", self.shared.max_upload_bytes)),
+                        reason(&format!(
+                            "uploads may be at most {} bytes (limits.max_upload_bytes)",
+                            self.shared.max_upload_bytes
+                        )),
                     ));
                 }
                 Err(e)
@@ -418,6 +529,7 @@ impl StorageBackend<LoftUser> for LoftStorage {
 
     async fn del<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
         Self::deny_read_only(user)?;
+        Self::deny_state(path.as_ref())?;
         self.deny_room_change(user, path.as_ref(), "deleting")?;
         self.fs()?.del(user, path.as_ref()).await?;
         tracing::info!(target: "loft::transfer", user = %user.name, cmd = "DELE", path = %path.as_ref().display(), "deleted");
@@ -426,11 +538,14 @@ impl StorageBackend<LoftUser> for LoftStorage {
 
     async fn mkd<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
         Self::deny_read_only(user)?;
+        Self::deny_state(path.as_ref())?;
         self.fs()?.mkd(user, path).await
     }
 
     async fn rename<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, from: P, to: P) -> Result<()> {
         Self::deny_read_only(user)?;
+        Self::deny_state(from.as_ref())?;
+        Self::deny_state(to.as_ref())?;
         self.deny_room_change(user, from.as_ref(), "renaming")?;
         self.deny_room_change(user, to.as_ref(), "replacing")?;
         self.fs()?.rename(user, from, to).await
@@ -438,6 +553,7 @@ impl StorageBackend<LoftUser> for LoftStorage {
 
     async fn rmd<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
         Self::deny_read_only(user)?;
+        Self::deny_state(path.as_ref())?;
         self.fs()?.rmd(user, path).await
     }
 

@@ -4,8 +4,12 @@
 //! and that readers follow by byte offset. A plain FTP server appends without a lock and
 //! loses lines; Loft routes every write to a room through [`room`], which serializes,
 //! validates ([`token`]) and de-duplicates them. [`backend`] is the libunftp storage
-//! backend that decides what is a room and confines each user to their home.
+//! backend that decides what is a room and confines each user to their home. [`rotate`]
+//! keeps rooms small behind logical offsets that never move, and [`site`] adds `SITE WAIT`
+//! (instant delivery) and `SITE SEEN` (read receipts).
 
 pub mod backend;
 pub mod room;
+pub mod rotate;
+pub mod site;
 pub mod token;

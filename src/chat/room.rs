@@ -54,10 +54,20 @@
 //! on any FTP server, and clients create rooms that way. Once an append is queued, dropping
 //! its future (a session that went away) does not cancel it: the leader writes it anyway.
 //!
-//! For part 2 (SITE WAIT, rotation with logical offsets) each room keeps its current length
-//! in a [`tokio::sync::watch`] channel, updated after every successful write; see
-//! [`Rooms::subscribe`].
+//! Rooms rotate behind logical offsets ([`crate::chat::rotate`]): the leader rotates a
+//! room right after the write that took it past `rotate_bytes` (after answering that
+//! write), so no append races a rotation, and opening a room first finishes or undoes a
+//! rotation a crash cut short. The recent-line hashes survive a rotation, and a `STOR`
+//! merge also checks the newest archive.
+//!
+//! Each room publishes its [`View`] (logical base and end, and which file is live) in a
+//! [`tokio::sync::watch`] channel after every write and rotation: `SITE WAIT` waits on it
+//! ([`Rooms::subscribe`]), and readers map logical offsets through it onto a file checked
+//! to be that live file ([`Rooms::open_read`]), so a rotation between the two cannot shift
+//! what they read.
 
+use crate::chat::rotate::{self, RotateSettings};
+use crate::chat::site::SeenBook;
 use crate::chat::token::check_line;
 use crate::config::{ChatConfig, SyncPolicy};
 use std::collections::hash_map::Entry;
@@ -88,6 +98,8 @@ pub struct RoomSettings {
     pub sync: SyncPolicy,
     /// Largest single upload to a room, in bytes.
     pub max_append_bytes: usize,
+    /// When and how rooms rotate (see [`crate::chat::rotate`]).
+    pub rotate: RotateSettings,
 }
 
 impl From<&ChatConfig> for RoomSettings {
@@ -96,6 +108,12 @@ impl From<&ChatConfig> for RoomSettings {
             validate: c.validate,
             sync: c.sync,
             max_append_bytes: c.max_append_bytes,
+            rotate: RotateSettings {
+                rotate_bytes: c.rotate_bytes,
+                keep_bytes: c.keep_bytes,
+                keep_archives: c.keep_archives,
+                keep_days: c.keep_days,
+            },
         }
     }
 }
@@ -151,20 +169,15 @@ impl RoomError {
 }
 
 fn is_disk_full(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG)
-    ) || e.kind() == io::ErrorKind::StorageFull
+    matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG))
+        || e.kind() == io::ErrorKind::StorageFull
 }
 
 impl fmt::Display for RoomError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RoomError::TooLarge { limit } => {
-                write!(
-                    f,
-                    "upload too large: a room takes at most {limit} bytes at a time"
-                )
+                write!(f, "upload too large: a room takes at most {limit} bytes at a time")
             }
             RoomError::Invalid { line, reason } => {
                 write!(f, "line {line}: not a Fernet token: {reason}")
@@ -194,6 +207,8 @@ impl From<io::Error> for RoomError {
 pub struct Rooms {
     shared: Arc<Shared>,
     registry: Mutex<Registry>,
+    /// Who read which room how far (`SITE SEEN`).
+    pub seen: SeenBook,
 }
 
 /// What every room of a registry shares.
@@ -233,10 +248,8 @@ impl Rooms {
                 #[cfg(test)]
                 short_write: Mutex::new(None),
             }),
-            registry: Mutex::new(Registry {
-                rooms: HashMap::new(),
-                sweep_at: 64,
-            }),
+            registry: Mutex::new(Registry { rooms: HashMap::new(), sweep_at: 64 }),
+            seen: SeenBook::default(),
         })
     }
 
@@ -259,22 +272,13 @@ impl Rooms {
 
     /// Rooms in use right now (by an upload in progress or a [`RoomWatch`]).
     pub fn rooms_open(&self) -> usize {
-        lock(&self.registry)
-            .rooms
-            .values()
-            .filter(|w| w.strong_count() > 0)
-            .count()
+        lock(&self.registry).rooms.values().filter(|w| w.strong_count() > 0).count()
     }
 
     /// Writes an upload to the room at `path` (absolute, already confined by the caller),
     /// creating the room if it is missing. Returns once the lines are as durable as the
     /// `sync` setting says. On any error the room is left as it was.
-    pub async fn append(
-        &self,
-        path: &Path,
-        data: &[u8],
-        mode: WriteMode,
-    ) -> Result<AppendOutcome, RoomError> {
+    pub async fn append(&self, path: &Path, data: &[u8], mode: WriteMode) -> Result<AppendOutcome, RoomError> {
         let upload = Upload::parse(data, &self.shared.settings(), &self.shared)?;
         let room = self.room(path).await?;
         Ok(room.submit(upload, mode, true).await?)
@@ -285,10 +289,31 @@ impl Rooms {
     /// (`NotFound`). The room stays open while the [`RoomWatch`] lives.
     pub async fn subscribe(&self, path: &Path) -> Result<RoomWatch, RoomError> {
         let room = self.room(path).await?;
-        room.submit(Upload::default(), WriteMode::Append, false)
-            .await?;
+        room.submit(Upload::default(), WriteMode::Append, false).await?;
         let rx = room.len.subscribe();
         Ok(RoomWatch { room, rx })
+    }
+
+    /// Opens the room at `path` for reading: the live file, and the [`View`] that maps
+    /// logical offsets onto it. The file is checked to be the one the view describes (a
+    /// rotation between the two would otherwise shift every offset), else tried again.
+    pub async fn open_read(&self, path: &Path) -> Result<(File, View), RoomError> {
+        for _ in 0..8 {
+            let w = self.subscribe(path).await?;
+            let view = w.view();
+            let p = w.room.path.clone();
+            let (file, dev, ino) = tokio::task::spawn_blocking(move || {
+                let f = File::open(&p)?;
+                let m = f.metadata()?;
+                Ok::<_, io::Error>((f, m.dev(), m.ino()))
+            })
+            .await
+            .map_err(|e| io::Error::other(format!("room read failed: {e}")))??;
+            if (dev, ino) == (view.dev, view.ino) {
+                return Ok((file, view));
+            }
+        }
+        Err(RoomError::Io(io::Error::other("the room keeps being replaced; try again")))
     }
 
     /// The room for `path`, from the registry or new.
@@ -327,12 +352,9 @@ fn room_key(path: &Path) -> io::Result<PathBuf> {
     match std::fs::canonicalize(path) {
         Ok(p) => Ok(p),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let name = path.file_name().ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "a room is a file, not a folder",
-                )
-            })?;
+            let name = path
+                .file_name()
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a room is a file, not a folder"))?;
             let parent = match path.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),
@@ -343,18 +365,26 @@ fn room_key(path: &Path) -> io::Result<PathBuf> {
     }
 }
 
+/// What readers need to know of a room, published after every write and rotation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct View {
+    /// The logical offset of the live file's first byte (always a line start).
+    pub base: u64,
+    /// The logical size: every byte ever appended, up to the last complete line.
+    pub end: u64,
+    dev: u64,
+    ino: u64,
+}
+
 /// Follows one room: see [`Rooms::subscribe`].
 pub struct RoomWatch {
     room: Arc<Room>,
-    rx: watch::Receiver<u64>,
+    rx: watch::Receiver<View>,
 }
 
 impl fmt::Debug for RoomWatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RoomWatch")
-            .field("path", &self.room.path)
-            .field("end", &self.end())
-            .finish()
+        f.debug_struct("RoomWatch").field("path", &self.room.path).field("end", &self.end()).finish()
     }
 }
 
@@ -363,8 +393,12 @@ impl RoomWatch {
     pub fn path(&self) -> &Path {
         &self.room.path
     }
-    /// The room's length in bytes after the last successful write.
+    /// The room's logical length in bytes after the last successful write.
     pub fn end(&self) -> u64 {
+        self.rx.borrow().end
+    }
+    /// The room's [`View`] now.
+    pub fn view(&self) -> View {
         *self.rx.borrow()
     }
     /// Waits for the next change of length (an append, or the room replaced) and returns
@@ -372,11 +406,7 @@ impl RoomWatch {
     pub async fn changed(&mut self) -> u64 {
         // The sender lives in `self.room`, so this cannot fail while `self` exists.
         let _ = self.rx.changed().await;
-        *self.rx.borrow_and_update()
-    }
-    /// A receiver of the room's length, for `select!` loops.
-    pub fn receiver(&self) -> watch::Receiver<u64> {
-        self.rx.clone()
+        self.rx.borrow_and_update().end
     }
 }
 
@@ -387,8 +417,8 @@ struct Room {
     queue: Mutex<Queue>,
     /// Locked by the leader for as long as it runs (so, uncontended); lock order: log, then queue.
     log: Mutex<Option<Log>>,
-    /// The room's length after the last write.
-    len: watch::Sender<u64>,
+    /// The room's view after the last write.
+    len: watch::Sender<View>,
 }
 
 #[derive(Default)]
@@ -423,9 +453,7 @@ impl Upload {
     /// Splits `data` into lines (LF or CRLF; empty lines dropped) and checks each one.
     fn parse(data: &[u8], settings: &RoomSettings, shared: &Shared) -> Result<Upload, RoomError> {
         if data.len() > settings.max_append_bytes {
-            return Err(RoomError::TooLarge {
-                limit: settings.max_append_bytes,
-            });
+            return Err(RoomError::TooLarge { limit: settings.max_append_bytes });
         }
         let mut lines = Vec::new();
         let mut start = 0;
@@ -433,23 +461,13 @@ impl Upload {
             let content = piece.strip_suffix(b"\r").unwrap_or(piece);
             if !content.is_empty() {
                 if settings.validate {
-                    check_line(content).map_err(|reason| RoomError::Invalid {
-                        line: i + 1,
-                        reason,
-                    })?;
+                    check_line(content).map_err(|reason| RoomError::Invalid { line: i + 1, reason })?;
                 }
-                lines.push(Line {
-                    hash: shared.hash(content),
-                    start,
-                    end: start + content.len(),
-                });
+                lines.push(Line { hash: shared.hash(content), start, end: start + content.len() });
             }
             start += piece.len() + 1;
         }
-        Ok(Upload {
-            data: data.to_vec(),
-            lines,
-        })
+        Ok(Upload { data: data.to_vec(), lines })
     }
 
     fn line(&self, l: &Line) -> &[u8] {
@@ -464,6 +482,8 @@ struct Log {
     ino: u64,
     /// Length after our last write: anything else means someone else changed the file.
     len: u64,
+    /// Logical offset of the file's first byte (see [`crate::chat::rotate`]).
+    base: u64,
     recent: Recent,
 }
 
@@ -475,10 +495,7 @@ struct Recent {
 
 impl Recent {
     fn new() -> Self {
-        Recent {
-            order: VecDeque::with_capacity(RECENT_LINES + 1),
-            counts: HashMap::new(),
-        }
+        Recent { order: VecDeque::with_capacity(RECENT_LINES + 1), counts: HashMap::new() }
     }
     fn contains(&self, h: u64) -> bool {
         self.counts.contains_key(&h)
@@ -502,38 +519,19 @@ impl Recent {
 
 impl Room {
     fn new(path: PathBuf, shared: Arc<Shared>) -> Room {
-        Room {
-            path,
-            shared,
-            queue: Mutex::default(),
-            log: Mutex::new(None),
-            len: watch::Sender::new(0),
-        }
+        Room { path, shared, queue: Mutex::default(), log: Mutex::new(None), len: watch::Sender::new(View::default()) }
     }
 
     /// Queues a job and waits for the leader to do it, starting a leader if none runs.
-    async fn submit(
-        self: &Arc<Self>,
-        upload: Upload,
-        mode: WriteMode,
-        create: bool,
-    ) -> io::Result<AppendOutcome> {
+    async fn submit(self: &Arc<Self>, upload: Upload, mode: WriteMode, create: bool) -> io::Result<AppendOutcome> {
         let (done, rx) = oneshot::channel();
         let start_leader = {
             let mut q = lock(&self.queue);
-            q.jobs.push_back(Job {
-                upload,
-                mode,
-                create,
-                done,
-            });
+            q.jobs.push_back(Job { upload, mode, create, done });
             !std::mem::replace(&mut q.leader, true)
         };
         if start_leader {
-            let leader = Leader {
-                room: self.clone(),
-                finished: false,
-            };
+            let leader = Leader { room: self.clone(), finished: false };
             // If the runtime is shutting down, the closure is dropped unrun, and the
             // leader's Drop fails the queue instead of leaving it waiting forever.
             tokio::task::spawn_blocking(move || leader.run());
@@ -545,12 +543,7 @@ impl Room {
     }
 
     /// Writes one group of jobs: one write, at most one fsync. Returns each job's outcome.
-    fn write_group(
-        &self,
-        slot: &mut Option<Log>,
-        jobs: &[Job],
-        sync: SyncPolicy,
-    ) -> io::Result<Vec<AppendOutcome>> {
+    fn write_group(&self, slot: &mut Option<Log>, jobs: &[Job], sync: SyncPolicy) -> io::Result<Vec<AppendOutcome>> {
         let create = jobs.iter().any(|j| j.create);
         let log = self.open_log(slot, sync, create)?;
 
@@ -563,7 +556,7 @@ impl Room {
             }
             before -= cut;
             log.len = before;
-            self.len.send_replace(before);
+            self.publish(log);
         }
 
         let mut buf = Vec::new();
@@ -580,6 +573,18 @@ impl Room {
                         all.insert(self.shared.hash(l));
                     }
                 })?;
+                // The newest archive too: the FTPChat fallback uploads what it downloaded,
+                // and a rotation in between may have moved those lines there.
+                if let Some((_, _, newest)) = rotate::archives(&self.path).pop() {
+                    if let Ok(f) = File::open(&newest) {
+                        let n = f.metadata().map(|m| m.len()).unwrap_or(0);
+                        scan_lines(&f, 0, n, |l| {
+                            if let Some(l) = normalize(l) {
+                                all.insert(self.shared.hash(l));
+                            }
+                        })?;
+                    }
+                }
                 whole_file = Some(all);
             }
             let mut out = AppendOutcome::default();
@@ -618,31 +623,68 @@ impl Room {
         for h in fresh_order {
             log.recent.insert(h);
         }
-        self.len.send_replace(log.len);
+        self.publish(log);
         tracing::debug!(path = %self.path.display(), uploads = jobs.len(), bytes = buf.len(), ?sync, "room written");
         Ok(outcomes)
     }
 
     /// The open log, (re)opened if it is not open yet or the path is no longer that file.
-    fn open_log<'a>(
-        &self,
-        slot: &'a mut Option<Log>,
-        sync: SyncPolicy,
-        create: bool,
-    ) -> io::Result<&'a mut Log> {
+    fn open_log<'a>(&self, slot: &'a mut Option<Log>, sync: SyncPolicy, create: bool) -> io::Result<&'a mut Log> {
         let current = match slot.as_ref() {
-            Some(log) => std::fs::metadata(&self.path)
-                .is_ok_and(|m| m.dev() == log.dev && m.ino() == log.ino),
+            Some(log) => std::fs::metadata(&self.path).is_ok_and(|m| m.dev() == log.dev && m.ino() == log.ino),
             None => false,
         };
         if !current {
             *slot = None;
             let log = Log::open(&self.path, &self.shared, sync, create)?;
-            self.len.send_replace(log.len);
+            self.publish(&log);
             *slot = Some(log);
         }
-        slot.as_mut()
-            .ok_or_else(|| io::Error::other("room log not open"))
+        slot.as_mut().ok_or_else(|| io::Error::other("room log not open"))
+    }
+
+    fn publish(&self, log: &Log) {
+        self.len.send_replace(View { base: log.base, end: log.base + log.len, dev: log.dev, ino: log.ino });
+    }
+
+    /// Rotates the room when its live file has grown past `rotate_bytes` (see
+    /// [`crate::chat::rotate`]). Runs in the leader, so no append races it. A failed
+    /// rotation is recovered at once by reopening the room; the room stays usable.
+    fn maybe_rotate(&self, slot: &mut Option<Log>, sync: SyncPolicy) {
+        let s = self.shared.settings().rotate;
+        let Some(log) = slot.as_mut() else { return };
+        if s.rotate_bytes == 0 || log.len <= s.rotate_bytes {
+            return;
+        }
+        match rotate::rotate(&self.path, &log.file, log.base, log.len, &s) {
+            Ok(Some(r)) => {
+                self.shared.fsyncs.fetch_add(r.fsyncs, Ordering::Relaxed);
+                match r.file.metadata() {
+                    Ok(m) => {
+                        log.dev = m.dev();
+                        log.ino = m.ino();
+                    }
+                    Err(e) => tracing::warn!(path = %self.path.display(), "after rotation: {e}"),
+                }
+                log.file = r.file;
+                log.base = r.base;
+                log.len = r.len;
+                self.publish(log);
+                tracing::info!(path = %self.path.display(), base = r.base, live = r.len, "room rotated");
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(path = %self.path.display(), "room rotation failed, recovering: {e}");
+                *slot = None;
+                match Log::open(&self.path, &self.shared, sync, false) {
+                    Ok(log) => {
+                        self.publish(&log);
+                        *slot = Some(log);
+                    }
+                    Err(e) => tracing::error!(path = %self.path.display(), "cannot reopen the room: {e}"),
+                }
+            }
+        }
     }
 
     /// Writes `buf` at the end in one `write()`; on failure or a short write, cuts the file
@@ -714,6 +756,7 @@ impl Leader {
                     for (job, out) in jobs.into_iter().zip(outcomes) {
                         let _ = job.done.send(Ok(out));
                     }
+                    room.maybe_rotate(&mut slot, sync);
                 }
                 Err(e) => {
                     for job in jobs {
@@ -745,17 +788,14 @@ impl Drop for Leader {
 impl Log {
     /// Opens (or creates) a room file: cuts an unterminated tail, seeds the recent lines.
     fn open(path: &Path, shared: &Shared, sync: SyncPolicy, create: bool) -> io::Result<Log> {
+        // A rotation cut short by a crash is finished or undone before the file is used.
+        let base = rotate::recover(path)?;
         let mut opts = OpenOptions::new();
         opts.read(true).append(true);
         let (file, created) = match opts.open(path) {
             Ok(f) => (f, false),
             Err(e) if create && e.kind() == io::ErrorKind::NotFound => {
-                match OpenOptions::new()
-                    .read(true)
-                    .append(true)
-                    .create_new(true)
-                    .open(path)
-                {
+                match OpenOptions::new().read(true).append(true).create_new(true).open(path) {
                     Ok(f) => (f, true),
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists => (opts.open(path)?, false),
                     Err(e) => return Err(e),
@@ -765,10 +805,7 @@ impl Log {
         };
         let meta = file.metadata()?;
         if !meta.is_file() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "a room must be a regular file",
-            ));
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "a room must be a regular file"));
         }
         if created && sync != SyncPolicy::Never {
             // A new room is durable only once its folder entry is.
@@ -803,13 +840,7 @@ impl Log {
         for h in hashes {
             recent.insert(h);
         }
-        Ok(Log {
-            file,
-            dev: meta.dev(),
-            ino: meta.ino(),
-            len,
-            recent,
-        })
+        Ok(Log { file, dev: meta.dev(), ino: meta.ino(), len, base, recent })
     }
 }
 
@@ -836,9 +867,7 @@ fn scan_lines(file: &File, from: u64, to: u64, mut f: impl FnMut(&[u8])) -> io::
     let mut overlong = false;
     let mut pos = from;
     while pos < to {
-        let n = usize::try_from(to - pos)
-            .unwrap_or(usize::MAX)
-            .min(chunk.len());
+        let n = usize::try_from(to - pos).unwrap_or(usize::MAX).min(chunk.len());
         let buf = &mut chunk[..n];
         file.read_exact_at(buf, pos)?;
         pos += n as u64;
@@ -907,10 +936,7 @@ pub fn repair(path: &Path) -> io::Result<u64> {
     let file = OpenOptions::new().read(true).write(true).open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "a room must be a regular file",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "a room must be a regular file"));
     }
     let cut = cut_tail(&file, meta.len())?;
     if cut > 0 {
@@ -956,19 +982,12 @@ mod tests {
     }
 
     fn settings(sync: SyncPolicy) -> RoomSettings {
-        RoomSettings {
-            validate: true,
-            sync,
-            max_append_bytes: 64 * 1024,
-        }
+        RoomSettings { validate: true, sync, max_append_bytes: 64 * 1024, rotate: RoomSettings::default().rotate }
     }
 
     fn lines_of(path: &Path) -> Vec<String> {
         let text = std::fs::read_to_string(path).unwrap();
-        assert!(
-            text.is_empty() || text.ends_with('\n'),
-            "room ends in a partial line: {text:?}"
-        );
+        assert!(text.is_empty() || text.ends_with('\n'), "room ends in a partial line: {text:?}");
         text.lines().map(str::to_string).collect()
     }
 
@@ -992,14 +1011,7 @@ mod tests {
         let path = dir.path().join("new.txt");
         let rooms = Rooms::new(settings(SyncPolicy::Never));
         let t = tokens(2);
-        let out = rooms
-            .append(
-                &path,
-                format!("{}\n{}\n", t[0], t[1]).as_bytes(),
-                WriteMode::Append,
-            )
-            .await
-            .unwrap();
+        let out = rooms.append(&path, format!("{}\n{}\n", t[0], t[1]).as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(out.written_lines, 2);
         assert_eq!(out.duplicate_lines, 0);
         assert_eq!(out.bytes_written, (t[0].len() + t[1].len() + 2) as u64);
@@ -1013,10 +1025,7 @@ mod tests {
         let rooms = Rooms::new(settings(SyncPolicy::Never));
         let t = tokens(3);
         let data = format!("\r\n{}\r\n\n\n{}\r\n\r\n{}", t[0], t[1], t[2]);
-        let out = rooms
-            .append(&path, data.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        let out = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(out.written_lines, 3);
         let expected = format!("{}\n{}\n{}\n", t[0], t[1], t[2]);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
@@ -1029,10 +1038,7 @@ mod tests {
         let rooms = Rooms::new(settings(SyncPolicy::Always));
         for (name, data) in [("a.txt", ""), ("b.txt", "\n\r\n\n")] {
             let path = dir.path().join(name);
-            let out = rooms
-                .append(&path, data.as_bytes(), WriteMode::Append)
-                .await
-                .unwrap();
+            let out = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap();
             assert_eq!(out, AppendOutcome::default());
             assert_eq!(std::fs::read(&path).unwrap(), b"");
         }
@@ -1053,10 +1059,7 @@ mod tests {
         let path = room_file(&dir, &before);
         let rooms = Rooms::new(settings(SyncPolicy::Always));
         let data = format!("{}\n\nnot a token\n{}\n", t[1], t[2]);
-        let err = rooms
-            .append(&path, data.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap_err();
+        let err = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap_err();
         match &err {
             RoomError::Invalid { line, reason } => {
                 assert_eq!(*line, 3, "empty lines count in the numbering");
@@ -1065,11 +1068,7 @@ mod tests {
             e => panic!("expected Invalid, got {e:?}"),
         }
         assert_eq!(err.ftp_code(), 553);
-        assert!(
-            err.to_string()
-                .starts_with("line 3: not a Fernet token: not URL-safe base64"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("line 3: not a Fernet token: not URL-safe base64"), "{err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
         assert_eq!(rooms.fsyncs(), 0);
 
@@ -1077,18 +1076,8 @@ mod tests {
         let mut raw = URL_SAFE.decode(&t[2]).unwrap();
         raw[0] = 0x12;
         let bad = URL_SAFE.encode(raw);
-        let err = rooms
-            .append(
-                &path,
-                format!("{}\r\n{bad}", t[1]).as_bytes(),
-                WriteMode::Merge,
-            )
-            .await
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "line 2: not a Fernet token: version byte is 0x12, expected 0x80"
-        );
+        let err = rooms.append(&path, format!("{}\r\n{bad}", t[1]).as_bytes(), WriteMode::Merge).await.unwrap_err();
+        assert_eq!(err.to_string(), "line 2: not a Fernet token: version byte is 0x12, expected 0x80");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
     }
 
@@ -1096,14 +1085,8 @@ mod tests {
     async fn validation_can_be_turned_off_and_on_again() {
         let dir = tempfile::tempdir().unwrap();
         let path = room_file(&dir, "");
-        let rooms = Rooms::new(RoomSettings {
-            validate: false,
-            ..settings(SyncPolicy::Never)
-        });
-        let out = rooms
-            .append(&path, b"hello\r\nworld", WriteMode::Append)
-            .await
-            .unwrap();
+        let rooms = Rooms::new(RoomSettings { validate: false, ..settings(SyncPolicy::Never) });
+        let out = rooms.append(&path, b"hello\r\nworld", WriteMode::Append).await.unwrap();
         assert_eq!(out.written_lines, 2);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "hello\nworld\n");
         rooms.set_settings(settings(SyncPolicy::Never));
@@ -1118,31 +1101,19 @@ mod tests {
     async fn too_large_is_refused_before_anything() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("room.txt");
-        let rooms = Rooms::new(RoomSettings {
-            max_append_bytes: 200,
-            ..settings(SyncPolicy::Always)
-        });
+        let rooms = Rooms::new(RoomSettings { max_append_bytes: 200, ..settings(SyncPolicy::Always) });
         let t = tokens(2);
         let data = format!("{}\n{}\n", t[0], t[1]);
         assert!(data.len() > 200);
-        let err = rooms
-            .append(&path, data.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap_err();
+        let err = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap_err();
         assert!(matches!(err, RoomError::TooLarge { limit: 200 }), "{err:?}");
         assert_eq!(err.ftp_code(), 552);
         assert!(err.to_string().contains("200 bytes"), "{err}");
         assert!(!path.exists(), "a refused upload creates nothing");
         // Exactly at the limit is fine.
         let one = format!("{}\n", t[0]);
-        rooms.set_settings(RoomSettings {
-            max_append_bytes: one.len(),
-            ..settings(SyncPolicy::Never)
-        });
-        rooms
-            .append(&path, one.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        rooms.set_settings(RoomSettings { max_append_bytes: one.len(), ..settings(SyncPolicy::Never) });
+        rooms.append(&path, one.as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(lines_of(&path), vec![t[0].clone()]);
     }
 
@@ -1152,35 +1123,16 @@ mod tests {
         let path = room_file(&dir, "");
         let rooms = Rooms::new(settings(SyncPolicy::Never));
         let t = tokens(3);
-        let first = rooms
-            .append(&path, format!("{}\n", t[0]).as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        let first = rooms.append(&path, format!("{}\n", t[0]).as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!((first.written_lines, first.duplicate_lines), (1, 0));
         // The client timed out and sends it again.
-        let retry = rooms
-            .append(&path, format!("{}\n", t[0]).as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
-        assert_eq!(
-            retry,
-            AppendOutcome {
-                written_lines: 0,
-                duplicate_lines: 1,
-                bytes_written: 0
-            }
-        );
+        let retry = rooms.append(&path, format!("{}\n", t[0]).as_bytes(), WriteMode::Append).await.unwrap();
+        assert_eq!(retry, AppendOutcome { written_lines: 0, duplicate_lines: 1, bytes_written: 0 });
         // Repeated within one upload (CRLF or not), and mixed with a retried one.
         let data = format!("{a}\n{b}\r\n{a}\n{b}\n{c}\n", a = t[1], b = t[0], c = t[2]);
-        let out = rooms
-            .append(&path, data.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        let out = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!((out.written_lines, out.duplicate_lines), (2, 3));
-        assert_eq!(
-            lines_of(&path),
-            vec![t[0].clone(), t[1].clone(), t[2].clone()]
-        );
+        assert_eq!(lines_of(&path), vec![t[0].clone(), t[1].clone(), t[2].clone()]);
     }
 
     #[tokio::test]
@@ -1196,78 +1148,37 @@ mod tests {
             content.push('\n');
             recent.push(t);
         }
-        assert!(
-            recent.len() < RECENT_LINES,
-            "the window, not the line count, limits this test"
-        );
+        assert!(recent.len() < RECENT_LINES, "the window, not the line count, limits this test");
         let path = room_file(&dir, &content);
         let rooms = Rooms::new(settings(SyncPolicy::Never));
         let last = recent.last().unwrap().clone();
-        let out = rooms
-            .append(&path, format!("{last}\n").as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        let out = rooms.append(&path, format!("{last}\n").as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(out.duplicate_lines, 1, "the last line of the file is known");
         // A line a bit before the window edge is known too; the line cut by the window and
         // older ones are not (Append only looks at recent lines).
         let inside = &recent[recent.len() - 300];
-        let out = rooms
-            .append(&path, format!("{inside}\n").as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        let out = rooms.append(&path, format!("{inside}\n").as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(out.duplicate_lines, 1);
-        let out = rooms
-            .append(&path, format!("{ancient}\n").as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
-        assert_eq!(
-            out.written_lines, 1,
-            "beyond the window, an old line is new again"
-        );
+        let out = rooms.append(&path, format!("{ancient}\n").as_bytes(), WriteMode::Append).await.unwrap();
+        assert_eq!(out.written_lines, 1, "beyond the window, an old line is new again");
     }
 
     #[tokio::test]
     async fn the_recent_set_is_bounded() {
         let dir = tempfile::tempdir().unwrap();
         let path = room_file(&dir, "");
-        let rooms = Rooms::new(RoomSettings {
-            max_append_bytes: 1 << 20,
-            ..settings(SyncPolicy::Never)
-        });
+        let rooms = Rooms::new(RoomSettings { max_append_bytes: 1 << 20, ..settings(SyncPolicy::Never) });
         // Keeps the room (and its recent lines) open, to look inside at the end.
         let _watch = rooms.subscribe(&path).await.unwrap();
         let first = token();
-        rooms
-            .append(&path, format!("{first}\n").as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        rooms.append(&path, format!("{first}\n").as_bytes(), WriteMode::Append).await.unwrap();
         let others = tokens(RECENT_LINES - 1).join("\n");
-        rooms
-            .append(&path, others.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
-        let out = rooms
-            .append(&path, first.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
-        assert_eq!(
-            out.duplicate_lines, 1,
-            "{RECENT_LINES} lines back is still recent"
-        );
-        rooms
-            .append(&path, token().as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
-        let out = rooms
-            .append(&path, first.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
-        assert_eq!(
-            out.written_lines,
-            1,
-            "{} lines back is forgotten",
-            RECENT_LINES + 1
-        );
+        rooms.append(&path, others.as_bytes(), WriteMode::Append).await.unwrap();
+        let out = rooms.append(&path, first.as_bytes(), WriteMode::Append).await.unwrap();
+        assert_eq!(out.duplicate_lines, 1, "{RECENT_LINES} lines back is still recent");
+        rooms.append(&path, token().as_bytes(), WriteMode::Append).await.unwrap();
+        let out = rooms.append(&path, first.as_bytes(), WriteMode::Append).await.unwrap();
+        assert_eq!(out.written_lines, 1, "{} lines back is forgotten", RECENT_LINES + 1);
         let room = rooms.room(&path).await.unwrap();
         let log = lock(&room.log);
         let recent = &log.as_ref().unwrap().recent;
@@ -1286,10 +1197,7 @@ mod tests {
             content.push('\n');
         }
         let path = room_file(&dir, &content);
-        let rooms = Rooms::new(RoomSettings {
-            max_append_bytes: 1 << 20,
-            ..settings(SyncPolicy::Batch)
-        });
+        let rooms = Rooms::new(RoomSettings { max_append_bytes: 1 << 20, ..settings(SyncPolicy::Batch) });
         // The FTPChat fallback: the whole room as the client saw it, plus two new lines
         // at different places, with CRLF.
         let new = tokens(2);
@@ -1299,30 +1207,17 @@ mod tests {
             upload.push_str("\r\n");
         }
         upload.push_str(&format!("{}\r\n{}\r\n{old}", new[1], new[0]));
-        let out = rooms
-            .append(&path, upload.as_bytes(), WriteMode::Merge)
-            .await
-            .unwrap();
+        let out = rooms.append(&path, upload.as_bytes(), WriteMode::Merge).await.unwrap();
         assert_eq!(out.written_lines, 2);
         assert_eq!(out.duplicate_lines, 13);
         let expected = format!("{content}{}\n{}\n", new[0], new[1]);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
         // Merging a subset changes nothing; the file is never truncated.
-        let out = rooms
-            .append(
-                &path,
-                format!("{}\n{old}\n", new[1]).as_bytes(),
-                WriteMode::Merge,
-            )
-            .await
-            .unwrap();
+        let out = rooms.append(&path, format!("{}\n{old}\n", new[1]).as_bytes(), WriteMode::Merge).await.unwrap();
         assert_eq!((out.written_lines, out.duplicate_lines), (0, 2));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
         // Append only looks at recent lines: the very first line is beyond them.
-        let out = rooms
-            .append(&path, format!("{old}\n").as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        let out = rooms.append(&path, format!("{old}\n").as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(out.written_lines, 1);
     }
 
@@ -1332,10 +1227,7 @@ mod tests {
         let t = tokens(3);
         let path = room_file(&dir, &format!("{}\n{}\n{}", t[0], t[1], &t[2][..30]));
         let rooms = Rooms::new(settings(SyncPolicy::Never));
-        rooms
-            .append(&path, t[2].as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        rooms.append(&path, t[2].as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(lines_of(&path), t);
     }
 
@@ -1363,10 +1255,7 @@ mod tests {
         std::fs::write(&p, "z".repeat(20_000)).unwrap();
         assert_eq!(repair(&p).unwrap(), 20_000);
         assert_eq!(std::fs::read(&p).unwrap(), b"");
-        assert_eq!(
-            repair(&dir.path().join("missing.txt")).unwrap_err().kind(),
-            io::ErrorKind::NotFound
-        );
+        assert_eq!(repair(&dir.path().join("missing.txt")).unwrap_err().kind(), io::ErrorKind::NotFound);
         assert!(repair(dir.path()).is_err());
     }
 
@@ -1380,25 +1269,12 @@ mod tests {
         let data = format!("{}\n{}\n", t[1], t[2]);
         // The next write stops in the middle of the second line, as a full disk does.
         *lock(&rooms.shared.short_write) = Some(t[1].len() + 10);
-        let err = rooms
-            .append(&path, data.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(&err, RoomError::Io(e) if e.raw_os_error() == Some(libc::ENOSPC)),
-            "{err:?}"
-        );
+        let err = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap_err();
+        assert!(matches!(&err, RoomError::Io(e) if e.raw_os_error() == Some(libc::ENOSPC)), "{err:?}");
         assert_eq!(err.ftp_code(), 452);
         assert_eq!(err.to_string(), "room not written: disk full");
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            before,
-            "cut back to the length before"
-        );
-        let out = rooms
-            .append(&path, data.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "cut back to the length before");
+        let out = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!((out.written_lines, out.duplicate_lines), (2, 0));
         assert_eq!(lines_of(&path), t);
     }
@@ -1409,28 +1285,15 @@ mod tests {
         let path = room_file(&dir, "");
         let rooms = Rooms::new(settings(SyncPolicy::Always));
         for t in tokens(4) {
-            rooms
-                .append(&path, t.as_bytes(), WriteMode::Append)
-                .await
-                .unwrap();
+            rooms.append(&path, t.as_bytes(), WriteMode::Append).await.unwrap();
         }
         assert_eq!(rooms.fsyncs(), 4);
         // A duplicate writes nothing, so it needs no fsync.
         let t = lines_of(&path).remove(0);
-        rooms
-            .append(&path, t.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        rooms.append(&path, t.as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(rooms.fsyncs(), 4);
         // Creating a room also syncs its folder.
-        rooms
-            .append(
-                &dir.path().join("new.txt"),
-                token().as_bytes(),
-                WriteMode::Append,
-            )
-            .await
-            .unwrap();
+        rooms.append(&dir.path().join("new.txt"), token().as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(rooms.fsyncs(), 6);
     }
 
@@ -1439,14 +1302,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let rooms = Rooms::new(settings(SyncPolicy::Never));
         for t in tokens(4) {
-            rooms
-                .append(
-                    &dir.path().join("room.txt"),
-                    t.as_bytes(),
-                    WriteMode::Append,
-                )
-                .await
-                .unwrap();
+            rooms.append(&dir.path().join("room.txt"), t.as_bytes(), WriteMode::Append).await.unwrap();
         }
         assert_eq!(lines_of(&dir.path().join("room.txt")).len(), 4);
         assert_eq!(rooms.fsyncs(), 0);
@@ -1455,11 +1311,7 @@ mod tests {
     /// Holds the room's writer, queues `n` appends behind it, then lets go: what the
     /// leader does with a full queue is then deterministic.
     #[allow(clippy::await_holding_lock)] // on purpose: the leader must wait for it
-    async fn queue_behind_a_held_writer(
-        rooms: &Arc<Rooms>,
-        path: &Path,
-        n: usize,
-    ) -> Vec<AppendOutcome> {
+    async fn queue_behind_a_held_writer(rooms: &Arc<Rooms>, path: &Path, n: usize) -> Vec<AppendOutcome> {
         let room = rooms.room(path).await.unwrap();
         let held = lock(&room.log);
         let t = tokens(n);
@@ -1467,16 +1319,8 @@ mod tests {
         for (i, tok) in t.iter().enumerate() {
             let (rooms, path) = (rooms.clone(), path.to_path_buf());
             // Every third upload also repeats the previous upload's token.
-            let data = if i % 3 == 2 {
-                format!("{}\n{tok}\n", t[i - 1])
-            } else {
-                format!("{tok}\n")
-            };
-            tasks.push(tokio::spawn(async move {
-                rooms
-                    .append(&path, data.as_bytes(), WriteMode::Append)
-                    .await
-            }));
+            let data = if i % 3 == 2 { format!("{}\n{tok}\n", t[i - 1]) } else { format!("{tok}\n") };
+            tasks.push(tokio::spawn(async move { rooms.append(&path, data.as_bytes(), WriteMode::Append).await }));
             // Keep the order of the queue the order of the tokens.
             wait_for(|| lock(&room.queue).jobs.len() == i + 1).await;
         }
@@ -1498,11 +1342,7 @@ mod tests {
         assert_eq!(rooms.fsyncs(), 1, "ten appends, one group commit");
         for (i, out) in outs.iter().enumerate() {
             let dup = usize::from(i % 3 == 2);
-            assert_eq!(
-                (out.written_lines, out.duplicate_lines),
-                (1, dup),
-                "upload {i}"
-            );
+            assert_eq!((out.written_lines, out.duplicate_lines), (1, dup), "upload {i}");
             assert!(out.bytes_written > 73);
         }
     }
@@ -1526,32 +1366,19 @@ mod tests {
         let held = lock(&room.log);
         let t = tokens(2);
         let (r, p, data) = (rooms.clone(), path.clone(), t[0].clone());
-        let task =
-            tokio::spawn(async move { r.append(&p, data.as_bytes(), WriteMode::Append).await });
+        let task = tokio::spawn(async move { r.append(&p, data.as_bytes(), WriteMode::Append).await });
         wait_for(|| lock(&room.queue).jobs.len() == 1).await;
         task.abort();
         assert!(task.await.unwrap_err().is_cancelled());
         drop(held);
-        let out = rooms
-            .append(&path, t[1].as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        let out = rooms.append(&path, t[1].as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(out.written_lines, 1);
-        assert_eq!(
-            lines_of(&path),
-            t,
-            "queued means written, even if nobody waits"
-        );
+        assert_eq!(lines_of(&path), t, "queued means written, even if nobody waits");
     }
 
     /// `tasks` sessions each append `per_task` messages at once; every line must be in
     /// the room exactly once, whole.
-    async fn hammer(
-        rooms: &Arc<Rooms>,
-        paths: &[PathBuf],
-        tasks: usize,
-        per_task: usize,
-    ) -> Vec<String> {
+    async fn hammer(rooms: &Arc<Rooms>, paths: &[PathBuf], tasks: usize, per_task: usize) -> Vec<String> {
         let mut handles = Vec::new();
         let mut all = Vec::new();
         for i in 0..tasks {
@@ -1561,10 +1388,7 @@ mod tests {
             let path = paths[i % paths.len()].clone();
             handles.push(tokio::spawn(async move {
                 for t in mine {
-                    let out = rooms
-                        .append(&path, format!("{t}\n").as_bytes(), WriteMode::Append)
-                        .await
-                        .unwrap();
+                    let out = rooms.append(&path, format!("{t}\n").as_bytes(), WriteMode::Append).await.unwrap();
                     assert_eq!(out.written_lines, 1);
                 }
             }));
@@ -1598,10 +1422,7 @@ mod tests {
         let rooms = Rooms::new(settings(SyncPolicy::Batch));
         hammer(&rooms, &[path], 16, 8).await;
         let fsyncs = rooms.fsyncs();
-        assert!(
-            (1..128).contains(&fsyncs),
-            "{fsyncs} fsyncs for 128 appends"
-        );
+        assert!((1..128).contains(&fsyncs), "{fsyncs} fsyncs for 128 appends");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1626,14 +1447,8 @@ mod tests {
         let new_a = dir.path().join("sub").join("..").join("fresh.txt");
         let new_b = dir.path().join("fresh.txt");
         let t = token();
-        rooms
-            .append(&new_a, t.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
-        let out = rooms
-            .append(&new_b, t.as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        rooms.append(&new_a, t.as_bytes(), WriteMode::Append).await.unwrap();
+        let out = rooms.append(&new_b, t.as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(out.duplicate_lines, 1);
     }
 
@@ -1643,18 +1458,11 @@ mod tests {
         let rooms = Rooms::new(settings(SyncPolicy::Never));
         for i in 0..300 {
             let p = dir.path().join(format!("room{i}.txt"));
-            rooms
-                .append(&p, token().as_bytes(), WriteMode::Append)
-                .await
-                .unwrap();
+            rooms.append(&p, token().as_bytes(), WriteMode::Append).await.unwrap();
         }
         wait_for(|| rooms.rooms_open() == 0).await;
         let reg = lock(&rooms.registry);
-        assert!(
-            reg.rooms.len() < 300,
-            "dead entries are swept: {}",
-            reg.rooms.len()
-        );
+        assert!(reg.rooms.len() < 300, "dead entries are swept: {}", reg.rooms.len());
         assert!(reg.rooms.len() <= reg.sweep_at);
     }
 
@@ -1668,20 +1476,14 @@ mod tests {
             rooms.subscribe(&dir.path().join("missing.txt")).await,
             Err(RoomError::Io(e)) if e.kind() == io::ErrorKind::NotFound
         ));
-        assert!(
-            !dir.path().join("missing.txt").exists(),
-            "subscribing creates nothing"
-        );
+        assert!(!dir.path().join("missing.txt").exists(), "subscribing creates nothing");
         let mut w = rooms.subscribe(&path).await.unwrap();
         assert_eq!(w.end(), t[0].len() as u64 + 1, "opened and repaired");
         let waiter = tokio::spawn(async move {
             let n = w.changed().await;
             (n, w)
         });
-        rooms
-            .append(&path, t[1].as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        rooms.append(&path, t[1].as_bytes(), WriteMode::Append).await.unwrap();
         let (n, w) = waiter.await.unwrap();
         assert_eq!(n, std::fs::metadata(&path).unwrap().len());
         assert_eq!(rooms.rooms_open(), 1);
@@ -1697,19 +1499,13 @@ mod tests {
         let rooms = Rooms::new(settings(SyncPolicy::Never));
         let w = rooms.subscribe(&path).await.unwrap();
         std::fs::remove_file(&path).unwrap();
-        rooms
-            .append(&path, t[1].as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        rooms.append(&path, t[1].as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(lines_of(&path), vec![t[1].clone()]);
         // And one replaced by another file (rename over it) is followed too.
         let other = dir.path().join("other.txt");
         std::fs::write(&other, format!("{}\n", t[0])).unwrap();
         std::fs::rename(&other, &path).unwrap();
-        let out = rooms
-            .append(&path, t[1].as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        let out = rooms.append(&path, t[1].as_bytes(), WriteMode::Append).await.unwrap();
         assert_eq!(out.written_lines, 1, "the new file's lines are what counts");
         assert_eq!(lines_of(&path), t);
         assert_eq!(w.end(), std::fs::metadata(&path).unwrap().len());
@@ -1722,55 +1518,85 @@ mod tests {
         let path = room_file(&dir, "");
         let rooms = Rooms::new(settings(SyncPolicy::Never));
         let _w = rooms.subscribe(&path).await.unwrap();
-        rooms
-            .append(&path, t[0].as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
+        rooms.append(&path, t[0].as_bytes(), WriteMode::Append).await.unwrap();
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         write!(f, "{}\n{}", t[1], &t[2][..10]).unwrap();
-        rooms
-            .append(&path, t[3].as_bytes(), WriteMode::Append)
-            .await
-            .unwrap();
-        assert_eq!(
-            lines_of(&path),
-            vec![t[0].clone(), t[1].clone(), t[3].clone()]
-        );
+        rooms.append(&path, t[3].as_bytes(), WriteMode::Append).await.unwrap();
+        assert_eq!(lines_of(&path), vec![t[0].clone(), t[1].clone(), t[3].clone()]);
     }
 
     #[tokio::test]
     async fn a_folder_is_not_a_room() {
         let dir = tempfile::tempdir().unwrap();
         let rooms = Rooms::new(settings(SyncPolicy::Never));
-        let err = rooms
-            .append(dir.path(), token().as_bytes(), WriteMode::Append)
-            .await
-            .unwrap_err();
+        let err = rooms.append(dir.path(), token().as_bytes(), WriteMode::Append).await.unwrap_err();
         assert_eq!(err.ftp_code(), 451, "{err}");
-        let err = rooms
-            .append(
-                &dir.path().join("nope/room.txt"),
-                token().as_bytes(),
-                WriteMode::Append,
-            )
-            .await;
+        let err = rooms.append(&dir.path().join("nope/room.txt"), token().as_bytes(), WriteMode::Append).await;
         assert!(matches!(err, Err(RoomError::Io(e)) if e.kind() == io::ErrorKind::NotFound));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rotation_keeps_logical_offsets_and_every_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = room_file(&dir, "");
+        let mut s = settings(SyncPolicy::Batch);
+        s.rotate = RotateSettings { rotate_bytes: 2048, keep_bytes: 512, keep_archives: 0, keep_days: 0 };
+        let rooms = Rooms::new(s);
+        let t = tokens(200);
+        let mut w = rooms.subscribe(&path).await.unwrap();
+        let mut total = 0u64;
+        let mut last_end = 0;
+        for tok in &t {
+            rooms.append(&path, tok.as_bytes(), WriteMode::Append).await.unwrap();
+            total += tok.len() as u64 + 1;
+            let v = w.view();
+            assert!(v.end >= last_end, "the logical size never goes down");
+            last_end = v.end;
+        }
+        let v = w.view();
+        assert_eq!(v.end, total);
+        assert!(v.base > 0, "rotated");
+        let live = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(v.base + live, total);
+        assert!(live <= 2048 + 200);
+        // Archives then the live file hold every line once, in order.
+        let mut all = String::new();
+        for (_, _, p) in rotate::archives(&path) {
+            all.push_str(&std::fs::read_to_string(p).unwrap());
+        }
+        all.push_str(&std::fs::read_to_string(&path).unwrap());
+        let lines: Vec<String> = all.lines().map(str::to_string).collect();
+        assert_eq!(lines, t);
+        // A read maps onto the live file the view describes.
+        let (f, view) = rooms.open_read(&path).await.unwrap();
+        assert_eq!(view, w.view());
+        assert_eq!(f.metadata().unwrap().len(), view.end - view.base);
+        // A restart (a new registry) keeps the logical size, and duplicates still count.
+        drop(w);
+        drop(rooms);
+        let rooms = Rooms::new(settings(SyncPolicy::Batch));
+        w = rooms.subscribe(&path).await.unwrap();
+        assert_eq!(w.end(), total);
+        let out = rooms.append(&path, t[199].as_bytes(), WriteMode::Append).await.unwrap();
+        assert_eq!(out.duplicate_lines, 1);
     }
 
     #[test]
     fn settings_come_from_the_config() {
-        let c = ChatConfig {
-            validate: false,
-            sync: SyncPolicy::Always,
-            max_append_bytes: 999,
-            ..ChatConfig::default()
-        };
+        let c =
+            ChatConfig { validate: false, sync: SyncPolicy::Always, max_append_bytes: 999, ..ChatConfig::default() };
         assert_eq!(
             RoomSettings::from(&c),
             RoomSettings {
                 validate: false,
                 sync: SyncPolicy::Always,
-                max_append_bytes: 999
+                max_append_bytes: 999,
+                rotate: RotateSettings {
+                    rotate_bytes: 256 * 1024,
+                    keep_bytes: 64 * 1024,
+                    keep_archives: 16,
+                    keep_days: 0
+                }
             }
         );
         assert_eq!(RoomSettings::default().sync, SyncPolicy::Batch);
@@ -1786,10 +1612,7 @@ mod tests {
         std::fs::write(&p, &content).unwrap();
         let f = File::open(&p).unwrap();
         let mut seen = Vec::new();
-        scan_lines(&f, 0, content.len() as u64, |l| {
-            seen.push(String::from_utf8_lossy(l).into_owned())
-        })
-        .unwrap();
+        scan_lines(&f, 0, content.len() as u64, |l| seen.push(String::from_utf8_lossy(l).into_owned())).unwrap();
         let lens: Vec<usize> = seen.iter().map(String::len).collect();
         assert_eq!(lens, vec![a.len(), 1, 2, 0, 1]);
         assert_eq!(seen[1..], ["b", "c\r", "", "d"]);

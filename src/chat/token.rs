@@ -53,9 +53,7 @@ pub fn check_line(line: &[u8]) -> Result<(), String> {
     }
     let n = decoded.len();
     if n < MIN_DECODED || !(n - OVERHEAD).is_multiple_of(BLOCK) {
-        return Err(format!(
-            "a token is {MIN_DECODED} + {BLOCK}k bytes long, this one is {n}"
-        ));
+        return Err(format!("a token is {MIN_DECODED} + {BLOCK}k bytes long, this one is {n}"));
     }
     Ok(())
 }
@@ -64,33 +62,21 @@ pub fn check_line(line: &[u8]) -> Result<(), String> {
 fn base64_reason(line: &[u8], e: DecodeError) -> String {
     match e {
         DecodeError::InvalidByte(at, b'=') => {
-            format!(
-                "not URL-safe base64: '=' padding at column {} is not at the end",
-                at + 1
-            )
+            format!("not URL-safe base64: '=' padding at column {} is not at the end", at + 1)
         }
         DecodeError::InvalidByte(at, byte) => {
             let hint = match byte {
                 b'+' | b'/' => " (standard base64: a token uses '-' and '_')",
                 _ => "",
             };
-            format!(
-                "not URL-safe base64: byte {} at column {}{hint}",
-                show(byte),
-                at + 1
-            )
+            format!("not URL-safe base64: byte {} at column {}{hint}", show(byte), at + 1)
         }
         DecodeError::InvalidLength(_) => {
-            format!(
-                "not URL-safe base64: {} symbols cannot be base64",
-                symbols(line)
-            )
+            format!("not URL-safe base64: {} symbols cannot be base64", symbols(line))
         }
-        DecodeError::InvalidLastSymbol(at, byte) => format!(
-            "not canonical base64: last symbol {} at column {} has stray low bits",
-            show(byte),
-            at + 1
-        ),
+        DecodeError::InvalidLastSymbol(at, byte) => {
+            format!("not canonical base64: last symbol {} at column {} has stray low bits", show(byte), at + 1)
+        }
         DecodeError::InvalidPadding => {
             if line.ends_with(b"=") {
                 "not URL-safe base64: wrong '=' padding".into()
@@ -123,10 +109,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     fn fixture_tokens() -> Vec<String> {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/ftpchat-v1.7.json"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ftpchat-v1.7.json");
         let text = std::fs::read_to_string(path).expect("fixture");
         let v: serde_json::Value = serde_json::from_str(&text).expect("fixture is JSON");
         let tokens: Vec<String> = v["tokens"]
@@ -166,10 +149,7 @@ mod tests {
     #[test]
     fn wrong_version_is_named() {
         let t = forge(0x12, MIN_DECODED);
-        assert_eq!(
-            check_line(t.as_bytes()).unwrap_err(),
-            "version byte is 0x12, expected 0x80"
-        );
+        assert_eq!(check_line(t.as_bytes()).unwrap_err(), "version byte is 0x12, expected 0x80");
     }
 
     #[test]
@@ -190,10 +170,7 @@ mod tests {
         let raw = URL_SAFE.decode(forge(VERSION, 89)).unwrap();
         let unpadded = URL_SAFE_NO_PAD.encode(&raw);
         let e = check_line(unpadded.as_bytes()).unwrap_err();
-        assert_eq!(
-            e,
-            "not URL-safe base64: the '=' padding is missing (1 expected)"
-        );
+        assert_eq!(e, "not URL-safe base64: the '=' padding is missing (1 expected)");
         for t in fixture_tokens() {
             let bare = t.trim_end_matches('=');
             if bare.len() != t.len() {
@@ -212,10 +189,7 @@ mod tests {
 
     #[test]
     fn standard_alphabet_gets_a_hint() {
-        let t = fixture_tokens()
-            .into_iter()
-            .find(|t| t.contains('_') || t.contains('-'))
-            .unwrap();
+        let t = fixture_tokens().into_iter().find(|t| t.contains('_') || t.contains('-')).unwrap();
         let std_t = t.replace('_', "/").replace('-', "+");
         let e = check_line(std_t.as_bytes()).unwrap_err();
         assert!(e.starts_with("not URL-safe base64: byte '"), "{e}");
@@ -228,36 +202,17 @@ mod tests {
             (b"", "empty line"),
             (b"hello world", "not URL-safe base64: byte 0x20 at column 6"),
             (b"hello", "not URL-safe base64: 5 symbols cannot be base64"),
-            (
-                b"gAAAAA\x00AA",
-                "not URL-safe base64: byte 0x00 at column 7",
-            ),
-            (
-                b"gA==AAAA",
-                "not URL-safe base64: '=' padding at column 3 is not at the end",
-            ),
+            (b"gAAAAA\x00AA", "not URL-safe base64: byte 0x00 at column 7"),
+            (b"gA==AAAA", "not URL-safe base64: '=' padding at column 3 is not at the end"),
             (b"\xff\xfe", "not URL-safe base64: byte 0xff at column 1"),
-            (
-                b"gB==",
-                "not canonical base64: last symbol 'B' at column 2 has stray low bits",
-            ),
+            (b"gB==", "not canonical base64: last symbol 'B' at column 2 has stray low bits"),
         ];
         for (line, want) in cases {
-            assert_eq!(
-                check_line(line).unwrap_err(),
-                *want,
-                "{:?}",
-                String::from_utf8_lossy(line)
-            );
+            assert_eq!(check_line(line).unwrap_err(), *want, "{:?}", String::from_utf8_lossy(line));
         }
         // A token with its newline, CR or surrounding spaces is not a line's content.
         let t = fixture_tokens().remove(0);
-        for bad in [
-            format!("{t}\n"),
-            format!("{t}\r"),
-            format!(" {t}"),
-            format!("{t} "),
-        ] {
+        for bad in [format!("{t}\n"), format!("{t}\r"), format!(" {t}"), format!("{t} ")] {
             assert!(check_line(bad.as_bytes()).is_err(), "{bad:?}");
         }
     }
@@ -283,9 +238,7 @@ mod tests {
                     // Anything accepted really is a token shape.
                     let raw = URL_SAFE.decode(line).unwrap();
                     assert_eq!(raw[0], VERSION);
-                    assert!(
-                        raw.len() >= MIN_DECODED && (raw.len() - OVERHEAD).is_multiple_of(BLOCK)
-                    );
+                    assert!(raw.len() >= MIN_DECODED && (raw.len() - OVERHEAD).is_multiple_of(BLOCK));
                 }
                 Err(e) => assert!(!e.is_empty() && e.len() < 120, "{e}"),
             }

@@ -12,8 +12,7 @@ use std::process::ExitCode;
 
 /// Create a config, a self-signed certificate and the first user.
 ///
-///     loft init --root /mnt/usb/loft
-///     loft serve
+/// `loft init --root /mnt/usb/loft`, then `loft serve`.
 ///
 /// Writes the config (-c PATH, else $LOFT_CONFIG, else /etc/loft/loft.toml), with
 /// every setting commented; `loft.crt` and `loft.key` beside it unless they exist; and
@@ -150,12 +149,17 @@ fn init(args: InitArgs) -> Result<(), (u8, String)> {
             return Err((2, format!("--listen {a:?}: expected ADDRESS:PORT, like 0.0.0.0:21 or [::]:2121")));
         }
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&dir).map_err(|e| (1, format!("cannot create {}: {e}", dir.display())))?;
     // Store root as given if absolute, else relative to the config's folder when it is
     // below it, else absolute: the config must mean the same folder from anywhere.
     let root_abs = std::path::absolute(&args.root).map_err(|e| (1, format!("{}: {e}", args.root.display())))?;
-    std::fs::create_dir_all(&root_abs).map_err(|e| (1, format!("cannot create the root {}: {e}", root_abs.display())))?;
+    std::fs::create_dir_all(&root_abs)
+        .map_err(|e| (1, format!("cannot create the root {}: {e}", root_abs.display())))?;
     let dir_abs = std::path::absolute(&dir).unwrap_or(dir.clone());
     let root_in_file = root_abs.strip_prefix(&dir_abs).map(Path::to_path_buf).unwrap_or(root_abs.clone());
     let root_in_file = if root_in_file.as_os_str().is_empty() { PathBuf::from(".") } else { root_in_file };

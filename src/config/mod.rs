@@ -151,7 +151,8 @@ impl PassiveConfig {
 }
 
 fn parse_port_range(s: &str) -> Result<std::ops::RangeInclusive<u16>, String> {
-    let (a, b) = s.split_once('-').ok_or_else(|| format!("expected \"FIRST-LAST\", like \"50000-50100\", got {s:?}"))?;
+    let (a, b) =
+        s.split_once('-').ok_or_else(|| format!("expected \"FIRST-LAST\", like \"50000-50100\", got {s:?}"))?;
     let a: u16 = a.trim().parse().map_err(|_| format!("{a:?} is not a port number (1-65535)"))?;
     let b: u16 = b.trim().parse().map_err(|_| format!("{b:?} is not a port number (1-65535)"))?;
     if a == 0 || a > b {
@@ -263,6 +264,27 @@ pub struct ChatConfig {
     /// Let users delete, rename or overwrite rooms (each user can override this).
     #[serde(default)]
     pub allow_delete: bool,
+    /// Rotate a room once its live file is longer than this (bytes; 0 = never).
+    #[serde(default = "d_rotate")]
+    pub rotate_bytes: u64,
+    /// What a rotated room's live file keeps (bytes, cut at a line boundary).
+    #[serde(default = "d_keep")]
+    pub keep_bytes: u64,
+    /// Archives kept per room (0 = no limit).
+    #[serde(default = "d_keep_archives")]
+    pub keep_archives: usize,
+    /// Archives older than this many days are deleted (0 = no limit).
+    #[serde(default)]
+    pub keep_days: u64,
+}
+fn d_rotate() -> u64 {
+    256 * 1024
+}
+fn d_keep() -> u64 {
+    64 * 1024
+}
+fn d_keep_archives() -> usize {
+    16
 }
 fn d_rooms() -> Vec<String> {
     vec!["*.txt".into()]
@@ -281,6 +303,10 @@ impl Default for ChatConfig {
             sync: SyncPolicy::default(),
             max_append_bytes: d_max_append(),
             allow_delete: false,
+            rotate_bytes: d_rotate(),
+            keep_bytes: d_keep(),
+            keep_archives: d_keep_archives(),
+            keep_days: 0,
         }
     }
 }
@@ -348,7 +374,10 @@ impl Config {
             position: None,
             key: None,
             message: match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file; create one with `loft init --root DIR`, or name another with -c PATH or $LOFT_CONFIG".into(),
+                std::io::ErrorKind::NotFound => {
+                    "no such file; create one with `loft init --root DIR`, or name another with -c PATH or $LOFT_CONFIG"
+                        .into()
+                }
                 _ => format!("cannot read it: {e}"),
             },
         })?;
@@ -379,7 +408,10 @@ impl Config {
             ConfigError { file: path.to_path_buf(), position: locate(text, keypath), key: Some(key), message }
         };
         if self.listen.is_empty() {
-            return Err(err(&[Seg::K("listen")], "expected at least one address, like [\"0.0.0.0:21\", \"[::]:21\"]".into()));
+            return Err(err(
+                &[Seg::K("listen")],
+                "expected at least one address, like [\"0.0.0.0:21\", \"[::]:21\"]".into(),
+            ));
         }
         for (i, a) in self.listen.iter().enumerate() {
             if a.parse::<SocketAddr>().is_err() {
@@ -394,7 +426,10 @@ impl Config {
         }
         if let Some(h) = &self.passive.public_host {
             if h.trim().is_empty() || h.contains(char::is_whitespace) {
-                return Err(err(&[Seg::K("passive"), Seg::K("public_host")], "expected an IPv4 address or a host name".into()));
+                return Err(err(
+                    &[Seg::K("passive"), Seg::K("public_host")],
+                    "expected an IPv4 address or a host name".into(),
+                ));
             }
         }
         let l = &self.limits;
@@ -408,10 +443,29 @@ impl Config {
             return Err(err(&[Seg::K("limits"), Seg::K("idle_timeout")], "expected seconds, at least 1".into()));
         }
         if l.failed_logins.attempts == 0 {
-            return Err(err(&[Seg::K("limits"), Seg::K("failed_logins"), Seg::K("attempts")], "expected at least 1".into()));
+            return Err(err(
+                &[Seg::K("limits"), Seg::K("failed_logins"), Seg::K("attempts")],
+                "expected at least 1".into(),
+            ));
         }
         if self.chat.max_append_bytes < 128 {
-            return Err(err(&[Seg::K("chat"), Seg::K("max_append_bytes")], "expected at least 128 (one token line)".into()));
+            return Err(err(
+                &[Seg::K("chat"), Seg::K("max_append_bytes")],
+                "expected at least 128 (one token line)".into(),
+            ));
+        }
+        let c = &self.chat;
+        if c.rotate_bytes != 0 && c.rotate_bytes < 1024 {
+            return Err(err(
+                &[Seg::K("chat"), Seg::K("rotate_bytes")],
+                "expected 0 (never rotate) or at least 1024".into(),
+            ));
+        }
+        if c.rotate_bytes != 0 && (c.keep_bytes == 0 || c.keep_bytes >= c.rotate_bytes) {
+            return Err(err(
+                &[Seg::K("chat"), Seg::K("keep_bytes")],
+                format!("expected at least 1 and less than chat.rotate_bytes ({})", c.rotate_bytes),
+            ));
         }
         for (i, p) in self.chat.rooms.iter().enumerate() {
             if let Err(e) = globset::Glob::new(p) {
@@ -420,7 +474,10 @@ impl Config {
         }
         if let Some(level) = &self.log.level {
             if tracing_subscriber::EnvFilter::try_new(level).is_err() {
-                return Err(err(&[Seg::K("log"), Seg::K("level")], "expected error, warn, info, debug or trace".into()));
+                return Err(err(
+                    &[Seg::K("log"), Seg::K("level")],
+                    "expected error, warn, info, debug or trace".into(),
+                ));
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -430,7 +487,10 @@ impl Config {
                 return Err(err(&at("name"), m));
             }
             if u.name == "anonymous" || u.name == "ftp" {
-                return Err(err(&at("name"), "`anonymous` and `ftp` are reserved: use `anonymous = true` at the top level".into()));
+                return Err(err(
+                    &at("name"),
+                    "`anonymous` and `ftp` are reserved: use `anonymous = true` at the top level".into(),
+                ));
             }
             if !seen.insert(u.name.as_str()) {
                 return Err(err(&at("name"), format!("user {:?} is defined twice", u.name)));
@@ -574,10 +634,19 @@ pub fn check(args: CheckArgs) -> ExitCode {
     };
     println!("{}: OK", path.display());
     println!("  listen:        {}", cfg.listen.join(", "));
-    println!("  root:          {}{}", cfg.root.display(), if cfg.root.is_dir() { "" } else { "  (missing: it will be created)" });
+    println!(
+        "  root:          {}{}",
+        cfg.root.display(),
+        if cfg.root.is_dir() { "" } else { "  (missing: it will be created)" }
+    );
     let tls = match cfg.tls.mode {
         TlsMode::Off => "off".to_string(),
-        m => format!("{} (cert {}, key {})", if m == TlsMode::Required { "required" } else { "optional" }, cfg.tls.cert.display(), cfg.tls.key.display()),
+        m => format!(
+            "{} (cert {}, key {})",
+            if m == TlsMode::Required { "required" } else { "optional" },
+            cfg.tls.cert.display(),
+            cfg.tls.key.display()
+        ),
     };
     println!("  tls:           {tls}");
     if cfg.tls.mode != TlsMode::Off {
@@ -604,11 +673,13 @@ pub fn check(args: CheckArgs) -> ExitCode {
         l.failed_logins.attempts, l.failed_logins.window, l.failed_logins.block
     );
     println!(
-        "  rooms:         {} (validate {}, sync {:?}, appends up to {} bytes)",
+        "  rooms:         {} (validate {}, sync {:?}, appends up to {} bytes, rotate at {} keeping {})",
         cfg.chat.rooms.join(", "),
         cfg.chat.validate,
         cfg.chat.sync,
-        cfg.chat.max_append_bytes
+        cfg.chat.max_append_bytes,
+        cfg.chat.rotate_bytes,
+        cfg.chat.keep_bytes
     );
     println!("  anonymous:     {}", if cfg.anonymous { "allowed, read-only" } else { "no" });
     println!("  users:         {}", cfg.users.len());
@@ -687,5 +758,20 @@ mod tests {
         let e = parse("root = \"/srv\"\n[passive]\nports = \"60000-50000\"\n").unwrap_err();
         assert_eq!(e.key.as_deref(), Some("passive.ports"));
         assert_eq!(e.position.map(|p| p.0), Some(3));
+    }
+
+    #[test]
+    fn rotation_settings_are_checked() {
+        let c = parse("root = \"/srv\"\n").unwrap();
+        assert_eq!(
+            (c.chat.rotate_bytes, c.chat.keep_bytes, c.chat.keep_archives, c.chat.keep_days),
+            (262144, 65536, 16, 0)
+        );
+        let e = parse("root = \"/srv\"\n[chat]\nrotate_bytes = 500\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("chat.rotate_bytes"));
+        let e = parse("root = \"/srv\"\n[chat]\nrotate_bytes = 4096\nkeep_bytes = 4096\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("chat.keep_bytes"));
+        assert!(parse("root = \"/srv\"\n[chat]\nrotate_bytes = 0\nkeep_bytes = 999999\n").is_ok());
+        assert!(parse("root = \"/srv\"\n[chat]\nrotate_bytes = 4096\nkeep_bytes = 1024\n").is_ok());
     }
 }

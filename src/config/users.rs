@@ -177,7 +177,13 @@ fn find(users: &ArrayOfTables, name: &str) -> Option<usize> {
 }
 
 /// Adds a user entry to the document.
-pub fn add_user(doc: &mut DocumentMut, name: &str, phc: &str, read_only: bool, home: Option<&str>) -> Result<(), String> {
+pub fn add_user(
+    doc: &mut DocumentMut,
+    name: &str,
+    phc: &str,
+    read_only: bool,
+    home: Option<&str>,
+) -> Result<(), String> {
     check_name(name)?;
     if let Some(h) = home {
         super::check_home(h)?;
@@ -241,7 +247,8 @@ pub fn run(args: UserArgs) -> ExitCode {
             let phc = crate::server::auth::hash_password(&pw);
             let r = edit_config(&path, |doc| {
                 let users = users_mut(doc)?;
-                let i = find(users, &o.name).ok_or_else(|| format!("no user {:?}; add one with `loft user add`", o.name))?;
+                let i = find(users, &o.name)
+                    .ok_or_else(|| format!("no user {:?}; add one with `loft user add`", o.name))?;
                 let t = users.get_mut(i).expect("index from find");
                 t.insert("password", value(phc.as_str()));
                 if o.read_only {
@@ -279,7 +286,12 @@ pub fn run(args: UserArgs) -> ExitCode {
             match Config::load(&path) {
                 Ok(cfg) => {
                     for u in &cfg.users {
-                        println!("{}\t{}\t{}", u.name, cfg.home_of(u).display(), if u.read_only { "read-only" } else { "read-write" });
+                        println!(
+                            "{}\t{}\t{}",
+                            u.name,
+                            cfg.home_of(u).display(),
+                            if u.read_only { "read-only" } else { "read-write" }
+                        );
                     }
                     ExitCode::SUCCESS
                 }

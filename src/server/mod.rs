@@ -162,7 +162,10 @@ impl Relay {
             .passive_ports(cfg.passive.port_range())
             .passive_host(passive_host)
             .idle_session_timeout(cfg.limits.idle_timeout)
-            .logger(logging::slog_bridge());
+            .logger(logging::slog_bridge())
+            .site_command("WAIT", crate::chat::site::Wait)
+            .site_command("SEEN", crate::chat::site::Seen)
+            .site_command("HELP", crate::chat::site::Help);
         if let Some(tls) = &self.tls {
             b = b.ftps_manual::<PathBuf>(tls.clone());
             if cfg.tls.mode == TlsMode::Required {
@@ -183,7 +186,11 @@ impl Relay {
         };
         self.overrides.apply(&mut cfg);
         let old = self.live.config();
-        if cfg.listen != old.listen || cfg.tls.mode != old.tls.mode || cfg.tls.cert != old.tls.cert || cfg.root != old.root {
+        if cfg.listen != old.listen
+            || cfg.tls.mode != old.tls.mode
+            || cfg.tls.cert != old.tls.cert
+            || cfg.root != old.root
+        {
             tracing::warn!("listen, root and tls changes apply at the next restart");
             cfg.listen = old.listen.clone();
             cfg.tls = old.tls.clone();
@@ -195,7 +202,8 @@ impl Relay {
         self.rooms.set_settings(RoomSettings::from(&cfg.chat));
         *self.storage.write().unwrap_or_else(|e| e.into_inner()) = storage_shared(&cfg, &self.rooms, &self.transfers);
         if cfg.greeting != old.greeting {
-            *self.greeting.write().unwrap_or_else(|e| e.into_inner()) = Box::leak(cfg.greeting.clone().into_boxed_str());
+            *self.greeting.write().unwrap_or_else(|e| e.into_inner()) =
+                Box::leak(cfg.greeting.clone().into_boxed_str());
         }
         let users = cfg.users.len();
         *self.live.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cfg);
@@ -217,6 +225,9 @@ impl Relay {
             }
         };
         tracing::debug!(target: "loft::conn", peer = %peer, "connection");
+        // FTP is small request/reply lines: without NODELAY, Nagle and delayed ACKs add
+        // ~40 ms to every exchange, which an FTPChat session (a login per message) pays often.
+        let _ = stream.set_nodelay(true);
         match self.server() {
             Ok(server) => {
                 if let Err(e) = server.service(stream).await {
@@ -242,8 +253,12 @@ fn bind(addr: SocketAddr) -> Result<TcpListener> {
     s.set_nonblocking(true)?;
     s.bind(&addr.into()).map_err(|e| {
         let hint = match e.kind() {
-            std::io::ErrorKind::AddrInUse => ": the address is in use (another FTP server?); choose another with --listen or `listen`",
-            std::io::ErrorKind::PermissionDenied => ": ports below 1024 need root or CAP_NET_BIND_SERVICE; or listen on 2121",
+            std::io::ErrorKind::AddrInUse => {
+                ": the address is in use (another FTP server?); choose another with --listen or `listen`"
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                ": ports below 1024 need root or CAP_NET_BIND_SERVICE; or listen on 2121"
+            }
             std::io::ErrorKind::AddrNotAvailable => ": this machine has no such address",
             _ => "",
         };
@@ -309,7 +324,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
 
 /// Serves until SIGTERM/SIGINT.
 async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
-    std::fs::create_dir_all(&cfg.root).with_context(|| format!("cannot create the root folder {}", cfg.root.display()))?;
+    std::fs::create_dir_all(&cfg.root)
+        .with_context(|| format!("cannot create the root folder {}", cfg.root.display()))?;
     let mut listeners = Vec::new();
     for a in &cfg.listen {
         let addr: SocketAddr = a.parse().map_err(|_| anyhow!("bad listen address {a:?}"))?;
@@ -362,14 +378,23 @@ async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
     sd_notify("STOPPING=1");
     let _ = stop_tx.send(true);
     let running = relay.transfers.load(Ordering::SeqCst);
-    tracing::info!(transfers = running, sessions = relay.limiter.active(), "stopping: no new connections; waiting up to {} s for transfers", grace.as_secs());
+    tracing::info!(
+        transfers = running,
+        sessions = relay.limiter.active(),
+        "stopping: no new connections; waiting up to {} s for transfers",
+        grace.as_secs()
+    );
     let deadline = Instant::now() + grace;
     while relay.transfers.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let left = relay.transfers.load(Ordering::SeqCst);
     if left > 0 {
-        tracing::warn!(transfers = left, fsyncs = relay.rooms.fsyncs(), "grace period over: stopping with transfers still running");
+        tracing::warn!(
+            transfers = left,
+            fsyncs = relay.rooms.fsyncs(),
+            "grace period over: stopping with transfers still running"
+        );
     } else {
         tracing::info!(fsyncs = relay.rooms.fsyncs(), "stopped cleanly");
     }

@@ -32,7 +32,10 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 pub fn load(cert: &Path, key: &Path) -> Result<Loaded> {
     let certs: Vec<CertificateDer<'static>> = {
         let data = std::fs::read(cert).with_context(|| {
-            format!("cannot read the TLS certificate {}: make one with `loft init`, or set [tls] cert, or mode = \"off\"", cert.display())
+            format!(
+                "cannot read the TLS certificate {}: make one with `loft init`, or set [tls] cert, or mode = \"off\"",
+                cert.display()
+            )
         })?;
         rustls_pemfile::certs(&mut data.as_slice())
             .collect::<std::result::Result<_, _>>()
@@ -63,7 +66,8 @@ pub fn generate(cert: &Path, key: &Path, names: &[String]) -> Result<String> {
     params.distinguished_name.push(rcgen::DnType::CommonName, names.first().cloned().unwrap_or_else(|| "loft".into()));
     params.not_before = rcgen::date_time_ymd(2024, 1, 1);
     params.not_after = rcgen::date_time_ymd(2099, 12, 31);
-    let kp = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| anyhow!("key generation: {e}"))?;
+    let kp =
+        rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| anyhow!("key generation: {e}"))?;
     let c = params.self_signed(&kp).map_err(|e| anyhow!("self-signing: {e}"))?;
     write_private(key, kp.serialize_pem().as_bytes()).with_context(|| format!("writing {}", key.display()))?;
     std::fs::write(cert, c.pem()).with_context(|| format!("writing {}", cert.display()))?;

@@ -47,7 +47,12 @@ impl UserDetailProvider for Provider {
     async fn provide_user_detail(&self, principal: &Principal) -> Result<LoftUser, UserDetailError> {
         let cfg = self.config.config();
         if principal.username == "anonymous" {
-            return Ok(LoftUser { name: "anonymous".into(), home: cfg.root.clone(), read_only: true, allow_delete: false });
+            return Ok(LoftUser {
+                name: "anonymous".into(),
+                home: cfg.root.clone(),
+                read_only: true,
+                allow_delete: false,
+            });
         }
         let entry = cfg
             .users

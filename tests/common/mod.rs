@@ -139,7 +139,8 @@ impl Relay {
             text = edit(text);
         }
         std::fs::write(&config, text).unwrap();
-        let mut relay = Relay { dir, config, root, port: 0, passive, child: None, log: Arc::new(Mutex::new(String::new())) };
+        let mut relay =
+            Relay { dir, config, root, port: 0, passive, child: None, log: Arc::new(Mutex::new(String::new())) };
         relay.spawn(&["--listen", "127.0.0.1:0"]);
         relay
     }
@@ -255,7 +256,8 @@ impl Relay {
     }
 
     fn python_command(&self, code: &str, args: &[&str]) -> Command {
-        let prelude = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/prelude.py")).unwrap();
+        let prelude =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/prelude.py")).unwrap();
         let script = format!("{prelude}\n{code}\n");
         let mut c = Command::new("python3");
         c.arg("-c")

@@ -1,0 +1,478 @@
+//! Room rotation behind stable, logical offsets.
+//!
+//! Why: routers have little storage, and the FTPChat client downloads a whole room when it
+//! starts, so a room must stay small. But readers follow a room by byte offset (`SIZE`,
+//! then `REST <last size>` + `RETR`): a file that shrinks stops them forever, and a read
+//! that resumes in the middle of a line makes them retry the same bytes forever. So a room
+//! has a *logical* size, the number of bytes ever appended to it, which never goes down:
+//! `logical = base + live length`, where `base` is the logical offset of the live file's
+//! first byte. The older lines move to archives; offsets do not move.
+//!
+//! Layout, for a room `dir/lobby.txt`:
+//!
+//! - `dir/lobby.txt`: the live part, always starting on a line boundary;
+//! - `dir/.lobby.txt.loft/`: the room's hidden state folder (not listed, not writable by
+//!   clients, readable by path):
+//!   - `state`: `base <n>`, plus `next <m>` while a rotation is under way;
+//!   - `<start>-<end>.txt` (20-digit, zero-padded): an archive holding the logical bytes
+//!     `start..end`, complete lines;
+//!   - `seen`: the read receipts (see `SITE SEEN`);
+//!   - `live.new`, `*.tmp`: files being written, never meaningful after a crash.
+//!
+//! # Steps of a rotation
+//!
+//! Run by the room's single writer (the leader), so no append can happen in between. With
+//! the live file `L` of length `len` at logical base `B`, and `cut` the first line start at
+//! or after `len - keep_bytes`:
+//!
+//! 1. write `L[..cut]` to `B-(B+cut).txt.tmp`, fsync it, rename it to `B-(B+cut).txt`;
+//! 2. write `L[cut..]` to `live.new`, fsync it;
+//! 3. write the state `base B` + `next B+cut` (tmp file, fsync, rename, fsync the folder):
+//!    this is the commit point's announcement;
+//! 4. rename `live.new` over `L`, fsync the room's folder: the cut;
+//! 5. write the state `base B+cut` (tmp, fsync, rename, fsync the folder);
+//! 6. prune archives beyond `keep_archives` / older than `keep_days`.
+//!
+//! # Crash recovery (run whenever a room is opened, so at the first use after a start)
+//!
+//! - State with `next N`: if `live.new` still exists, step 4 did not happen: **undo**
+//!   (delete `live.new` and the archive that starts at `base`, keep `base`). If it is gone,
+//!   step 4 did (a rename is atomic, and nothing else removes it): **finish** (write
+//!   `base N`).
+//! - State without `next`: a rotation died before step 3: delete `live.new`, `*.tmp` and any
+//!   archive that ends after `base` (it copies bytes that are still live).
+//!
+//! Either way no line is lost (every byte is in the live file or an archive, exactly once)
+//! and the logical size is unchanged. A missing state folder means base 0.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// The suffix of a room's hidden state folder (`.lobby.txt.loft`).
+pub const STATE_SUFFIX: &str = ".loft";
+
+/// The hidden state folder of the room at `room`.
+pub fn state_dir(room: &Path) -> PathBuf {
+    let name = room.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    room.with_file_name(format!(".{name}{STATE_SUFFIX}"))
+}
+
+/// Whether a file name is a room's state folder (hidden from listings, read-only).
+pub fn is_state_name(name: &str) -> bool {
+    name.starts_with('.') && name.len() > 1 + STATE_SUFFIX.len() && name.ends_with(STATE_SUFFIX)
+}
+
+/// A room's persisted offsets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct State {
+    /// Logical offset of the live file's first byte.
+    pub base: u64,
+    /// Set during a rotation (steps 3 to 5): the base it moves to.
+    pub next: Option<u64>,
+}
+
+/// How rotation behaves (from `[chat]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RotateSettings {
+    /// Rotate once the live file is longer than this; 0 = never.
+    pub rotate_bytes: u64,
+    /// What the live file keeps, cut at a line boundary.
+    pub keep_bytes: u64,
+    /// Archives kept per room; 0 = no limit.
+    pub keep_archives: usize,
+    /// Archives older than this many days are deleted; 0 = no limit.
+    pub keep_days: u64,
+}
+
+/// Reads the state of the room at `room`; no state means base 0. A damaged state file is
+/// an error: guessing a base would break every reader's offset.
+pub fn read_state(room: &Path) -> io::Result<State> {
+    let text = match fs::read_to_string(state_dir(room).join("state")) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::default()),
+        Err(e) => return Err(e),
+    };
+    let mut st = State::default();
+    let mut have_base = false;
+    for line in text.lines() {
+        let mut it = line.split_whitespace();
+        let (Some(k), Some(v)) = (it.next(), it.next()) else { continue };
+        let v: u64 = v.parse().map_err(|_| bad_state(room))?;
+        match k {
+            "base" => {
+                st.base = v;
+                have_base = true;
+            }
+            "next" => st.next = Some(v),
+            _ => {}
+        }
+    }
+    if !have_base {
+        return Err(bad_state(room));
+    }
+    Ok(st)
+}
+
+fn bad_state(room: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{}: damaged state file (expected `base <number>`)", state_dir(room).join("state").display()),
+    )
+}
+
+/// Writes `data` to `dir/name` atomically: a temporary file, fsynced, renamed over, and
+/// the folder fsynced (when `sync`).
+pub fn write_atomic(dir: &Path, name: &str, data: &[u8], sync: bool) -> io::Result<()> {
+    let tmp = dir.join(format!("{name}.tmp"));
+    {
+        let mut f = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
+        f.write_all(data)?;
+        if sync {
+            f.sync_all()?;
+        }
+    }
+    fs::rename(&tmp, dir.join(name))?;
+    if sync {
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+fn write_state(room: &Path, st: State) -> io::Result<()> {
+    let mut text = format!("base {}\n", st.base);
+    if let Some(n) = st.next {
+        text.push_str(&format!("next {n}\n"));
+    }
+    write_atomic(&state_dir(room), "state", text.as_bytes(), true)
+}
+
+fn archive_name(start: u64, end: u64) -> String {
+    format!("{start:020}-{end:020}.txt")
+}
+
+/// A room's archives, oldest first: (start, end, path).
+pub fn archives(room: &Path) -> Vec<(u64, u64, PathBuf)> {
+    let Ok(rd) = fs::read_dir(state_dir(room)) else { return Vec::new() };
+    let mut out: Vec<(u64, u64, PathBuf)> = rd
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".txt")?;
+            let (a, b) = stem.split_once('-')?;
+            Some((a.parse().ok()?, b.parse().ok()?, e.path()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Finishes or undoes a rotation that a crash interrupted (see the module doc), and
+/// returns the room's base. Must run before the room file is opened for writing.
+pub fn recover(room: &Path) -> io::Result<u64> {
+    let dir = state_dir(room);
+    if !dir.is_dir() {
+        return Ok(0);
+    }
+    let st = read_state(room)?;
+    let live_new = dir.join("live.new");
+    let base = match st.next {
+        Some(_) if live_new.exists() => {
+            tracing::warn!(room = %room.display(), "a rotation was interrupted before the cut: undoing it");
+            fs::remove_file(&live_new)?;
+            write_state(room, State { base: st.base, next: None })?;
+            st.base
+        }
+        Some(next) => {
+            tracing::warn!(room = %room.display(), "a rotation was interrupted after the cut: finishing it");
+            write_state(room, State { base: next, next: None })?;
+            next
+        }
+        None => st.base,
+    };
+    // Leftovers of a rotation that never reached its commit (or was just undone).
+    if let Ok(rd) = fs::read_dir(&dir) {
+        for e in rd.filter_map(|e| e.ok()) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name == "live.new" || name.ends_with(".tmp") {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+    for (_, end, path) in archives(room) {
+        if end > base {
+            tracing::warn!(archive = %path.display(), "removing an archive of a rotation that did not complete");
+            fs::remove_file(&path)?;
+        }
+    }
+    Ok(base)
+}
+
+/// Where to cut a live file of `len` bytes to keep about `keep` bytes: the first line
+/// start at or after `len - keep` (but at least one line stays). `None`: nothing to cut.
+fn cut_point(file: &File, len: u64, keep: u64) -> io::Result<Option<u64>> {
+    if len == 0 || keep >= len {
+        return Ok(None);
+    }
+    let from = len.saturating_sub(keep).saturating_sub(1);
+    let mut buf = vec![0u8; 8 * 1024];
+    let mut pos = from;
+    // The last byte is the final newline: a cut there would keep nothing.
+    while pos < len - 1 {
+        let n = ((len - 1 - pos) as usize).min(buf.len());
+        file.read_exact_at(&mut buf[..n], pos)?;
+        if let Some(i) = buf[..n].iter().position(|&b| b == b'\n') {
+            let cut = pos + i as u64 + 1;
+            return Ok((cut > 0 && cut < len).then_some(cut));
+        }
+        pos += n as u64;
+    }
+    // One line longer than `keep`: cut before it.
+    let mut end = len - 1;
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let n = (end - start) as usize;
+        file.read_exact_at(&mut buf[..n], start)?;
+        if let Some(i) = buf[..n].iter().rposition(|&b| b == b'\n') {
+            return Ok(Some(start + i as u64 + 1));
+        }
+        end = start;
+    }
+    Ok(None)
+}
+
+fn copy_range(from: &File, start: u64, end: u64, mut to: &File) -> io::Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut pos = start;
+    while pos < end {
+        let n = ((end - pos) as usize).min(buf.len());
+        from.read_exact_at(&mut buf[..n], pos)?;
+        to.write_all(&buf[..n])?;
+        pos += n as u64;
+    }
+    Ok(())
+}
+
+/// What a rotation did.
+#[derive(Debug)]
+pub struct Rotated {
+    /// The new live file, open for reading and appending.
+    pub file: File,
+    pub base: u64,
+    pub len: u64,
+    /// fsync calls made.
+    pub fsyncs: usize,
+}
+
+/// Rotates the room at `room` whose open live file `file` is `len` bytes at logical `base`
+/// (steps 1 to 6 of the module doc). `Ok(None)`: nothing to cut. On error the room is left
+/// for [`recover`] (the caller reopens it, which runs it).
+pub fn rotate(room: &Path, file: &File, base: u64, len: u64, s: &RotateSettings) -> io::Result<Option<Rotated>> {
+    rotate_until(room, file, base, len, s, u8::MAX)
+}
+
+/// [`rotate`], stopping (as a crash would) after step `stop` (tests).
+pub(crate) fn rotate_until(
+    room: &Path,
+    file: &File,
+    base: u64,
+    len: u64,
+    s: &RotateSettings,
+    stop: u8,
+) -> io::Result<Option<Rotated>> {
+    let crash = |step: u8| -> io::Result<()> {
+        if step >= stop {
+            return Err(io::Error::other(format!("test: stopped after step {step}")));
+        }
+        Ok(())
+    };
+    let Some(cut) = cut_point(file, len, s.keep_bytes)? else { return Ok(None) };
+    let dir = state_dir(room);
+    match fs::create_dir(&dir) {
+        Ok(()) => {
+            if let Some(parent) = room.parent() {
+                File::open(parent)?.sync_all()?;
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let mut fsyncs = 1;
+    let new_base = base + cut;
+    // 1. The archive, complete and durable before anything is cut.
+    let name = archive_name(base, new_base);
+    let tmp = dir.join(format!("{name}.tmp"));
+    {
+        let a = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
+        copy_range(file, 0, cut, &a)?;
+        a.sync_all()?;
+    }
+    fs::rename(&tmp, dir.join(&name))?;
+    File::open(&dir)?.sync_all()?;
+    fsyncs += 2;
+    crash(1)?;
+    // 2. The new live file.
+    let live_new = dir.join("live.new");
+    let _ = fs::remove_file(&live_new);
+    let new_file = OpenOptions::new().read(true).append(true).create_new(true).open(&live_new)?;
+    copy_range(file, cut, len, &new_file)?;
+    new_file.sync_all()?;
+    fsyncs += 1;
+    crash(2)?;
+    // 3. Announce.
+    write_state(room, State { base, next: Some(new_base) })?;
+    fsyncs += 2;
+    crash(3)?;
+    // 4. Cut.
+    fs::rename(&live_new, room)?;
+    if let Some(parent) = room.parent() {
+        File::open(parent)?.sync_all()?;
+    }
+    fsyncs += 1;
+    crash(4)?;
+    // 5. Commit.
+    write_state(room, State { base: new_base, next: None })?;
+    fsyncs += 2;
+    crash(5)?;
+    // 6. Prune.
+    prune(room, s);
+    Ok(Some(Rotated { file: new_file, base: new_base, len: len - cut, fsyncs }))
+}
+
+/// Deletes archives beyond `keep_archives` (oldest first) and older than `keep_days`.
+pub fn prune(room: &Path, s: &RotateSettings) {
+    let mut all = archives(room);
+    if s.keep_archives > 0 && all.len() > s.keep_archives {
+        let extra = all.len() - s.keep_archives;
+        for (_, _, p) in all.drain(..extra) {
+            remove_archive(&p);
+        }
+    }
+    if s.keep_days > 0 {
+        let max_age = Duration::from_secs(s.keep_days.saturating_mul(86_400));
+        let now = SystemTime::now();
+        for (_, _, p) in all {
+            let old = fs::metadata(&p)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > max_age));
+            if old {
+                remove_archive(&p);
+            }
+        }
+    }
+}
+
+fn remove_archive(p: &Path) {
+    match fs::remove_file(p) {
+        Ok(()) => tracing::info!(archive = %p.display(), "archive pruned"),
+        Err(e) => tracing::warn!(archive = %p.display(), "cannot prune archive: {e}"),
+    }
+}
+
+/// The logical length of a room whose live file is `physical` bytes long, from its state
+/// file (for listings, without opening the room). A room mid-rotation reports its base as
+/// recovery will settle it only approximately; listings are informative.
+pub fn logical_len(room: &Path, physical: u64) -> u64 {
+    read_state(room).map(|s| s.base).unwrap_or(0) + physical
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> RotateSettings {
+        RotateSettings { rotate_bytes: 100, keep_bytes: 30, keep_archives: 0, keep_days: 0 }
+    }
+
+    fn content(n: usize) -> String {
+        (0..n).map(|i| format!("line-{i:04}\n")).collect()
+    }
+
+    /// Everything the room holds: archives in order, then the live file.
+    fn everything(room: &Path) -> String {
+        let mut s = String::new();
+        for (_, _, p) in archives(room) {
+            s.push_str(&fs::read_to_string(p).unwrap());
+        }
+        s.push_str(&fs::read_to_string(room).unwrap());
+        s
+    }
+
+    #[test]
+    fn cut_points_are_line_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.txt");
+        fs::write(&p, content(20)).unwrap();
+        let f = File::open(&p).unwrap();
+        let c = cut_point(&f, 200, 30).unwrap().unwrap();
+        assert_eq!(c, 170);
+        assert_eq!(cut_point(&f, 200, 35).unwrap(), Some(170));
+        assert_eq!(cut_point(&f, 200, 5).unwrap(), Some(190), "one long line is kept whole");
+        assert_eq!(cut_point(&f, 200, 1000).unwrap(), None);
+    }
+
+    #[test]
+    fn a_rotation_moves_old_lines_and_keeps_offsets() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.txt");
+        let text = content(20);
+        fs::write(&p, &text).unwrap();
+        let f = OpenOptions::new().read(true).append(true).open(&p).unwrap();
+        let r = rotate(&p, &f, 0, 200, &settings()).unwrap().unwrap();
+        assert_eq!((r.base, r.len), (170, 30));
+        assert_eq!(read_state(&p).unwrap(), State { base: 170, next: None });
+        assert_eq!(everything(&p), text);
+        assert_eq!(recover(&p).unwrap(), 170);
+        assert_eq!(everything(&p), text);
+    }
+
+    #[test]
+    fn a_crash_at_any_step_is_finished_or_undone() {
+        for stop in 1..=6u8 {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("r.txt");
+            let text = content(20);
+            fs::write(&p, &text).unwrap();
+            // An earlier rotation left base 1000.
+            fs::create_dir(state_dir(&p)).unwrap();
+            write_state(&p, State { base: 1000, next: None }).unwrap();
+            let f = OpenOptions::new().read(true).append(true).open(&p).unwrap();
+            let _ = rotate_until(&p, &f, 1000, 200, &settings(), stop);
+            drop(f);
+            let base = recover(&p).unwrap();
+            let live = fs::metadata(&p).unwrap().len();
+            assert_eq!(base + live, 1200, "step {stop}: logical size kept");
+            assert!(base == 1000 || base == 1170, "step {stop}: base {base}");
+            assert_eq!(everything(&p), text, "step {stop}: every line once");
+            let names: Vec<String> = fs::read_dir(state_dir(&p))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert!(!names.iter().any(|n| n == "live.new" || n.ends_with(".tmp")), "{names:?}");
+            assert_eq!(read_state(&p).unwrap().next, None);
+        }
+    }
+
+    #[test]
+    fn pruning_keeps_the_newest() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.txt");
+        fs::create_dir(state_dir(&p)).unwrap();
+        for i in 0..5u64 {
+            fs::write(state_dir(&p).join(archive_name(i * 10, i * 10 + 10)), "x\n").unwrap();
+        }
+        prune(&p, &RotateSettings { keep_archives: 2, ..settings() });
+        let left: Vec<u64> = archives(&p).into_iter().map(|a| a.0).collect();
+        assert_eq!(left, vec![30, 40]);
+    }
+
+    #[test]
+    fn state_names() {
+        assert_eq!(state_dir(Path::new("/a/lobby.txt")), PathBuf::from("/a/.lobby.txt.loft"));
+        assert!(is_state_name(".lobby.txt.loft"));
+        assert!(!is_state_name(".loft"));
+        assert!(!is_state_name("lobby.txt"));
+    }
+}

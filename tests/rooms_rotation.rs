@@ -1,0 +1,249 @@
+//! Chat rooms, part 2: rotation behind logical offsets, and reads that match SIZE.
+//!
+//! A follower written like the FTPChat v1.7 client (SIZE, then REST + RETR from the last
+//! size) never sees a duplicate, a torn line or a shrinking size while writers rotate the
+//! room many times; a new reader gets the live part from a line start; archives are hidden
+//! and read-only but readable by path; a SIGKILL at any moment of a rotation loses and
+//! doubles nothing.
+
+mod common;
+use common::{set_key, Relay, Setup};
+
+fn skip_without_cryptography() -> bool {
+    if !common::python_has_cryptography() {
+        eprintln!("SKIP: Python's cryptography is missing (pip install cryptography; .ci/run does)");
+        return true;
+    }
+    false
+}
+
+fn rotating_relay(rotate: u64, keep: u64, archives: usize) -> Relay {
+    Relay::with(Setup::default().edit(move |t| {
+        let t = set_key(&t, "limits", "max_per_ip", "100");
+        let t = set_key(&t, "limits", "max_connections", "200");
+        let t = set_key(&t, "chat", "rotate_bytes", &rotate.to_string());
+        let t = set_key(&t, "chat", "keep_bytes", &keep.to_string());
+        set_key(&t, "chat", "keep_archives", &archives.to_string())
+    }))
+}
+
+/// Python helpers: everything a room holds (archives in order, then the live file).
+const HELPERS: &str = r#"
+STATE = os.path.join(ROOT, ".room.txt.loft")
+
+def archives():
+    if not os.path.isdir(STATE):
+        return []
+    names = sorted(n for n in os.listdir(STATE) if n.endswith(".txt"))
+    return [os.path.join(STATE, n) for n in names]
+
+def everything():
+    data = b"".join(open(p, "rb").read() for p in archives())
+    return data + room_file("room.txt")
+
+def base():
+    if not os.path.exists(os.path.join(STATE, "state")):
+        return 0
+    for line in open(os.path.join(STATE, "state")):
+        k, v = line.split()
+        if k == "base":
+            return int(v)
+    raise AssertionError("no base")
+"#;
+
+#[test]
+fn an_ftpchat_follower_sees_every_message_once_across_twenty_rotations() {
+    if skip_without_cryptography() {
+        return;
+    }
+    let r = rotating_relay(12 * 1024, 8 * 1024, 4);
+    let out = r.python_ok(&format!(
+        r#"{HELPERS}
+fernet = fernet_for("secret")
+put(connect(), "room.txt", b"", cmd="APPE")
+stop = threading.Event()
+got, sizes, problems, rotations = [], [], [], set()
+max_live = [0]
+
+def follower():
+    f = connect()
+    last = 0
+    def poll():
+        nonlocal last
+        size = f.size("room.txt")
+        if sizes and size < sizes[-1]:
+            problems.append(f"SIZE went down: {{sizes[-1]}} -> {{size}}")
+        sizes.append(size)
+        if size > last:
+            data = get(f, "room.txt", rest=last)
+            if data and not data.endswith(b"\n"):
+                problems.append(f"torn read at {{last}}: {{data[-40:]!r}}")
+            for l in data.split(b"\n"):
+                if l:
+                    try:
+                        got.append(unseal(fernet, l))
+                    except Exception as e:
+                        problems.append(f"undecryptable line at {{last}}: {{e!r}}")
+            last = size
+        rotations.add(base())
+        max_live[0] = max(max_live[0], len(room_file("room.txt")))
+    while not stop.is_set():
+        poll()
+        time.sleep(0.2)
+    poll()
+    f.quit()
+
+t = threading.Thread(target=follower)
+t.start()
+acked, errors = writers(8, 100)
+time.sleep(0.5)
+stop.set()
+t.join()
+assert not errors, errors[:5]
+assert not problems, problems[:5]
+dups = len(got) - len(set(got))
+assert dups == 0, f"{{dups}} duplicates"
+missing = set(acked) - set(got)
+assert not missing, f"{{len(missing)}} messages never seen, e.g. {{sorted(missing)[:3]}}"
+f = connect()
+size = f.size("room.txt")
+assert size == base() + len(room_file("room.txt")), (size, base())
+n_rot = len(rotations) - 1
+assert n_rot >= 20 or base() >= 20 * 4096, f"only {{n_rot}} rotations seen, base {{base()}}"
+assert max_live[0] <= 12 * 1024 + 4096, max_live[0]
+assert len(archives()) <= 4, archives()
+print("ok", len(got), "messages", n_rot, "rotations seen, base", base())
+"#
+    ));
+    assert!(out.contains("ok 800 messages"), "{out}");
+}
+
+#[test]
+fn a_new_reader_gets_the_live_part_from_a_line_start_and_archives_are_hidden() {
+    if skip_without_cryptography() {
+        return;
+    }
+    let r = rotating_relay(4096, 1024, 0);
+    let out = r.python_ok(&format!(
+        r#"{HELPERS}
+fernet = fernet_for("secret")
+acked, errors = writers(4, 60)
+assert not errors, errors[:5]
+# A rotation runs right after the 226 that triggered it: let it finish before reading
+# the files directly (FTP readers never see one half-done).
+time.sleep(0.5)
+whole = everything()
+texts = check_room(whole, fernet, acked)
+assert len(texts) == 240, len(texts)
+b = base()
+assert b > 5 * 3072, b
+f = connect()
+size = f.size("room.txt")
+live = room_file("room.txt")
+assert size == b + len(live) == len(whole), (size, b, len(live), len(whole))
+# From 0 (a new reader), and from inside the archived part: the live part, whole lines.
+for rest in (None, 0, 1, b - 1):
+    data = get(f, "room.txt", rest=rest)
+    assert data == live, (rest, len(data), len(live))
+    check_room(data, fernet)
+# From inside the live part: the bytes from there.
+data = get(f, "room.txt", rest=b + 5)
+assert data == live[5:]
+assert get(f, "room.txt", rest=size) == b""
+assert get(f, "room.txt", rest=size + 100) == b""
+# LIST and MLSD report the logical size, and do not show the state folder.
+lines = []
+f.retrlines("LIST", lines.append)
+assert any(l.endswith("room.txt") and f" {{size}} " in l for l in lines), lines
+assert not any(".loft" in l for l in lines), lines
+assert ".room.txt.loft" not in f.nlst()
+facts = [fa for name, fa in f.mlsd() if name == "room.txt"]
+assert facts and int(facts[0]["size"]) == size, facts
+# Archives: readable by path, not writable.
+names = f.nlst(".room.txt.loft")
+arch = sorted(n for n in names if n.endswith(".txt"))
+assert arch, names
+first = get(f, arch[0] if "/" in arch[0] else ".room.txt.loft/" + arch[0])
+assert whole.startswith(first) and first.endswith(b"\n")
+for cmd in ("STOR", "APPE"):
+    expect_error("550", put, f, ".room.txt.loft/x.txt", b"x\n", cmd=cmd)
+expect_error("550", f.delete, ".room.txt.loft/" + os.path.basename(arch[0]))
+expect_error("550", f.mkd, ".room.txt.loft/sub")
+print("ok", size, b)
+"#
+    ));
+    assert!(out.contains("ok "), "{out}");
+}
+
+#[test]
+fn a_session_reads_up_to_the_size_it_asked() {
+    if skip_without_cryptography() {
+        return;
+    }
+    let r = rotating_relay(256 * 1024, 64 * 1024, 0);
+    let out = r.python_ok(
+        r#"
+fernet = fernet_for("secret")
+a, b2 = seal(fernet, "u", "one"), seal(fernet, "u", "two")
+f, g = connect(), connect()
+put(g, "room.txt", a, cmd="APPE")
+size = f.size("room.txt")
+put(g, "room.txt", b2, cmd="APPE")
+# After SIZE, the next RETR stops at that size...
+assert get(f, "room.txt", rest=0) == a
+# ...and the one after that (no SIZE in between) reads to the last complete line.
+assert get(f, "room.txt", rest=size) == b2
+assert f.size("room.txt") == len(a) + len(b2)
+print("ok")
+"#,
+    );
+    assert!(out.contains("ok"), "{out}");
+}
+
+#[test]
+fn a_kill_during_rotation_loses_and_doubles_nothing() {
+    if skip_without_cryptography() {
+        return;
+    }
+    let mut r = rotating_relay(2048, 1024, 0);
+    let ack = r.dir.path().join("acked.txt");
+    std::fs::write(&ack, "").unwrap();
+    r.python_ok(r#"put(connect(), "room.txt", b"", cmd="APPE")"#);
+    for round in 0..5u64 {
+        let code = format!(
+            r#"
+acked, errors = writers(6, 400, ack_file={ack:?}, stop_on_error=True, tag="r{round}-")
+"#,
+            ack = ack.to_str().unwrap()
+        );
+        let mut child = r.spawn_python(&code);
+        std::thread::sleep(std::time::Duration::from_millis(400 + 250 * round));
+        r.kill();
+        let _ = child.kill();
+        let _ = child.wait();
+        r.restart();
+        let out = r.python_ok(&format!(
+            r#"{HELPERS}
+fernet = fernet_for("secret")
+f = connect()
+size = f.size("room.txt")
+whole = everything()
+assert size == len(whole) == base() + len(room_file("room.txt")), (size, len(whole), base())
+acked = [l.strip() for l in open({ack:?}, "rb") if l.strip()]
+seen_at = {{}}
+for p in archives() + [os.path.join(ROOT, "room.txt")]:
+    for i, l in enumerate(open(p, "rb").read().split(b"\n")):
+        if l:
+            if l in seen_at:
+                print("DUP", os.path.basename(p), i, "first in", seen_at[l])
+            seen_at[l] = (os.path.basename(p), i)
+texts = check_room(whole, fernet, [unseal(fernet, l) for l in acked])
+names = os.listdir(STATE) if os.path.isdir(STATE) else []
+assert not any(n.endswith(".tmp") or n == "live.new" for n in names), names
+print("ok", len(texts), base())
+"#,
+            ack = ack.to_str().unwrap()
+        ));
+        assert!(out.contains("ok "), "round {round}: {out}");
+    }
+}

@@ -1,0 +1,159 @@
+//! Chat rooms, part 2: `SITE WAIT` (instant delivery) and `SITE SEEN` (read receipts).
+
+mod common;
+use common::Relay;
+
+fn skip_without_cryptography() -> bool {
+    if !common::python_has_cryptography() {
+        eprintln!("SKIP: Python's cryptography is missing (pip install cryptography; .ci/run does)");
+        return true;
+    }
+    false
+}
+
+#[test]
+fn site_wait_answers_on_append_times_out_and_survives_disconnects() {
+    if skip_without_cryptography() {
+        return;
+    }
+    let r = Relay::start();
+    let out = r.python_ok(
+        r#"
+fernet = fernet_for("secret")
+g = connect()
+put(g, "room.txt", seal(fernet, "u", "first"), cmd="APPE")
+f = connect()
+size = f.size("room.txt")
+assert "WAIT" in f.sendcmd("SITE HELP")
+# Times out cleanly with the size unchanged.
+t = time.time()
+assert f.sendcmd(f"SITE WAIT room.txt {size} 1") == f"213 {size}"
+assert 0.8 < time.time() - t < 5, time.time() - t
+# Answers at once when the room is already past the offset; the bare name works too.
+assert f.sendcmd("SITE WAIT room 0 5") == f"213 {size}"
+# Answers promptly on an append, with the new size.
+line = seal(fernet, "u", "second")
+def later():
+    time.sleep(0.5)
+    put(connect(), "room.txt", line, cmd="APPE")
+threading.Thread(target=later).start()
+t = time.time()
+resp = f.sendcmd(f"SITE WAIT room.txt {size} 30")
+took = time.time() - t
+assert resp == f"213 {size + len(line)}", resp
+assert took < 3, took
+# A room that does not exist yet: waits, then says 0.
+assert f.sendcmd("SITE WAIT new.txt 0 1") == "213 0"
+# Bad arguments, and what is not a room.
+expect_error("501", f.sendcmd, "SITE WAIT room.txt")
+expect_error("501", f.sendcmd, "SITE WAIT room.txt -1 5")
+expect_error("550", f.sendcmd, "SITE WAIT ../../etc/passwd 0 1")
+# A client that goes away while waiting: the relay carries on.
+for _ in range(5):
+    s = socket.create_connection((HOST, PORT))
+    s.recv(1000)
+    s.sendall(f"USER chat\r\nPASS {PASSWORD}\r\nSITE WAIT room.txt {size + len(line)} 60\r\n".encode())
+    time.sleep(0.2)
+    s.close()
+h = connect()
+assert h.size("room.txt") == size + len(line)
+print("ok", round(took, 3))
+"#,
+    );
+    assert!(out.contains("ok"), "{out}");
+}
+
+#[test]
+fn site_seen_reports_who_read_what_across_a_restart() {
+    if skip_without_cryptography() {
+        return;
+    }
+    let mut r = Relay::with(common::Setup::default().user("bob", "bobs-password", &[]));
+    let code = r#"
+fernet = fernet_for("secret")
+f = connect()
+put(f, "room.txt", seal(fernet, "u", "one") + seal(fernet, "u", "two"), cmd="APPE")
+size = f.size("room.txt")
+get(f, "room.txt")
+b = connect("bob", "bobs-password")
+b.size("room.txt")
+get(b, "room.txt", rest=size)
+"#;
+    r.python_ok(code);
+    let check = r#"
+f = connect()
+size = f.size("room.txt")
+resp = f.sendcmd("SITE SEEN room.txt")
+lines = resp.splitlines()
+assert lines[0].startswith("211-") and lines[-1].startswith("211 "), lines
+rows = {l.split()[0]: l.split()[1:] for l in lines[1:-1]}
+assert rows["chat"][0] == str(size), rows
+assert rows["bob"][0] == str(size), rows
+assert rows["chat"][1].endswith("Z"), rows
+assert f.sendcmd("SITE SEEN room").splitlines()[1:-1] == lines[1:-1]
+expect_error("550", f.sendcmd, "SITE SEEN nothere.jpg")
+print("ok")
+"#;
+    assert!(r.python_ok(check).contains("ok"));
+    r.restart();
+    assert!(r.python_ok(check).contains("ok"));
+}
+
+/// The `SITE WAIT` target, side by side with polling: how long after an append starts
+/// (the APPE session's command, so the data transfer is included) a follower learns of it. Run with `cargo test --test rooms_site -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement: run it on purpose"]
+fn site_wait_latency_against_polling() {
+    if skip_without_cryptography() {
+        return;
+    }
+    let r = Relay::start();
+    let out = r.python_ok(
+        r#"
+fernet = fernet_for("secret")
+N = 100
+def run(kind, poll=1.0):
+    w = connect()
+    put(w, "room.txt", seal(fernet, "u", "start"), cmd="APPE")
+    starts, seen = {}, {}
+    done = threading.Event()
+    def follower():
+        f = connect()
+        last = f.size("room.txt")
+        while not done.is_set():
+            if kind == "wait":
+                resp = f.sendcmd(f"SITE WAIT room.txt {last} 5")
+                size = int(resp.split()[1])
+            else:
+                time.sleep(poll)
+                size = f.size("room.txt")
+            if size > last:
+                seen[size] = time.perf_counter()
+                last = size
+    t = threading.Thread(target=follower)
+    t.start()
+    time.sleep(0.3)
+    for i in range(N):
+        line = seal(fernet, "u", f"{kind}-{i}")
+        before = w.size("room.txt")
+        starts[before + len(line)] = time.perf_counter()
+        put(w, "room.txt", line, cmd="APPE")
+        time.sleep(0.05 + (i % 7) * 0.01)
+    time.sleep(poll + 0.5)
+    done.set()
+    put(w, "room.txt", seal(fernet, "u", "end"), cmd="APPE")
+    t.join()
+    # An append is known once a size at least its end was seen (polls skip sizes).
+    lat = sorted((min(t for z, t in seen.items() if z >= s) - t0) * 1000
+                 for s, t0 in starts.items() if any(z >= s for z in seen))
+    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
+    print(f"{kind:>12}: {len(lat)} appends seen, p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms, max {lat[-1]:.1f} ms")
+    return lat
+wait = run("wait")
+poll = run("poll 1 s", 1.0)
+print("ok")
+"#,
+    );
+    println!("{out}");
+    assert!(out.contains("ok"));
+}
