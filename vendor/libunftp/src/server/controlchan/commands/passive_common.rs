@@ -89,15 +89,26 @@ where
     S::Metadata: Metadata,
     T: LegacyReplyProducer<S, U>,
 {
-    let listener = match args.session.lock().await.binder {
-        Some(ref mut binder) => binder.bind(args.local_addr.ip(), args.passive_ports.clone()).await,
-        _ => try_port_range(args.local_addr, args.passive_ports.clone()),
+    // Loft patch: with SO_REUSEADDR two sessions can bind the same random port, and then
+    // the second listen() fails (EADDRINUSE). That error used to close the whole control
+    // connection without a reply; now another port is tried, and at worst the client gets 425.
+    let mut attempt = 0;
+    let listener = loop {
+        attempt += 1;
+        let socket = match args.session.lock().await.binder {
+            Some(ref mut binder) => binder.bind(args.local_addr.ip(), args.passive_ports.clone()).await,
+            _ => try_port_range(args.local_addr, args.passive_ports.clone()),
+        };
+        let socket = match socket {
+            Err(_) => return Ok(Reply::new(ReplyCode::CantOpenDataConnection, "No data connection established")),
+            Ok(l) => l,
+        };
+        match socket.listen(1024) {
+            Ok(l) => break l,
+            Err(_) if attempt < BIND_RETRIES => continue,
+            Err(_) => return Ok(Reply::new(ReplyCode::CantOpenDataConnection, "No data connection established")),
+        }
     };
-    let listener = match listener {
-        Err(_) => return Ok(Reply::new(ReplyCode::CantOpenDataConnection, "No data connection established")),
-        Ok(l) => l,
-    };
-    let listener = listener.listen(1024)?;
 
     let port = listener.local_addr()?.port();
 
