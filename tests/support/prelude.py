@@ -67,7 +67,7 @@ def unseal(fernet, line):
     return zlib.decompress(fernet.decrypt(line.strip())).decode()
 
 
-def writers(n_writers, per_writer, tls=False, size=0, password="secret", room="room.txt", ack_file=None, stop_on_error=False, tag=""):
+def writers(n_writers, per_writer, tls=False, size=0, password="secret", room="room.txt", ack_file=None, stop_on_error=False, tag="", pause=0.0):
     """FTPChat-style senders: every message is its own session (connect, login, APPE one
     token line, quit). Returns the plaintexts that were acknowledged with 226."""
     fernet = fernet_for(password)
@@ -88,6 +88,8 @@ def writers(n_writers, per_writer, tls=False, size=0, password="secret", room="r
                     f.quit()
                 except ftplib.all_errors:
                     pass
+                if pause:
+                    time.sleep(pause)
                 with lock:
                     acked.append(f"2026-11-22 10:00:user{w}: {text}")
                     if ack:
