@@ -15,17 +15,9 @@ fn busy_relay() -> Relay {
     }))
 }
 
-fn skip_without_cryptography() -> bool {
-    if !common::python_has_cryptography() {
-        eprintln!("SKIP: Python's cryptography is missing (pip install cryptography; .ci/run does)");
-        return true;
-    }
-    false
-}
-
 #[test]
 fn concurrent_writers_each_message_its_own_session_plain_ftp() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     let r = busy_relay();
@@ -44,7 +36,7 @@ print("ok", len(texts))
 
 #[test]
 fn concurrent_writers_each_message_its_own_session_ftps() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     let r = busy_relay();
@@ -62,7 +54,7 @@ print("ok", len(texts))
 
 #[test]
 fn large_incompressible_messages_under_a_raised_limit() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     // This test reads the room file whole: no rotation (tested in rooms_rotation.rs).
@@ -85,7 +77,7 @@ check_room(room_file("tls.txt"), fernet_for("secret"), acked)
 
 #[test]
 fn refused_uploads_leave_the_room_unchanged() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     let r = Relay::start();
@@ -123,7 +115,7 @@ f.quit()
 
 #[test]
 fn a_retried_token_is_stored_once() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     let r = Relay::start();
@@ -184,7 +176,7 @@ assert not os.path.exists(os.path.join(ROOT, "room.txt"))
 
 #[test]
 fn retr_stor_fallback_interleaved_with_appends_loses_nothing() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     let r = busy_relay();
@@ -216,7 +208,7 @@ check_room(room_file("room.txt"), fe, acked + fallback_texts)
 
 #[test]
 fn sigkill_while_appending_loses_no_acknowledged_message() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     let mut r = busy_relay();

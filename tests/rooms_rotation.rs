@@ -9,14 +9,6 @@
 mod common;
 use common::{set_key, Relay, Setup};
 
-fn skip_without_cryptography() -> bool {
-    if !common::python_has_cryptography() {
-        eprintln!("SKIP: Python's cryptography is missing (pip install cryptography; .ci/run does)");
-        return true;
-    }
-    false
-}
-
 fn rotating_relay(rotate: u64, keep: u64, archives: usize) -> Relay {
     Relay::with(Setup::default().edit(move |t| {
         let t = set_key(&t, "limits", "max_per_ip", "100");
@@ -53,7 +45,7 @@ def base():
 
 #[test]
 fn an_ftpchat_follower_sees_every_message_once_across_twenty_rotations() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     // The follower polls every 200 ms; the live part must hold more than it can fall behind
@@ -123,7 +115,7 @@ print("ok", len(got), "messages", n_rot, "rotations seen, base", base())
 
 #[test]
 fn a_new_reader_gets_the_live_part_from_a_line_start_and_archives_are_hidden() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     let r = rotating_relay(4096, 1024, 0);
@@ -180,7 +172,7 @@ print("ok", size, b)
 
 #[test]
 fn a_session_reads_up_to_the_size_it_asked() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     let r = rotating_relay(256 * 1024, 64 * 1024, 0);
@@ -206,7 +198,7 @@ print("ok")
 #[test]
 #[ignore = "known intermittent bug (issue 5): after a SIGKILL during a fast rotation, base can exceed the archived bytes by a few lines; rotation is off by default until fixed"]
 fn a_kill_during_rotation_loses_and_doubles_nothing() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     let mut r = rotating_relay(2048, 1024, 0);

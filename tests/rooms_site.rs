@@ -3,17 +3,9 @@
 mod common;
 use common::Relay;
 
-fn skip_without_cryptography() -> bool {
-    if !common::python_has_cryptography() {
-        eprintln!("SKIP: Python's cryptography is missing (pip install cryptography; .ci/run does)");
-        return true;
-    }
-    false
-}
-
 #[test]
 fn site_wait_answers_on_append_times_out_and_survives_disconnects() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     let r = Relay::start();
@@ -65,7 +57,7 @@ print("ok", round(took, 3))
 
 #[test]
 fn site_seen_reports_who_read_what_across_a_restart() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     let mut r = Relay::with(common::Setup::default().user("bob", "bobs-password", &[]));
@@ -104,7 +96,7 @@ print("ok")
 #[test]
 #[ignore = "a measurement: run it on purpose"]
 fn site_wait_latency_against_polling() {
-    if skip_without_cryptography() {
+    if common::skip_without_cryptography() {
         return;
     }
     let r = Relay::start();

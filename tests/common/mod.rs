@@ -25,6 +25,15 @@ pub fn python_has_cryptography() -> bool {
     Command::new("python3").args(["-c", "import cryptography"]).status().map(|s| s.success()).unwrap_or(false)
 }
 
+/// True (and says why) when a test must skip for want of Python's `cryptography`.
+pub fn skip_without_cryptography() -> bool {
+    if !python_has_cryptography() {
+        eprintln!("SKIP: Python's cryptography is missing (pip install cryptography; .ci/run does)");
+        return true;
+    }
+    false
+}
+
 static NEXT_RANGE: AtomicU16 = AtomicU16::new(0);
 
 /// A passive range of 50 ports for this relay: relays of one test process never share
