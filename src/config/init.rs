@@ -164,7 +164,13 @@ fn init(args: InitArgs) -> Result<(), (u8, String)> {
     let root_in_file = root_abs.strip_prefix(&dir_abs).map(Path::to_path_buf).unwrap_or(root_abs.clone());
     let root_in_file = if root_in_file.as_os_str().is_empty() { PathBuf::from(".") } else { root_in_file };
 
-    let (pw, generated) = read_password(args.password_stdin, &args.user).map_err(|e| (2, e))?;
+    // Without --password-stdin the first password is made up and printed once, even on a
+    // terminal: `loft init` must work unattended (first boot, a demo), and prompts would not.
+    let (pw, generated) = if args.password_stdin {
+        read_password(true, &args.user).map_err(|e| (2, e))?
+    } else {
+        (super::users::random_password(), true)
+    };
     let phc = crate::server::auth::hash_password(&pw);
     // The first user is written as text after the template, not added with toml_edit:
     // toml_edit would put the template's trailing comments (the commented `[chat]` keys)
