@@ -4,7 +4,7 @@
 
 mod common;
 use common::{set_key, Relay, Setup, LOFT, PASSWORD};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -338,20 +338,8 @@ impl Follower {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let collect = |r: Box<dyn std::io::Read + Send>| {
-            let buf = Arc::new(Mutex::new(String::new()));
-            let b = buf.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(r).lines().map_while(Result::ok) {
-                    let mut b = b.lock().unwrap();
-                    b.push_str(&line);
-                    b.push('\n');
-                }
-            });
-            buf
-        };
-        let out = collect(Box::new(child.stdout.take().unwrap()));
-        let err = collect(Box::new(child.stderr.take().unwrap()));
+        let out = common::capture_lines(child.stdout.take().unwrap());
+        let err = common::capture_lines(child.stderr.take().unwrap());
         Follower { child, out, err }
     }
 

@@ -2,6 +2,8 @@
 //! `SITE SEEN`, rotation behind logical offsets) and against a generic server that does
 //! none of it, using the small in-memory server in `tests/support/client_fakeftp.py`.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -75,20 +77,8 @@ impl Follower {
                 .stderr(Stdio::piped())
                 .spawn()
                 .unwrap();
-        let collect = |r: Box<dyn std::io::Read + Send>| {
-            let buf = Arc::new(Mutex::new(String::new()));
-            let b = buf.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(r).lines().map_while(Result::ok) {
-                    let mut b = b.lock().unwrap();
-                    b.push_str(&line);
-                    b.push('\n');
-                }
-            });
-            buf
-        };
-        let out = collect(Box::new(child.stdout.take().unwrap()));
-        let err = collect(Box::new(child.stderr.take().unwrap()));
+        let out = common::capture_lines(child.stdout.take().unwrap());
+        let err = common::capture_lines(child.stderr.take().unwrap());
         Follower { child, out, err }
     }
 

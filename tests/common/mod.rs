@@ -34,6 +34,20 @@ pub fn skip_without_cryptography() -> bool {
     false
 }
 
+/// Collects a child's output, line by line, in the background.
+pub fn capture_lines(r: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
+    let buf = Arc::new(Mutex::new(String::new()));
+    let b = buf.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(r).lines().map_while(Result::ok) {
+            let mut b = b.lock().unwrap();
+            b.push_str(&line);
+            b.push('\n');
+        }
+    });
+    buf
+}
+
 static NEXT_RANGE: AtomicU16 = AtomicU16::new(0);
 
 /// A passive range of 50 ports for this relay: relays of one test process never share
