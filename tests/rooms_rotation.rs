@@ -196,7 +196,6 @@ print("ok")
 }
 
 #[test]
-#[ignore = "known intermittent bug (issue 5): after a SIGKILL during a fast rotation, base can exceed the archived bytes by a few lines; rotation is off by default until fixed"]
 fn a_kill_during_rotation_loses_and_doubles_nothing() {
     if common::skip_without_cryptography() {
         return;
@@ -222,9 +221,18 @@ acked, errors = writers(6, 400, ack_file={ack:?}, stop_on_error=True, tag="r{rou
             r#"{HELPERS}
 fernet = fernet_for("secret")
 f = connect()
+# The first SIZE opens the room (recovery), and the room may then rotate at once, in the
+# background, if the recovered live part is over rotate_bytes. A second SIZE is queued
+# behind that rotation, so once it answers the files are at rest and can be read.
+f.size("room.txt")
 size = f.size("room.txt")
 whole = everything()
-assert size == len(whole) == base() + len(room_file("room.txt")), (size, len(whole), base())
+if not size == len(whole) == base() + len(room_file("room.txt")):
+    for p in archives():
+        print("ARCHIVE", os.path.basename(p), os.path.getsize(p))
+    print("STATE", open(os.path.join(STATE, "state")).read())
+    print("LIVE", len(room_file("room.txt")))
+    raise AssertionError((size, len(whole), base()))
 acked = [l.strip() for l in open({ack:?}, "rb") if l.strip()]
 seen_at = {{}}
 for p in archives() + [os.path.join(ROOT, "room.txt")]:

@@ -1,14 +1,16 @@
 //! Chat rooms, part 2: `SITE WAIT` (instant delivery) and `SITE SEEN` (read receipts).
 
 mod common;
-use common::Relay;
+use common::{set_key, Relay, Setup};
 
 #[test]
 fn site_wait_answers_on_append_times_out_and_survives_disconnects() {
     if common::skip_without_cryptography() {
         return;
     }
-    let r = Relay::start();
+    // Four sessions per address: a waiting session that outlived its client would soon
+    // lock the tests' own client out.
+    let r = Relay::with(Setup::default().edit(|t| set_key(&t, "limits", "max_per_ip", "4")));
     let out = r.python_ok(
         r#"
 fernet = fernet_for("secret")
@@ -40,13 +42,32 @@ assert f.sendcmd("SITE WAIT new.txt 0 1") == "213 0"
 expect_error("501", f.sendcmd, "SITE WAIT room.txt")
 expect_error("501", f.sendcmd, "SITE WAIT room.txt -1 5")
 expect_error("550", f.sendcmd, "SITE WAIT ../../etc/passwd 0 1")
-# A client that goes away while waiting: the relay carries on.
-for _ in range(5):
+# A command sent ahead of the reply to a wait is answered after it.
+s = socket.create_connection((HOST, PORT))
+rf = s.makefile("rb")
+rf.readline()
+s.sendall(b"USER chat\r\n")
+assert rf.readline().startswith(b"331")
+s.sendall(f"PASS {PASSWORD}\r\n".encode())
+assert rf.readline().startswith(b"230")
+s.sendall(f"SITE WAIT room.txt {size + len(line)} 1\r\nNOOP\r\n".encode())
+replies = [rf.readline().decode().strip()[:3] for _ in range(2)]
+assert replies == ["213", "200"], replies
+s.close()
+# A client that goes away while waiting frees its session at once: with two sessions
+# open here and four allowed per address, a leaked wait would refuse the third client.
+for _ in range(6):
     s = socket.create_connection((HOST, PORT))
-    s.recv(1000)
-    s.sendall(f"USER chat\r\nPASS {PASSWORD}\r\nSITE WAIT room.txt {size + len(line)} 60\r\n".encode())
+    rf = s.makefile("rb")
+    assert rf.readline().startswith(b"220")
+    s.sendall(b"USER chat\r\n")
+    assert rf.readline().startswith(b"331")
+    s.sendall(f"PASS {PASSWORD}\r\n".encode())
+    assert rf.readline().startswith(b"230")
+    s.sendall(f"SITE WAIT room.txt {size + len(line)} 60\r\n".encode())
     time.sleep(0.2)
     s.close()
+    time.sleep(0.3)
 h = connect()
 assert h.size("room.txt") == size + len(line)
 print("ok", round(took, 3))

@@ -221,11 +221,10 @@ impl LoftStorage {
         let (skip, take) = if from >= cap { (0, 0) } else { (from - view.base, cap - from) };
         let mut f = tokio::fs::File::from_std(file);
         f.seek(io::SeekFrom::Start(skip)).await.map_err(Error::from)?;
-        if start <= cap {
-            let (rooms, name) = (self.shared.rooms.clone(), user.name.clone());
-            tokio::task::spawn_blocking(move || rooms.seen.record(&real, &name, cap));
-        }
-        Ok(Box::new(f.take(take)))
+        // Seen up to `cap` once the whole answer has been read out for sending (not when
+        // the transfer starts: an aborted download has not been seen).
+        let seen = (start <= cap).then(|| (self.shared.rooms.clone(), real, user.name.clone(), cap));
+        Ok(Box::new(SeenAtEnd { inner: f.take(take), seen }))
     }
 
     async fn append_room<R: AsyncRead + Send + Unpin>(
@@ -365,6 +364,27 @@ impl AsyncRead for CountingReader {
 impl Drop for CountingReader {
     fn drop(&mut self) {
         tracing::info!(target: "loft::transfer", user = %self.user, cmd = "RETR", path = %self.path, bytes = self.bytes, "download");
+    }
+}
+
+/// A room download that records the read receipt (`SITE SEEN`) when it reaches its end.
+struct SeenAtEnd<R> {
+    inner: R,
+    seen: Option<(Arc<Rooms>, PathBuf, String, u64)>,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for SeenAtEnd<R> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() == before && buf.remaining() > 0 {
+            if let Some((rooms, real, name, cap)) = self.seen.take() {
+                if rooms.seen.note(&real, &name, cap) {
+                    tokio::task::spawn_blocking(move || rooms.seen.save(&real));
+                }
+            }
+        }
+        r
     }
 }
 

@@ -1591,7 +1591,12 @@ mod tests {
                 validate: false,
                 sync: SyncPolicy::Always,
                 max_append_bytes: 999,
-                rotate: RotateSettings { rotate_bytes: 0, keep_bytes: 64 * 1024, keep_archives: 16, keep_days: 0 }
+                rotate: RotateSettings {
+                    rotate_bytes: 256 * 1024,
+                    keep_bytes: 64 * 1024,
+                    keep_archives: 16,
+                    keep_days: 0
+                }
             }
         );
         assert_eq!(RoomSettings::default().sync, SyncPolicy::Batch);

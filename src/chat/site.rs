@@ -7,9 +7,9 @@
 //!   the moment it is written (the room log publishes every new length on a watch
 //!   channel). libunftp runs SITE handlers inside the session's control loop, so the wait
 //!   is bounded (60 s) and holds only a watch receiver: it is not a transfer, so a
-//!   shutdown does not wait for it, and a client that disconnects while waiting costs at
-//!   most that receiver until the timeout (the control loop only notices the closed
-//!   connection when the handler returns).
+//!   shutdown does not wait for it. The control loop keeps reading the connection while a
+//!   SITE handler runs (a Loft patch to libunftp), so a client that hangs up while waiting
+//!   ends its session, and the wait, at once.
 //! - **`SITE SEEN <room>`** lists, one line per user, the highest logical offset that user
 //!   has read (the end of a `RETR` of the room) and when. The server cannot read messages,
 //!   but it knows this, and it gives the chat "seen" receipts without touching the
@@ -58,22 +58,39 @@ impl SeenBook {
         out
     }
 
-    /// Records that `user` has read `room` up to `offset` (kept if higher than before).
-    /// Blocking (small file I/O): call from the blocking pool.
-    pub fn record(&self, room: &Path, user: &str, offset: u64) {
+    /// Records that `user` has read `room` up to `offset` (kept if higher than before), in
+    /// memory; returns whether it changed, then [`SeenBook::save`] writes it. Split so the
+    /// receipt is visible to `SITE SEEN` at once, while the file is written off the async
+    /// threads. The first use of a room reads its small receipts file.
+    pub fn note(&self, room: &Path, user: &str, offset: u64) -> bool {
         let mut all = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
         let entry = all.entry(room.to_path_buf()).or_insert_with(|| Self::load(room));
         if entry.get(user).is_some_and(|(o, _)| *o >= offset) {
-            return;
+            return false;
         }
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         entry.insert(user.to_string(), (offset, now));
+        true
+    }
+
+    /// Writes the receipts of `room` as they are now (tmp + rename). Blocking: call from
+    /// the blocking pool. Each save writes the latest state, so saves may run in any order.
+    pub fn save(&self, room: &Path) {
+        let all = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(entry) = all.get(room) else { return };
         let text: String = entry.iter().map(|(u, (o, t))| format!("{u} {o} {t}\n")).collect();
         let dir = rotate::state_dir(room);
         let written =
             std::fs::create_dir_all(&dir).and_then(|_| rotate::write_atomic(&dir, "seen", text.as_bytes(), false));
         if let Err(e) = written {
             tracing::warn!(room = %room.display(), "cannot save read receipts: {e}");
+        }
+    }
+
+    /// [`SeenBook::note`] then [`SeenBook::save`] (blocking).
+    pub fn record(&self, room: &Path, user: &str, offset: u64) {
+        if self.note(room, user, offset) {
+            self.save(room);
         }
     }
 

