@@ -29,7 +29,7 @@
 //! | `followers` | 4 | concurrent FTPChat followers during the load (M) |
 //! | `messages` | 1000 | messages per load run |
 //! | `interval` | 1 | seconds between a load follower's polls (FTPChat: 5) |
-//! | `rounds` | 2 | load runs per server and mode, alternating; figures are medians |
+//! | `rounds` | 3 | load runs per server and mode, alternating; figures are medians |
 //! | `idle` | 50 | idle sessions for the idle RSS |
 //! | `delivery` | 20 | messages of the delivery run (0: skip it; it takes ~1.5 s each) |
 //! | `modes` | `plain,ftps` | |
@@ -109,7 +109,7 @@ impl Settings {
             followers: num("followers", "4"),
             messages: num("messages", "1000").max(1),
             interval: setting(&args, "interval", "1").parse().expect("--interval wants seconds"),
-            rounds: num("rounds", "2").max(1),
+            rounds: num("rounds", "3").max(1),
             idle: num("idle", "50"),
             delivery: num("delivery", "20"),
             modes: list("modes", "plain,ftps")
