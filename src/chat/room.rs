@@ -235,7 +235,16 @@ struct Registry {
     rooms: HashMap<PathBuf, Weak<Room>>,
     /// Dead entries are swept when the map reaches this size (amortized O(1)).
     sweep_at: usize,
+    /// The most recently used rooms, most recent first, kept open: every FTPChat message
+    /// is a session of its own, and without this a quiet room would be opened, repaired
+    /// and its recent lines hashed again for every message.
+    hot: VecDeque<Arc<Room>>,
+    /// How many rooms `hot` keeps (one open file each).
+    keep_open: usize,
 }
+
+/// Rooms kept open after their last use (see `Registry::hot`).
+pub const KEEP_OPEN: usize = 16;
 
 impl Rooms {
     /// A new, empty registry.
@@ -248,7 +257,12 @@ impl Rooms {
                 #[cfg(test)]
                 short_write: Mutex::new(None),
             }),
-            registry: Mutex::new(Registry { rooms: HashMap::new(), sweep_at: 64 }),
+            registry: Mutex::new(Registry {
+                rooms: HashMap::new(),
+                sweep_at: 64,
+                hot: VecDeque::new(),
+                keep_open: KEEP_OPEN,
+            }),
             seen: SeenBook::default(),
         })
     }
@@ -270,7 +284,14 @@ impl Rooms {
         self.shared.fsyncs.load(Ordering::Relaxed) as u64
     }
 
-    /// Rooms in use right now (by an upload in progress or a [`RoomWatch`]).
+    /// How many recently used rooms stay open when nothing uses them ([`KEEP_OPEN`]).
+    pub fn set_keep_open(&self, n: usize) {
+        let mut reg = lock(&self.registry);
+        reg.keep_open = n;
+        reg.hot.truncate(n);
+    }
+
+    /// Rooms open right now (used by an upload or a [`RoomWatch`], or recently used).
     pub fn rooms_open(&self) -> usize {
         lock(&self.registry).rooms.values().filter(|w| w.strong_count() > 0).count()
     }
@@ -323,14 +344,25 @@ impl Rooms {
             .await
             .map_err(|e| io::Error::other(format!("room lookup failed: {e}")))??;
         let mut reg = lock(&self.registry);
-        if let Some(room) = reg.rooms.get(&key).and_then(Weak::upgrade) {
-            return Ok(room);
-        }
-        let room = Arc::new(Room::new(key.clone(), self.shared.clone()));
-        reg.rooms.insert(key, Arc::downgrade(&room));
-        if reg.rooms.len() >= reg.sweep_at {
-            reg.rooms.retain(|_, w| w.strong_count() > 0);
-            reg.sweep_at = (reg.rooms.len() * 2).max(64);
+        let room = match reg.rooms.get(&key).and_then(Weak::upgrade) {
+            Some(room) => room,
+            None => {
+                let room = Arc::new(Room::new(key.clone(), self.shared.clone()));
+                reg.rooms.insert(key, Arc::downgrade(&room));
+                if reg.rooms.len() >= reg.sweep_at {
+                    reg.rooms.retain(|_, w| w.strong_count() > 0);
+                    reg.sweep_at = (reg.rooms.len() * 2).max(64);
+                }
+                room
+            }
+        };
+        if reg.keep_open > 0 && !reg.hot.front().is_some_and(|h| Arc::ptr_eq(h, &room)) {
+            if let Some(i) = reg.hot.iter().position(|h| Arc::ptr_eq(h, &room)) {
+                reg.hot.remove(i);
+            }
+            reg.hot.push_front(room.clone());
+            let n = reg.keep_open;
+            reg.hot.truncate(n);
         }
         Ok(room)
     }
@@ -1460,6 +1492,11 @@ mod tests {
             let p = dir.path().join(format!("room{i}.txt"));
             rooms.append(&p, token().as_bytes(), WriteMode::Append).await.unwrap();
         }
+        // The most recently used stay open, the others are released.
+        wait_for(|| rooms.rooms_open() == KEEP_OPEN).await;
+        let newest = dir.path().join("room299.txt").canonicalize().unwrap();
+        assert!(lock(&rooms.registry).hot.front().is_some_and(|r| r.path == newest));
+        rooms.set_keep_open(0);
         wait_for(|| rooms.rooms_open() == 0).await;
         let reg = lock(&rooms.registry);
         assert!(reg.rooms.len() < 300, "dead entries are swept: {}", reg.rooms.len());
@@ -1472,6 +1509,7 @@ mod tests {
         let t = tokens(2);
         let path = room_file(&dir, &format!("{}\npartial", t[0]));
         let rooms = Rooms::new(settings(SyncPolicy::Never));
+        rooms.set_keep_open(0);
         assert!(matches!(
             rooms.subscribe(&dir.path().join("missing.txt")).await,
             Err(RoomError::Io(e)) if e.kind() == io::ErrorKind::NotFound

@@ -153,6 +153,13 @@ fn archive_name(start: u64, end: u64) -> String {
     format!("{start:020}-{end:020}.txt")
 }
 
+/// Whether `name` is an archive being written (`<start>-<end>.txt.tmp`).
+fn is_archive_tmp(name: &str) -> bool {
+    name.strip_suffix(".txt.tmp")
+        .and_then(|stem| stem.split_once('-'))
+        .is_some_and(|(a, b)| a.parse::<u64>().is_ok() && b.parse::<u64>().is_ok())
+}
+
 /// A room's archives, oldest first: (start, end, path).
 pub fn archives(room: &Path) -> Vec<(u64, u64, PathBuf)> {
     let Ok(rd) = fs::read_dir(state_dir(room)) else { return Vec::new() };
@@ -192,11 +199,13 @@ pub fn recover(room: &Path) -> io::Result<u64> {
         }
         None => st.base,
     };
-    // Leftovers of a rotation that never reached its commit (or was just undone).
+    // Leftovers of a rotation that never reached its commit (or was just undone): only
+    // the rotation's own files. Others write here too (`seen.tmp`, by `SITE SEEN`'s
+    // receipts, at any moment), and removing theirs would fail their rename.
     if let Ok(rd) = fs::read_dir(&dir) {
         for e in rd.filter_map(|e| e.ok()) {
             let name = e.file_name().to_string_lossy().into_owned();
-            if name == "live.new" || name.ends_with(".tmp") {
+            if name == "live.new" || name == "state.tmp" || is_archive_tmp(&name) {
                 let _ = fs::remove_file(e.path());
             }
         }
@@ -451,6 +460,11 @@ mod tests {
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
                 .collect();
             assert!(!names.iter().any(|n| n == "live.new" || n.ends_with(".tmp")), "{names:?}");
+            // Another writer's temporary file is not the rotation's to remove.
+            fs::write(state_dir(&p).join("seen.tmp"), "alice 1 2\n").unwrap();
+            recover(&p).unwrap();
+            assert!(state_dir(&p).join("seen.tmp").exists(), "step {stop}");
+            fs::remove_file(state_dir(&p).join("seen.tmp")).unwrap();
             assert_eq!(read_state(&p).unwrap().next, None);
         }
     }

@@ -182,9 +182,14 @@ pub struct LoftAuthenticator {
     cache_key: [u8; 32],
     cache: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
     pub failures: FailedLoginTracker,
-    /// A real hash to verify against for unknown users, so they cost the same time.
-    dummy_phc: String,
 }
+
+/// What an unknown user's password is checked against, so that a login for a name that
+/// does not exist takes as long as one that does. A fixed hash of a random password that
+/// was thrown away: computing one at start-up would cost a whole PBKDF2 run (seconds on a
+/// router's CPU) before the first greeting.
+const DUMMY_PHC: &str =
+    "$pbkdf2-sha256$i=100000,l=32$kXjNPQJic4cHmsQ3G7LquA$+wXAAljD6a4fU4ux7+mbefSynVQTlpUgjGRKoJQOXi8";
 
 impl LoftAuthenticator {
     pub fn new(table: UserTable, policy: FailedLogins) -> Self {
@@ -195,7 +200,6 @@ impl LoftAuthenticator {
             cache_key,
             cache: Mutex::new(HashMap::new()),
             failures: FailedLoginTracker::new(policy),
-            dummy_phc: hash_password("loft-dummy-password-for-unknown-users"),
         }
     }
 
@@ -234,9 +238,8 @@ impl LoftAuthenticator {
     pub async fn verify(&self, username: &str, password: &str) -> bool {
         let table = self.users();
         let Some(entry) = table.users.get(username).cloned() else {
-            let dummy = self.dummy_phc.clone();
             let pw = password.to_string();
-            let _ = tokio::task::spawn_blocking(move || verify_phc(&dummy, &pw)).await;
+            let _ = tokio::task::spawn_blocking(move || verify_phc(DUMMY_PHC, &pw)).await;
             return false;
         };
         if self.cached(&entry, password) {
@@ -286,6 +289,15 @@ impl Authenticator for LoftAuthenticator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unknown_user_hash_costs_what_a_real_one_does() {
+        check_phc(DUMMY_PHC).unwrap();
+        let h = PasswordHash::new(DUMMY_PHC).unwrap();
+        assert_eq!(h.params.get_decimal("i"), Some(ROUNDS));
+        assert_eq!(h.hash.map(|o| o.len()), Some(32));
+        assert!(!verify_phc(DUMMY_PHC, "loft-dummy-password-for-unknown-users"));
+    }
 
     fn entry(name: &str, pw: &str) -> UserEntry {
         UserEntry { name: name.into(), password: hash_password(pw), home: None, read_only: false, allow_delete: None }

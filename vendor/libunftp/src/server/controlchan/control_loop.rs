@@ -206,6 +206,12 @@ where
                 tokio::select! {
                     cmd = command_source.next() => {
                         match cmd {
+                            // Loft patch: a TLS client that hangs up without close_notify
+                            // (Python's ftplib, most FTP clients after QUIT) has simply left.
+                            Some(Err(e)) if is_unexpected_eof(&e) => {
+                                slog::info!(logger, "Control connection was closed (without TLS close_notify).");
+                                incoming = Some(Ok(Event::InternalMsg(ControlChanMsg::ExitControlLoop)))
+                            }
                             Some(cmd_result) => incoming = Some(cmd_result.map(Event::Command)),
                             None => {
                                 slog::info!(logger, "Control connection was closed.");
@@ -344,6 +350,22 @@ where
     });
 
     Ok(jh)
+}
+
+// Loft patch: whether a control channel read failed because the peer closed the connection
+// (an unexpected EOF, as rustls reports a TLS peer that did not send close_notify).
+fn is_unexpected_eof(e: &ControlChanError) -> bool {
+    if *e.kind() != ControlChanErrorKind::IoError {
+        return false;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::UnexpectedEof;
+        }
+        source = s.source();
+    }
+    false
 }
 
 // gets the reply to be sent to the client and tells if the connection should be closed.
