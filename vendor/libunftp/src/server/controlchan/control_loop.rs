@@ -63,6 +63,7 @@ where
     pub ftps_config: FtpsConfig,
     pub collect_metrics: bool,
     pub idle_session_timeout: Duration,
+    pub data_idle_timeout: Duration,
     pub logger: slog::Logger,
     pub ftps_required_control_chan: FtpsRequired,
     pub ftps_required_data_chan: FtpsRequired,
@@ -99,6 +100,7 @@ where
         ftps_required_data_chan,
         collect_metrics,
         idle_session_timeout,
+        data_idle_timeout,
         logger,
         site_md5: sitemd5,
         site_handlers,
@@ -122,6 +124,7 @@ where
     if let Some(b) = binder.lock().unwrap().take() {
         session = session.binder(b);
     }
+    session.data_idle_timeout = data_idle_timeout;
 
     let mut logger = logger.new(
         slog::o!("trace-id" => format!("{}", session.trace_id), "source" => format!("{}", session.control_connection.map(|p| p.source).unwrap_or(session.source))),
@@ -253,7 +256,12 @@ where
                             FtpsConfig::On { tls_config } => tls_config.into(),
                             _ => panic!("Could not create TLS acceptor. Illegal program state"),
                         };
-                        let accepted = acceptor.accept(io).await;
+                        // Loft patch: a client that never sends its ClientHello after `234` no
+                        // longer holds the session forever: the handshake gets the idle timeout.
+                        let accepted = match tokio::time::timeout(idle_session_timeout, acceptor.accept(io)).await {
+                            Ok(r) => r,
+                            Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "no TLS handshake within the idle timeout")),
+                        };
                         let io: Box<dyn AsyncReadAsyncWriteSendUnpin> = match accepted {
                             Ok(stream) => {
                                 let s: &ServerConnection = stream.get_ref().1;
