@@ -299,7 +299,13 @@ where
                             if auth_cmd && matches!(&reply, Reply::CodeAndMsg { code: ReplyCode::AuthOkayNoDataNeeded, .. }) {
                                 injected = Some(Event::InternalMsg(ControlChanMsg::SecureControlChannel));
                             }
-                            reply_sink.send(reply).await
+                            // Loft patch: a client that sends commands but never reads the
+                            // replies no longer blocks the session forever once its receive
+                            // buffer is full: the send gets the idle timeout.
+                            match tokio::time::timeout(idle_session_timeout, reply_sink.send(reply)).await {
+                                Ok(r) => r,
+                                Err(_) => Err(ControlChanError::new(ControlChanErrorKind::ControlChannelTimeout)),
+                            }
                         }
                     };
 
@@ -310,8 +316,8 @@ where
                 }
                 Some(Err(e)) => {
                     let (reply, close_connection) = handle_control_channel_error(logger.clone(), e);
-                    let result = reply_sink.send(reply).await;
-                    if result.is_err() {
+                    let result = tokio::time::timeout(idle_session_timeout, reply_sink.send(reply)).await;
+                    if !matches!(result, Ok(Ok(()))) {
                         slog::warn!(logger, "Could not send error reply to client");
                         return;
                     }
