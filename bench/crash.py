@@ -44,19 +44,21 @@ def base():
 
 fernet = fernet_for("secret")
 f = connect()
-size = f.size("room.txt")
-live_ftp = get(f, "room.txt")
-f.quit()
+size = f.size("room.txt")   # opens the room: recovery from the kill runs now
+# Before the RETR below, which records a SITE SEEN receipt (its own seen.tmp, briefly).
+names = os.listdir(STATE) if os.path.isdir(STATE) else []
 live = room_file("room.txt")
 whole = b"".join(open(p, "rb").read() for p in archives()) + live
+live_ftp = get(f, "room.txt")
+f.quit()
 problems = []
 if not (size == len(whole) == base() + len(live)):
     problems.append(f"sizes disagree: SIZE {size}, archives+live {len(whole)}, base {base()} + live {len(live)}")
 if base() == 0 and live_ftp != live:
     problems.append("RETR from 0 differs from the live file")
-names = os.listdir(STATE) if os.path.isdir(STATE) else []
-if any(n.endswith(".tmp") or n == "live.new" for n in names):
-    problems.append(f"leftover temporary files: {names}")
+left = [n for n in names if n.endswith(".tmp") or n == "live.new"]
+if left:
+    problems.append(f"leftover temporary files after recovery: {left}")
 acked = [unseal(fernet, l) for l in open(ACK, "rb").read().split(b"\n") if l]
 try:
     texts = check_room(whole, fernet, acked)
