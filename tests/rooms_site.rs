@@ -68,6 +68,14 @@ for _ in range(6):
     time.sleep(0.2)
     s.close()
     time.sleep(0.3)
+# The same over TLS, where a client that leaves without close_notify reads as an error.
+for _ in range(3):
+    t = connect(tls=True)
+    t.putcmd(f"SITE WAIT room.txt {size + len(line)} 60")
+    time.sleep(0.2)
+    t.file.close()  # (it holds the socket open)
+    t.sock.close()
+    time.sleep(0.3)
 h = connect()
 assert h.size("room.txt") == size + len(line)
 print("ok", round(took, 3))

@@ -86,6 +86,7 @@ ports = "50000-50100"
 # max_connections = 64       # sessions at once; more get 421
 # max_per_ip = 16            # sessions at once from one address
 # idle_timeout = 600         # seconds of silence before a session is closed
+# data_timeout = 60          # seconds a data connection may move under 1 KiB (426)
 # max_upload_bytes = 67108864
 # shutdown_grace = 10        # seconds running transfers get on SIGTERM
 

@@ -173,6 +173,10 @@ pub struct Limits {
     /// Seconds a session may stay silent before it is closed.
     #[serde(default = "d_idle_timeout")]
     pub idle_timeout: u64,
+    /// Seconds a data connection may move less than 1 KiB (a client that opens one and
+    /// sends nothing, or trickles) before its transfer is aborted with `426`.
+    #[serde(default = "d_data_timeout")]
+    pub data_timeout: u64,
     /// Largest file a client may upload, in bytes (0: no limit).
     #[serde(default = "d_max_upload")]
     pub max_upload_bytes: u64,
@@ -192,6 +196,9 @@ fn d_max_per_ip() -> usize {
 fn d_idle_timeout() -> u64 {
     600
 }
+fn d_data_timeout() -> u64 {
+    60
+}
 fn d_max_upload() -> u64 {
     64 * 1024 * 1024
 }
@@ -205,6 +212,7 @@ impl Default for Limits {
             max_connections: d_max_connections(),
             max_per_ip: d_max_per_ip(),
             idle_timeout: d_idle_timeout(),
+            data_timeout: d_data_timeout(),
             max_upload_bytes: d_max_upload(),
             shutdown_grace: d_grace(),
             failed_logins: FailedLogins::default(),
@@ -442,6 +450,9 @@ impl Config {
         if l.idle_timeout == 0 {
             return Err(err(&[Seg::K("limits"), Seg::K("idle_timeout")], "expected seconds, at least 1".into()));
         }
+        if l.data_timeout == 0 {
+            return Err(err(&[Seg::K("limits"), Seg::K("data_timeout")], "expected seconds, at least 1".into()));
+        }
         if l.failed_logins.attempts == 0 {
             return Err(err(
                 &[Seg::K("limits"), Seg::K("failed_logins"), Seg::K("attempts")],
@@ -665,8 +676,8 @@ pub fn check(args: CheckArgs) -> ExitCode {
     );
     let l = &cfg.limits;
     println!(
-        "  limits:        {} sessions, {} per address, idle {} s, uploads up to {} bytes",
-        l.max_connections, l.max_per_ip, l.idle_timeout, l.max_upload_bytes
+        "  limits:        {} sessions, {} per address, idle {} s, data {} s, uploads up to {} bytes",
+        l.max_connections, l.max_per_ip, l.idle_timeout, l.data_timeout, l.max_upload_bytes
     );
     println!(
         "  failed logins: {} within {} s block by {:?}",

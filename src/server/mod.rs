@@ -162,6 +162,7 @@ impl Relay {
             .passive_ports(cfg.passive.port_range())
             .passive_host(passive_host)
             .idle_session_timeout(cfg.limits.idle_timeout)
+            .data_idle_timeout(cfg.limits.data_timeout)
             .logger(logging::slog_bridge())
             .site_command("WAIT", crate::chat::site::Wait)
             .site_command("SEEN", crate::chat::site::Seen)

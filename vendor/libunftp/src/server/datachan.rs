@@ -11,6 +11,8 @@ use crate::{
 };
 
 use crate::server::chancomms::DataChanCmd;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::{path::PathBuf, sync::Arc};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
@@ -27,7 +29,9 @@ where
     User: UserDetail,
 {
     pub user: Arc<Option<User>>,
-    pub socket: TcpStream,
+    pub socket: DataStream,
+    pub data_idle_timeout: std::time::Duration,
+    pub timed_out: Arc<AtomicBool>,
     pub control_msg_tx: Sender<ControlChanMsg>,
     pub storage: Arc<Storage>,
     pub cwd: PathBuf,
@@ -108,8 +112,9 @@ where
     async fn execute(mut self, session_arc: SharedSession<Storage, User>) {
         let mut data_cmd_rx = self.data_cmd_rx.take().unwrap();
         let mut data_abort_rx = self.data_abort_rx.take().unwrap();
-        let mut timeout_delay = Box::pin(tokio::time::sleep(std::time::Duration::from_secs(5 * 60)));
-        // TODO: Use configured timeout
+        // Loft patch: the wait for the command gets the data timeout (was 5 minutes, during
+        // which the session's idle timeout did not apply).
+        let mut timeout_delay = Box::pin(tokio::time::sleep(self.data_idle_timeout));
         tokio::select! {
             Some(command) = data_cmd_rx.recv() => {
                 let session = session_arc.lock().await;
@@ -168,6 +173,7 @@ where
     async fn exec_retr(self, path: String, start_pos: u64) {
         let path = self.cwd.join(path);
         let tx: Sender<ControlChanMsg> = self.control_msg_tx.clone();
+        let (timed_out, limit) = (self.timed_out.clone(), self.data_idle_timeout);
         let mut output = Self::writer(self.socket, self.ftps_mode, "retr").await;
 
         let start_time = Instant::now();
@@ -189,6 +195,7 @@ where
         }
 
         let duration = start_time.elapsed();
+        let result = result.map_err(|e| timeout_error(&timed_out, limit).unwrap_or(e));
         match result {
             Ok(bytes_copied) => {
                 slog::info!(
@@ -263,6 +270,7 @@ where
     async fn exec_stor(self, path: String, start_pos: u64) {
         let path = self.cwd.join(path);
         let tx = self.control_msg_tx.clone();
+        let (timed_out, limit) = (self.timed_out.clone(), self.data_idle_timeout);
 
         let start_time = Instant::now();
         let put_result = self
@@ -275,6 +283,7 @@ where
             )
             .await;
         let duration = start_time.elapsed();
+        let put_result = put_result.map_err(|e| timeout_error(&timed_out, limit).unwrap_or(e));
 
         match put_result {
             Ok(bytes) => {
@@ -322,6 +331,7 @@ where
     async fn exec_appe(self, path: String) {
         let path = self.cwd.join(&path);
         let tx = self.control_msg_tx.clone();
+        let (timed_out, limit) = (self.timed_out.clone(), self.data_idle_timeout);
 
         // Loft patch: the size read here is stale by the time the data arrives when others
         // append too (lost lines). Tell the backend "at the end, whatever it is then" instead,
@@ -339,6 +349,7 @@ where
             )
             .await;
         let duration = start_time.elapsed();
+        let put_result = put_result.map_err(|e| timeout_error(&timed_out, limit).unwrap_or(e));
 
         match put_result {
             Ok(bytes) => {
@@ -380,6 +391,7 @@ where
     async fn exec_list_variant(self, path: Option<String>, command: ListCommand) {
         let path = self.resolve_path(path);
         let tx = self.control_msg_tx.clone();
+        let (timed_out, limit) = (self.timed_out.clone(), self.data_idle_timeout);
         let mut output = Self::writer(self.socket, self.ftps_mode.clone(), command.as_lower_str()).await;
 
         let start_time = Instant::now();
@@ -440,6 +452,12 @@ where
 
                         let err = Error::from(e);
                         categorize_and_register_error(&self.logger, &err, command.as_lower_str());
+                        // Loft patch: a timed-out listing is answered (426), not left hanging.
+                        if let Some(err) = timeout_error(&timed_out, limit)
+                            && let Err(err) = tx.send(ControlChanMsg::StorageError(err)).await
+                        {
+                            slog::error!(self.logger, "Could not notify control channel of error with {}: {:?}", command.as_str(), err);
+                        }
                     }
                 }
             }
@@ -468,6 +486,7 @@ where
     async fn exec_mlsd(self, path: Option<String>) {
         let path = self.resolve_path(path);
         let tx = self.control_msg_tx.clone();
+        let (timed_out, limit) = (self.timed_out.clone(), self.data_idle_timeout);
         let mut output = Self::writer(self.socket, self.ftps_mode.clone(), "mlsd").await;
 
         let start_time = Instant::now();
@@ -534,7 +553,11 @@ where
                             HumanDuration(duration),
                             err
                         );
-                        if let Err(err) = tx.send(ControlChanMsg::WriteFailed).await {
+                        let msg = match timeout_error(&timed_out, limit) {
+                            Some(e) => ControlChanMsg::StorageError(e),
+                            None => ControlChanMsg::WriteFailed,
+                        };
+                        if let Err(err) = tx.send(msg).await {
                             slog::error!(self.logger, "Could not notify control channel of failed MLSD: {:?}", err);
                         }
                     }
@@ -560,7 +583,7 @@ where
     }
 
     #[tracing_attributes::instrument]
-    async fn writer(socket: TcpStream, ftps_mode: FtpsConfig, command: &'static str) -> Box<dyn AsyncWrite + Send + Unpin + Sync> {
+    async fn writer(socket: DataStream, ftps_mode: FtpsConfig, command: &'static str) -> Box<dyn AsyncWrite + Send + Unpin + Sync> {
         match ftps_mode {
             FtpsConfig::Off => Box::new(MeasuringWriter::new(socket, command)) as Box<dyn AsyncWrite + Send + Unpin + Sync>,
             FtpsConfig::Building { .. } => panic!("Illegal state"),
@@ -584,7 +607,7 @@ where
     }
 
     #[tracing_attributes::instrument]
-    async fn reader(socket: TcpStream, ftps_mode: FtpsConfig, command: &'static str) -> Box<dyn AsyncRead + Send + Unpin + Sync> {
+    async fn reader(socket: DataStream, ftps_mode: FtpsConfig, command: &'static str) -> Box<dyn AsyncRead + Send + Unpin + Sync> {
         match ftps_mode {
             FtpsConfig::Off => Box::new(MeasuringReader::new(socket, command)) as Box<dyn AsyncRead + Send + Unpin + Sync>,
             FtpsConfig::Building { .. } => panic!("Illegal state"),
@@ -694,9 +717,13 @@ where
             }
         };
         let ftps_mode = if session.data_tls { session.ftps_config.clone() } else { FtpsConfig::Off };
+        // Loft patch: the data connection must keep moving (see `DataStream`).
+        let timed_out = Arc::new(AtomicBool::new(false));
         let command_executor = DataCommandExecutor {
             user: session.user.clone(),
-            socket,
+            socket: DataStream::new(socket, session.data_idle_timeout, timed_out.clone()),
+            data_idle_timeout: session.data_idle_timeout,
+            timed_out,
             control_msg_tx,
             storage: Arc::clone(&session.storage),
             cwd: session.cwd.clone(),
@@ -892,4 +919,147 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for CloseNotifyOnEof<S> {
             Poll::Ready(_) => Poll::Ready(Ok(())),
         }
     }
+}
+
+/// Loft patch: the least a data connection must move, in either direction, per data idle
+/// timeout. A client that trickles a byte a second is as stuck as one that sends nothing.
+const DATA_MIN_PROGRESS: u64 = 1024;
+
+/// Loft patch: a data connection that must keep moving: when less than
+/// [`DATA_MIN_PROGRESS`] bytes went through it within the data idle timeout, every read,
+/// write, flush and shutdown fails with `TimedOut` from then on (so nothing waits on it
+/// again, the TLS close included), and the transfer is answered with `426`.
+#[derive(Debug)]
+pub(crate) struct DataStream {
+    inner: TcpStream,
+    limit: std::time::Duration,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    moved: u64,
+    timed_out: Arc<AtomicBool>,
+}
+
+impl DataStream {
+    fn new(inner: TcpStream, limit: std::time::Duration, timed_out: Arc<AtomicBool>) -> Self {
+        DataStream { inner, limit, deadline: Box::pin(tokio::time::sleep(limit)), moved: 0, timed_out }
+    }
+
+    fn progress(&mut self, n: usize) {
+        self.moved += n as u64;
+        if self.moved >= DATA_MIN_PROGRESS {
+            self.moved = 0;
+            let next = tokio::time::Instant::now() + self.limit;
+            self.deadline.as_mut().reset(next);
+        }
+    }
+
+    /// The error once the deadline has passed; otherwise registers for a wake-up at it.
+    fn expired(&mut self, cx: &mut Context<'_>) -> Option<std::io::Error> {
+        if self.timed_out.load(Ordering::SeqCst) || self.deadline.as_mut().poll(cx).is_ready() {
+            self.timed_out.store(true, Ordering::SeqCst);
+            return Some(std::io::Error::new(std::io::ErrorKind::TimedOut, "data connection timed out"));
+        }
+        None
+    }
+
+    fn done(&self) -> Option<std::io::Error> {
+        self.timed_out
+            .load(Ordering::SeqCst)
+            .then(|| std::io::Error::new(std::io::ErrorKind::TimedOut, "data connection timed out"))
+    }
+}
+
+impl AsyncRead for DataStream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if let Some(e) = this.done() {
+            return Poll::Ready(Err(e));
+        }
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                let n = buf.filled().len() - before;
+                if n > 0 {
+                    this.progress(n);
+                    if let Some(e) = this.expired(cx) {
+                        return Poll::Ready(Err(e));
+                    }
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => match this.expired(cx) {
+                Some(e) => Poll::Ready(Err(e)),
+                None => Poll::Pending,
+            },
+            other => other,
+        }
+    }
+}
+
+impl AsyncWrite for DataStream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        if let Some(e) = this.done() {
+            return Poll::Ready(Err(e));
+        }
+        match Pin::new(&mut this.inner).poll_write(cx, buf) {
+            Poll::Ready(Ok(n)) => {
+                if n > 0 {
+                    this.progress(n);
+                    if let Some(e) = this.expired(cx) {
+                        return Poll::Ready(Err(e));
+                    }
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Pending => match this.expired(cx) {
+                Some(e) => Poll::Ready(Err(e)),
+                None => Poll::Pending,
+            },
+            other => other,
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if let Some(e) = this.done() {
+            return Poll::Ready(Err(e));
+        }
+        match Pin::new(&mut this.inner).poll_flush(cx) {
+            Poll::Pending => match this.expired(cx) {
+                Some(e) => Poll::Ready(Err(e)),
+                None => Poll::Pending,
+            },
+            other => other,
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if let Some(e) = this.done() {
+            return Poll::Ready(Err(e));
+        }
+        match Pin::new(&mut this.inner).poll_shutdown(cx) {
+            Poll::Pending => match this.expired(cx) {
+                Some(e) => Poll::Ready(Err(e)),
+                None => Poll::Pending,
+            },
+            other => other,
+        }
+    }
+}
+
+/// Loft patch: the error a transfer ends with when its data connection timed out: `426`,
+/// with a reason the client can read (not an io::Error, so it is shown; see
+/// control_loop.rs).
+fn timeout_error(timed_out: &AtomicBool, limit: std::time::Duration) -> Option<Error> {
+    timed_out.load(Ordering::SeqCst).then(|| {
+        Error::new(
+            ErrorKind::ConnectionClosed,
+            format!(
+                "Transfer aborted: the data connection timed out (under {} bytes in {} s)",
+                DATA_MIN_PROGRESS,
+                limit.as_secs()
+            ),
+        )
+    })
 }

@@ -19,7 +19,7 @@ use crate::options::{FailedLoginsPolicy, FtpsClientAuth, TlsFlags};
 use crate::server::shutdown::Notifier;
 use crate::server::switchboard::Switchboard;
 use crate::server::tls;
-use options::{DEFAULT_GREETING, DEFAULT_IDLE_SESSION_TIMEOUT_SECS, PassiveHost};
+use options::{DEFAULT_DATA_IDLE_TIMEOUT_SECS, DEFAULT_GREETING, DEFAULT_IDLE_SESSION_TIMEOUT_SECS, PassiveHost};
 #[cfg(feature = "experimental")]
 use rustls::ServerConfig;
 use slog::*;
@@ -71,6 +71,7 @@ where
     ftps_required_control_chan: FtpsRequired,
     ftps_required_data_chan: FtpsRequired,
     idle_session_timeout: std::time::Duration,
+    data_idle_timeout: std::time::Duration,
     listener_mode: ListenerMode,
     logger: slog::Logger,
     site_md5: SiteMd5,
@@ -105,6 +106,7 @@ where
     ftps_client_auth: FtpsClientAuth,
     ftps_trust_store: PathBuf,
     idle_session_timeout: std::time::Duration,
+    data_idle_timeout: std::time::Duration,
     listener_mode: ListenerMode,
     logger: slog::Logger,
     site_md5: SiteMd5,
@@ -151,6 +153,7 @@ where
             ftps_mode: FtpsConfig::Off,
             collect_metrics: false,
             idle_session_timeout: Duration::from_secs(DEFAULT_IDLE_SESSION_TIMEOUT_SECS),
+            data_idle_timeout: Duration::from_secs(DEFAULT_DATA_IDLE_TIMEOUT_SECS),
             listener_mode: ListenerMode::Legacy,
             logger: slog::Logger::root(slog_stdlog::StdLog {}.fuse(), slog::o!()),
             ftps_required_control_chan: options::DEFAULT_FTPS_REQUIRE,
@@ -231,6 +234,7 @@ where
             ftps_client_auth: self.ftps_client_auth,
             ftps_trust_store: self.ftps_trust_store,
             idle_session_timeout: self.idle_session_timeout,
+            data_idle_timeout: self.data_idle_timeout,
             listener_mode: self.listener_mode,
             logger: self.logger,
             site_md5: self.site_md5,
@@ -284,6 +288,7 @@ where
             ftps_mode: FtpsConfig::Off,
             collect_metrics: false,
             idle_session_timeout: Duration::from_secs(DEFAULT_IDLE_SESSION_TIMEOUT_SECS),
+            data_idle_timeout: Duration::from_secs(DEFAULT_DATA_IDLE_TIMEOUT_SECS),
             listener_mode: ListenerMode::Legacy,
             logger: slog::Logger::root(slog_stdlog::StdLog {}.fuse(), slog::o!()),
             ftps_required_control_chan: options::DEFAULT_FTPS_REQUIRE,
@@ -372,6 +377,7 @@ where
             ftps_required_control_chan: self.ftps_required_control_chan,
             ftps_required_data_chan: self.ftps_required_data_chan,
             idle_session_timeout: self.idle_session_timeout,
+            data_idle_timeout: self.data_idle_timeout,
             listener_mode: self.listener_mode,
             logger: self.logger,
             site_md5: self.site_md5,
@@ -541,6 +547,16 @@ where
     /// ```
     pub fn idle_session_timeout(mut self, secs: u64) -> Self {
         self.idle_session_timeout = Duration::from_secs(secs);
+        self
+    }
+
+    /// Loft patch: a data connection (the wait for its command, a TLS handshake on it, and
+    /// the transfer itself) that moves less than 1 KiB in this many seconds is aborted,
+    /// with `426` for the client. Without it, a client that opens a data connection and
+    /// then sends nothing (or a byte now and then) holds its session forever: the idle
+    /// timeout does not apply while a transfer is running. Default: 60 seconds.
+    pub fn data_idle_timeout(mut self, secs: u64) -> Self {
+        self.data_idle_timeout = Duration::from_secs(secs.max(1));
         self
     }
 
@@ -1063,6 +1079,7 @@ where
             collect_metrics: server.collect_metrics,
             greeting: server.greeting,
             idle_session_timeout: server.idle_session_timeout,
+            data_idle_timeout: server.data_idle_timeout,
             passive_ports: server.passive_ports.clone(),
             passive_host: server.passive_host.clone(),
             logger: server.logger.new(slog::o!()),

@@ -108,6 +108,8 @@ where
     // Tells if the data loop is running. The control channel need to know if the data channel is
     // busy so that it doesn't time out while the session is still in progress.
     pub data_busy: bool,
+    // Loft patch: how long a data connection may move less than 1 KiB before it is aborted.
+    pub data_idle_timeout: std::time::Duration,
     // The client certificate chain if it was received.
     pub cert_chain: Option<Vec<unftp_core::auth::ClientCert>>,
     // The failed logins cache can monitor successive failed logins and apply a policy to deter brute force attacks.
@@ -145,6 +147,7 @@ where
             collect_metrics: false,
             start_pos: 0,
             data_busy: false,
+            data_idle_timeout: std::time::Duration::from_secs(60),
             cert_chain: None,
             failed_logins: None,
             binder: None,

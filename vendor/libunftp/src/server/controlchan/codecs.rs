@@ -14,6 +14,10 @@ pub struct FtpCodec {
     next_index: usize,
 }
 
+/// Loft patch: the longest command line accepted, newline included (a path of PATH_MAX and
+/// then some).
+const MAX_LINE: usize = 8192;
+
 impl FtpCodec {
     pub fn new() -> Self {
         FtpCodec { next_index: 0 }
@@ -32,6 +36,10 @@ impl Decoder for FtpCodec {
             let line = buf.split_to(newline_index + 1);
             self.next_index = 0;
             Ok(Some(line_parser::parse(line)?))
+        } else if buf.len() > MAX_LINE {
+            // Loft patch: without a cap, a client that never sends a newline makes the
+            // server buffer whatever it sends, until memory runs out.
+            Err(ControlChanError::new(super::error::ControlChanErrorKind::LineTooLong))
         } else {
             self.next_index = buf.len();
             Ok(None)

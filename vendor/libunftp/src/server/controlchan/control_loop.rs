@@ -63,6 +63,7 @@ where
     pub ftps_config: FtpsConfig,
     pub collect_metrics: bool,
     pub idle_session_timeout: Duration,
+    pub data_idle_timeout: Duration,
     pub logger: slog::Logger,
     pub ftps_required_control_chan: FtpsRequired,
     pub ftps_required_data_chan: FtpsRequired,
@@ -99,6 +100,7 @@ where
         ftps_required_data_chan,
         collect_metrics,
         idle_session_timeout,
+        data_idle_timeout,
         logger,
         site_md5: sitemd5,
         site_handlers,
@@ -122,6 +124,7 @@ where
     if let Some(b) = binder.lock().unwrap().take() {
         session = session.binder(b);
     }
+    session.data_idle_timeout = data_idle_timeout;
 
     let mut logger = logger.new(
         slog::o!("trace-id" => format!("{}", session.trace_id), "source" => format!("{}", session.control_connection.map(|p| p.source).unwrap_or(session.source))),
@@ -263,7 +266,12 @@ where
                             FtpsConfig::On { tls_config } => tls_config.into(),
                             _ => panic!("Could not create TLS acceptor. Illegal program state"),
                         };
-                        let accepted = acceptor.accept(io).await;
+                        // Loft patch: a client that never sends its ClientHello after `234` no
+                        // longer holds the session forever: the handshake gets the idle timeout.
+                        let accepted = match tokio::time::timeout(idle_session_timeout, acceptor.accept(io)).await {
+                            Ok(r) => r,
+                            Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "no TLS handshake within the idle timeout")),
+                        };
                         let io: Box<dyn AsyncReadAsyncWriteSendUnpin> = match accepted {
                             Ok(stream) => {
                                 let s: &ServerConnection = stream.get_ref().1;
@@ -306,8 +314,11 @@ where
                             tokio::select! {
                                 r = &mut fut => break Some(r),
                                 next = command_source.next(), if read_ahead.is_none() => match next {
-                                    Some(cmd_result) => read_ahead = Some(cmd_result.map(Event::Command)),
+                                    // Gone: closed, or broken (a TLS client that left without
+                                    // close_notify reads as an I/O error).
                                     None => break None,
+                                    Some(Err(e)) if *e.kind() == ControlChanErrorKind::IoError => break None,
+                                    Some(cmd_result) => read_ahead = Some(cmd_result.map(Event::Command)),
                                 },
                             }
                         }
@@ -325,7 +336,13 @@ where
                             if auth_cmd && matches!(&reply, Reply::CodeAndMsg { code: ReplyCode::AuthOkayNoDataNeeded, .. }) {
                                 injected = Some(Event::InternalMsg(ControlChanMsg::SecureControlChannel));
                             }
-                            reply_sink.send(reply).await
+                            // Loft patch: a client that sends commands but never reads the
+                            // replies no longer blocks the session forever once its receive
+                            // buffer is full: the send gets the idle timeout.
+                            match tokio::time::timeout(idle_session_timeout, reply_sink.send(reply)).await {
+                                Ok(r) => r,
+                                Err(_) => Err(ControlChanError::new(ControlChanErrorKind::ControlChannelTimeout)),
+                            }
                         }
                     };
 
@@ -336,8 +353,8 @@ where
                 }
                 Some(Err(e)) => {
                     let (reply, close_connection) = handle_control_channel_error(logger.clone(), e);
-                    let result = reply_sink.send(reply).await;
-                    if result.is_err() {
+                    let result = tokio::time::timeout(idle_session_timeout, reply_sink.send(reply)).await;
+                    if !matches!(result, Ok(Ok(()))) {
                         slog::warn!(logger, "Could not send error reply to client");
                         return;
                     }
@@ -374,6 +391,7 @@ fn handle_control_channel_error(logger: slog::Logger, error: ControlChanError) -
     match error.kind() {
         ControlChanErrorKind::UnknownCommand { .. } => (Reply::new(ReplyCode::CommandSyntaxError, "Command not implemented"), false),
         ControlChanErrorKind::Utf8Error => (Reply::new(ReplyCode::CommandSyntaxError, "Invalid UTF8 in command"), true),
+        ControlChanErrorKind::LineTooLong => (Reply::new(ReplyCode::CommandSyntaxError, "Command line too long"), true),
         ControlChanErrorKind::InvalidCommand => (Reply::new(ReplyCode::ParameterSyntaxError, "Invalid Parameter"), false),
         ControlChanErrorKind::ControlChannelTimeout => (
             Reply::new(ReplyCode::ClosingControlConnection, "Session timed out. Closing control connection"),
