@@ -43,12 +43,31 @@ def base():
     raise AssertionError("state file without a base")
 
 fernet = fernet_for("secret")
+def snapshot():
+    names = sorted(os.listdir(STATE)) if os.path.isdir(STATE) else []
+    live = room_file("room.txt")
+    whole = b"".join(open(p, "rb").read() for p in archives()) + live
+    return names, live, whole, base()
+
 f = connect()
-size = f.size("room.txt")   # opens the room: recovery from the kill runs now
+f.size("room.txt")   # opens the room: recovery from the kill runs now
+# Opening it may also start a rotation (the live part is over rotate_bytes): wait until
+# the state folder is quiet (two equal snapshots without temporary files), at most 10 s.
 # Before the RETR below, which records a SITE SEEN receipt (its own seen.tmp, briefly).
-names = os.listdir(STATE) if os.path.isdir(STATE) else []
-live = room_file("room.txt")
-whole = b"".join(open(p, "rb").read() for p in archives()) + live
+t = time.time()
+prev = None
+while True:
+    try:
+        cur = snapshot()
+    except FileNotFoundError:   # an archive renamed while read
+        cur = None
+    quiet = cur is not None and not [n for n in cur[0] if n.endswith(".tmp") or n == "live.new"]
+    if (quiet and cur == prev) or time.time() - t > 10:
+        break
+    prev = cur
+    time.sleep(0.2)
+names, live, whole, _ = cur if cur else snapshot()
+size = f.size("room.txt")
 live_ftp = get(f, "room.txt")
 f.quit()
 problems = []
@@ -58,7 +77,7 @@ if base() == 0 and live_ftp != live:
     problems.append("RETR from 0 differs from the live file")
 left = [n for n in names if n.endswith(".tmp") or n == "live.new"]
 if left:
-    problems.append(f"leftover temporary files after recovery: {left}")
+    problems.append(f"temporary files still there 10 s after recovery: {left}")
 acked = [unseal(fernet, l) for l in open(ACK, "rb").read().split(b"\n") if l]
 try:
     texts = check_room(whole, fernet, acked)
