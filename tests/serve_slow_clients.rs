@@ -247,3 +247,36 @@ s.close()
 "#
     ));
 }
+
+#[test]
+fn a_login_that_never_completes_is_cut_off_however_busy() {
+    // Before login, the session has min(idle timeout, 30 s) in all, not per command: a
+    // client that keeps sending NOOPs without logging in is closed after 3 s here, while a
+    // logged-in client doing the same stays.
+    let r = impatient_relay();
+    r.python_ok(&format!(
+        r#"{HELPERS}
+s = socket.create_connection((HOST, PORT), timeout=10)
+fs = s.makefile("rb")
+assert fs.readline().startswith(b"220")
+g = connect()
+t = time.time()
+closed = None
+while time.time() - t < 8:
+    try:
+        s.sendall(b"NOOP\r\n")
+        line = fs.readline()
+    except (BrokenPipeError, ConnectionResetError):
+        line = b""
+    if not line or line.startswith(b"421"):
+        closed = time.time() - t
+        break
+    g.voidcmd("NOOP")
+    time.sleep(1)
+assert closed is not None and closed < 6, closed
+g.voidcmd("NOOP")  # the logged-in one, as busy, is still there
+others_append(TOKENS[0])
+print("closed after", round(closed, 1))
+"#
+    ));
+}

@@ -197,7 +197,15 @@ where
         let mut injected: Option<Event> = None;
         // Loft patch: a command (or read error) that arrived while a SITE handler ran.
         let mut read_ahead: Option<Result<Event, ControlChanError>> = None;
+        // Loft patch: a session must log in within LOGIN_TIMEOUT of connecting (or the idle
+        // timeout, if shorter), however busy it keeps the connection: a half-open login
+        // would otherwise hold a connection slot for the whole idle timeout.
+        let login_deadline = tokio::time::Instant::now() + idle_session_timeout.min(LOGIN_TIMEOUT);
+        let mut logged_in = false;
         loop {
+            if !logged_in {
+                logged_in = shared_session.lock().await.state == SessionState::WaitCmd;
+            }
             let incoming = if let Some(ev) = injected.take() {
                 Some(Ok(ev))
             } else if let Some(ev) = read_ahead.take() {
@@ -205,7 +213,9 @@ where
             } else {
                 #[allow(unused_assignments)]
                 let mut incoming = None;
-                let mut timeout_delay = Box::pin(tokio::time::sleep(idle_session_timeout));
+                let idle_end = tokio::time::Instant::now() + idle_session_timeout;
+                let until = if logged_in { idle_end } else { idle_end.min(login_deadline) };
+                let mut timeout_delay = Box::pin(tokio::time::sleep_until(until));
                 tokio::select! {
                     cmd = command_source.next() => {
                         match cmd {
@@ -368,6 +378,9 @@ where
 
     Ok(jh)
 }
+
+/// Loft patch: how long a connection may take to log in (see the control loop).
+pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 // Loft patch: whether a control channel read failed because the peer closed the connection
 // (an unexpected EOF, as rustls reports a TLS peer that did not send close_notify).
