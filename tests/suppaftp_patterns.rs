@@ -28,7 +28,7 @@ fn check(name: &str, re: &str, ours: &ours::Pattern, pieces: &[&str], seeds: &[&
     for _ in 0..n {
         // mutate a seed or build from pieces
         let mut s = String::new();
-        if rng.next() % 2 == 0 {
+        if rng.next().is_multiple_of(2) {
             let base = rng.pick(seeds).to_string();
             let chars: Vec<char> = base.chars().collect();
             let cut = (rng.next() as usize) % (chars.len() + 1);
