@@ -85,7 +85,10 @@ pub fn init(level: Option<&str>, format: LogFormat) {
     let rust_log = std::env::var("RUST_LOG").ok();
     let (targets, bad) = filter(rust_log.as_deref(), level);
     let max = tracing_subscriber::Layer::<tracing_subscriber::Registry>::max_level_hint(&targets);
-    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr);
+    // The fmt builder has its own level filter (INFO unless told): open it to what the
+    // targets allow, so that they alone decide.
+    let builder =
+        tracing_subscriber::fmt().with_max_level(max.unwrap_or(LevelFilter::TRACE)).with_writer(std::io::stderr);
     // try_init also installs the log → tracing bridge (tracing-log).
     let installed = match format {
         LogFormat::Json => builder.json().flatten_event(true).finish().with(targets).try_init(),
