@@ -20,7 +20,10 @@
 #   CARGO_TARGET_DIR  default: target/cross (inside the ignored /target)
 #   DIST              default: dist
 #   LOFT_VENV         a venv that holds zig (ziglang) and cargo-zigbuild
-#   LOFT_FEATURES     passed as --features (e.g. for a smaller router build)
+#   LOFT_FEATURES     passed as --features
+#   LOFT_NO_DEFAULT_FEATURES
+#                     1: --no-default-features, e.g. a relay-only router build without
+#                     the client (`loft send|read|chat|rooms`): the default feature `client`
 #   LOFT_NICE         prefix for cargo, default "nice -n 19"
 #   LOFT_SMALL        1 (default): the nightly (build-std) targets are built for size:
 #                     panics abort without a message (-Cpanic=immediate-abort), no
@@ -142,6 +145,7 @@ build_one() {
 	fi
 	features=""
 	[ -z "${LOFT_FEATURES:-}" ] || features="--features $LOFT_FEATURES"
+	[ "${LOFT_NO_DEFAULT_FEATURES:-0}" != 1 ] || features="$features --no-default-features"
 	if [ "$build_std" = yes ] && [ "${LOFT_SMALL:-1}" = 1 ]; then
 		rustflags="$rustflags -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -C force-unwind-tables=no"
 		# std without backtrace symbolization (gimli, addr2line), size-optimized algorithms.
