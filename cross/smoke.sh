@@ -7,7 +7,8 @@
 # It makes a throwaway config with `loft init` (self-signed certificate, user `chat`),
 # starts `loft serve` on 127.0.0.1 with a free port and a free passive range, and runs
 # cross/smoke_client.py (Python ftplib): AUTH TLS with the certificate checked, login,
-# PROT P, LIST, two APPEs of real Fernet tokens to a room, REST+RETR back.
+# PROT P, LIST, two APPEs of real Fernet tokens to a room, REST+RETR back; then the
+# binary's own client (loft send, loft read over TLS) against the same relay.
 # Exit 0 only if all of that worked. Foreign binaries run with qemu-ARCH-static
 # (Debian's qemu-user-static; no binfmt needed); LOFT_QEMU overrides the runner.
 set -eu
