@@ -7,7 +7,8 @@
 # It makes a throwaway config with `loft init` (self-signed certificate, user `chat`),
 # starts `loft serve` on 127.0.0.1 with a free port and a free passive range, and runs
 # cross/smoke_client.py (Python ftplib): AUTH TLS with the certificate checked, login,
-# PROT P, LIST, two APPEs of real Fernet tokens to a room, REST+RETR back.
+# PROT P, LIST, two APPEs of real Fernet tokens to a room, REST+RETR back; then the
+# binary's own client (loft send, loft read over TLS) against the same relay.
 # Exit 0 only if all of that worked. Foreign binaries run with qemu-ARCH-static
 # (Debian's qemu-user-static; no binfmt needed); LOFT_QEMU overrides the runner.
 set -eu
@@ -154,6 +155,36 @@ if [ "$status" -ne 0 ]; then
 	echo "smoke: FAIL: $target" >&2
 	exit "$status"
 fi
+# The binary's own client (suppaftp, its reply parsing, rustls as a client) against the
+# same relay: send a message, read it back. Skipped for a build without the client.
+if $runner "$bin" --help 2>/dev/null | grep -q '^ *send '; then
+	export HOME="$work/home" LOFT_FTP_PASSWORD="$password" LOFT_ROOM_KEY="smoke room key"
+	unset XDG_CONFIG_HOME XDG_STATE_HOME LOFT_SERVER LOFT_ROOM LOFT_NAME LOFT_PROFILE
+	mkdir -p "$HOME"
+	url="ftp://chat@127.0.0.1:$port/"
+	msg="smoke from $target $$"
+	# shellcheck disable=SC2086
+	$runner "$bin" send -s "$url" --room client --name smoke --timeout 60 "$msg" >"$work/send.log" 2>&1 || {
+		cat "$work/send.log" "$work/serve.log"
+		echo "smoke: FAIL: loft send" >&2
+		exit 1
+	}
+	# shellcheck disable=SC2086
+	$runner "$bin" read -s "$url" --room client --timeout 60 >"$work/read.log" 2>&1 || {
+		cat "$work/read.log" "$work/serve.log"
+		echo "smoke: FAIL: loft read" >&2
+		exit 1
+	}
+	grep -q "$msg" "$work/read.log" || {
+		cat "$work/read.log"
+		echo "smoke: FAIL: loft read did not print the message loft send sent" >&2
+		exit 1
+	}
+	echo "smoke: loft send + loft read (the binary's client, TLS with the certificate pinned on first use): OK"
+else
+	echo "smoke: no client in this build (relay only): loft send/read skipped"
+fi
+
 # The appended lines must be on disk, in the room file, byte for byte.
 room=$(find "$work/root" -name smoke.txt | head -n 1)
 if [ -z "$room" ] || [ "$(wc -l <"$room" | tr -d ' ')" != 2 ]; then

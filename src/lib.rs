@@ -19,6 +19,7 @@
 //! `src/main.rs` is only the command-line front: every command is a function here.
 
 pub mod chat;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod config;
 pub mod server;

@@ -112,7 +112,8 @@ fn a_bad_config_is_refused_with_file_key_line_and_column() {
 fn help_is_a_manual_and_version_works() {
     let o = run_loft(&["--version"], None);
     assert!(o.status.success() && text(&o).starts_with("loft "));
-    for cmd in ["serve", "init", "user", "check", "send", "read", "chat", "rooms"] {
+    let client: &[&str] = if cfg!(feature = "client") { &["send", "read", "chat", "rooms"] } else { &[] };
+    for &cmd in ["serve", "init", "user", "check"].iter().chain(client) {
         let o = run_loft(&[cmd, "--help"], None);
         assert!(o.status.success(), "{cmd} --help: {}", text(&o));
         assert!(text(&o).len() > 200, "{cmd} --help is too thin: {}", text(&o));
@@ -148,4 +149,62 @@ fn regex_free_settings(t: &str) -> Vec<String> {
         })
         .map(str::to_string)
         .collect()
+}
+
+/// The log filter end to end: `RUST_LOG` with a debug target lets that target's debug
+/// lines through (and keeps others at their level).
+#[test]
+fn a_debug_log_filter_shows_debug_lines() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join("loft.toml");
+    let root = d.path().join("root");
+    let o = run_loft(
+        &[
+            "init",
+            "--root",
+            root.to_str().unwrap(),
+            "-c",
+            cfg.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+            "--password-stdin",
+        ],
+        Some("a-long-password\n"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let mut child = Command::new(common::LOFT)
+        .args(["serve", "-c", cfg.to_str().unwrap()])
+        .env("RUST_LOG", "warn,loft::conn=debug")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = String::new();
+    let mut connected = false;
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(20)) {
+        seen.push_str(&line);
+        seen.push('\n');
+        if let Some(addr) = line.split("listening on ").nth(1).and_then(|r| r.split_whitespace().next()) {
+            drop(std::net::TcpStream::connect(addr).unwrap());
+            connected = true;
+        }
+        if connected && line.contains("DEBUG") && line.contains("connection") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(connected && seen.contains("DEBUG"), "no debug line for loft::conn:\n{seen}");
+    assert!(!seen.contains(" INFO loft::login") && !seen.contains("DEBUG libunftp"), "{seen}");
 }

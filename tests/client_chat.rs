@@ -1,6 +1,8 @@
 //! `loft chat` against a real `loft serve`: piped (the same loop without a terminal) and
 //! interactive in a real terminal through tmux (send-keys, capture-pane).
 
+#![cfg(feature = "client")]
+
 mod common;
 use common::{Relay, LOFT, PASSWORD};
 use std::io::{BufRead, BufReader, Write};

@@ -1,6 +1,8 @@
 //! The FTPChat v1.7 wire format against the shared vectors and against Python's
 //! `cryptography`, in both directions.
 
+#![cfg(feature = "client")]
+
 use loft::client::codec::{self, LineError, RoomKey};
 use serde_json::Value;
 use std::io::Write;

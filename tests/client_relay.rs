@@ -2,6 +2,8 @@
 //! exit codes scripts depend on, certificate trust, FTPChat (Python) interoperability, and
 //! the outbox across a relay restart.
 
+#![cfg(feature = "client")]
+
 mod common;
 use common::{set_key, Relay, Setup, LOFT, PASSWORD};
 use std::io::Write;

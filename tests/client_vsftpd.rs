@@ -3,6 +3,8 @@
 //! and FTPChat (Python) interoperability. Skipped where vsftpd is not installed; set
 //! $VSFTPD to a binary (e.g. from `apt-get download vsftpd && dpkg -x`) to run it.
 
+#![cfg(feature = "client")]
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

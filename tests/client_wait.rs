@@ -2,6 +2,8 @@
 //! `SITE SEEN`, rotation behind logical offsets) and against a generic server that does
 //! none of it, using the small in-memory server in `tests/support/client_fakeftp.py`.
 
+#![cfg(feature = "client")]
+
 mod common;
 
 use std::io::{BufRead, BufReader};

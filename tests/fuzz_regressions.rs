@@ -2,6 +2,9 @@
 //! vectors, the config template, and the edge cases worth keeping. Inputs a fuzz run finds
 //! (fuzz/run.sh) are added here with their fix.
 
+// The codec's properties need the client, and the file is one suite.
+#![cfg(feature = "client")]
+
 mod common;
 
 use loft::chat::token::check_line;

@@ -19,11 +19,11 @@
 //! libunftp makes one backend per session (Loft builds a libunftp server per
 //! connection), so per-session state can live here.
 
+use crate::chat::glob::GlobSet;
 use crate::chat::room::{RoomError, Rooms, WriteMode};
 use crate::chat::rotate;
 use crate::server::user::LoftUser;
 use async_trait::async_trait;
-use globset::GlobSet;
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::io;
@@ -60,14 +60,10 @@ impl std::fmt::Debug for Shared {
 
 impl Shared {
     /// Builds the room matcher from `chat.rooms` (validated at load).
+    /// A pattern that does not parse matches nothing.
     pub fn patterns(globs: &[String]) -> GlobSet {
-        let mut b = globset::GlobSetBuilder::new();
-        for g in globs {
-            if let Ok(g) = globset::Glob::new(g) {
-                b.add(g);
-            }
-        }
-        b.build().unwrap_or_else(|_| GlobSet::empty())
+        let good: Vec<&String> = globs.iter().filter(|g| crate::chat::glob::Glob::new(g).is_ok()).collect();
+        GlobSet::new(&good).unwrap_or_default()
     }
 }
 

@@ -9,6 +9,7 @@
 //! (instant delivery) and `SITE SEEN` (read receipts).
 
 pub mod backend;
+pub mod glob;
 pub mod room;
 pub mod rotate;
 pub mod site;

@@ -479,15 +479,18 @@ impl Config {
             ));
         }
         for (i, p) in self.chat.rooms.iter().enumerate() {
-            if let Err(e) = globset::Glob::new(p) {
-                return Err(err(&[Seg::K("chat"), Seg::K("rooms"), Seg::I(i)], format!("not a glob pattern: {e}")));
+            if let Err(e) = crate::chat::glob::Glob::new(p) {
+                return Err(err(
+                    &[Seg::K("chat"), Seg::K("rooms"), Seg::I(i)],
+                    format!("{p:?} is not a glob pattern: {e}"),
+                ));
             }
         }
         if let Some(level) = &self.log.level {
-            if tracing_subscriber::EnvFilter::try_new(level).is_err() {
+            if let Err(e) = crate::server::logging::parse_filter(level) {
                 return Err(err(
                     &[Seg::K("log"), Seg::K("level")],
-                    "expected error, warn, info, debug or trace".into(),
+                    format!("expected error, warn, info, debug or trace, or a filter like info,libunftp=debug: {e}"),
                 ));
             }
         }
