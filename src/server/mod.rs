@@ -378,7 +378,10 @@ async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
     }
     sd_notify("STOPPING=1");
     let _ = stop_tx.send(true);
-    let running = relay.transfers.load(Ordering::SeqCst);
+    // A transfer is running from its data connection's accept (the client may already have
+    // its 150) until the storage backend is done with it.
+    let busy = || relay.transfers.load(Ordering::SeqCst).max(libunftp::OPEN_DATA_CONNECTIONS.load(Ordering::SeqCst));
+    let running = busy();
     tracing::info!(
         transfers = running,
         sessions = relay.limiter.active(),
@@ -386,10 +389,10 @@ async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
         grace.as_secs()
     );
     let deadline = Instant::now() + grace;
-    while relay.transfers.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+    while busy() > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let left = relay.transfers.load(Ordering::SeqCst);
+    let left = busy();
     if left > 0 {
         tracing::warn!(
             transfers = left,

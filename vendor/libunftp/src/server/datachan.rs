@@ -12,7 +12,28 @@ use crate::{
 
 use crate::server::chancomms::DataChanCmd;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Loft patch: data connections open right now, in this process (from the accept to the end
+/// of the transfer). The reply `150` to STOR/RETR comes before the storage backend is
+/// called, so a graceful stop that waited only for the backend's transfers could miss one
+/// that the client already believes started.
+pub static OPEN_DATA_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+
+struct OpenDataConnection;
+
+impl OpenDataConnection {
+    fn new() -> Self {
+        OPEN_DATA_CONNECTIONS.fetch_add(1, Ordering::SeqCst);
+        OpenDataConnection
+    }
+}
+
+impl Drop for OpenDataConnection {
+    fn drop(&mut self) {
+        OPEN_DATA_CONNECTIONS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 use std::{path::PathBuf, sync::Arc};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
@@ -740,7 +761,11 @@ where
         command_executor
     };
 
-    tokio::spawn(command_executor.execute(session_arc));
+    let open = OpenDataConnection::new();
+    tokio::spawn(async move {
+        let _open = open;
+        command_executor.execute(session_arc).await
+    });
 }
 
 use std::time::Duration;
