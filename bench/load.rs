@@ -213,6 +213,11 @@ impl Prepared {
         doc["limits"]["max_connections"] = toml_edit::value(1024);
         doc["limits"]["max_per_ip"] = toml_edit::value(1024);
         doc["chat"]["sync"] = toml_edit::value(s.sync.as_str());
+        // Rotation off, like vsftpd, which keeps the whole file: a round appends over
+        // 100 KiB a second while followers poll once a second, so with the default rotation
+        // (256 KiB, keeping 64 KiB) more than the live part would arrive between two polls,
+        // and a follower whose offset was archived gets the live part only (as designed).
+        doc["chat"]["rotate_bytes"] = toml_edit::value(0);
         std::fs::write(&cfg, doc.to_string()).unwrap();
         doc["tls"]["mode"] = toml_edit::value("off");
         std::fs::write(dir.path().join("loft-plain.toml"), doc.to_string()).unwrap();
@@ -224,8 +229,8 @@ impl Prepared {
             template: String::new(),
             user: "chat".into(),
             note: format!(
-                "loft: release build, chat.sync = {}, tls.mode optional (FTPS runs) or off (plain runs), \
-                 log level info (stderr, drained), limits raised to 1024 sessions",
+                "loft: release build, chat.sync = {}, chat.rotate_bytes = 0, tls.mode optional (FTPS runs) or off \
+                 (plain runs), log level info (stderr, drained), limits raised to 1024 sessions",
                 s.sync
             ),
         }

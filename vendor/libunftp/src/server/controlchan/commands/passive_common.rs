@@ -121,7 +121,13 @@ where
             // Timeout if the client doesn't connect to the socket in a while, to avoid leaving the socket hanging open permanently.
             let r = tokio::time::timeout(Duration::from_secs(15), listener.accept()).await;
             match r {
-                Ok(Ok((socket, _socket_addr))) => datachan::spawn_processing(args.logger, args.session, socket).await,
+                Ok(Ok((socket, _socket_addr))) => {
+                    // Loft patch: no Nagle delay on data connections. The end of a TLS
+                    // download (its last record, then close_notify) is small writes that
+                    // would otherwise wait for a delayed ACK (40 ms).
+                    let _ = socket.set_nodelay(true);
+                    datachan::spawn_processing(args.logger, args.session, socket).await
+                }
                 Ok(Err(e)) => slog::error!(args.logger, "Error waiting for data connection: {}", e),
                 Err(_) => slog::warn!(args.logger, "Client did not connect to data port in time"),
             }
