@@ -81,14 +81,7 @@ legit_append(TOKENS[1])
 # The idle timeout closes the held sessions (3 s here), which frees their slots.
 deadline = time.time() + 20
 for s in held:
-    s.settimeout(max(0.1, deadline - time.time()))
-    try:
-        while s.recv(4096):
-            pass
-    except ConnectionResetError:
-        pass
-    except socket.timeout:
-        raise AssertionError("a half-open session outlived the idle timeout")
+    wait_closed(s, max(0.1, deadline - time.time()), "a half-open session (past the idle timeout)")
     s.close()
 
 # 3. A command line that never ends: the relay hangs up instead of buffering it.

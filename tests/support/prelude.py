@@ -38,6 +38,24 @@ def get(f, name, rest=None):
     return b.getvalue()
 
 
+def wait_closed(s, within, what="session"):
+    """Reads from the socket `s` until the server closes it (EOF or a reset) and returns
+    what came; fails if it is still open after `within` seconds."""
+    s.settimeout(within)
+    t = time.time()
+    data = b""
+    while True:
+        try:
+            chunk = s.recv(4096)
+        except socket.timeout:
+            raise AssertionError(f"{what} still open after {time.time() - t:.1f} s; got {data[-200:]!r}")
+        except ConnectionResetError:
+            return data
+        if not chunk:
+            return data
+        data += chunk
+
+
 def expect_error(code, fn, *args, **kw):
     try:
         fn(*args, **kw)
