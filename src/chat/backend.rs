@@ -13,8 +13,9 @@
 //!   ([`crate::chat::rotate`]), up to the size this session's last `SIZE` answered (so a
 //!   client that trusts SIZE never gets a message twice), with each read recorded for
 //!   `SITE SEEN`; a room's hidden state folder (archives) is unlisted and read-only;
-//! - the bookkeeping the server needs: one log line per transfer, and a count of the
-//!   transfers in flight so a shutdown can let them finish.
+//! - the bookkeeping the server needs: one log line per transfer. (Transfers in flight,
+//!   for a graceful stop, are counted by libunftp's `OPEN_DATA_CONNECTIONS`, from the data
+//!   connection's accept on: the backend is called only after the client got its `150`.)
 //!
 //! libunftp makes one backend per session (Loft builds a libunftp server per
 //! connection), so per-session state can live here.
@@ -29,7 +30,6 @@ use std::fmt::Debug;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::SystemTime;
@@ -48,8 +48,6 @@ pub struct Shared {
     pub root: PathBuf,
     pub max_upload_bytes: u64,
     pub max_append_bytes: usize,
-    /// Transfers in flight, for a graceful shutdown (kept across reloads).
-    pub transfers: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -194,11 +192,6 @@ impl LoftStorage {
         Ok(())
     }
 
-    fn guard(&self) -> TransferGuard {
-        self.shared.transfers.fetch_add(1, Ordering::SeqCst);
-        TransferGuard(self.shared.transfers.clone())
-    }
-
     /// A `RETR` of a room from logical offset `start`. The room log knows where the last
     /// complete line ends (and cuts a tail torn by a crash when it first opens the room), so
     /// a reader racing a write, or reading after a crash, never gets half a line. After a
@@ -289,14 +282,6 @@ fn room_error(e: RoomError) -> Error {
     }
 }
 
-struct TransferGuard(Arc<AtomicUsize>);
-
-impl Drop for TransferGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 /// Metadata as clients see it.
 #[derive(Debug)]
 pub struct LoftMeta {
@@ -339,13 +324,12 @@ impl Metadata for LoftMeta {
     }
 }
 
-/// Counts what a download sent, logs it at the end, and holds a transfer slot.
+/// Counts what a download sent, and logs it at the end.
 struct CountingReader {
     inner: Box<dyn AsyncRead + Send + Sync + Unpin>,
     bytes: u64,
     user: String,
     path: String,
-    _guard: TransferGuard,
 }
 
 impl AsyncRead for CountingReader {
@@ -463,14 +447,13 @@ impl StorageBackend<LoftUser> for LoftStorage {
         path: P,
         start_pos: u64,
     ) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
-        let guard = self.guard();
         let shown = path.as_ref().display().to_string();
         let room = self.room(user, path.as_ref())?;
         let inner: Box<dyn AsyncRead + Send + Sync + Unpin> = match room {
             Some(real) => self.read_room(user, real, start_pos).await?,
             None => self.fs()?.get(user, path, start_pos).await?,
         };
-        Ok(Box::new(CountingReader { inner, bytes: 0, user: user.name.clone(), path: shown, _guard: guard }))
+        Ok(Box::new(CountingReader { inner, bytes: 0, user: user.name.clone(), path: shown }))
     }
 
     async fn put<P: AsRef<Path> + Send + Debug, R: AsyncRead + Send + Sync + Unpin + 'static>(
@@ -480,7 +463,6 @@ impl StorageBackend<LoftUser> for LoftStorage {
         path: P,
         start_pos: u64,
     ) -> Result<u64> {
-        let _guard = self.guard();
         let path = path.as_ref();
         let cmd = if start_pos == APPEND_AT_END { "APPE" } else { "STOR" };
         let checked =

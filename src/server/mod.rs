@@ -28,7 +28,7 @@ use limits::Limiter;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
@@ -82,7 +82,6 @@ struct Relay {
     auth: Arc<LoftAuthenticator>,
     limiter: Arc<Limiter>,
     rooms: Arc<Rooms>,
-    transfers: Arc<AtomicUsize>,
     storage: RwLock<Arc<StorageShared>>,
     tls: Option<Arc<rustls::ServerConfig>>,
     greeting: RwLock<&'static str>,
@@ -110,14 +109,13 @@ fn user_table(cfg: &Config) -> UserTable {
     UserTable { users: cfg.users.iter().map(|u| (u.name.clone(), u.clone())).collect(), anonymous: cfg.anonymous }
 }
 
-fn storage_shared(cfg: &Config, rooms: &Arc<Rooms>, transfers: &Arc<AtomicUsize>) -> Arc<StorageShared> {
+fn storage_shared(cfg: &Config, rooms: &Arc<Rooms>) -> Arc<StorageShared> {
     Arc::new(StorageShared {
         rooms: rooms.clone(),
         patterns: StorageShared::patterns(&cfg.chat.rooms),
         root: cfg.root.clone(),
         max_upload_bytes: cfg.limits.max_upload_bytes,
         max_append_bytes: cfg.chat.max_append_bytes,
-        transfers: transfers.clone(),
     })
 }
 
@@ -128,15 +126,13 @@ impl Relay {
             _ => Some(tls::load(&cfg.tls.cert, &cfg.tls.key)?.config),
         };
         let rooms = Rooms::new(RoomSettings::from(&cfg.chat));
-        let transfers = Arc::new(AtomicUsize::new(0));
-        let storage = storage_shared(&cfg, &rooms, &transfers);
+        let storage = storage_shared(&cfg, &rooms);
         Ok(Relay {
             auth: Arc::new(LoftAuthenticator::new(user_table(&cfg), cfg.limits.failed_logins.clone())),
             limiter: Limiter::new(cfg.limits.max_connections, cfg.limits.max_per_ip),
             greeting: RwLock::new(Box::leak(cfg.greeting.clone().into_boxed_str())),
             live: Arc::new(Live { config: RwLock::new(Arc::new(cfg)) }),
             rooms,
-            transfers,
             storage: RwLock::new(storage),
             tls,
             overrides,
@@ -201,7 +197,7 @@ impl Relay {
         self.auth.failures.set_policy(cfg.limits.failed_logins.clone());
         self.limiter.set_caps(cfg.limits.max_connections, cfg.limits.max_per_ip);
         self.rooms.set_settings(RoomSettings::from(&cfg.chat));
-        *self.storage.write().unwrap_or_else(|e| e.into_inner()) = storage_shared(&cfg, &self.rooms, &self.transfers);
+        *self.storage.write().unwrap_or_else(|e| e.into_inner()) = storage_shared(&cfg, &self.rooms);
         if cfg.greeting != old.greeting {
             *self.greeting.write().unwrap_or_else(|e| e.into_inner()) =
                 Box::leak(cfg.greeting.clone().into_boxed_str());
@@ -379,8 +375,8 @@ async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
     sd_notify("STOPPING=1");
     let _ = stop_tx.send(true);
     // A transfer is running from its data connection's accept (the client may already have
-    // its 150) until the storage backend is done with it.
-    let busy = || relay.transfers.load(Ordering::SeqCst).max(libunftp::OPEN_DATA_CONNECTIONS.load(Ordering::SeqCst));
+    // its 150 before the storage backend is called) until the backend is done with it.
+    let busy = || libunftp::OPEN_DATA_CONNECTIONS.load(Ordering::SeqCst);
     let running = busy();
     tracing::info!(
         transfers = running,
