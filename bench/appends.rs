@@ -45,7 +45,7 @@ fn start(sync: &str) -> Relay {
     std::fs::write(&cfg, text).unwrap();
     let mut child = Command::new(LOFT)
         .args(["serve", "-c", cfg.to_str().unwrap()])
-        .env("RUST_LOG", "warn,loft::conn=info,loft::server=info")
+        .env("RUST_LOG", "warn,loft::conn=info,loft::relay=info")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

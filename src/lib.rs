@@ -2,24 +2,29 @@
 //!
 //! People already chat through plain FTP servers with the FTPChat client: each message is
 //! one Fernet token appended to `<room>.txt`, and readers follow the file by byte offset.
-//! Router FTP servers were not built for that; Loft is. The layout follows the concepts:
+//! Router FTP servers were not built for that; Loft is.
 //!
-//! - [`config`]: the TOML file (`loft.toml`), its validation with line and column, and the
-//!   commands that write it: `loft init`, `loft user …`, `loft check`.
-//! - [`server`]: `loft serve`, built on libunftp. The accept loop with its connection caps
-//!   ([`server::limits`]), password checks with a login cache and the failed-login policy
-//!   ([`server::auth`]), TLS and the self-signed certificate ([`server::tls`]), logging
-//!   ([`server::logging`]), and the per-user view of the files ([`server::user`]).
-//! - [`chat`]: what makes the relay chat-aware. [`chat::backend`] is the libunftp storage
-//!   backend that routes rooms to [`chat::room`], the serialized, validated room log;
-//!   [`chat::token`] knows what a Fernet token line looks like.
-//! - [`client`]: `loft send | read | chat | rooms`, the FTPChat v1.7 wire format
-//!   ([`client::codec`]) over an FTP session.
+//! The layers, each using only those listed before it:
+//!
+//! - [`base`]: the leaves, used by several layers: password hashes, the TLS certificate,
+//!   the log filter, atomic file replacement, poison-tolerant locks, room-name globs.
+//! - [`config`]: `loft.toml`, checked with the key and line of every mistake, and the
+//!   commands that write it (`loft init`, `loft user …`, `loft check`).
+//! - [`room`]: the room store, what makes Loft chat-aware. One writer per room, validated
+//!   whole-line appends with group commit, de-duplicated retries, recovery after a crash,
+//!   rotation behind logical offsets that never move, read receipts. It knows files and
+//!   offsets, not FTP.
+//! - [`relay`]: `loft serve`, the FTP/FTPS server on libunftp. The accept loop and its
+//!   caps, logins, per-user homes, the storage backend that routes rooms to the room
+//!   store, and the `SITE` commands.
+//! - [`client`]: `loft send | read | chat | rooms`, the FTPChat v1.7 wire format over an
+//!   FTP session.
 //!
 //! `src/main.rs` is only the command-line front: every command is a function here.
 
-pub mod chat;
+pub mod base;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod config;
-pub mod server;
+pub mod relay;
+pub mod room;

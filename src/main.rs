@@ -26,7 +26,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    Serve(loft::server::ServeArgs),
+    Serve(loft::relay::ServeArgs),
     Init(loft::config::init::InitArgs),
     User(loft::config::users::UserArgs),
     Check(loft::config::CheckArgs),
@@ -47,7 +47,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(a) => loft::server::run(a),
+        Command::Serve(a) => loft::relay::run(a),
         Command::Init(a) => loft::config::init::run(a),
         Command::User(a) => loft::config::users::run(a),
         Command::Check(a) => loft::config::check(a),

@@ -7,9 +7,9 @@
 
 mod common;
 
-use loft::chat::token::check_line;
 use loft::client::codec::{self, LineError, RoomKey};
 use loft::config::Config;
+use loft::room::token::check_line;
 use std::io::Write as _;
 use std::path::Path;
 

@@ -17,7 +17,7 @@ use super::codec::RoomKey;
 use super::commands::{follow_loop, interval, notices, report_problems, runtime, Follow};
 use super::outbox::Outbox;
 use super::output::Style;
-use super::room::{token_id, Batch, RoomReader, Seen};
+use super::reader::{token_id, Batch, RoomReader, Seen};
 use super::session::{Backoff, Notifier, Session};
 use super::target::{self, is_fatal, RoomChoice, Target};
 use super::{ChatArgs, Error, Exit, Result};

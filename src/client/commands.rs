@@ -3,7 +3,7 @@
 use super::codec::RoomKey;
 use super::outbox::{Flushed, Outbox};
 use super::output::Style;
-use super::room::{Batch, RoomReader, Seen};
+use super::reader::{Batch, RoomReader, Seen};
 use super::session::{stderr_notifier, Backoff, Notifier, Session, Waited};
 use super::target::{self, is_fatal, RoomChoice, Target};
 use super::{Error, Exit, ReadArgs, Result, RoomsArgs, SendArgs};

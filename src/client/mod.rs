@@ -22,7 +22,7 @@ pub mod chat;
 pub mod codec;
 pub mod outbox;
 pub mod output;
-pub mod room;
+pub mod reader;
 pub mod session;
 pub mod target;
 pub mod trust;

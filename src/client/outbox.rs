@@ -15,6 +15,7 @@
 use super::session::Session;
 use super::target::Target;
 use super::{Error, Exit, Result};
+use crate::base::files::write_atomic;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::os::fd::AsRawFd;
@@ -230,19 +231,7 @@ async fn already_there(s: &mut Session, e: &Entry, at: u64) -> Result<bool> {
 }
 
 fn save(path: &Path, e: &Entry) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&serde_json::to_vec(e).expect("an entry serializes"))?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Some(d) = path.parent() {
-        if let Ok(d) = std::fs::File::open(d) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
+    write_atomic(path, &serde_json::to_vec(e).expect("an entry serializes"))
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@
 //! comment, a self-signed certificate (whose fingerprint is printed, for clients to
 //! compare on first use), and the first user.
 
-use super::users::{read_password, write_atomic};
+use super::users::read_password;
 use super::{resolve_path, Config};
+use crate::base::files::write_atomic;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -172,7 +173,7 @@ fn init(args: InitArgs) -> Result<(), (u8, String)> {
     } else {
         (super::users::random_password(), true)
     };
-    let phc = crate::server::auth::hash_password(&pw);
+    let phc = crate::base::password::hash_password(&pw);
     // The first user is written as text after the template, not added with toml_edit:
     // toml_edit would put the template's trailing comments (the commented `[chat]` keys)
     // after the new table, where uncommenting one would make it a user key.
@@ -186,12 +187,12 @@ fn init(args: InitArgs) -> Result<(), (u8, String)> {
 
     let (cert, key) = (dir.join("loft.crt"), dir.join("loft.key"));
     let fingerprint = if cert.exists() && key.exists() {
-        let loaded = crate::server::tls::load(&cert, &key).map_err(|e| (1, format!("{e:#}")))?;
+        let loaded = crate::base::cert::load(&cert, &key).map_err(|e| (1, format!("{e:#}")))?;
         println!("kept the existing certificate {}", cert.display());
         loaded.fingerprint
     } else {
         let names = if args.tls_names.is_empty() { default_names() } else { args.tls_names.clone() };
-        let fp = crate::server::tls::generate(&cert, &key, &names).map_err(|e| (1, format!("{e:#}")))?;
+        let fp = crate::base::cert::generate(&cert, &key, &names).map_err(|e| (1, format!("{e:#}")))?;
         println!("wrote a self-signed certificate {} for {}", cert.display(), names.join(", "));
         fp
     };

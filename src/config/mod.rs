@@ -253,7 +253,7 @@ pub enum BlockBy {
     Both,
 }
 
-/// How rooms behave; see [`crate::chat`].
+/// How rooms behave; see [`crate::room`].
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChatConfig {
@@ -479,7 +479,7 @@ impl Config {
             ));
         }
         for (i, p) in self.chat.rooms.iter().enumerate() {
-            if let Err(e) = crate::chat::glob::Glob::new(p) {
+            if let Err(e) = crate::base::glob::Glob::new(p) {
                 return Err(err(
                     &[Seg::K("chat"), Seg::K("rooms"), Seg::I(i)],
                     format!("{p:?} is not a glob pattern: {e}"),
@@ -487,7 +487,7 @@ impl Config {
             }
         }
         if let Some(level) = &self.log.level {
-            if let Err(e) = crate::server::logging::parse_filter(level) {
+            if let Err(e) = crate::base::logging::parse_filter(level) {
                 return Err(err(
                     &[Seg::K("log"), Seg::K("level")],
                     format!("expected error, warn, info, debug or trace, or a filter like info,libunftp=debug: {e}"),
@@ -509,7 +509,7 @@ impl Config {
             if !seen.insert(u.name.as_str()) {
                 return Err(err(&at("name"), format!("user {:?} is defined twice", u.name)));
             }
-            if let Err(m) = crate::server::auth::check_phc(&u.password) {
+            if let Err(m) = crate::base::password::check_phc(&u.password) {
                 return Err(err(&at("password"), m));
             }
             if let Some(h) = &u.home {
@@ -664,7 +664,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
     };
     println!("  tls:           {tls}");
     if cfg.tls.mode != TlsMode::Off {
-        match crate::server::tls::load(&cfg.tls.cert, &cfg.tls.key) {
+        match crate::base::cert::load(&cfg.tls.cert, &cfg.tls.key) {
             Ok(loaded) => println!("  certificate:   SHA-256 {}", loaded.fingerprint),
             Err(e) => {
                 eprintln!("loft: {e}");

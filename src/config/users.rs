@@ -5,6 +5,7 @@
 //! replaced atomically: a mistake never leaves a relay with a config it cannot start from.
 
 use super::{resolve_path, Config};
+use crate::base::files::write_atomic;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -150,21 +151,6 @@ pub fn edit_config(path: &Path, edit: impl FnOnce(&mut DocumentMut) -> Result<()
     write_atomic(path, out.as_bytes()).map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
-/// Writes via a temporary file and rename, keeping the file's permissions.
-pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("loft.toml")));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-    }
-    let mode = std::fs::metadata(path).map(|m| m.permissions().mode()).unwrap_or(0o600);
-    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))?;
-    std::fs::rename(&tmp, path)
-}
-
 fn users_mut(doc: &mut DocumentMut) -> Result<&mut ArrayOfTables, String> {
     if doc.get("users").is_none() {
         doc.insert("users", Item::ArrayOfTables(ArrayOfTables::new()));
@@ -227,7 +213,7 @@ pub fn run(args: UserArgs) -> ExitCode {
                 Ok(p) => p,
                 Err(e) => return report(Err(e)),
             };
-            let phc = crate::server::auth::hash_password(&pw);
+            let phc = crate::base::password::hash_password(&pw);
             let r = edit_config(&path, |doc| add_user(doc, &o.name, &phc, o.read_only, o.home.as_deref()));
             if r.is_ok() {
                 println!("added user {}{}", o.name, if o.read_only { " (read-only)" } else { "" });
@@ -244,7 +230,7 @@ pub fn run(args: UserArgs) -> ExitCode {
                 Ok(p) => p,
                 Err(e) => return report(Err(e)),
             };
-            let phc = crate::server::auth::hash_password(&pw);
+            let phc = crate::base::password::hash_password(&pw);
             let r = edit_config(&path, |doc| {
                 let users = users_mut(doc)?;
                 let i = find(users, &o.name)
@@ -310,7 +296,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("loft.toml");
         std::fs::write(&p, "# my relay\nroot = \"rooms\" # the USB disk\n").unwrap();
-        let phc = crate::server::auth::hash_password("pw");
+        let phc = crate::base::password::hash_password("pw");
         edit_config(&p, |doc| add_user(doc, "alice", &phc, true, Some("alice"))).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
         assert!(text.contains("# my relay") && text.contains("# the USB disk"), "{text}");

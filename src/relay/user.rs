@@ -3,7 +3,7 @@
 //! libunftp asks a `UserDetailProvider` for this after a login succeeds; the answer comes
 //! from the user table at that moment, so a reload applies to the next login.
 
-use crate::server::auth::LoftAuthenticator;
+use crate::relay::auth::LoftAuthenticator;
 use async_trait::async_trait;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -37,7 +37,7 @@ impl UserDetail for LoftUser {
 #[derive(Debug)]
 pub struct Provider {
     pub auth: Arc<LoftAuthenticator>,
-    pub config: Arc<crate::server::Live>,
+    pub config: Arc<crate::relay::Live>,
 }
 
 #[async_trait]

@@ -6,11 +6,11 @@
 //!
 //! - what a session may do: read-only users get `550` on every write;
 //! - what is a room (a path matching `chat.rooms`), and sends every write to a room
-//!   through [`crate::chat::room`], which serializes, validates and de-duplicates it;
+//!   through [`crate::room`], which serializes, validates and de-duplicates it;
 //!   deleting, renaming or overwriting a room in the middle is refused unless the user is
 //!   allowed (`chat.allow_delete`);
 //! - how a room is read: through logical offsets that survive rotation
-//!   ([`crate::chat::rotate`]), up to the size this session's last `SIZE` answered (so a
+//!   ([`crate::room::rotate`]), up to the size this session's last `SIZE` answered (so a
 //!   client that trusts SIZE never gets a message twice), with each read recorded for
 //!   `SITE SEEN`; a room's hidden state folder (archives) is unlisted and read-only;
 //! - the bookkeeping the server needs: one log line per transfer. (Transfers in flight,
@@ -20,10 +20,11 @@
 //! libunftp makes one backend per session (Loft builds a libunftp server per
 //! connection), so per-session state can live here.
 
-use crate::chat::glob::GlobSet;
-use crate::chat::room::{RoomError, Rooms, WriteMode};
-use crate::chat::rotate;
-use crate::server::user::LoftUser;
+use crate::base::glob::GlobSet;
+use crate::base::sync::Unpoison;
+use crate::relay::user::LoftUser;
+use crate::room::rotate;
+use crate::room::{RoomError, Rooms, WriteMode};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -42,7 +43,7 @@ use unftp_sbe_fs::Filesystem;
 pub const APPEND_AT_END: u64 = u64::MAX;
 
 /// What every session of the server shares.
-pub struct Shared {
+pub struct StorageConfig {
     pub rooms: Arc<Rooms>,
     pub patterns: GlobSet,
     pub root: PathBuf,
@@ -50,17 +51,20 @@ pub struct Shared {
     pub max_append_bytes: usize,
 }
 
-impl std::fmt::Debug for Shared {
+impl std::fmt::Debug for StorageConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").field("root", &self.root).field("patterns", &self.patterns).finish_non_exhaustive()
+        f.debug_struct("StorageConfig")
+            .field("root", &self.root)
+            .field("patterns", &self.patterns)
+            .finish_non_exhaustive()
     }
 }
 
-impl Shared {
+impl StorageConfig {
     /// Builds the room matcher from `chat.rooms` (validated at load).
     /// A pattern that does not parse matches nothing.
     pub fn patterns(globs: &[String]) -> GlobSet {
-        let good: Vec<&String> = globs.iter().filter(|g| crate::chat::glob::Glob::new(g).is_ok()).collect();
+        let good: Vec<&String> = globs.iter().filter(|g| crate::base::glob::Glob::new(g).is_ok()).collect();
         GlobSet::new(&good).unwrap_or_default()
     }
 }
@@ -71,7 +75,7 @@ pub struct LoftStorage {
     /// `None` when the root could not be opened (a USB disk gone): every operation then
     /// fails with a local error instead of the server stopping.
     fs_: Option<Filesystem>,
-    shared: Arc<Shared>,
+    shared: Arc<StorageConfig>,
     /// Per room (real path): the logical size this session's last `SIZE` (or `MLST`,
     /// `MDTM`) answered, which caps its next `RETR` of that room. The FTPChat client sets
     /// its offset to what SIZE said, not to what RETR delivered: a RETR that returned more
@@ -80,7 +84,7 @@ pub struct LoftStorage {
 }
 
 impl LoftStorage {
-    pub fn new(shared: Arc<Shared>) -> Self {
+    pub fn new(shared: Arc<StorageConfig>) -> Self {
         let fs_ = match Filesystem::new(shared.root.clone()) {
             Ok(fs) => Some(fs),
             Err(e) => {
@@ -204,7 +208,7 @@ impl LoftStorage {
         start: u64,
     ) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
         let (file, view) = self.shared.rooms.open_read(&real).await.map_err(room_error)?;
-        let asked = self.sized.lock().unwrap_or_else(|e| e.into_inner()).remove(&real);
+        let asked = self.sized.lock().unpoisoned().remove(&real);
         let cap = asked.map_or(view.end, |s| s.min(view.end)).max(view.base);
         let from = start.max(view.base);
         let (skip, take) = if from >= cap { (0, 0) } else { (from - view.base, cap - from) };
@@ -286,7 +290,7 @@ fn room_error(e: RoomError) -> Error {
 #[derive(Debug)]
 pub struct LoftMeta {
     inner: unftp_sbe_fs::Meta,
-    /// A room's logical size (see [`crate::chat::rotate`]), reported instead of the live
+    /// A room's logical size (see [`crate::room::rotate`]), reported instead of the live
     /// file's length.
     len: Option<u64>,
 }
@@ -413,7 +417,7 @@ impl StorageBackend<LoftUser> for LoftStorage {
         let mut len = None;
         if let Some(real) = room.filter(|_| inner.is_file()) {
             let end = self.shared.rooms.subscribe(&real).await.map_err(room_error)?.end();
-            self.sized.lock().unwrap_or_else(|e| e.into_inner()).insert(real, end);
+            self.sized.lock().unpoisoned().insert(real, end);
             len = Some(end);
         }
         Ok(LoftMeta { inner, len })
@@ -573,7 +577,7 @@ mod tests {
 
     #[test]
     fn room_patterns_match_at_any_depth() {
-        let p = Shared::patterns(&["*.txt".into()]);
+        let p = StorageConfig::patterns(&["*.txt".into()]);
         assert!(p.is_match("lobby.txt"));
         assert!(p.is_match("team/lobby.txt"));
         assert!(!p.is_match("photo.jpg"));

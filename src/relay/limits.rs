@@ -5,6 +5,7 @@
 //! the per-address cap, a new connection gets `421` and is closed before any TLS or
 //! libunftp state is made for it, and everyone already connected keeps working.
 
+use crate::base::sync::Unpoison;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -58,7 +59,7 @@ pub struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut st = self.limiter.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self.limiter.state.lock().unpoisoned();
         st.total = st.total.saturating_sub(1);
         if let Some(n) = st.per_ip.get_mut(&self.ip) {
             *n -= 1;
@@ -76,14 +77,14 @@ impl Limiter {
 
     /// New caps (SIGHUP); sessions over them are not closed, new ones wait for room.
     pub fn set_caps(&self, max_total: usize, max_per_ip: usize) {
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self.state.lock().unpoisoned();
         st.max_total = max_total;
         st.max_per_ip = max_per_ip;
     }
 
     /// Takes a slot for a connection from `ip`, or says why not.
     pub fn acquire(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, Refusal> {
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self.state.lock().unpoisoned();
         if st.total >= st.max_total {
             return Err(Refusal::Total(st.max_total));
         }
@@ -99,7 +100,7 @@ impl Limiter {
 
     /// Sessions now.
     pub fn active(&self) -> usize {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).total
+        self.state.lock().unpoisoned().total
     }
 }
 

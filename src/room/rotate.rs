@@ -45,6 +45,7 @@
 //! Either way no line is lost (every byte is in the live file or an archive, exactly once)
 //! and the logical size is unchanged. A missing state folder means base 0.
 
+use crate::base::files::write_atomic;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
@@ -123,30 +124,12 @@ fn bad_state(room: &Path) -> io::Error {
     )
 }
 
-/// Writes `data` to `dir/name` atomically: a temporary file, fsynced, renamed over, and
-/// the folder fsynced (when `sync`).
-pub fn write_atomic(dir: &Path, name: &str, data: &[u8], sync: bool) -> io::Result<()> {
-    let tmp = dir.join(format!("{name}.tmp"));
-    {
-        let mut f = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
-        f.write_all(data)?;
-        if sync {
-            f.sync_all()?;
-        }
-    }
-    fs::rename(&tmp, dir.join(name))?;
-    if sync {
-        File::open(dir)?.sync_all()?;
-    }
-    Ok(())
-}
-
 fn write_state(room: &Path, st: State) -> io::Result<()> {
     let mut text = format!("base {}\n", st.base);
     if let Some(n) = st.next {
         text.push_str(&format!("next {n}\n"));
     }
-    write_atomic(&state_dir(room), "state", text.as_bytes(), true)
+    write_atomic(&state_dir(room).join("state"), text.as_bytes())
 }
 
 fn archive_name(start: u64, end: u64) -> String {

@@ -13,13 +13,15 @@
 
 pub mod auth;
 pub mod limits;
-pub mod logging;
-pub mod tls;
+pub mod site;
+pub mod storage;
 pub mod user;
 
-use crate::chat::backend::{LoftStorage, Shared as StorageShared};
-use crate::chat::room::{RoomSettings, Rooms};
+use crate::base::sync::Unpoison;
+use crate::base::{cert, logging};
 use crate::config::{self, Config, LogFormat, TlsMode};
+use crate::relay::storage::{LoftStorage, StorageConfig};
+use crate::room::{RoomSettings, Rooms};
 use anyhow::{anyhow, Context as _, Result};
 use auth::{LoftAuthenticator, UserTable};
 use libunftp::options::{FtpsRequired, PassiveHost};
@@ -72,7 +74,7 @@ pub struct Live {
 
 impl Live {
     pub fn config(&self) -> Arc<Config> {
-        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.config.read().unpoisoned().clone()
     }
 }
 
@@ -82,7 +84,7 @@ struct Relay {
     auth: Arc<LoftAuthenticator>,
     limiter: Arc<Limiter>,
     rooms: Arc<Rooms>,
-    storage: RwLock<Arc<StorageShared>>,
+    storage: RwLock<Arc<StorageConfig>>,
     tls: Option<Arc<rustls::ServerConfig>>,
     greeting: RwLock<&'static str>,
     overrides: Overrides,
@@ -109,10 +111,10 @@ fn user_table(cfg: &Config) -> UserTable {
     UserTable { users: cfg.users.iter().map(|u| (u.name.clone(), u.clone())).collect(), anonymous: cfg.anonymous }
 }
 
-fn storage_shared(cfg: &Config, rooms: &Arc<Rooms>) -> Arc<StorageShared> {
-    Arc::new(StorageShared {
+fn storage_shared(cfg: &Config, rooms: &Arc<Rooms>) -> Arc<StorageConfig> {
+    Arc::new(StorageConfig {
         rooms: rooms.clone(),
-        patterns: StorageShared::patterns(&cfg.chat.rooms),
+        patterns: StorageConfig::patterns(&cfg.chat.rooms),
         root: cfg.root.clone(),
         max_upload_bytes: cfg.limits.max_upload_bytes,
         max_append_bytes: cfg.chat.max_append_bytes,
@@ -123,7 +125,7 @@ impl Relay {
     fn new(cfg: Config, overrides: Overrides) -> Result<Relay> {
         let tls = match cfg.tls.mode {
             TlsMode::Off => None,
-            _ => Some(tls::load(&cfg.tls.cert, &cfg.tls.key)?.config),
+            _ => Some(cert::load(&cfg.tls.cert, &cfg.tls.key)?.config),
         };
         let rooms = Rooms::new(RoomSettings::from(&cfg.chat));
         let storage = storage_shared(&cfg, &rooms);
@@ -142,7 +144,7 @@ impl Relay {
     /// A libunftp server for one connection, from the config in force now.
     fn server(&self) -> Result<libunftp::Server<LoftStorage, LoftUser>> {
         let cfg = self.live.config();
-        let shared = self.storage.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let shared = self.storage.read().unpoisoned().clone();
         let provider = Arc::new(Provider { auth: self.auth.clone(), config: self.live.clone() });
         let generator = Box::new(move || LoftStorage::new(shared.clone()));
         let passive_host = match &cfg.passive.public_host {
@@ -154,15 +156,15 @@ impl Relay {
         };
         let mut b = ServerBuilder::<LoftStorage, LoftUser>::with_user_detail_provider(generator, provider)
             .authenticator(self.auth.clone())
-            .greeting(*self.greeting.read().unwrap_or_else(|e| e.into_inner()))
+            .greeting(*self.greeting.read().unpoisoned())
             .passive_ports(cfg.passive.port_range())
             .passive_host(passive_host)
             .idle_session_timeout(cfg.limits.idle_timeout)
             .data_idle_timeout(cfg.limits.data_timeout)
             .logger(logging::slog_bridge())
-            .site_command("WAIT", crate::chat::site::Wait)
-            .site_command("SEEN", crate::chat::site::Seen)
-            .site_command("HELP", crate::chat::site::Help);
+            .site_command("WAIT", crate::relay::site::Wait)
+            .site_command("SEEN", crate::relay::site::Seen)
+            .site_command("HELP", crate::relay::site::Help);
         if let Some(tls) = &self.tls {
             b = b.ftps_manual::<PathBuf>(tls.clone());
             if cfg.tls.mode == TlsMode::Required {
@@ -197,13 +199,12 @@ impl Relay {
         self.auth.failures.set_policy(cfg.limits.failed_logins.clone());
         self.limiter.set_caps(cfg.limits.max_connections, cfg.limits.max_per_ip);
         self.rooms.set_settings(RoomSettings::from(&cfg.chat));
-        *self.storage.write().unwrap_or_else(|e| e.into_inner()) = storage_shared(&cfg, &self.rooms);
+        *self.storage.write().unpoisoned() = storage_shared(&cfg, &self.rooms);
         if cfg.greeting != old.greeting {
-            *self.greeting.write().unwrap_or_else(|e| e.into_inner()) =
-                Box::leak(cfg.greeting.clone().into_boxed_str());
+            *self.greeting.write().unpoisoned() = Box::leak(cfg.greeting.clone().into_boxed_str());
         }
         let users = cfg.users.len();
-        *self.live.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cfg);
+        *self.live.config.write().unpoisoned() = Arc::new(cfg);
         tracing::info!(users, "config reloaded");
     }
 

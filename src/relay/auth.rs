@@ -11,11 +11,11 @@
 //! password get the same reply, take the same path, and both count, so a scan of user
 //! names is throttled like a password guess.
 
+use crate::base::password::verify_phc;
+use crate::base::sync::Unpoison;
 use crate::config::{BlockBy, FailedLogins, UserEntry};
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
-use pbkdf2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use pbkdf2::{Algorithm, Params, Pbkdf2};
 use sha2::Sha256;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -23,46 +23,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use unftp_core::auth::{AuthenticationError, Authenticator, Credentials, Principal};
 
-/// PBKDF2 rounds for new hashes: about 0.1 s on a PC, a few seconds on a router, once
-/// per user per [`CACHE_TTL`] thanks to the login cache.
-pub const ROUNDS: u32 = 100_000;
-
 /// How long a verified password is remembered.
 pub const CACHE_TTL: Duration = Duration::from_secs(15 * 60);
-
-/// The PHC string for a new password.
-pub fn hash_password(password: &str) -> String {
-    let mut salt = [0u8; 16];
-    rand::Rng::fill(&mut rand::thread_rng(), &mut salt);
-    let salt = SaltString::encode_b64(&salt).expect("16 bytes is a valid salt");
-    let params = Params { rounds: ROUNDS, output_length: 32 };
-    Pbkdf2
-        .hash_password_customized(password.as_bytes(), Some(Algorithm::Pbkdf2Sha256.ident()), None, params, &salt)
-        .expect("pbkdf2 with valid params")
-        .to_string()
-}
-
-/// Checks that a config `password` is a PHC string Loft can verify.
-pub fn check_phc(phc: &str) -> Result<(), String> {
-    let h = PasswordHash::new(phc)
-        .map_err(|_| "expected a PHC string like \"$pbkdf2-sha256$i=100000,l=32$…\" (set it with `loft user passwd NAME`), not a password".to_string())?;
-    match h.algorithm.as_str() {
-        "pbkdf2-sha256" | "pbkdf2-sha512" => {}
-        other => return Err(format!("unsupported hash algorithm {other:?}; expected pbkdf2-sha256")),
-    }
-    if h.hash.is_none() || h.salt.is_none() {
-        return Err("the PHC string has no salt or no hash".into());
-    }
-    Ok(())
-}
-
-/// Verifies `password` against a PHC string, with the KDF (slow on purpose).
-pub fn verify_phc(phc: &str, password: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(h) => Pbkdf2.verify_password(password.as_bytes(), &h).is_ok(),
-        Err(_) => false,
-    }
-}
 
 /// Tracks failed logins and answers whether an address or a user is blocked.
 #[derive(Debug)]
@@ -94,11 +56,11 @@ impl FailedLoginTracker {
     }
 
     pub fn set_policy(&self, policy: FailedLogins) {
-        *self.policy.write().unwrap_or_else(|e| e.into_inner()) = policy;
+        *self.policy.write().unpoisoned() = policy;
     }
 
     fn key(&self, ip: IpAddr, user: &str) -> BlockKey {
-        match self.policy.read().unwrap_or_else(|e| e.into_inner()).block {
+        match self.policy.read().unpoisoned().block {
             BlockBy::Ip => BlockKey::Ip(ip),
             BlockBy::User => BlockKey::User(user.to_string()),
             BlockBy::Both => BlockKey::Both(ip, user.to_string()),
@@ -109,7 +71,7 @@ impl FailedLoginTracker {
     pub fn is_blocked(&self, ip: IpAddr, user: &str) -> bool {
         let key = self.key(ip, user);
         let now = Instant::now();
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self.state.lock().unpoisoned();
         match st.get(&key) {
             Some(Strikes { blocked_until: Some(t), .. }) if *t > now => true,
             Some(Strikes { blocked_until: Some(_), .. }) => {
@@ -122,11 +84,11 @@ impl FailedLoginTracker {
 
     /// Counts a failure; returns true if this one started a block.
     pub fn failed(&self, ip: IpAddr, user: &str) -> bool {
-        let policy = self.policy.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let policy = self.policy.read().unpoisoned().clone();
         let window = Duration::from_secs(policy.window);
         let key = self.key(ip, user);
         let now = Instant::now();
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self.state.lock().unpoisoned();
         if st.len() >= MAX_TRACKED && !st.contains_key(&key) {
             st.retain(|_, s| match s.blocked_until {
                 Some(t) => t > now,
@@ -159,7 +121,7 @@ impl FailedLoginTracker {
     /// A successful login clears the strikes of its key.
     pub fn succeeded(&self, ip: IpAddr, user: &str) {
         let key = self.key(ip, user);
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self.state.lock().unpoisoned();
         if let Some(s) = st.get(&key) {
             if s.blocked_until.is_none() {
                 st.remove(&key);
@@ -205,11 +167,11 @@ impl LoftAuthenticator {
 
     /// Replaces the user table (SIGHUP); cached logins of changed users stop matching.
     pub fn set_users(&self, table: UserTable) {
-        *self.table.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(table);
+        *self.table.write().unpoisoned() = Arc::new(table);
     }
 
     pub fn users(&self) -> Arc<UserTable> {
-        self.table.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.table.read().unpoisoned().clone()
     }
 
     fn mac(&self, entry: &UserEntry, password: &str) -> Vec<u8> {
@@ -223,13 +185,13 @@ impl LoftAuthenticator {
 
     fn cached(&self, entry: &UserEntry, password: &str) -> bool {
         let mac = self.mac(entry, password);
-        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let cache = self.cache.lock().unpoisoned();
         matches!(cache.get(&entry.name), Some((m, t)) if t.elapsed() < CACHE_TTL && hmac_eq(m, &mac))
     }
 
     fn remember(&self, entry: &UserEntry, password: &str) {
         let mac = self.mac(entry, password);
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache = self.cache.lock().unpoisoned();
         cache.retain(|_, (_, t)| t.elapsed() < CACHE_TTL);
         cache.insert(entry.name.clone(), (mac, Instant::now()));
     }
@@ -289,6 +251,8 @@ impl Authenticator for LoftAuthenticator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::password::{check_phc, hash_password, ROUNDS};
+    use pbkdf2::password_hash::PasswordHash;
 
     #[test]
     fn the_unknown_user_hash_costs_what_a_real_one_does() {
@@ -301,16 +265,6 @@ mod tests {
 
     fn entry(name: &str, pw: &str) -> UserEntry {
         UserEntry { name: name.into(), password: hash_password(pw), home: None, read_only: false, allow_delete: None }
-    }
-
-    #[test]
-    fn hash_round_trip() {
-        let h = hash_password("s3cret");
-        assert!(h.starts_with("$pbkdf2-sha256$i=100000"), "{h}");
-        check_phc(&h).unwrap();
-        assert!(verify_phc(&h, "s3cret"));
-        assert!(!verify_phc(&h, "s3cret "));
-        assert!(check_phc("hunter2").is_err());
     }
 
     #[tokio::test]

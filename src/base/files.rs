@@ -1,0 +1,76 @@
+//! Replacing a file so that a crash or a power cut leaves the old one or the new one.
+//!
+//! Routers lose power without warning, and Loft rewrites small files that must never be
+//! half-written: the config (with password hashes), a room's rotation state, read
+//! receipts, the client's outbox. One helper with the strongest guarantee serves them all.
+
+use std::fs::{self, File, OpenOptions, Permissions};
+use std::io::{self, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// The temporary file [`write_atomic`] writes `path` through: `path` + `.tmp`, in the same
+/// folder (a rename is atomic only within one file system).
+pub fn tmp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+/// Replaces `path` with `data`: a temporary file created 0600 (it may hold secrets before
+/// its final mode is set), written, fsynced, given the mode the old file had (0600 for a
+/// new one), renamed over `path`, and the folder fsynced so the rename itself survives.
+pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
+    let tmp = tmp_path(path);
+    let mode = fs::metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o600);
+    let result = (|| {
+        let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        // A stale temporary file keeps its old mode through `open`: set it before writing.
+        f.set_permissions(Permissions::from_mode(0o600))?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        if mode != 0o600 {
+            f.set_permissions(Permissions::from_mode(mode))?;
+        }
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result?;
+    sync_dir(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+}
+
+/// fsyncs a folder, so that a rename or a new file in it survives a power cut.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_keeps_the_mode_and_leaves_no_temporary_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("loft.toml");
+        write_atomic(&p, b"one").unwrap();
+        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        fs::set_permissions(&p, Permissions::from_mode(0o640)).unwrap();
+        // A stale, world-readable temporary file from a crash is not reused as it was.
+        fs::write(tmp_path(&p), "stale").unwrap();
+        fs::set_permissions(tmp_path(&p), Permissions::from_mode(0o644)).unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o640);
+        assert!(!tmp_path(&p).exists());
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("missing-folder").join("state");
+        assert!(write_atomic(&p, b"x").is_err());
+        assert!(!p.exists());
+    }
+}

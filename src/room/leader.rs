@@ -1,0 +1,335 @@
+//! The leader: one task per room that alone writes the file, in group commits.
+//!
+//! Appends queue up; whoever finds no leader running starts one on the blocking pool, and
+//! it drains the queue until it is empty. While one group is being written and fsynced,
+//! the next group gathers, so a burst of N messages costs far fewer than N fsyncs.
+
+use super::log::{cut_tail, scan_lines, warn_cut, Log};
+use super::upload::{normalize, Upload};
+use super::{lock, rotate, AppendOutcome, Store, View, WriteMode};
+use crate::config::SyncPolicy;
+use std::collections::{HashSet, VecDeque};
+use std::fs::File;
+use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{oneshot, watch};
+
+/// One room: its queue of uploads, and the open file that only the leader touches.
+pub(super) struct Room {
+    pub(super) path: PathBuf,
+    pub(super) shared: Arc<Store>,
+    pub(super) queue: Mutex<Queue>,
+    /// Locked by the leader for as long as it runs (so, uncontended); lock order: log, then queue.
+    pub(super) log: Mutex<Option<Log>>,
+    /// The room's view after the last write.
+    pub(super) len: watch::Sender<View>,
+}
+
+#[derive(Default)]
+pub(super) struct Queue {
+    pub(super) jobs: VecDeque<Job>,
+    /// A leader is running (or about to): new jobs just wait for it.
+    pub(super) leader: bool,
+}
+
+pub(super) struct Job {
+    pub(super) upload: Upload,
+    pub(super) mode: WriteMode,
+    /// Create the file if it is missing (uploads do, subscriptions do not).
+    pub(super) create: bool,
+    pub(super) done: oneshot::Sender<io::Result<AppendOutcome>>,
+}
+
+impl Room {
+    pub(super) fn new(path: PathBuf, shared: Arc<Store>) -> Room {
+        Room { path, shared, queue: Mutex::default(), log: Mutex::new(None), len: watch::Sender::new(View::default()) }
+    }
+
+    /// Queues a job and waits for the leader to do it, starting a leader if none runs.
+    pub(super) async fn submit(
+        self: &Arc<Self>,
+        upload: Upload,
+        mode: WriteMode,
+        create: bool,
+    ) -> io::Result<AppendOutcome> {
+        let (done, rx) = oneshot::channel();
+        let start_leader = {
+            let mut q = lock(&self.queue);
+            q.jobs.push_back(Job { upload, mode, create, done });
+            !std::mem::replace(&mut q.leader, true)
+        };
+        if start_leader {
+            let leader = Leader { room: self.clone(), finished: false };
+            // If the runtime is shutting down, the closure is dropped unrun, and the
+            // leader's Drop fails the queue instead of leaving it waiting forever.
+            tokio::task::spawn_blocking(move || leader.run());
+        }
+        match rx.await {
+            Ok(result) => result,
+            Err(_) => Err(io::Error::other("the room's writer stopped")),
+        }
+    }
+
+    /// Writes one group of jobs: one write, at most one fsync. Returns each job's outcome.
+    pub(super) fn write_group(
+        &self,
+        slot: &mut Option<Log>,
+        jobs: &[Job],
+        sync: SyncPolicy,
+    ) -> io::Result<Vec<AppendOutcome>> {
+        let create = jobs.iter().any(|j| j.create);
+        let log = self.open_log(slot, sync, create)?;
+
+        let mut before = log.file.metadata()?.len();
+        if before != log.len {
+            tracing::warn!(path = %self.path.display(), expected = log.len, found = before, "room changed outside Loft");
+            let cut = cut_tail(&log.file, before)?;
+            if cut > 0 {
+                warn_cut(&self.path, cut);
+            }
+            before -= cut;
+            log.len = before;
+            self.publish(log);
+        }
+
+        let mut buf = Vec::new();
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        let mut fresh = HashSet::new();
+        let mut fresh_order = Vec::new();
+        let mut whole_file: Option<HashSet<u64>> = None;
+        for job in jobs {
+            let merge = job.mode == WriteMode::Merge;
+            if merge && whole_file.is_none() {
+                let mut all = HashSet::new();
+                scan_lines(&log.file, 0, before, |l| {
+                    if let Some(l) = normalize(l) {
+                        all.insert(self.shared.hash(l));
+                    }
+                })?;
+                // The newest archive too: the FTPChat fallback uploads what it downloaded,
+                // and a rotation in between may have moved those lines there.
+                if let Some((_, _, newest)) = rotate::archives(&self.path).pop() {
+                    if let Ok(f) = File::open(&newest) {
+                        let n = f.metadata().map(|m| m.len()).unwrap_or(0);
+                        scan_lines(&f, 0, n, |l| {
+                            if let Some(l) = normalize(l) {
+                                all.insert(self.shared.hash(l));
+                            }
+                        })?;
+                    }
+                }
+                whole_file = Some(all);
+            }
+            let mut out = AppendOutcome::default();
+            for line in &job.upload.lines {
+                let h = line.hash;
+                let held = fresh.contains(&h)
+                    || log.recent.contains(h)
+                    || (merge && whole_file.as_ref().is_some_and(|all| all.contains(&h)));
+                if held {
+                    out.duplicate_lines += 1;
+                    continue;
+                }
+                fresh.insert(h);
+                fresh_order.push(h);
+                let at = buf.len();
+                buf.extend_from_slice(job.upload.line(line));
+                buf.push(b'\n');
+                out.written_lines += 1;
+                out.bytes_written += (buf.len() - at) as u64;
+            }
+            outcomes.push(out);
+        }
+        if buf.is_empty() {
+            return Ok(outcomes);
+        }
+
+        self.write_batch(&log.file, &buf, before)?;
+        if sync != SyncPolicy::Never {
+            self.shared.fsyncs.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = log.file.sync_data() {
+                roll_back(&self.path, &log.file, before);
+                return Err(e);
+            }
+        }
+        log.len = before + buf.len() as u64;
+        for h in fresh_order {
+            log.recent.insert(h);
+        }
+        self.publish(log);
+        tracing::debug!(path = %self.path.display(), uploads = jobs.len(), bytes = buf.len(), ?sync, "room written");
+        Ok(outcomes)
+    }
+
+    /// The open log, (re)opened if it is not open yet or the path is no longer that file.
+    pub(super) fn open_log<'a>(
+        &self,
+        slot: &'a mut Option<Log>,
+        sync: SyncPolicy,
+        create: bool,
+    ) -> io::Result<&'a mut Log> {
+        let current = match slot.as_ref() {
+            Some(log) => std::fs::metadata(&self.path).is_ok_and(|m| m.dev() == log.dev && m.ino() == log.ino),
+            None => false,
+        };
+        if !current {
+            *slot = None;
+            let log = Log::open(&self.path, &self.shared, sync, create)?;
+            self.publish(&log);
+            *slot = Some(log);
+        }
+        slot.as_mut().ok_or_else(|| io::Error::other("room log not open"))
+    }
+
+    pub(super) fn publish(&self, log: &Log) {
+        self.len.send_replace(View { base: log.base, end: log.base + log.len, dev: log.dev, ino: log.ino });
+    }
+
+    /// Rotates the room when its live file has grown past `rotate_bytes` (see
+    /// [`crate::room::rotate`]). Runs in the leader, so no append races it. A failed
+    /// rotation is recovered at once by reopening the room; the room stays usable.
+    pub(super) fn maybe_rotate(&self, slot: &mut Option<Log>, sync: SyncPolicy) {
+        let s = self.shared.settings().rotate;
+        let Some(log) = slot.as_mut() else { return };
+        if s.rotate_bytes == 0 || log.len <= s.rotate_bytes {
+            return;
+        }
+        match rotate::rotate(&self.path, &log.file, log.base, log.len, &s) {
+            Ok(Some(r)) => {
+                self.shared.fsyncs.fetch_add(r.fsyncs, Ordering::Relaxed);
+                match r.file.metadata() {
+                    Ok(m) => {
+                        log.dev = m.dev();
+                        log.ino = m.ino();
+                    }
+                    Err(e) => tracing::warn!(path = %self.path.display(), "after rotation: {e}"),
+                }
+                log.file = r.file;
+                log.base = r.base;
+                log.len = r.len;
+                self.publish(log);
+                tracing::info!(path = %self.path.display(), base = r.base, live = r.len, "room rotated");
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(path = %self.path.display(), "room rotation failed, recovering: {e}");
+                *slot = None;
+                match Log::open(&self.path, &self.shared, sync, false) {
+                    Ok(log) => {
+                        self.publish(&log);
+                        *slot = Some(log);
+                    }
+                    Err(e) => tracing::error!(path = %self.path.display(), "cannot reopen the room: {e}"),
+                }
+            }
+        }
+    }
+
+    /// Writes `buf` at the end in one `write()`; on failure or a short write, cuts the file
+    /// back to `before`, so no partial line stays.
+    pub(super) fn write_batch(&self, file: &File, buf: &[u8], before: u64) -> io::Result<()> {
+        #[cfg(test)]
+        let buf_to_write = match lock(&self.shared.short_write).take() {
+            Some(n) => &buf[..n.min(buf.len())],
+            None => buf,
+        };
+        #[cfg(not(test))]
+        let buf_to_write = buf;
+        let result = loop {
+            match (&*file).write(buf_to_write) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        let err = match result {
+            Ok(n) if n == buf.len() => return Ok(()),
+            // A regular file writes everything unless the disk (or quota) is full.
+            Ok(n) => {
+                tracing::warn!(path = %self.path.display(), written = n, wanted = buf.len(), "short write to room");
+                io::Error::from_raw_os_error(libc::ENOSPC)
+            }
+            Err(e) => e,
+        };
+        roll_back(&self.path, file, before);
+        Err(err)
+    }
+}
+
+/// Cuts a failed write off again; if even that fails, says so loudly (the room may now end
+/// in a partial line, which the next open repairs).
+pub(super) fn roll_back(path: &Path, file: &File, before: u64) {
+    if let Err(e) = file.set_len(before) {
+        tracing::error!(path = %path.display(), error = %e, "cannot cut a failed write off the room");
+    }
+}
+
+/// The leader: drains a room's queue on the blocking pool until it is empty.
+pub(super) struct Leader {
+    pub(super) room: Arc<Room>,
+    /// Set when the queue was left empty and `leader` reset, the normal way out.
+    pub(super) finished: bool,
+}
+
+impl Leader {
+    pub(super) fn run(mut self) {
+        let room = self.room.clone();
+        let mut slot = lock(&room.log);
+        loop {
+            let (jobs, sync) = {
+                let mut q = lock(&room.queue);
+                if q.jobs.is_empty() {
+                    q.leader = false;
+                    self.finished = true;
+                    return;
+                }
+                let sync = room.shared.settings().sync;
+                let jobs: Vec<Job> = match sync {
+                    SyncPolicy::Always => q.jobs.pop_front().into_iter().collect(),
+                    SyncPolicy::Batch | SyncPolicy::Never => q.jobs.drain(..).collect(),
+                };
+                (jobs, sync)
+            };
+            match room.write_group(&mut slot, &jobs, sync) {
+                Ok(outcomes) => {
+                    for (job, out) in jobs.into_iter().zip(outcomes) {
+                        let _ = job.done.send(Ok(out));
+                    }
+                    room.maybe_rotate(&mut slot, sync);
+                }
+                Err(e) => {
+                    for job in jobs {
+                        let _ = job.done.send(Err(copy_error(&e)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Leader {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        // The leader panicked or never ran: fail everything queued (their senders drop),
+        // forget the open file (its state is suspect), and let the next append lead.
+        let jobs = {
+            let mut q = lock(&self.room.queue);
+            q.leader = false;
+            std::mem::take(&mut q.jobs)
+        };
+        drop(jobs);
+        *lock(&self.room.log) = None;
+    }
+}
+
+/// An io::Error for each waiter of a failed group, keeping the OS error code (ENOSPC).
+pub(super) fn copy_error(e: &io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::new(e.kind(), e.to_string()),
+    }
+}

@@ -1,0 +1,489 @@
+//! The room log: every write to a room goes through here.
+//!
+//! An FTPChat room is a text file, one Fernet token per line, that every client appends to
+//! with `APPE`, one FTP session per message, many at once, and that readers follow by byte
+//! offset. A plain FTP server appends without a lock: two sessions interleave, a line is
+//! torn or lost, and every reader that hits it is stuck. This module is why that cannot
+//! happen here. Each choice below answers one way a room gets damaged:
+//!
+//! - **One writer per room.** [`Rooms`] is a registry shared by every session; a room is
+//!   keyed by its canonical path, so `a/room.txt`, `a/./room.txt` and a symlink to it are
+//!   one room with one queue. Appends enqueue; one "leader" task (on the blocking pool, so
+//!   an fsync never stalls the async runtime) drains the queue, and it alone touches the
+//!   file. Entries are weak references and die with the last session that uses the room:
+//!   a relay that saw ten thousand rooms does not keep ten thousand open files.
+//! - **One `write()` per batch, at the true end.** The file is opened `O_APPEND`, and the
+//!   whole batch (every line of the upload, or of every upload in a group commit) goes in a
+//!   single `write()`. A reader polling the file sees either none or all of it, and an admin
+//!   who appends by hand cannot be overwritten.
+//! - **Validate everything before writing anything.** A bad line refuses the whole upload
+//!   with its 1-based line number (counting the upload's lines as the client sent them,
+//!   empty ones included, so the number points at what the person sees), and the room is
+//!   left byte-for-byte as it was: a half-applied upload would be impossible to retry.
+//! - **Durability is a policy, and group commit makes `always`-like durability cheap.**
+//!   `Always` fsyncs each append on its own; `Batch` lets appends that queued up while the
+//!   previous write+fsync ran share the next write and fsync, so a burst of N messages costs
+//!   far fewer than N fsyncs (the flash in a router wears, and fsync is slow); `Never`
+//!   leaves it to the OS. A call returns only once its lines are as durable as the policy
+//!   says. [`Rooms::fsyncs`] counts them for benchmarks.
+//! - **Retries are not doubled.** A client that timed out waiting for `226` sends the same
+//!   token again. Tokens carry a random IV, so two equal lines are the same message: the
+//!   last [`RECENT_LINES`] lines of each room (seeded from the file's last [`SEED_BYTES`]
+//!   when the room is opened) are remembered as keyed hashes, and a line already among them,
+//!   or repeated within the same upload, is counted in `duplicate_lines`, not written. The
+//!   hashes are SipHash with a per-process random key, so nobody can craft a collision to
+//!   suppress someone else's message.
+//! - **`STOR` on a room merges, never truncates** ([`WriteMode::Merge`]). The FTPChat
+//!   fallback uploads the whole room; replacing the file would drop every message sent
+//!   since that client downloaded it. So the upload's lines that the file does not hold
+//!   anywhere (the whole file is read, under the room's writer; rooms are small) are
+//!   appended, in order.
+//! - **A crash or a full disk leaves whole lines only.** When a room is opened, bytes after
+//!   the last newline (a write cut short by power loss) are cut off and logged. A failed or short write (ENOSPC) is truncated back to the
+//!   length before it, and the call fails: a room never keeps a partial line, and the
+//!   client's retry is not mistaken for a duplicate. A failed fsync is rolled back the same
+//!   way: an error reply means the room does not hold the lines.
+//! - **The room may change under us.** Before each batch the path is checked to still be
+//!   the open file (a room deleted or renamed through FTP is reopened, and recreated by the
+//!   next append, as `APPE` would), and the length to still be ours (an outside writer's
+//!   unterminated tail is cut, as at open).
+//!
+//! An upload with no lines at all (empty, or only newlines) succeeds with nothing written,
+//! but still creates the room if it is missing: `APPE`/`STOR` of an empty file creates it
+//! on any FTP server, and clients create rooms that way. Once an append is queued, dropping
+//! its future (a session that went away) does not cancel it: the leader writes it anyway.
+//!
+//! Rooms rotate behind logical offsets ([`crate::room::rotate`]): the leader rotates a
+//! room right after the write that took it past `rotate_bytes` (after answering that
+//! write), so no append races a rotation, and opening a room first finishes or undoes a
+//! rotation a crash cut short. The recent-line hashes survive a rotation, and a `STOR`
+//! merge also checks the newest archive.
+//!
+//! Each room publishes its [`View`] (logical base and end, and which file is live) in a
+//! [`tokio::sync::watch`] channel after every write and rotation: `SITE WAIT` waits on it
+//! ([`Rooms::subscribe`]), and readers map logical offsets through it onto a file checked
+//! to be that live file ([`Rooms::open_read`]), so a rotation between the two cannot shift
+//! what they read.
+
+mod leader;
+mod log;
+pub mod rotate;
+pub mod seen;
+pub mod token;
+mod upload;
+
+use crate::base::sync::Unpoison;
+use crate::config::{ChatConfig, SyncPolicy};
+use leader::Room;
+use rotate::RotateSettings;
+use seen::SeenBook;
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::fs::File;
+use std::hash::{BuildHasher, RandomState};
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use tokio::sync::watch;
+use upload::Upload;
+
+/// How many of a room's last lines are remembered to spot a retried message.
+pub const RECENT_LINES: usize = 1024;
+/// How much of a room's end is read to seed the recent lines when it is opened.
+pub const SEED_BYTES: u64 = 64 * 1024;
+/// Lines longer than this, met while reading a room, are skipped rather than buffered.
+const MAX_SCAN_LINE: usize = 1024 * 1024;
+
+/// How rooms behave; taken from `[chat]` in the config, replaced on reload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSettings {
+    /// Refuse lines that are not well-formed Fernet tokens.
+    pub validate: bool,
+    /// When an append is durable.
+    pub sync: SyncPolicy,
+    /// Largest single upload to a room, in bytes.
+    pub max_append_bytes: usize,
+    /// When and how rooms rotate (see [`crate::room::rotate`]).
+    pub rotate: RotateSettings,
+}
+
+impl From<&ChatConfig> for RoomSettings {
+    fn from(c: &ChatConfig) -> Self {
+        RoomSettings {
+            validate: c.validate,
+            sync: c.sync,
+            max_append_bytes: c.max_append_bytes,
+            rotate: RotateSettings {
+                rotate_bytes: c.rotate_bytes,
+                keep_bytes: c.keep_bytes,
+                keep_archives: c.keep_archives,
+                keep_days: c.keep_days,
+            },
+        }
+    }
+}
+
+impl Default for RoomSettings {
+    fn default() -> Self {
+        RoomSettings::from(&ChatConfig::default())
+    }
+}
+
+/// What an upload to a room does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// `APPE`: append the upload's lines (minus recent duplicates).
+    Append,
+    /// `STOR` on a room: append only the upload's lines that the room does not already
+    /// hold anywhere, in order; never truncate.
+    Merge,
+}
+
+/// What one upload did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// Lines added to the room.
+    pub written_lines: usize,
+    /// Lines skipped because the room (or the upload itself) already held them.
+    pub duplicate_lines: usize,
+    /// Bytes added to the room, newlines included.
+    pub bytes_written: u64,
+}
+
+/// Why an upload to a room was refused; in every case nothing was written.
+#[derive(Debug)]
+pub enum RoomError {
+    /// The upload is larger than `max_append_bytes` (reply `552`).
+    TooLarge { limit: usize },
+    /// Line `line` (1-based, in the upload) is not a Fernet token (reply `553`).
+    Invalid { line: usize, reason: String },
+    /// The file system failed (reply `452` when the disk is full, else `451`).
+    Io(io::Error),
+}
+
+impl RoomError {
+    /// The FTP reply code for this error: `552`, `553`, `452` (disk full) or `451`.
+    pub fn ftp_code(&self) -> u16 {
+        match self {
+            RoomError::TooLarge { .. } => 552,
+            RoomError::Invalid { .. } => 553,
+            RoomError::Io(e) if is_disk_full(e) => 452,
+            RoomError::Io(_) => 451,
+        }
+    }
+}
+
+fn is_disk_full(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG))
+        || e.kind() == io::ErrorKind::StorageFull
+}
+
+impl fmt::Display for RoomError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RoomError::TooLarge { limit } => {
+                write!(f, "upload too large: a room takes at most {limit} bytes at a time")
+            }
+            RoomError::Invalid { line, reason } => {
+                write!(f, "line {line}: not a Fernet token: {reason}")
+            }
+            RoomError::Io(e) if is_disk_full(e) => write!(f, "room not written: disk full"),
+            RoomError::Io(e) => write!(f, "room not written: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RoomError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RoomError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for RoomError {
+    fn from(e: io::Error) -> Self {
+        RoomError::Io(e)
+    }
+}
+
+/// The registry of rooms, shared by every session (`Arc<Rooms>`).
+pub struct Rooms {
+    shared: Arc<Store>,
+    registry: Mutex<Registry>,
+    /// Who read which room how far (`SITE SEEN`).
+    pub seen: SeenBook,
+}
+
+/// What every room of a registry shares.
+struct Store {
+    settings: Mutex<RoomSettings>,
+    // AtomicUsize, not AtomicU64: 32-bit MIPS has no 64-bit atomics.
+    fsyncs: AtomicUsize,
+    hasher: RandomState,
+    /// Tests only: make the next write stop after this many bytes, as a full disk does.
+    #[cfg(test)]
+    short_write: Mutex<Option<usize>>,
+}
+
+impl Store {
+    fn settings(&self) -> RoomSettings {
+        lock(&self.settings).clone()
+    }
+    fn hash(&self, line: &[u8]) -> u64 {
+        self.hasher.hash_one(line)
+    }
+}
+
+struct Registry {
+    rooms: HashMap<PathBuf, Weak<Room>>,
+    /// Dead entries are swept when the map reaches this size (amortized O(1)).
+    sweep_at: usize,
+    /// The most recently used rooms, most recent first, kept open: every FTPChat message
+    /// is a session of its own, and without this a quiet room would be opened, repaired
+    /// and its recent lines hashed again for every message.
+    hot: VecDeque<Arc<Room>>,
+    /// How many rooms `hot` keeps (one open file each).
+    keep_open: usize,
+}
+
+/// Rooms kept open after their last use (see `Registry::hot`).
+pub const KEEP_OPEN: usize = 16;
+
+impl Rooms {
+    /// A new, empty registry.
+    pub fn new(settings: RoomSettings) -> Arc<Rooms> {
+        Arc::new(Rooms {
+            shared: Arc::new(Store {
+                settings: Mutex::new(settings),
+                fsyncs: AtomicUsize::new(0),
+                hasher: RandomState::new(),
+                #[cfg(test)]
+                short_write: Mutex::new(None),
+            }),
+            registry: Mutex::new(Registry {
+                rooms: HashMap::new(),
+                sweep_at: 64,
+                hot: VecDeque::new(),
+                keep_open: KEEP_OPEN,
+            }),
+            seen: SeenBook::default(),
+        })
+    }
+
+    /// Replaces the settings (config reload). Uploads already validated keep the old
+    /// `validate`/`max_append_bytes`; the next batch written uses the new `sync`.
+    pub fn set_settings(&self, s: RoomSettings) {
+        *lock(&self.shared.settings) = s;
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> RoomSettings {
+        self.shared.settings()
+    }
+
+    /// fsync calls made so far, over all rooms (room files, and their folder when a room
+    /// is created), for benchmarks: fsyncs per message.
+    pub fn fsyncs(&self) -> u64 {
+        self.shared.fsyncs.load(Ordering::Relaxed) as u64
+    }
+
+    /// How many recently used rooms stay open when nothing uses them ([`KEEP_OPEN`]).
+    pub fn set_keep_open(&self, n: usize) {
+        let mut reg = lock(&self.registry);
+        reg.keep_open = n;
+        reg.hot.truncate(n);
+    }
+
+    /// Rooms open right now (used by an upload or a [`RoomWatch`], or recently used).
+    pub fn rooms_open(&self) -> usize {
+        lock(&self.registry).rooms.values().filter(|w| w.strong_count() > 0).count()
+    }
+
+    /// Writes an upload to the room at `path` (absolute, already confined by the caller),
+    /// creating the room if it is missing. Returns once the lines are as durable as the
+    /// `sync` setting says. On any error the room is left as it was.
+    pub async fn append(&self, path: &Path, data: &[u8], mode: WriteMode) -> Result<AppendOutcome, RoomError> {
+        let upload = Upload::parse(data, &self.shared.settings(), &self.shared)?;
+        let room = self.room(path).await?;
+        Ok(room.submit(upload, mode, true).await?)
+    }
+
+    /// Follows the room at `path`: its current length, and a wake-up after every append.
+    /// Opens (and repairs) the room, but does not create it: a missing room is `Io`
+    /// (`NotFound`). The room stays open while the [`RoomWatch`] lives.
+    pub async fn subscribe(&self, path: &Path) -> Result<RoomWatch, RoomError> {
+        let room = self.room(path).await?;
+        room.submit(Upload::default(), WriteMode::Append, false).await?;
+        let rx = room.len.subscribe();
+        Ok(RoomWatch { room, rx })
+    }
+
+    /// Opens the room at `path` for reading: the live file, and the [`View`] that maps
+    /// logical offsets onto it. The file is checked to be the one the view describes (a
+    /// rotation between the two would otherwise shift every offset), else tried again.
+    pub async fn open_read(&self, path: &Path) -> Result<(File, View), RoomError> {
+        for _ in 0..8 {
+            let w = self.subscribe(path).await?;
+            let view = w.view();
+            let p = w.room.path.clone();
+            let (file, dev, ino) = tokio::task::spawn_blocking(move || {
+                let f = File::open(&p)?;
+                let m = f.metadata()?;
+                Ok::<_, io::Error>((f, m.dev(), m.ino()))
+            })
+            .await
+            .map_err(|e| io::Error::other(format!("room read failed: {e}")))??;
+            if (dev, ino) == (view.dev, view.ino) {
+                return Ok((file, view));
+            }
+        }
+        Err(RoomError::Io(io::Error::other("the room keeps being replaced; try again")))
+    }
+
+    /// The room for `path`, from the registry or new.
+    async fn room(&self, path: &Path) -> io::Result<Arc<Room>> {
+        let p = path.to_path_buf();
+        let key = tokio::task::spawn_blocking(move || room_key(&p))
+            .await
+            .map_err(|e| io::Error::other(format!("room lookup failed: {e}")))??;
+        let mut reg = lock(&self.registry);
+        let room = match reg.rooms.get(&key).and_then(Weak::upgrade) {
+            Some(room) => room,
+            None => {
+                let room = Arc::new(Room::new(key.clone(), self.shared.clone()));
+                reg.rooms.insert(key, Arc::downgrade(&room));
+                if reg.rooms.len() >= reg.sweep_at {
+                    reg.rooms.retain(|_, w| w.strong_count() > 0);
+                    reg.sweep_at = (reg.rooms.len() * 2).max(64);
+                }
+                room
+            }
+        };
+        if reg.keep_open > 0 && !reg.hot.front().is_some_and(|h| Arc::ptr_eq(h, &room)) {
+            if let Some(i) = reg.hot.iter().position(|h| Arc::ptr_eq(h, &room)) {
+                reg.hot.remove(i);
+            }
+            reg.hot.push_front(room.clone());
+            let n = reg.keep_open;
+            reg.hot.truncate(n);
+        }
+        Ok(room)
+    }
+}
+
+impl Rooms {
+    /// Waits until the room's logical end passes `offset`, or until `deadline`, and returns
+    /// the end then (0 for a room not created yet). `SITE WAIT` and the web API's
+    /// long-poll both follow a room this way. A room that does not exist yet has no watch,
+    /// so it is looked for again every 200 ms.
+    pub async fn wait_past(&self, path: &Path, offset: u64, deadline: tokio::time::Instant) -> Result<u64, RoomError> {
+        loop {
+            match self.subscribe(path).await {
+                Ok(mut w) => loop {
+                    let end = w.end();
+                    if end > offset {
+                        return Ok(end);
+                    }
+                    tokio::select! {
+                        _ = w.changed() => {}
+                        _ = tokio::time::sleep_until(deadline) => return Ok(w.end()),
+                    }
+                },
+                Err(RoomError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
+                    if tokio::time::Instant::now() >= deadline {
+                        return Ok(0);
+                    }
+                    let nap = tokio::time::Instant::now() + std::time::Duration::from_millis(200);
+                    tokio::time::sleep_until(nap.min(deadline)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Rooms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rooms")
+            .field("settings", &self.settings())
+            .field("rooms_open", &self.rooms_open())
+            .field("fsyncs", &self.fsyncs())
+            .finish()
+    }
+}
+
+/// The key of a room: its canonical path, or, for a room not created yet, its folder's
+/// canonical path joined with its name.
+fn room_key(path: &Path) -> io::Result<PathBuf> {
+    match std::fs::canonicalize(path) {
+        Ok(p) => Ok(p),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let name = path
+                .file_name()
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a room is a file, not a folder"))?;
+            let parent = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            Ok(std::fs::canonicalize(parent)?.join(name))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What readers need to know of a room, published after every write and rotation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct View {
+    /// The logical offset of the live file's first byte (always a line start).
+    pub base: u64,
+    /// The logical size: every byte ever appended, up to the last complete line.
+    pub end: u64,
+    dev: u64,
+    ino: u64,
+}
+
+/// Follows one room: see [`Rooms::subscribe`].
+pub struct RoomWatch {
+    room: Arc<Room>,
+    rx: watch::Receiver<View>,
+}
+
+impl fmt::Debug for RoomWatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RoomWatch").field("path", &self.room.path).field("end", &self.end()).finish()
+    }
+}
+
+impl RoomWatch {
+    /// The room's canonical path.
+    pub fn path(&self) -> &Path {
+        &self.room.path
+    }
+    /// The room's logical length in bytes after the last successful write.
+    pub fn end(&self) -> u64 {
+        self.rx.borrow().end
+    }
+    /// The room's [`View`] now.
+    pub fn view(&self) -> View {
+        *self.rx.borrow()
+    }
+    /// Waits for the next change of length (an append, or the room replaced) and returns
+    /// the new length.
+    pub async fn changed(&mut self) -> u64 {
+        // The sender lives in `self.room`, so this cannot fail while `self` exists.
+        let _ = self.rx.changed().await;
+        self.rx.borrow_and_update().end
+    }
+}
+
+/// Locks, ignoring poisoning: a panicked leader resets what it guarded (see `Leader`).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unpoisoned()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,99 @@
+//! Read receipts: how far each user has read each room.
+//!
+//! The server cannot read messages, but it knows who has downloaded a room up to which
+//! logical offset, and that gives a chat "seen" receipts without touching the end-to-end
+//! encryption. Kept in the room's state folder (`.ROOM.txt.loft/seen`), rewritten only
+//! when an offset grows, so at most once per message read, not once per poll; it survives
+//! restarts. `SITE SEEN` and the web API read it.
+
+use crate::base::files::write_atomic;
+use crate::base::sync::Unpoison;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Per room, per user: (highest offset read, unix seconds when).
+type SeenRoom = BTreeMap<String, (u64, u64)>;
+
+/// Read receipts of every room, loaded lazily from each room's state folder.
+#[derive(Debug, Default)]
+pub struct SeenBook {
+    rooms: Mutex<HashMap<PathBuf, SeenRoom>>,
+}
+
+impl SeenBook {
+    fn load(room: &Path) -> SeenRoom {
+        let mut out = SeenRoom::new();
+        let Ok(text) = std::fs::read_to_string(super::rotate::state_dir(room).join("seen")) else { return out };
+        for line in text.lines() {
+            let mut it = line.rsplitn(3, ' ');
+            let (Some(t), Some(o), Some(name)) = (it.next(), it.next(), it.next()) else { continue };
+            if let (Ok(o), Ok(t)) = (o.parse(), t.parse()) {
+                out.insert(name.to_string(), (o, t));
+            }
+        }
+        out
+    }
+
+    /// Records that `user` has read `room` up to `offset` (kept if higher than before), in
+    /// memory; returns whether it changed, then [`SeenBook::save`] writes it. Split so the
+    /// receipt is visible to `SITE SEEN` at once, while the file is written off the async
+    /// threads. The first use of a room reads its small receipts file.
+    pub fn note(&self, room: &Path, user: &str, offset: u64) -> bool {
+        let mut all = self.rooms.lock().unpoisoned();
+        let entry = all.entry(room.to_path_buf()).or_insert_with(|| Self::load(room));
+        if entry.get(user).is_some_and(|(o, _)| *o >= offset) {
+            return false;
+        }
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        entry.insert(user.to_string(), (offset, now));
+        true
+    }
+
+    /// Writes the receipts of `room` as they are now (tmp + rename). Blocking: call from
+    /// the blocking pool. Each save writes the latest state, so saves may run in any order.
+    pub fn save(&self, room: &Path) {
+        let all = self.rooms.lock().unpoisoned();
+        let Some(entry) = all.get(room) else { return };
+        let text: String = entry.iter().map(|(u, (o, t))| format!("{u} {o} {t}\n")).collect();
+        let dir = super::rotate::state_dir(room);
+        let written = std::fs::create_dir_all(&dir).and_then(|_| write_atomic(&dir.join("seen"), text.as_bytes()));
+        if let Err(e) = written {
+            tracing::warn!(room = %room.display(), "cannot save read receipts: {e}");
+        }
+    }
+
+    /// Who has read `room` how far: (user, offset, unix seconds), by user name.
+    pub fn list(&self, room: &Path) -> Vec<(String, u64, u64)> {
+        let mut all = self.rooms.lock().unpoisoned();
+        let entry = all.entry(room.to_path_buf()).or_insert_with(|| Self::load(room));
+        entry.iter().map(|(u, (o, t))| (u.clone(), *o, *t)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(book: &SeenBook, room: &Path, user: &str, offset: u64) {
+        if book.note(room, user, offset) {
+            book.save(room);
+        }
+    }
+
+    #[test]
+    fn receipts_only_grow_and_persist() {
+        let dir = tempfile::tempdir().unwrap();
+        let room = dir.path().join("r.txt");
+        let book = SeenBook::default();
+        record(&book, &room, "alice", 10);
+        record(&book, &room, "alice", 5);
+        record(&book, &room, "bob smith", 7);
+        let fresh = SeenBook::default();
+        let rows = fresh.list(&room);
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].0.as_str(), rows[0].1), ("alice", 10));
+        assert_eq!((rows[1].0.as_str(), rows[1].1), ("bob smith", 7));
+    }
+}
