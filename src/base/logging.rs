@@ -13,10 +13,19 @@
 //! and its regular expressions are not supported, which keeps the regex engine out of the
 //! binary.
 
-use crate::config::LogFormat;
+use serde::Deserialize;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+
+/// Text for people, JSON for log collectors (`log.format`, `--log-format`).
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
 
 /// Filter used when neither `RUST_LOG` nor `log.level` says: Loft's own lines at info,
 /// libunftp's chatter only when something is wrong.

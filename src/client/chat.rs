@@ -14,10 +14,13 @@
 //! plainly, which keeps the logic testable and scriptable.
 
 use super::codec::RoomKey;
-use super::commands::{follow_loop, interval, notices, report_problems, runtime, Follow};
+use super::follow::{follow_loop, Follow};
+use super::read::{interval, notices};
+use super::runtime;
+use super::send::report_problems;
 use super::outbox::Outbox;
 use super::output::Style;
-use super::reader::{token_id, Batch, RoomReader, Seen};
+use super::reader::{token_id, Batch, RoomReader, Shown};
 use super::session::{Backoff, Notifier, Session};
 use super::target::{self, is_fatal, RoomChoice, Target};
 use super::{ChatArgs, Error, Exit, Result};
@@ -142,7 +145,7 @@ pub fn run(args: ChatArgs) -> Result<Exit> {
     });
     let style = Style::new(interactive && super::output::color_allowed(), false, interactive, &room.sender, &room.name);
     let screen = Screen { printer: Arc::new(Mutex::new(printer)), style: Arc::new(Mutex::new(style)), saved_tty };
-    let seen = Seen::default();
+    let seen = Shown::default();
     let recent = Recent::default();
 
     if let Err(e) = first {
@@ -269,7 +272,7 @@ struct Controller {
     t: Arc<Target>,
     outbox: Outbox,
     screen: Screen,
-    seen: Seen,
+    seen: Shown,
     recent: Recent,
     interval: Duration,
     last: usize,

@@ -27,7 +27,10 @@ pub mod session;
 pub mod target;
 pub mod trust;
 
-mod commands;
+mod follow;
+mod read;
+mod rooms;
+mod send;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -108,7 +111,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// `--tls`: how much the client insists on TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum TlsMode {
+pub enum TlsChoice {
     /// Try AUTH TLS; if the relay does not offer it, continue in plain FTP and say so.
     Prefer,
     /// TLS or nothing.
@@ -130,7 +133,7 @@ pub struct ConnectArgs {
     /// prefer: try TLS, fall back to plain FTP visibly; require: TLS or fail; off: plain FTP.
     /// Default: prefer (require for ftps://).
     #[arg(long, value_enum, value_name = "MODE")]
-    pub tls: Option<TlsMode>,
+    pub tls: Option<TlsChoice>,
     /// Accept only the certificate with this SHA-256 fingerprint (as `loft init` prints it,
     /// AB:CD:… or plain hex) instead of trust on first use.
     #[arg(long, value_name = "SHA256")]
@@ -320,11 +323,11 @@ fn finish(cmd: &str, r: Result<Exit>) -> ExitCode {
 }
 
 pub fn send(args: SendArgs) -> ExitCode {
-    finish("send", commands::send(args))
+    finish("send", send::send(args))
 }
 
 pub fn read(args: ReadArgs) -> ExitCode {
-    finish("read", commands::read(args))
+    finish("read", read::read(args))
 }
 
 pub fn chat(args: ChatArgs) -> ExitCode {
@@ -332,5 +335,13 @@ pub fn chat(args: ChatArgs) -> ExitCode {
 }
 
 pub fn rooms(args: RoomsArgs) -> ExitCode {
-    finish("rooms", commands::rooms(args))
+    finish("rooms", rooms::rooms(args))
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(Exit::Failure, format!("cannot start the async runtime: {e}")))
 }

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 
 /// The tokens already shown (by hash), shared between a reader and the chat's sender so
 /// that one's own message is shown once, whoever sees it first.
-pub type Seen = Arc<Mutex<HashSet<[u8; 16]>>>;
+pub type Shown = Arc<Mutex<HashSet<[u8; 16]>>>;
 
 pub fn token_id(token: &str) -> [u8; 16] {
     let d = Sha256::digest(token.trim().as_bytes());
@@ -54,11 +54,11 @@ pub struct RoomReader {
     anchor: Vec<u8>,
     /// File size when an unterminated last line was first seen.
     partial_at: Option<u64>,
-    seen: Seen,
+    seen: Shown,
 }
 
 impl RoomReader {
-    pub fn new(file: &str, seen: Seen) -> RoomReader {
+    pub fn new(file: &str, seen: Shown) -> RoomReader {
         RoomReader { file: file.to_string(), offset: 0, anchor: Vec::new(), partial_at: None, seen }
     }
 
@@ -176,7 +176,7 @@ mod tests {
     fn partial_lines_wait_and_everything_else_is_counted() {
         let k = key();
         let other = key();
-        let mut r = RoomReader::new("r.txt", Seen::default());
+        let mut r = RoomReader::new("r.txt", Shown::default());
         let a = line(&k, "a");
         let b_line = line(&k, "b");
         let mut file = format!("{a}garbage\n\n{}{}", line(&other, "x"), &b_line[..20]);
@@ -202,7 +202,7 @@ mod tests {
     #[test]
     fn an_unterminated_last_line_is_taken_when_asked() {
         let k = key();
-        let mut r = RoomReader::new("r.txt", Seen::default());
+        let mut r = RoomReader::new("r.txt", Shown::default());
         let l = line(&k, "last");
         let l = l.trim_end();
         let mut batch = Batch::default();

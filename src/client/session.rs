@@ -17,7 +17,7 @@
 
 use super::target::Target;
 use super::trust::{self, Verdict, Verifier};
-use super::{Error, Exit, Result, TlsMode};
+use super::{Error, Exit, Result, TlsChoice};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use suppaftp::tokio::{AsyncRustlsConnector, AsyncRustlsFtpStream as Ftp};
@@ -173,7 +173,7 @@ impl Session {
         let hp = t.url.host_port();
         let mut ftp = self.greet().await?;
         let mut tls = false;
-        if t.tls != TlsMode::Off {
+        if t.tls != TlsChoice::Off {
             let verifier = Arc::new(Verifier::new(&t.known_hosts, &hp, t.pin));
             let verdict = verifier.verdict();
             let config = Arc::new(trust::client_config(verifier));
@@ -186,7 +186,7 @@ impl Session {
                 }
                 Ok(Err(FtpError::UnexpectedResponse(r))) => {
                     let why = reply_text(&r);
-                    if t.tls == TlsMode::Require {
+                    if t.tls == TlsChoice::Require {
                         return Err(Error::new(
                             Exit::TlsTrust,
                             format!(

@@ -10,7 +10,7 @@
 //! profile: naming a profile on the command line is more specific than the environment.
 
 use super::trust::Fingerprint;
-use super::{ConnectArgs, Error, Exit, Result, RoomArgs, TlsMode};
+use super::{ConnectArgs, Error, Exit, Result, RoomArgs, TlsChoice};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -180,7 +180,7 @@ pub struct Profile {
     pub name: Option<String>,
     pub password_file: Option<PathBuf>,
     pub key_file: Option<PathBuf>,
-    pub tls: Option<TlsMode>,
+    pub tls: Option<TlsChoice>,
     pub tls_fingerprint: Option<String>,
     pub interval: Option<f64>,
 }
@@ -225,7 +225,7 @@ fn expand_path(p: &Path, base: &Path) -> PathBuf {
 pub struct Target {
     pub url: ServerUrl,
     pub password: String,
-    pub tls: TlsMode,
+    pub tls: TlsChoice,
     pub pin: Option<Fingerprint>,
     pub timeout: std::time::Duration,
     /// `known_hosts`, where first-use certificates are recorded.
@@ -282,15 +282,15 @@ pub fn resolve(c: &ConnectArgs) -> Result<Target> {
     if from_argv && url.password.is_some() {
         eprintln!("loft: warning: a password in -s is visible to every user of this machine (ps); prefer $LOFT_FTP_PASSWORD or --password-file");
     }
-    let tls = c.tls.or(profile.tls).unwrap_or(if url.ftps { TlsMode::Require } else { TlsMode::Prefer });
-    if url.ftps && tls != TlsMode::Require {
+    let tls = c.tls.or(profile.tls).unwrap_or(if url.ftps { TlsChoice::Require } else { TlsChoice::Prefer });
+    if url.ftps && tls != TlsChoice::Require {
         return Err(Error::usage("an ftps:// URL requires TLS; use ftp:// with --tls prefer or off"));
     }
     let pin = match c.tls_fingerprint.as_ref().or(profile.tls_fingerprint.as_ref()) {
         Some(f) => Some(Fingerprint::parse(f).map_err(Error::usage)?),
         None => None,
     };
-    if pin.is_some() && tls == TlsMode::Off {
+    if pin.is_some() && tls == TlsChoice::Off {
         return Err(Error::usage("--tls-fingerprint pins a TLS certificate, but --tls is off"));
     }
     let password = if let Some(p) = &c.password_file {
@@ -461,7 +461,7 @@ mod tests {
         let f = load_client_file(&p).unwrap();
         let h = &f.profile["h"];
         assert_eq!(h.key_file.as_deref(), Some(d.join("k").as_path()));
-        assert_eq!(h.tls, Some(TlsMode::Off));
+        assert_eq!(h.tls, Some(TlsChoice::Off));
         std::fs::write(&p, "[profile.h]\nsrever = \"x\"\n").unwrap();
         let e = load_client_file(&p).unwrap_err();
         assert!(e.message.contains(":2:1"), "{}", e.message);

@@ -162,9 +162,9 @@ impl Relay {
             .idle_session_timeout(cfg.limits.idle_timeout)
             .data_idle_timeout(cfg.limits.data_timeout)
             .logger(logging::slog_bridge())
-            .site_command("WAIT", crate::relay::site::Wait)
-            .site_command("SEEN", crate::relay::site::Seen)
-            .site_command("HELP", crate::relay::site::Help);
+            .site_command("WAIT", crate::relay::site::WaitCommand)
+            .site_command("SEEN", crate::relay::site::SeenCommand)
+            .site_command("HELP", crate::relay::site::HelpCommand);
         if let Some(tls) = &self.tls {
             b = b.ftps_manual::<PathBuf>(tls.clone());
             if cfg.tls.mode == TlsMode::Required {

@@ -7,10 +7,10 @@ use libunftp::options::{Reply, ReplyCode, SiteCommandContext, SiteCommandHandler
 
 /// `SITE HELP`.
 #[derive(Debug)]
-pub struct Help;
+pub struct HelpCommand;
 
 #[async_trait]
-impl SiteCommandHandler<LoftStorage, LoftUser> for Help {
+impl SiteCommandHandler<LoftStorage, LoftUser> for HelpCommand {
     async fn handle(&self, _ctx: &SiteCommandContext<LoftStorage, LoftUser>) -> Reply {
         Reply::MultiLine {
             code: ReplyCode::HelpMessage,

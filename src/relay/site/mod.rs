@@ -24,9 +24,9 @@ mod help;
 mod seen;
 mod wait;
 
-pub use help::Help;
-pub use seen::Seen;
-pub use wait::Wait;
+pub use help::HelpCommand;
+pub use seen::SeenCommand;
+pub use wait::WaitCommand;
 
 use crate::relay::storage::LoftStorage;
 use crate::relay::user::LoftUser;

@@ -8,10 +8,10 @@ use libunftp::options::{Reply, ReplyCode, SiteCommandContext, SiteCommandHandler
 
 /// `SITE SEEN`.
 #[derive(Debug)]
-pub struct Seen;
+pub struct SeenCommand;
 
 #[async_trait]
-impl SiteCommandHandler<LoftStorage, LoftUser> for Seen {
+impl SiteCommandHandler<LoftStorage, LoftUser> for SeenCommand {
     async fn handle(&self, ctx: &SiteCommandContext<LoftStorage, LoftUser>) -> Reply {
         let Some(user) = user_of(ctx) else { return reply(ReplyCode::NotLoggedIn, "log in first") };
         let name = ctx.arguments.trim();

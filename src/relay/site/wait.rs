@@ -9,10 +9,10 @@ use std::time::Duration;
 
 /// `SITE WAIT`.
 #[derive(Debug)]
-pub struct Wait;
+pub struct WaitCommand;
 
 #[async_trait]
-impl SiteCommandHandler<LoftStorage, LoftUser> for Wait {
+impl SiteCommandHandler<LoftStorage, LoftUser> for WaitCommand {
     async fn handle(&self, ctx: &SiteCommandContext<LoftStorage, LoftUser>) -> Reply {
         let Some(user) = user_of(ctx) else { return reply(ReplyCode::NotLoggedIn, "log in first") };
         let args: Vec<&str> = ctx.arguments.split_whitespace().collect();
