@@ -15,12 +15,12 @@
 
 use super::codec::RoomKey;
 use super::follow::{follow_loop, Follow};
-use super::read::{interval, notices};
-use super::runtime;
-use super::send::report_problems;
 use super::outbox::Outbox;
 use super::output::Style;
+use super::read::{interval, notices};
 use super::reader::{token_id, Batch, RoomReader, Shown};
+use super::runtime;
+use super::send::report_problems;
 use super::session::{Backoff, Notifier, Session};
 use super::target::{self, is_fatal, RoomChoice, Target};
 use super::{ChatArgs, Error, Exit, Result};

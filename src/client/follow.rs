@@ -3,9 +3,9 @@
 //! and `loft chat`.
 
 use super::codec::RoomKey;
-use super::send::report_flush;
 use super::outbox::Outbox;
 use super::reader::{Batch, RoomReader};
+use super::send::report_flush;
 use super::session::{Backoff, Notifier, Session, Waited};
 use super::target::is_fatal;
 use super::{Error, Exit, Result};

@@ -2,10 +2,10 @@
 
 use super::codec::RoomKey;
 use super::follow::{follow_loop, Follow};
-use super::send::report_flush;
 use super::outbox::Outbox;
 use super::output::Style;
 use super::reader::{Batch, RoomReader, Shown};
+use super::send::report_flush;
 use super::session::{stderr_notifier, Session};
 use super::target::{self, RoomChoice, Target};
 use super::{runtime, Error, Exit, ReadArgs, Result};

@@ -247,7 +247,7 @@ pub enum BlockBy {
     Both,
 }
 
-/// How rooms behave; see [`crate::room`].
+/// How rooms behave (the `room` layer reads it).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChatConfig {

@@ -13,23 +13,23 @@
 
 use crate::base::password::verify_phc;
 use crate::base::sync::Unpoison;
-use crate::config::{BlockBy, FailedLogins, UserEntry};
+use crate::config::{BlockBy, Config, FailedLogins, UserEntry};
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use unftp_core::auth::{AuthenticationError, Authenticator, Credentials, Principal};
 
 /// How long a verified password is remembered.
 pub const CACHE_TTL: Duration = Duration::from_secs(15 * 60);
 
-/// Tracks failed logins and answers whether an address or a user is blocked.
-#[derive(Debug)]
+/// Tracks failed logins and answers whether an address or a user is blocked. The counts
+/// outlive reloads; the policy is the one in force at each call.
+#[derive(Debug, Default)]
 pub struct FailedLoginTracker {
-    policy: RwLock<FailedLogins>,
     state: Mutex<HashMap<BlockKey, Strikes>>,
 }
 
@@ -51,16 +51,8 @@ struct Strikes {
 const MAX_TRACKED: usize = 4096;
 
 impl FailedLoginTracker {
-    pub fn new(policy: FailedLogins) -> Self {
-        FailedLoginTracker { policy: RwLock::new(policy), state: Mutex::new(HashMap::new()) }
-    }
-
-    pub fn set_policy(&self, policy: FailedLogins) {
-        *self.policy.write().unpoisoned() = policy;
-    }
-
-    fn key(&self, ip: IpAddr, user: &str) -> BlockKey {
-        match self.policy.read().unpoisoned().block {
+    fn key(policy: &FailedLogins, ip: IpAddr, user: &str) -> BlockKey {
+        match policy.block {
             BlockBy::Ip => BlockKey::Ip(ip),
             BlockBy::User => BlockKey::User(user.to_string()),
             BlockBy::Both => BlockKey::Both(ip, user.to_string()),
@@ -68,8 +60,8 @@ impl FailedLoginTracker {
     }
 
     /// Is a login from `ip` as `user` blocked now?
-    pub fn is_blocked(&self, ip: IpAddr, user: &str) -> bool {
-        let key = self.key(ip, user);
+    pub fn is_blocked(&self, policy: &FailedLogins, ip: IpAddr, user: &str) -> bool {
+        let key = Self::key(policy, ip, user);
         let now = Instant::now();
         let mut st = self.state.lock().unpoisoned();
         match st.get(&key) {
@@ -83,10 +75,9 @@ impl FailedLoginTracker {
     }
 
     /// Counts a failure; returns true if this one started a block.
-    pub fn failed(&self, ip: IpAddr, user: &str) -> bool {
-        let policy = self.policy.read().unpoisoned().clone();
+    pub fn failed(&self, policy: &FailedLogins, ip: IpAddr, user: &str) -> bool {
         let window = Duration::from_secs(policy.window);
-        let key = self.key(ip, user);
+        let key = Self::key(policy, ip, user);
         let now = Instant::now();
         let mut st = self.state.lock().unpoisoned();
         if st.len() >= MAX_TRACKED && !st.contains_key(&key) {
@@ -119,8 +110,8 @@ impl FailedLoginTracker {
     }
 
     /// A successful login clears the strikes of its key.
-    pub fn succeeded(&self, ip: IpAddr, user: &str) {
-        let key = self.key(ip, user);
+    pub fn succeeded(&self, policy: &FailedLogins, ip: IpAddr, user: &str) {
+        let key = Self::key(policy, ip, user);
         let mut st = self.state.lock().unpoisoned();
         if let Some(s) = st.get(&key) {
             if s.blocked_until.is_none() {
@@ -130,20 +121,57 @@ impl FailedLoginTracker {
     }
 }
 
-/// The users the relay knows, swapped whole on reload.
+/// The users the relay knows, from the config in force.
 #[derive(Debug, Default)]
 pub struct UserTable {
     pub users: HashMap<String, UserEntry>,
     pub anonymous: bool,
+    pub failed_logins: FailedLogins,
 }
 
-/// Loft's authenticator: config users, a login cache, the failed-login policy.
+impl UserTable {
+    pub fn from_config(cfg: &Config) -> UserTable {
+        UserTable {
+            users: cfg.users.iter().map(|u| (u.name.clone(), u.clone())).collect(),
+            anonymous: cfg.anonymous,
+            failed_logins: cfg.limits.failed_logins.clone(),
+        }
+    }
+}
+
+/// What the relay remembers about logins across sessions and reloads: the login cache
+/// and the failure counts.
 #[derive(Debug)]
-pub struct LoftAuthenticator {
-    table: RwLock<Arc<UserTable>>,
+pub struct Logins {
     cache_key: [u8; 32],
     cache: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
-    pub failures: FailedLoginTracker,
+    failures: FailedLoginTracker,
+}
+
+impl Default for Logins {
+    fn default() -> Self {
+        let mut cache_key = [0u8; 32];
+        rand::Rng::fill(&mut rand::thread_rng(), &mut cache_key);
+        Logins { cache_key, cache: Mutex::new(HashMap::new()), failures: FailedLoginTracker::default() }
+    }
+}
+
+/// Why a login was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Too many failures lately, from this address or for this user (the policy says).
+    Blocked,
+    /// Unknown user or wrong password: the same answer for both.
+    BadPassword,
+}
+
+/// Loft's authenticator: the users of one config snapshot, over the shared [`Logins`].
+/// FTP sessions and the web API log in through the same one, so they share the cache
+/// and the failed-login policy.
+#[derive(Debug, Clone)]
+pub struct LoftAuthenticator {
+    pub table: Arc<UserTable>,
+    pub logins: Arc<Logins>,
 }
 
 /// What an unknown user's password is checked against, so that a login for a name that
@@ -154,28 +182,8 @@ const DUMMY_PHC: &str =
     "$pbkdf2-sha256$i=100000,l=32$kXjNPQJic4cHmsQ3G7LquA$+wXAAljD6a4fU4ux7+mbefSynVQTlpUgjGRKoJQOXi8";
 
 impl LoftAuthenticator {
-    pub fn new(table: UserTable, policy: FailedLogins) -> Self {
-        let mut cache_key = [0u8; 32];
-        rand::Rng::fill(&mut rand::thread_rng(), &mut cache_key);
-        LoftAuthenticator {
-            table: RwLock::new(Arc::new(table)),
-            cache_key,
-            cache: Mutex::new(HashMap::new()),
-            failures: FailedLoginTracker::new(policy),
-        }
-    }
-
-    /// Replaces the user table (SIGHUP); cached logins of changed users stop matching.
-    pub fn set_users(&self, table: UserTable) {
-        *self.table.write().unpoisoned() = Arc::new(table);
-    }
-
-    pub fn users(&self) -> Arc<UserTable> {
-        self.table.read().unpoisoned().clone()
-    }
-
     fn mac(&self, entry: &UserEntry, password: &str) -> Vec<u8> {
-        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.cache_key).expect("any key length");
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.logins.cache_key).expect("any key length");
         for part in [entry.name.as_bytes(), entry.password.as_bytes(), password.as_bytes()] {
             m.update(&(part.len() as u64).to_le_bytes());
             m.update(part);
@@ -185,21 +193,20 @@ impl LoftAuthenticator {
 
     fn cached(&self, entry: &UserEntry, password: &str) -> bool {
         let mac = self.mac(entry, password);
-        let cache = self.cache.lock().unpoisoned();
+        let cache = self.logins.cache.lock().unpoisoned();
         matches!(cache.get(&entry.name), Some((m, t)) if t.elapsed() < CACHE_TTL && hmac_eq(m, &mac))
     }
 
     fn remember(&self, entry: &UserEntry, password: &str) {
         let mac = self.mac(entry, password);
-        let mut cache = self.cache.lock().unpoisoned();
+        let mut cache = self.logins.cache.lock().unpoisoned();
         cache.retain(|_, (_, t)| t.elapsed() < CACHE_TTL);
         cache.insert(entry.name.clone(), (mac, Instant::now()));
     }
 
     /// The check itself, without the policy: true if `password` is right for `username`.
     pub async fn verify(&self, username: &str, password: &str) -> bool {
-        let table = self.users();
-        let Some(entry) = table.users.get(username).cloned() else {
+        let Some(entry) = self.table.users.get(username).cloned() else {
             let pw = password.to_string();
             let _ = tokio::task::spawn_blocking(move || verify_phc(DUMMY_PHC, &pw)).await;
             return false;
@@ -220,30 +227,42 @@ fn hmac_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-#[async_trait]
-impl Authenticator for LoftAuthenticator {
-    async fn authenticate(&self, username: &str, creds: &Credentials) -> Result<Principal, AuthenticationError> {
-        let ip = creds.source_ip;
-        if self.failures.is_blocked(ip, username) {
+impl LoftAuthenticator {
+    /// Checks a login from `ip` under the failed-login policy, and logs the outcome.
+    /// Returns the name the session runs as.
+    pub async fn login(&self, username: &str, password: &str, ip: IpAddr) -> Result<String, Refused> {
+        let policy = &self.table.failed_logins;
+        let failures = &self.logins.failures;
+        if failures.is_blocked(policy, ip, username) {
             tracing::warn!(target: "loft::login", user = username, peer = %ip, "login refused: blocked after repeated failures");
-            return Err(AuthenticationError::IpDisallowed);
+            return Err(Refused::Blocked);
         }
-        if (username == "anonymous" || username == "ftp") && self.users().anonymous {
+        if (username == "anonymous" || username == "ftp") && self.table.anonymous {
             tracing::info!(target: "loft::login", user = username, peer = %ip, "login ok (anonymous, read-only)");
-            return Ok(Principal { username: "anonymous".into() });
+            return Ok("anonymous".into());
         }
-        let password = creds.password.as_deref().unwrap_or("");
         if self.verify(username, password).await {
-            self.failures.succeeded(ip, username);
+            failures.succeeded(policy, ip, username);
             tracing::info!(target: "loft::login", user = username, peer = %ip, "login ok");
-            Ok(Principal { username: username.to_string() })
+            Ok(username.to_string())
         } else {
-            let blocked = self.failures.failed(ip, username);
+            let blocked = failures.failed(policy, ip, username);
             tracing::warn!(target: "loft::login", user = username, peer = %ip, "login refused: wrong user or password");
             if blocked {
                 tracing::warn!(target: "loft::login", user = username, peer = %ip, "too many failed logins: blocking");
             }
-            Err(AuthenticationError::BadPassword)
+            Err(Refused::BadPassword)
+        }
+    }
+}
+
+#[async_trait]
+impl Authenticator for LoftAuthenticator {
+    async fn authenticate(&self, username: &str, creds: &Credentials) -> Result<Principal, AuthenticationError> {
+        match self.login(username, creds.password.as_deref().unwrap_or(""), creds.source_ip).await {
+            Ok(username) => Ok(Principal { username }),
+            Err(Refused::Blocked) => Err(AuthenticationError::IpDisallowed),
+            Err(Refused::BadPassword) => Err(AuthenticationError::BadPassword),
         }
     }
 }
@@ -269,16 +288,17 @@ mod tests {
 
     #[tokio::test]
     async fn cache_is_invalidated_by_a_changed_entry() {
-        let a = LoftAuthenticator::new(UserTable::default(), FailedLogins::default());
+        let logins = Arc::new(Logins::default());
         let mut t = UserTable::default();
         t.users.insert("al".into(), entry("al", "one"));
-        a.set_users(t);
+        let a = LoftAuthenticator { table: Arc::new(t), logins: logins.clone() };
         assert!(a.verify("al", "one").await);
-        assert!(a.cached(&a.users().users["al"].clone(), "one"));
+        assert!(a.cached(&a.table.users["al"].clone(), "one"));
         assert!(!a.verify("al", "two").await);
         let mut t = UserTable::default();
         t.users.insert("al".into(), entry("al", "two"));
-        a.set_users(t);
+        // A reload: a new snapshot of the users over the same cache.
+        let a = LoftAuthenticator { table: Arc::new(t), logins };
         assert!(!a.verify("al", "one").await, "old password must stop working after a change");
         assert!(a.verify("al", "two").await);
         assert!(!a.verify("nobody", "one").await);
@@ -286,24 +306,26 @@ mod tests {
 
     #[test]
     fn failures_block_by_ip_only_that_ip() {
-        let t = FailedLoginTracker::new(FailedLogins { attempts: 3, window: 60, block: BlockBy::Ip });
+        let p = FailedLogins { attempts: 3, window: 60, block: BlockBy::Ip };
+        let t = FailedLoginTracker::default();
         let a: IpAddr = "127.0.0.1".parse().unwrap();
         let b: IpAddr = "127.0.0.2".parse().unwrap();
-        assert!(!t.failed(a, "x"));
-        assert!(!t.failed(a, "y"));
-        assert!(t.failed(a, "z"));
-        assert!(t.is_blocked(a, "anyone"));
-        assert!(!t.is_blocked(b, "anyone"));
+        assert!(!t.failed(&p, a, "x"));
+        assert!(!t.failed(&p, a, "y"));
+        assert!(t.failed(&p, a, "z"));
+        assert!(t.is_blocked(&p, a, "anyone"));
+        assert!(!t.is_blocked(&p, b, "anyone"));
     }
 
     #[test]
     fn failures_block_by_user() {
-        let t = FailedLoginTracker::new(FailedLogins { attempts: 2, window: 60, block: BlockBy::User });
+        let p = FailedLogins { attempts: 2, window: 60, block: BlockBy::User };
+        let t = FailedLoginTracker::default();
         let a: IpAddr = "127.0.0.1".parse().unwrap();
         let b: IpAddr = "127.0.0.2".parse().unwrap();
-        t.failed(a, "bob");
-        t.failed(b, "bob");
-        assert!(t.is_blocked("10.0.0.1".parse().unwrap(), "bob"));
-        assert!(!t.is_blocked(a, "alice"));
+        t.failed(&p, a, "bob");
+        t.failed(&p, b, "bob");
+        assert!(t.is_blocked(&p, "10.0.0.1".parse().unwrap(), "bob"));
+        assert!(!t.is_blocked(&p, a, "alice"));
     }
 }

@@ -11,15 +11,13 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 /// Counts live sessions, in total and per address.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Limiter {
     state: Mutex<State>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct State {
-    max_total: usize,
-    max_per_ip: usize,
     total: usize,
     per_ip: HashMap<IpAddr, usize>,
 }
@@ -71,24 +69,13 @@ impl Drop for Slot {
 }
 
 impl Limiter {
-    pub fn new(max_total: usize, max_per_ip: usize) -> Arc<Self> {
-        Arc::new(Limiter { state: Mutex::new(State { max_total, max_per_ip, total: 0, per_ip: HashMap::new() }) })
-    }
-
-    /// New caps (SIGHUP); sessions over them are not closed, new ones wait for room.
-    pub fn set_caps(&self, max_total: usize, max_per_ip: usize) {
+    /// Takes a slot for a connection from `ip` under the caps in force (after a reload,
+    /// sessions over new caps are not closed; new ones wait for room), or says why not.
+    pub fn acquire(self: &Arc<Self>, ip: IpAddr, max_total: usize, max_per_ip: usize) -> Result<Slot, Refusal> {
         let mut st = self.state.lock().unpoisoned();
-        st.max_total = max_total;
-        st.max_per_ip = max_per_ip;
-    }
-
-    /// Takes a slot for a connection from `ip`, or says why not.
-    pub fn acquire(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, Refusal> {
-        let mut st = self.state.lock().unpoisoned();
-        if st.total >= st.max_total {
-            return Err(Refusal::Total(st.max_total));
+        if st.total >= max_total {
+            return Err(Refusal::Total(max_total));
         }
-        let max_per_ip = st.max_per_ip;
         let n = st.per_ip.entry(ip).or_insert(0);
         if *n >= max_per_ip {
             return Err(Refusal::PerIp(max_per_ip));
@@ -110,15 +97,16 @@ mod tests {
 
     #[test]
     fn caps_hold_and_slots_free() {
-        let l = Limiter::new(3, 2);
+        let l = Arc::new(Limiter::default());
+        let acquire = |ip| l.acquire(ip, 3, 2);
         let a: IpAddr = "127.0.0.1".parse().unwrap();
         let b: IpAddr = "127.0.0.2".parse().unwrap();
-        let s1 = l.acquire(a).unwrap();
-        let _s2 = l.acquire(a).unwrap();
-        assert_eq!(l.acquire(a).unwrap_err(), Refusal::PerIp(2));
-        let _s3 = l.acquire(b).unwrap();
-        assert_eq!(l.acquire(b).unwrap_err(), Refusal::Total(3));
+        let s1 = acquire(a).unwrap();
+        let _s2 = acquire(a).unwrap();
+        assert_eq!(acquire(a).unwrap_err(), Refusal::PerIp(2));
+        let _s3 = acquire(b).unwrap();
+        assert_eq!(acquire(b).unwrap_err(), Refusal::Total(3));
         drop(s1);
-        assert!(l.acquire(a).is_ok());
+        assert!(acquire(a).is_ok());
     }
 }

@@ -20,19 +20,20 @@ pub mod user;
 use crate::base::sync::Unpoison;
 use crate::base::{cert, logging};
 use crate::config::{self, Config, LogFormat, TlsMode};
-use crate::relay::storage::{LoftStorage, StorageConfig};
 use crate::room::{RoomSettings, Rooms};
 use anyhow::{anyhow, Context as _, Result};
-use auth::{LoftAuthenticator, UserTable};
+use auth::{LoftAuthenticator, Logins, UserTable};
 use libunftp::options::{FtpsRequired, PassiveHost};
 use libunftp::ServerBuilder;
 use limits::Limiter;
+use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
+use storage::{LoftStorage, StorageConfig};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use user::{LoftUser, Provider};
@@ -66,27 +67,54 @@ pub struct ServeArgs {
     pub log_format: Option<LogFormat>,
 }
 
-/// The config in force, swapped whole on reload.
+/// What the config decides for the sessions that start now, built once per (re)load and
+/// swapped whole on SIGHUP: a session keeps the snapshot it started with.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub config: Arc<Config>,
+    pub users: Arc<UserTable>,
+    pub storage: Arc<StorageConfig>,
+    /// libunftp wants a `&'static str`; see [`Greetings`].
+    pub greeting: &'static str,
+}
+
+/// The snapshot in force.
 #[derive(Debug)]
 pub struct Live {
-    config: RwLock<Arc<Config>>,
+    current: RwLock<Arc<Snapshot>>,
 }
 
 impl Live {
-    pub fn config(&self) -> Arc<Config> {
-        self.config.read().unpoisoned().clone()
+    pub fn get(&self) -> Arc<Snapshot> {
+        self.current.read().unpoisoned().clone()
     }
 }
 
-/// Everything a connection needs to get its libunftp server.
+/// Greetings made `'static` once per distinct text, so reloads do not leak one each.
+#[derive(Debug, Default)]
+struct Greetings(Mutex<HashMap<String, &'static str>>);
+
+impl Greetings {
+    fn get(&self, text: &str) -> &'static str {
+        let mut known = self.0.lock().unpoisoned();
+        if let Some(g) = known.get(text) {
+            return g;
+        }
+        let g: &'static str = Box::leak(text.to_owned().into_boxed_str());
+        known.insert(text.to_owned(), g);
+        g
+    }
+}
+
+/// Everything a connection needs to get its libunftp server. Only `live` changes on a
+/// reload (and the room store's settings, which it keeps itself).
 struct Relay {
-    live: Arc<Live>,
-    auth: Arc<LoftAuthenticator>,
+    live: Live,
+    logins: Arc<Logins>,
     limiter: Arc<Limiter>,
     rooms: Arc<Rooms>,
-    storage: RwLock<Arc<StorageConfig>>,
     tls: Option<Arc<rustls::ServerConfig>>,
-    greeting: RwLock<&'static str>,
+    greetings: Greetings,
     overrides: Overrides,
 }
 
@@ -107,20 +135,6 @@ impl Overrides {
     }
 }
 
-fn user_table(cfg: &Config) -> UserTable {
-    UserTable { users: cfg.users.iter().map(|u| (u.name.clone(), u.clone())).collect(), anonymous: cfg.anonymous }
-}
-
-fn storage_shared(cfg: &Config, rooms: &Arc<Rooms>) -> Arc<StorageConfig> {
-    Arc::new(StorageConfig {
-        rooms: rooms.clone(),
-        patterns: StorageConfig::patterns(&cfg.chat.rooms),
-        root: cfg.root.clone(),
-        max_upload_bytes: cfg.limits.max_upload_bytes,
-        max_append_bytes: cfg.chat.max_append_bytes,
-    })
-}
-
 impl Relay {
     fn new(cfg: Config, overrides: Overrides) -> Result<Relay> {
         let tls = match cfg.tls.mode {
@@ -128,25 +142,46 @@ impl Relay {
             _ => Some(cert::load(&cfg.tls.cert, &cfg.tls.key)?.config),
         };
         let rooms = Rooms::new(RoomSettings::from(&cfg.chat));
-        let storage = storage_shared(&cfg, &rooms);
+        let greetings = Greetings::default();
+        let first = Relay::snapshot(cfg, &rooms, &greetings);
         Ok(Relay {
-            auth: Arc::new(LoftAuthenticator::new(user_table(&cfg), cfg.limits.failed_logins.clone())),
-            limiter: Limiter::new(cfg.limits.max_connections, cfg.limits.max_per_ip),
-            greeting: RwLock::new(Box::leak(cfg.greeting.clone().into_boxed_str())),
-            live: Arc::new(Live { config: RwLock::new(Arc::new(cfg)) }),
+            live: Live { current: RwLock::new(Arc::new(first)) },
+            logins: Arc::new(Logins::default()),
+            limiter: Arc::new(Limiter::default()),
             rooms,
-            storage: RwLock::new(storage),
             tls,
+            greetings,
             overrides,
         })
     }
 
-    /// A libunftp server for one connection, from the config in force now.
-    fn server(&self) -> Result<libunftp::Server<LoftStorage, LoftUser>> {
-        let cfg = self.live.config();
-        let shared = self.storage.read().unpoisoned().clone();
-        let provider = Arc::new(Provider { auth: self.auth.clone(), config: self.live.clone() });
-        let generator = Box::new(move || LoftStorage::new(shared.clone()));
+    fn snapshot(cfg: Config, rooms: &Arc<Rooms>, greetings: &Greetings) -> Snapshot {
+        let storage = Arc::new(StorageConfig {
+            rooms: rooms.clone(),
+            patterns: StorageConfig::patterns(&cfg.chat.rooms),
+            root: cfg.root.clone(),
+            max_upload_bytes: cfg.limits.max_upload_bytes,
+            max_append_bytes: cfg.chat.max_append_bytes,
+        });
+        Snapshot {
+            users: Arc::new(UserTable::from_config(&cfg)),
+            greeting: greetings.get(&cfg.greeting),
+            storage,
+            config: Arc::new(cfg),
+        }
+    }
+
+    /// The authenticator for a session of `snap`, over the relay's shared login state.
+    fn authenticator(&self, snap: &Snapshot) -> LoftAuthenticator {
+        LoftAuthenticator { table: snap.users.clone(), logins: self.logins.clone() }
+    }
+
+    /// A libunftp server for one connection, from the snapshot in force now.
+    fn server(&self, snap: &Snapshot) -> Result<libunftp::Server<LoftStorage, LoftUser>> {
+        let cfg = &snap.config;
+        let storage = snap.storage.clone();
+        let provider = Arc::new(Provider { config: cfg.clone() });
+        let generator = Box::new(move || LoftStorage::new(storage.clone()));
         let passive_host = match &cfg.passive.public_host {
             None => PassiveHost::FromConnection,
             Some(h) => match h.parse::<Ipv4Addr>() {
@@ -155,16 +190,16 @@ impl Relay {
             },
         };
         let mut b = ServerBuilder::<LoftStorage, LoftUser>::with_user_detail_provider(generator, provider)
-            .authenticator(self.auth.clone())
-            .greeting(*self.greeting.read().unpoisoned())
+            .authenticator(Arc::new(self.authenticator(snap)))
+            .greeting(snap.greeting)
             .passive_ports(cfg.passive.port_range())
             .passive_host(passive_host)
             .idle_session_timeout(cfg.limits.idle_timeout)
             .data_idle_timeout(cfg.limits.data_timeout)
             .logger(logging::slog_bridge())
-            .site_command("WAIT", crate::relay::site::WaitCommand)
-            .site_command("SEEN", crate::relay::site::SeenCommand)
-            .site_command("HELP", crate::relay::site::HelpCommand);
+            .site_command("WAIT", site::WaitCommand)
+            .site_command("SEEN", site::SeenCommand)
+            .site_command("HELP", site::HelpCommand);
         if let Some(tls) = &self.tls {
             b = b.ftps_manual::<PathBuf>(tls.clone());
             if cfg.tls.mode == TlsMode::Required {
@@ -184,7 +219,7 @@ impl Relay {
             }
         };
         self.overrides.apply(&mut cfg);
-        let old = self.live.config();
+        let old = self.live.get().config.clone();
         if cfg.listen != old.listen
             || cfg.tls.mode != old.tls.mode
             || cfg.tls.cert != old.tls.cert
@@ -195,21 +230,16 @@ impl Relay {
             cfg.tls = old.tls.clone();
             cfg.root = old.root.clone();
         }
-        self.auth.set_users(user_table(&cfg));
-        self.auth.failures.set_policy(cfg.limits.failed_logins.clone());
-        self.limiter.set_caps(cfg.limits.max_connections, cfg.limits.max_per_ip);
-        self.rooms.set_settings(RoomSettings::from(&cfg.chat));
-        *self.storage.write().unpoisoned() = storage_shared(&cfg, &self.rooms);
-        if cfg.greeting != old.greeting {
-            *self.greeting.write().unpoisoned() = Box::leak(cfg.greeting.clone().into_boxed_str());
-        }
         let users = cfg.users.len();
-        *self.live.config.write().unpoisoned() = Arc::new(cfg);
+        self.rooms.set_settings(RoomSettings::from(&cfg.chat));
+        *self.live.current.write().unpoisoned() = Arc::new(Relay::snapshot(cfg, &self.rooms, &self.greetings));
         tracing::info!(users, "config reloaded");
     }
 
     async fn handle(self: Arc<Self>, stream: TcpStream, peer: SocketAddr) {
-        let slot = match self.limiter.acquire(peer.ip()) {
+        let snap = self.live.get();
+        let limits = &snap.config.limits;
+        let slot = match self.limiter.acquire(peer.ip(), limits.max_connections, limits.max_per_ip) {
             Ok(s) => s,
             Err(refusal) => {
                 tracing::warn!(target: "loft::conn", peer = %peer, "connection refused: {refusal}");
@@ -226,7 +256,7 @@ impl Relay {
         // FTP is small request/reply lines: without NODELAY, Nagle and delayed ACKs add
         // ~40 ms to every exchange, which an FTPChat session (a login per message) pays often.
         let _ = stream.set_nodelay(true);
-        match self.server() {
+        match self.server(&snap) {
             Ok(server) => {
                 if let Err(e) = server.service(stream).await {
                     tracing::debug!(target: "loft::conn", peer = %peer, "session ended: {e}");

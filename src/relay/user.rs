@@ -3,7 +3,7 @@
 //! libunftp asks a `UserDetailProvider` for this after a login succeeds; the answer comes
 //! from the user table at that moment, so a reload applies to the next login.
 
-use crate::relay::auth::LoftAuthenticator;
+use crate::config::Config;
 use async_trait::async_trait;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -36,8 +36,8 @@ impl UserDetail for LoftUser {
 /// Turns a login into a [`LoftUser`] from the current config.
 #[derive(Debug)]
 pub struct Provider {
-    pub auth: Arc<LoftAuthenticator>,
-    pub config: Arc<crate::relay::Live>,
+    /// The config of the session's snapshot.
+    pub config: Arc<Config>,
 }
 
 #[async_trait]
@@ -45,7 +45,7 @@ impl UserDetailProvider for Provider {
     type User = LoftUser;
 
     async fn provide_user_detail(&self, principal: &Principal) -> Result<LoftUser, UserDetailError> {
-        let cfg = self.config.config();
+        let cfg = &self.config;
         if principal.username == "anonymous" {
             return Ok(LoftUser {
                 name: "anonymous".into(),

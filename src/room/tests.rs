@@ -1,4 +1,3 @@
-
 use super::log::{cut_tail, scan_lines};
 use super::token::check_line;
 use super::*;
