@@ -1,6 +1,7 @@
 //! `loft`: the command-line front. Every command is a function of the library.
 
 use clap::{Parser, Subcommand};
+use loft::base::exit::finish;
 use std::process::ExitCode;
 
 /// Loft: a private FTP/FTPS relay for encrypted chat, and its client.
@@ -47,18 +48,18 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(a) => loft::relay::run(a),
-        Command::Init(a) => loft::config::init::run(a),
-        Command::User(a) => loft::config::users::run(a),
-        Command::Check(a) => loft::config::check(a),
+        Command::Serve(a) => finish("serve", loft::relay::run(a)),
+        Command::Init(a) => finish("init", loft::config::init::run(a)),
+        Command::User(a) => finish("user", loft::config::users::run(a)),
+        Command::Check(a) => finish("check", loft::config::check(a)),
         #[cfg(feature = "client")]
-        Command::Send(a) => loft::client::send(a),
+        Command::Send(a) => finish("send", loft::client::send(a)),
         #[cfg(feature = "client")]
-        Command::Read(a) => loft::client::read(a),
+        Command::Read(a) => finish("read", loft::client::read(a)),
         #[cfg(feature = "client")]
-        Command::Chat(a) => loft::client::chat(a),
+        Command::Chat(a) => finish("chat", loft::client::chat(a)),
         #[cfg(feature = "client")]
-        Command::Rooms(a) => loft::client::rooms(a),
+        Command::Rooms(a) => finish("rooms", loft::client::rooms(a)),
     }
 }
 

@@ -4,6 +4,7 @@
 //! so living here is what keeps the layers above from importing one another sideways.
 
 pub mod cert;
+pub mod exit;
 pub mod files;
 pub mod glob;
 pub mod logging;

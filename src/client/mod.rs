@@ -34,7 +34,6 @@ mod send;
 
 use std::fmt;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 /// The exit codes, for scripts (also in every command's `--help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,11 +58,6 @@ pub enum Exit {
     Queued = 7,
 }
 
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> ExitCode {
-        ExitCode::from(e as u8)
-    }
-}
 
 /// The exit code table shown by `--help`.
 pub const EXIT_CODES: &str = "\
@@ -311,31 +305,26 @@ pub struct RoomsArgs {
     pub json: bool,
 }
 
-/// Runs a command body and turns its outcome into an exit code, printing the error.
-fn finish(cmd: &str, r: Result<Exit>) -> ExitCode {
-    match r {
-        Ok(code) => code.into(),
-        Err(e) => {
-            eprintln!("loft {cmd}: {e}");
-            e.exit.into()
-        }
+pub fn send(args: SendArgs) -> Result<u8> {
+    send::send(args).map(|e| e as u8)
+}
+
+pub fn read(args: ReadArgs) -> Result<u8> {
+    read::read(args).map(|e| e as u8)
+}
+
+pub fn chat(args: ChatArgs) -> Result<u8> {
+    chat::run(args).map(|e| e as u8)
+}
+
+pub fn rooms(args: RoomsArgs) -> Result<u8> {
+    rooms::rooms(args).map(|e| e as u8)
+}
+
+impl crate::base::exit::Failure for Error {
+    fn exit_code(&self) -> u8 {
+        self.exit as u8
     }
-}
-
-pub fn send(args: SendArgs) -> ExitCode {
-    finish("send", send::send(args))
-}
-
-pub fn read(args: ReadArgs) -> ExitCode {
-    finish("read", read::read(args))
-}
-
-pub fn chat(args: ChatArgs) -> ExitCode {
-    finish("chat", chat::run(args))
-}
-
-pub fn rooms(args: RoomsArgs) -> ExitCode {
-    finish("rooms", rooms::rooms(args))
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {

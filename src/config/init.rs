@@ -6,10 +6,9 @@
 //! compare on first use), and the first user.
 
 use super::users::read_password;
-use super::{resolve_path, Config};
+use super::{resolve_path, Config, Error};
 use crate::base::files::write_atomic;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 /// Create a config, a self-signed certificate and the first user.
 ///
@@ -129,26 +128,20 @@ fn default_names() -> Vec<String> {
 }
 
 /// `loft init`.
-pub fn run(args: InitArgs) -> ExitCode {
-    match init(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err((code, msg)) => {
-            eprintln!("loft: {msg}");
-            ExitCode::from(code)
-        }
-    }
+pub fn run(args: InitArgs) -> Result<u8, Error> {
+    init(args).map(|()| 0)
 }
 
-fn init(args: InitArgs) -> Result<(), (u8, String)> {
+fn init(args: InitArgs) -> Result<(), Error> {
     let path = resolve_path(args.config.as_deref());
     if path.exists() && !args.force {
-        return Err((1, format!("{} exists already; keep it, or overwrite it with --force", path.display())));
+        return Err(Error::Failed(format!("{} exists already; keep it, or overwrite it with --force", path.display())));
     }
-    super::users::check_name(&args.user).map_err(|e| (2, e))?;
+    super::users::check_name(&args.user).map_err(Error::Usage)?;
     let listen = if args.listen.is_empty() { super::default_listen() } else { args.listen.clone() };
     for a in &listen {
         if a.parse::<std::net::SocketAddr>().is_err() {
-            return Err((2, format!("--listen {a:?}: expected ADDRESS:PORT, like 0.0.0.0:21 or [::]:2121")));
+            return Err(Error::Usage(format!("--listen {a:?}: expected ADDRESS:PORT, like 0.0.0.0:21 or [::]:2121")));
         }
     }
     let dir = path
@@ -156,12 +149,13 @@ fn init(args: InitArgs) -> Result<(), (u8, String)> {
         .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&dir).map_err(|e| (1, format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Failed(format!("cannot create {}: {e}", dir.display())))?;
     // Store root as given if absolute, else relative to the config's folder when it is
     // below it, else absolute: the config must mean the same folder from anywhere.
-    let root_abs = std::path::absolute(&args.root).map_err(|e| (1, format!("{}: {e}", args.root.display())))?;
+    let root_abs =
+        std::path::absolute(&args.root).map_err(|e| Error::Failed(format!("{}: {e}", args.root.display())))?;
     std::fs::create_dir_all(&root_abs)
-        .map_err(|e| (1, format!("cannot create the root {}: {e}", root_abs.display())))?;
+        .map_err(|e| Error::Failed(format!("cannot create the root {}: {e}", root_abs.display())))?;
     let dir_abs = std::path::absolute(&dir).unwrap_or(dir.clone());
     let root_in_file = root_abs.strip_prefix(&dir_abs).map(Path::to_path_buf).unwrap_or(root_abs.clone());
     let root_in_file = if root_in_file.as_os_str().is_empty() { PathBuf::from(".") } else { root_in_file };
@@ -169,7 +163,7 @@ fn init(args: InitArgs) -> Result<(), (u8, String)> {
     // Without --password-stdin the first password is made up and printed once, even on a
     // terminal: `loft init` must work unattended (first boot, a demo), and prompts would not.
     let (pw, generated) = if args.password_stdin {
-        read_password(true, &args.user).map_err(|e| (2, e))?
+        read_password(true, &args.user).map_err(Error::Usage)?
     } else {
         (super::users::random_password(), true)
     };
@@ -183,16 +177,17 @@ fn init(args: InitArgs) -> Result<(), (u8, String)> {
         toml_str(&args.user),
         toml_str(&phc)
     );
-    Config::parse(&text, &path).map_err(|e| (1, format!("internal error, the generated config is invalid: {e}")))?;
+    Config::parse(&text, &path)
+        .map_err(|e| Error::Failed(format!("internal error, the generated config is invalid: {e}")))?;
 
     let (cert, key) = (dir.join("loft.crt"), dir.join("loft.key"));
     let fingerprint = if cert.exists() && key.exists() {
-        let loaded = crate::base::cert::load(&cert, &key).map_err(|e| (1, format!("{e:#}")))?;
+        let loaded = crate::base::cert::load(&cert, &key).map_err(|e| Error::Failed(format!("{e:#}")))?;
         println!("kept the existing certificate {}", cert.display());
         loaded.fingerprint
     } else {
         let names = if args.tls_names.is_empty() { default_names() } else { args.tls_names.clone() };
-        let fp = crate::base::cert::generate(&cert, &key, &names).map_err(|e| (1, format!("{e:#}")))?;
+        let fp = crate::base::cert::generate(&cert, &key, &names).map_err(|e| Error::Failed(format!("{e:#}")))?;
         println!("wrote a self-signed certificate {} for {}", cert.display(), names.join(", "));
         fp
     };
@@ -208,7 +203,7 @@ fn init(args: InitArgs) -> Result<(), (u8, String)> {
             .open(&path)
             .and_then(|mut f| f.write_all(text.as_bytes()))
     }
-    .map_err(|e| (1, format!("writing {}: {e}", path.display())))?;
+    .map_err(|e| Error::Failed(format!("writing {}: {e}", path.display())))?;
 
     println!("wrote {}", path.display());
     println!("root: {}", root_abs.display());

@@ -16,7 +16,6 @@ use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 /// Where the config is when neither `-c` nor `$LOFT_CONFIG` says.
 pub const DEFAULT_PATH: &str = "/etc/loft/loft.toml";
@@ -627,19 +626,47 @@ pub struct CheckArgs {
     pub config: Option<PathBuf>,
 }
 
-/// Prints a config error the way every command does, and gives exit status 2.
-pub fn fail(e: &ConfigError) -> ExitCode {
-    eprintln!("loft: bad config: {e}");
-    ExitCode::from(2)
+/// What can go wrong in the config layer, and in the commands that read or write it.
+#[derive(Debug)]
+pub enum Error {
+    /// A mistake in the config file, with its place (exit status 2).
+    Invalid(ConfigError),
+    /// A bad argument, or a setting that cannot work (exit status 2).
+    Usage(String),
+    /// Something outside the config failed, such as a file that cannot be written (1).
+    Failed(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Invalid(e) => write!(f, "bad config: {e}"),
+            Error::Usage(m) | Error::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Error {
+        Error::Invalid(e)
+    }
+}
+
+impl crate::base::exit::Failure for Error {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Error::Invalid(_) | Error::Usage(_) => 2,
+            Error::Failed(_) => 1,
+        }
+    }
 }
 
 /// `loft check`.
-pub fn check(args: CheckArgs) -> ExitCode {
+pub fn check(args: CheckArgs) -> Result<u8, Error> {
     let path = resolve_path(args.config.as_deref());
-    let cfg = match Config::load(&path) {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
+    let cfg = Config::load(&path)?;
     println!("{}: OK", path.display());
     println!("  listen:        {}", cfg.listen.join(", "));
     println!(
@@ -660,10 +687,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
     if cfg.tls.mode != TlsMode::Off {
         match crate::base::cert::load(&cfg.tls.cert, &cfg.tls.key) {
             Ok(loaded) => println!("  certificate:   SHA-256 {}", loaded.fingerprint),
-            Err(e) => {
-                eprintln!("loft: {e}");
-                return ExitCode::from(2);
-            }
+            Err(e) => return Err(Error::Usage(format!("{e:#}"))),
         }
     }
     println!(
@@ -702,7 +726,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
     if cfg.users.is_empty() && !cfg.anonymous {
         println!("  note: no users and no anonymous access: nobody can log in. Add one with `loft user add NAME`.");
     }
-    ExitCode::SUCCESS
+    Ok(0)
 }
 
 #[cfg(test)]

@@ -4,11 +4,10 @@
 //! toml_edit (comments and layout kept), checked as a whole before it is written, and
 //! replaced atomically: a mistake never leaves a relay with a config it cannot start from.
 
-use super::{resolve_path, Config};
+use super::{resolve_path, Config, Error};
 use crate::base::files::write_atomic;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table};
 
 /// Manage the relay's users (in the config file, comments kept).
@@ -191,18 +190,12 @@ pub fn add_user(
     Ok(())
 }
 
-fn report(r: Result<(), String>) -> ExitCode {
-    match r {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("loft: {e}");
-            ExitCode::from(2)
-        }
-    }
+fn report(r: Result<(), String>) -> Result<u8, Error> {
+    r.map(|()| 0).map_err(Error::Usage)
 }
 
 /// `loft user …`.
-pub fn run(args: UserArgs) -> ExitCode {
+pub fn run(args: UserArgs) -> Result<u8, Error> {
     match args.action {
         UserAction::Add(o) => {
             let path = resolve_path(o.config.as_deref());
@@ -279,9 +272,9 @@ pub fn run(args: UserArgs) -> ExitCode {
                             if u.read_only { "read-only" } else { "read-write" }
                         );
                     }
-                    ExitCode::SUCCESS
+                    Ok(0)
                 }
-                Err(e) => super::fail(&e),
+                Err(e) => Err(e.into()),
             }
         }
     }

@@ -29,7 +29,6 @@ use limits::Limiter;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -315,39 +314,58 @@ fn sd_notify(state: &str) {
     }
 }
 
+/// What can stop the relay from starting or running.
+#[derive(Debug)]
+pub enum Error {
+    /// The config is wrong (exit status 2).
+    Config(config::Error),
+    /// The relay could not start or went wrong: address in use, unreadable certificate (1).
+    Start(anyhow::Error),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Config(e) => e.fmt(f),
+            Error::Start(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+impl crate::base::exit::Failure for Error {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Error::Config(e) => e.exit_code(),
+            Error::Start(_) => 1,
+        }
+    }
+}
+
 /// `loft serve`.
-pub fn run(args: ServeArgs) -> ExitCode {
+pub fn run(args: ServeArgs) -> Result<u8, Error> {
     let path = config::resolve_path(args.config.as_deref());
-    let mut cfg = match Config::load(&path) {
-        Ok(c) => c,
-        Err(e) => return config::fail(&e),
-    };
+    let mut cfg = Config::load(&path).map_err(|e| Error::Config(e.into()))?;
     let overrides = Overrides { listen: args.listen.clone(), root: args.root.clone() };
     overrides.apply(&mut cfg);
     for a in &cfg.listen {
         if a.parse::<SocketAddr>().is_err() {
-            eprintln!("loft: --listen {a:?}: expected ADDRESS:PORT, like 0.0.0.0:2121 or [::]:2121");
-            return ExitCode::from(2);
+            return Err(Error::Config(config::Error::Usage(format!(
+                "--listen {a:?}: expected ADDRESS:PORT, like 0.0.0.0:2121 or [::]:2121"
+            ))));
         }
     }
     logging::init(cfg.log.level.as_deref(), args.log_format.unwrap_or(cfg.log.format));
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("loft: cannot start the runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Start(anyhow!("cannot start the runtime: {e}")))?;
     let result = rt.block_on(serve(cfg, path, overrides));
     rt.shutdown_timeout(Duration::from_secs(1));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("loft: {e:#}");
-            ExitCode::from(1)
-        }
-    }
+    result.map(|()| 0).map_err(|e| {
+        tracing::error!("{e:#}");
+        Error::Start(e)
+    })
 }
 
 /// Serves until SIGTERM/SIGINT.
