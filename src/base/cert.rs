@@ -12,24 +12,24 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// A certificate and key, ready for the server.
-pub struct Loaded {
-    pub config: Arc<rustls::ServerConfig>,
+pub(crate) struct Loaded {
+    pub(crate) config: Arc<rustls::ServerConfig>,
     /// SHA-256 of the leaf certificate, `AB:CD:…`.
-    pub fingerprint: String,
+    pub(crate) fingerprint: String,
 }
 
 /// `AB:CD:…` of the SHA-256 of `der`.
-pub fn fingerprint(der: &[u8]) -> String {
+pub(crate) fn fingerprint(der: &[u8]) -> String {
     Sha256::digest(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }
 
 /// The rustls provider Loft uses everywhere.
-pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
 /// Loads a PEM certificate chain and key into a server config.
-pub fn load(cert: &Path, key: &Path) -> Result<Loaded> {
+pub(crate) fn load(cert: &Path, key: &Path) -> Result<Loaded> {
     let certs: Vec<CertificateDer<'static>> = {
         let data = std::fs::read(cert).with_context(|| {
             format!(
@@ -61,7 +61,7 @@ pub fn load(cert: &Path, key: &Path) -> Result<Loaded> {
 }
 
 /// Writes a new self-signed certificate and key (key file mode 0600). Returns the fingerprint.
-pub fn generate(cert: &Path, key: &Path, names: &[String]) -> Result<String> {
+pub(crate) fn generate(cert: &Path, key: &Path, names: &[String]) -> Result<String> {
     let mut params = rcgen::CertificateParams::new(names.to_vec()).map_err(|e| anyhow!("certificate names: {e}"))?;
     params.distinguished_name.push(rcgen::DnType::CommonName, names.first().cloned().unwrap_or_else(|| "loft".into()));
     params.not_before = rcgen::date_time_ymd(2024, 1, 1);

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The temporary file [`write_atomic`] writes `path` through: `path` + `.tmp`, in the same
 /// folder (a rename is atomic only within one file system).
-pub fn tmp_path(path: &Path) -> PathBuf {
+pub(crate) fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".tmp");
     path.with_file_name(name)
@@ -20,7 +20,7 @@ pub fn tmp_path(path: &Path) -> PathBuf {
 /// Replaces `path` with `data`: a temporary file created 0600 (it may hold secrets before
 /// its final mode is set), written, fsynced, given the mode the old file had (0600 for a
 /// new one), renamed over `path`, and the folder fsynced so the rename itself survives.
-pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     let tmp = tmp_path(path);
     let mode = fs::metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o600);
     let result = (|| {
@@ -42,7 +42,7 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
 }
 
 /// fsyncs a folder, so that a rename or a new file in it survives a power cut.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 

@@ -28,7 +28,7 @@ use std::path::Path;
 
 /// Why a pattern is not a glob.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GlobError {
+pub(crate) enum GlobError {
     /// `[` without its `]`.
     UnclosedClass,
     /// A range like `[z-a]`.
@@ -79,7 +79,7 @@ enum Token {
 
 /// One compiled glob.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Glob {
+pub(crate) struct Glob {
     text: String,
     tokens: Vec<Token>,
 }
@@ -92,18 +92,14 @@ impl fmt::Debug for Glob {
 
 impl Glob {
     /// Parses `pattern`.
-    pub fn new(pattern: &str) -> Result<Glob, GlobError> {
+    pub(crate) fn new(pattern: &str) -> Result<Glob, GlobError> {
         let tokens = Parser::new(pattern).parse()?;
         Ok(Glob { text: pattern.to_string(), tokens })
     }
 
-    /// The pattern as written.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
     /// Whether the whole of `path` matches.
-    pub fn is_match(&self, path: impl AsRef<Path>) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_match(&self, path: impl AsRef<Path>) -> bool {
         let s: Vec<char> = path.as_ref().to_string_lossy().chars().collect();
         self.matches_chars(&s)
     }
@@ -121,13 +117,13 @@ impl Glob {
 
 /// A set of globs: a path matches if any of them does.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct GlobSet {
+pub(crate) struct GlobSet {
     globs: Vec<Glob>,
 }
 
 impl GlobSet {
     /// Compiles every pattern; the first bad one is the error, with its index.
-    pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<GlobSet, (usize, GlobError)> {
+    pub(crate) fn new<S: AsRef<str>>(patterns: &[S]) -> Result<GlobSet, (usize, GlobError)> {
         let globs = patterns
             .iter()
             .enumerate()
@@ -137,17 +133,12 @@ impl GlobSet {
     }
 
     /// Whether any glob matches the whole of `path`.
-    pub fn is_match(&self, path: impl AsRef<Path>) -> bool {
+    pub(crate) fn is_match(&self, path: impl AsRef<Path>) -> bool {
         if self.globs.is_empty() {
             return false;
         }
         let s: Vec<char> = path.as_ref().to_string_lossy().chars().collect();
         self.globs.iter().any(|g| g.matches_chars(&s))
-    }
-
-    /// The globs, in order.
-    pub fn globs(&self) -> &[Glob] {
-        &self.globs
     }
 }
 

@@ -21,7 +21,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// Text for people, JSON for log collectors (`log.format`, `--log-format`).
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     #[default]
     Text,
     Json,
@@ -32,7 +32,7 @@ pub enum LogFormat {
 const DEFAULT_FILTER: &str = "info,libunftp=warn,unftp_sbe_fs=warn,rustls=warn";
 
 /// Parses a filter (see the module documentation); the error says which directive is wrong.
-pub fn parse_filter(spec: &str) -> Result<Targets, String> {
+pub(crate) fn parse_filter(spec: &str) -> Result<Targets, String> {
     let mut targets = Targets::new();
     for directive in spec.split(',').map(str::trim).filter(|d| !d.is_empty()) {
         if directive.contains(['[', ']', '{', '}']) {
@@ -90,7 +90,7 @@ fn filter(rust_log: Option<&str>, level: Option<&str>) -> (Targets, Option<Strin
 }
 
 /// Installs the global subscriber. `RUST_LOG` wins over the config's level.
-pub fn init(level: Option<&str>, format: LogFormat) {
+pub(crate) fn init(level: Option<&str>, format: LogFormat) {
     let rust_log = std::env::var("RUST_LOG").ok();
     let (targets, bad) = filter(rust_log.as_deref(), level);
     let max = tracing_subscriber::Layer::<tracing_subscriber::Registry>::max_level_hint(&targets);
@@ -121,7 +121,7 @@ pub fn init(level: Option<&str>, format: LogFormat) {
 }
 
 /// The slog logger handed to libunftp: it forwards to `log`, which tracing picks up.
-pub fn slog_bridge() -> slog::Logger {
+pub(crate) fn slog_bridge() -> slog::Logger {
     use slog::Drain;
     slog::Logger::root(slog_stdlog::StdLog.fuse(), slog::o!())
 }

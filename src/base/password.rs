@@ -8,10 +8,10 @@ use pbkdf2::{Algorithm, Params, Pbkdf2};
 
 /// PBKDF2 rounds for new hashes: about 0.1 s on a PC, a few seconds on a router, once
 /// per user per [`CACHE_TTL`] thanks to the login cache.
-pub const ROUNDS: u32 = 100_000;
+pub(crate) const ROUNDS: u32 = 100_000;
 
 /// The PHC string for a new password.
-pub fn hash_password(password: &str) -> String {
+pub(crate) fn hash_password(password: &str) -> String {
     let mut salt = [0u8; 16];
     rand::Rng::fill(&mut rand::thread_rng(), &mut salt);
     let salt = SaltString::encode_b64(&salt).expect("16 bytes is a valid salt");
@@ -23,7 +23,7 @@ pub fn hash_password(password: &str) -> String {
 }
 
 /// Checks that a config `password` is a PHC string Loft can verify.
-pub fn check_phc(phc: &str) -> Result<(), String> {
+pub(crate) fn check_phc(phc: &str) -> Result<(), String> {
     let h = PasswordHash::new(phc)
         .map_err(|_| "expected a PHC string like \"$pbkdf2-sha256$i=100000,l=32$…\" (set it with `loft user passwd NAME`), not a password".to_string())?;
     match h.algorithm.as_str() {
@@ -37,7 +37,7 @@ pub fn check_phc(phc: &str) -> Result<(), String> {
 }
 
 /// Verifies `password` against a PHC string, with the KDF (slow on purpose).
-pub fn verify_phc(phc: &str, password: &str) -> bool {
+pub(crate) fn verify_phc(phc: &str, password: &str) -> bool {
     match PasswordHash::new(phc) {
         Ok(h) => Pbkdf2.verify_password(password.as_bytes(), &h).is_ok(),
         Err(_) => false,

@@ -7,7 +7,7 @@
 use std::sync::LockResult;
 
 /// `.lock().unpoisoned()`: the guard, poisoned or not.
-pub trait Unpoison<G> {
+pub(crate) trait Unpoison<G> {
     fn unpoisoned(self) -> G;
 }
 

@@ -105,7 +105,7 @@ impl rustyline::ExternalPrinter for PlainPrinter {
 /// Who sent in this room lately (for `/who` on relays without `SITE SEEN`).
 type Recent = Arc<Mutex<BTreeMap<String, u64>>>;
 
-pub fn run(args: ChatArgs) -> Result<Exit> {
+pub(crate) fn run(args: ChatArgs) -> Result<Exit> {
     let t = Arc::new(target::resolve(&args.connect)?);
     let room = target::resolve_room(&args.room, &t)?;
     let interval = interval(args.interval, &t)?;

@@ -26,7 +26,7 @@ pub const SALT: &[u8] = b"q6334#Q0q8294%E$(#$%^&^%$#@!#%^YHB>$W#CX>E";
 /// FTPChat's PBKDF2 round count.
 pub const ITERATIONS: u32 = 100_000;
 /// The timestamp format at the start of every plaintext.
-pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M";
+pub(crate) const TIME_FORMAT: &str = "%Y-%m-%d %H:%M";
 /// Length of a formatted [`TIME_FORMAT`] timestamp.
 const TIME_LEN: usize = 16;
 /// A decompressed message larger than this is refused rather than expanded (a zlib bomb
@@ -39,7 +39,6 @@ const MIN_TOKEN_BYTES: usize = 1 + 8 + 16 + 16 + 32;
 #[derive(Clone)]
 pub struct RoomKey {
     fernet: fernet::Fernet,
-    key_b64: String,
     signing_key: [u8; 16],
 }
 
@@ -91,12 +90,7 @@ impl RoomKey {
         let raw = URL_SAFE.decode(key_b64).ok()?;
         let mut signing_key = [0u8; 16];
         signing_key.copy_from_slice(&raw[..16]);
-        Some(RoomKey { fernet, key_b64: key_b64.to_string(), signing_key })
-    }
-
-    /// The key as FTPChat writes it (URL-safe base64).
-    pub fn fernet_key(&self) -> &str {
-        &self.key_b64
+        Some(RoomKey { fernet, signing_key })
     }
 
     /// Compresses and encrypts one plaintext into a token (no newline).
@@ -256,7 +250,7 @@ pub fn parse(plain: &str) -> Result<(NaiveDateTime, String, String), String> {
 }
 
 /// Checks a name for use as the sender of messages: it must survive [`parse`].
-pub fn check_user_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_user_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("the name is empty".into());
     }

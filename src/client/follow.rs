@@ -12,23 +12,23 @@ use super::{Error, Exit, Result};
 use std::time::Duration;
 
 /// How long one `SITE WAIT` lasts before it is renewed.
-pub const WAIT_SECS: u64 = 30;
+pub(crate) const WAIT_SECS: u64 = 30;
 
 /// What a follow loop needs besides the session and the reader.
-pub struct Follow<'a> {
-    pub key: &'a RoomKey,
+pub(crate) struct Follow<'a> {
+    pub(crate) key: &'a RoomKey,
     /// Between polls when the relay has no `SITE WAIT`.
-    pub interval: Duration,
+    pub(crate) interval: Duration,
     /// Delivered after every reconnect (the chat's sender does its own).
-    pub outbox: Option<&'a Outbox>,
-    pub notify: &'a Notifier,
+    pub(crate) outbox: Option<&'a Outbox>,
+    pub(crate) notify: &'a Notifier,
     /// Called when the relay is reachable again.
-    pub reconnected: &'a (dyn Fn() + Send + Sync),
+    pub(crate) reconnected: &'a (dyn Fn() + Send + Sync),
 }
 
 /// Follows a room until `show` returns false or a fatal error: waits (SITE WAIT or the
 /// poll interval), reads, reconnects with backoff, delivers the outbox after reconnects.
-pub async fn follow_loop(
+pub(crate) async fn follow_loop(
     s: &mut Session,
     reader: &mut RoomReader,
     f: &Follow<'_>,

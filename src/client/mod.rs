@@ -58,9 +58,8 @@ pub enum Exit {
     Queued = 7,
 }
 
-
 /// The exit code table shown by `--help`.
-pub const EXIT_CODES: &str = "\
+pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  unexpected error
@@ -76,18 +75,18 @@ Exit codes:
 /// A failure, with the exit code it maps to and a message that says what to do.
 #[derive(Debug, Clone)]
 pub struct Error {
-    pub exit: Exit,
-    pub message: String,
+    pub(crate) exit: Exit,
+    pub(crate) message: String,
 }
 
 impl Error {
-    pub fn new(exit: Exit, message: impl Into<String>) -> Error {
+    pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Error {
         Error { exit, message: message.into() }
     }
-    pub fn usage(message: impl Into<String>) -> Error {
+    pub(crate) fn usage(message: impl Into<String>) -> Error {
         Error::new(Exit::Usage, message)
     }
-    pub fn network(message: impl Into<String>) -> Error {
+    pub(crate) fn network(message: impl Into<String>) -> Error {
         Error::new(Exit::Network, message)
     }
 }
@@ -100,12 +99,12 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// `--tls`: how much the client insists on TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum TlsChoice {
+pub(crate) enum TlsChoice {
     /// Try AUTH TLS; if the relay does not offer it, continue in plain FTP and say so.
     Prefer,
     /// TLS or nothing.
@@ -116,46 +115,46 @@ pub enum TlsChoice {
 
 /// Where to connect and as whom; shared by every client command.
 #[derive(clap::Args, Debug, Clone, Default)]
-pub struct ConnectArgs {
+pub(crate) struct ConnectArgs {
     /// The relay: ftp://USER@HOST[:PORT]/[FOLDER/] or ftps://… (TLS required).
     /// Default: $LOFT_SERVER, else the profile.
     #[arg(short = 's', long, value_name = "URL")]
-    pub server: Option<String>,
+    pub(crate) server: Option<String>,
     /// A profile of ~/.config/loft/client.toml (default: its `default`, or $LOFT_PROFILE).
     #[arg(short = 'p', long, value_name = "NAME")]
-    pub profile: Option<String>,
+    pub(crate) profile: Option<String>,
     /// prefer: try TLS, fall back to plain FTP visibly; require: TLS or fail; off: plain FTP.
     /// Default: prefer (require for ftps://).
     #[arg(long, value_enum, value_name = "MODE")]
-    pub tls: Option<TlsChoice>,
+    pub(crate) tls: Option<TlsChoice>,
     /// Accept only the certificate with this SHA-256 fingerprint (as `loft init` prints it,
     /// AB:CD:… or plain hex) instead of trust on first use.
     #[arg(long, value_name = "SHA256")]
-    pub tls_fingerprint: Option<String>,
+    pub(crate) tls_fingerprint: Option<String>,
     /// Read the FTP password from this file (first line). Else $LOFT_FTP_PASSWORD, else the
     /// profile's password_file, else a prompt.
     #[arg(long, value_name = "PATH")]
-    pub password_file: Option<PathBuf>,
+    pub(crate) password_file: Option<PathBuf>,
     /// Seconds to wait for the relay before giving up on a connection or command.
     #[arg(long, value_name = "SECS", default_value_t = 20)]
-    pub timeout: u64,
+    pub(crate) timeout: u64,
 }
 
 /// Which room, with which key, under which name.
 #[derive(clap::Args, Debug, Clone, Default)]
-pub struct RoomArgs {
+pub(crate) struct RoomArgs {
     /// The room: NAME means the file NAME.txt (NAME.txt works too). Default: $LOFT_ROOM,
     /// else the profile's room.
     #[arg(short = 'r', long, value_name = "NAME")]
-    pub room: Option<String>,
+    pub(crate) room: Option<String>,
     /// Read the room key (the room password) from this file (first line). Else
     /// $LOFT_ROOM_KEY, else the profile's key_file, else a prompt.
     #[arg(short = 'k', long, value_name = "PATH")]
-    pub key_file: Option<PathBuf>,
+    pub(crate) key_file: Option<PathBuf>,
     /// The name shown with your messages. Default: $LOFT_NAME, the profile's name, else the
     /// FTP user name.
     #[arg(short = 'n', long, value_name = "NAME")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
 }
 
 const SEND_MANUAL: &str = "\
@@ -238,16 +237,16 @@ Connection, secrets and profiles: see `loft send --help`.";
 #[command(after_help = EXIT_CODES, after_long_help = format!("{SEND_MANUAL}\n\n{EXIT_CODES}"))]
 pub struct SendArgs {
     #[command(flatten)]
-    pub connect: ConnectArgs,
+    pub(crate) connect: ConnectArgs,
     #[command(flatten)]
-    pub room: RoomArgs,
+    pub(crate) room: RoomArgs,
     /// Send now or fail (exit code 4), without the outbox: for scripts that retry on their
     /// own. (Without it, a message the relay cannot take now is kept: exit code 7.)
     #[arg(long)]
-    pub no_queue: bool,
+    pub(crate) no_queue: bool,
     /// The message; `-` or nothing (with input piped) reads it from standard input.
     #[arg(value_name = "TEXT")]
-    pub text: Vec<String>,
+    pub(crate) text: Vec<String>,
 }
 
 /// `loft read`
@@ -255,24 +254,24 @@ pub struct SendArgs {
 #[command(after_help = EXIT_CODES, after_long_help = format!("{READ_MANUAL}\n\n{EXIT_CODES}"))]
 pub struct ReadArgs {
     #[command(flatten)]
-    pub connect: ConnectArgs,
+    pub(crate) connect: ConnectArgs,
     #[command(flatten)]
-    pub room: RoomArgs,
+    pub(crate) room: RoomArgs,
     /// Keep printing new messages until interrupted.
     #[arg(short = 'f', long)]
-    pub follow: bool,
+    pub(crate) follow: bool,
     /// Only messages sent at or after TIME: `YYYY-MM-DD HH:MM`, `HH:MM`, `30m`, `2h`, `7d`, `@UNIX`.
     #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
+    pub(crate) since: Option<String>,
     /// Only the last N messages (before following).
     #[arg(long, value_name = "N")]
-    pub last: Option<usize>,
+    pub(crate) last: Option<usize>,
     /// One JSON object per message.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// Seconds between checks when the relay has no SITE WAIT (default 5, or the profile's).
     #[arg(long, value_name = "SECS")]
-    pub interval: Option<f64>,
+    pub(crate) interval: Option<f64>,
 }
 
 /// `loft chat`
@@ -280,15 +279,15 @@ pub struct ReadArgs {
 #[command(after_help = EXIT_CODES, after_long_help = format!("{CHAT_MANUAL}\n\n{EXIT_CODES}"))]
 pub struct ChatArgs {
     #[command(flatten)]
-    pub connect: ConnectArgs,
+    pub(crate) connect: ConnectArgs,
     #[command(flatten)]
-    pub room: RoomArgs,
+    pub(crate) room: RoomArgs,
     /// Messages of the room shown when joining.
     #[arg(long, value_name = "N", default_value_t = 20)]
-    pub last: usize,
+    pub(crate) last: usize,
     /// Seconds between checks when the relay has no SITE WAIT (default 5, or the profile's).
     #[arg(long, value_name = "SECS")]
-    pub interval: Option<f64>,
+    pub(crate) interval: Option<f64>,
 }
 
 /// `loft rooms`
@@ -296,13 +295,13 @@ pub struct ChatArgs {
 #[command(after_help = EXIT_CODES, after_long_help = format!("{ROOMS_MANUAL}\n\n{EXIT_CODES}"))]
 pub struct RoomsArgs {
     #[command(flatten)]
-    pub connect: ConnectArgs,
+    pub(crate) connect: ConnectArgs,
     /// Also show each room's size and last change.
     #[arg(short = 'l', long)]
-    pub long: bool,
+    pub(crate) long: bool,
     /// One JSON object per room.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 pub fn send(args: SendArgs) -> Result<u8> {
@@ -327,7 +326,7 @@ impl crate::base::exit::Failure for Error {
     }
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -25,41 +25,41 @@ use std::time::{Duration, Instant};
 
 /// One message waiting to be sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The room file, `lobby.txt`.
-    pub room: String,
+    pub(crate) room: String,
     /// The Fernet token (no newline).
-    pub token: String,
+    pub(crate) token: String,
     /// Unix seconds when it was queued.
-    pub queued: u64,
+    pub(crate) queued: u64,
     /// The room's size before the last attempt to append: where to look for the token if
     /// that attempt's outcome is unknown.
     #[serde(default)]
-    pub attempted_at: Option<u64>,
+    pub(crate) attempted_at: Option<u64>,
 }
 
 /// The outbox of one relay account (`state_dir/outbox/USER@HOST:PORT[/FOLDER]`).
 #[derive(Debug, Clone)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     dir: PathBuf,
 }
 
 /// The held flush lock (released on drop).
-pub struct Lock {
+pub(crate) struct Lock {
     _file: std::fs::File,
 }
 
 /// What a flush did.
 #[derive(Debug, Default)]
-pub struct Flushed {
+pub(crate) struct Flushed {
     /// Delivered entries, in order.
-    pub delivered: Vec<Entry>,
+    pub(crate) delivered: Vec<Entry>,
     /// Entries the relay refused for good (moved to `rejected/`), with the reason.
-    pub rejected: Vec<(Entry, String)>,
+    pub(crate) rejected: Vec<(Entry, String)>,
     /// Entries still waiting.
-    pub remaining: usize,
+    pub(crate) remaining: usize,
     /// Another `loft` held the lock: it is delivering them.
-    pub busy: bool,
+    pub(crate) busy: bool,
 }
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
@@ -69,12 +69,12 @@ fn now_unix() -> u64 {
 }
 
 impl Outbox {
-    pub fn at(dir: PathBuf) -> Outbox {
+    pub(crate) fn at(dir: PathBuf) -> Outbox {
         Outbox { dir }
     }
 
     /// The outbox for a relay account.
-    pub fn for_target(t: &Target) -> Outbox {
+    pub(crate) fn for_target(t: &Target) -> Outbox {
         let mut id = format!("{}@{}", t.url.user, t.url.host_port());
         if !t.url.folder.is_empty() {
             id.push('/');
@@ -85,12 +85,12 @@ impl Outbox {
         Outbox::at(super::target::state_dir().join("outbox").join(safe))
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// Writes a new entry (durably) and returns its path.
-    pub fn add(&self, room: &str, token: &str) -> std::io::Result<PathBuf> {
+    pub(crate) fn add(&self, room: &str, token: &str) -> std::io::Result<PathBuf> {
         std::fs::create_dir_all(&self.dir)?;
         let nanos =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
@@ -102,7 +102,7 @@ impl Outbox {
     }
 
     /// The waiting entries, oldest first. Unreadable files are set aside, not fatal.
-    pub fn pending(&self) -> Vec<(PathBuf, Entry)> {
+    pub(crate) fn pending(&self) -> Vec<(PathBuf, Entry)> {
         let Ok(rd) = std::fs::read_dir(&self.dir) else {
             return Vec::new();
         };
@@ -121,16 +121,16 @@ impl Outbox {
         out
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.pending().len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Takes the flush lock, waiting up to `wait` for another process to finish.
-    pub fn lock(&self, wait: Duration) -> std::io::Result<Option<Lock>> {
+    pub(crate) fn lock(&self, wait: Duration) -> std::io::Result<Option<Lock>> {
         std::fs::create_dir_all(&self.dir)?;
         let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(self.dir.join(".lock"))?;
         let start = Instant::now();
@@ -157,7 +157,7 @@ impl Outbox {
 
     /// Sends the waiting entries in order, exactly once each. Stops at the first network
     /// failure (returned alongside what was delivered before it).
-    pub async fn flush(&self, s: &mut Session) -> (Flushed, Option<Error>) {
+    pub(crate) async fn flush(&self, s: &mut Session) -> (Flushed, Option<Error>) {
         let mut out = Flushed::default();
         if self.pending().is_empty() {
             return (out, None);

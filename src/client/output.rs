@@ -15,29 +15,29 @@ use std::io::IsTerminal;
 
 /// Output settings, and the last date shown (a date line is printed when it changes).
 #[derive(Debug, Clone)]
-pub struct Style {
-    pub color: bool,
-    pub json: bool,
+pub(crate) struct Style {
+    pub(crate) color: bool,
+    pub(crate) json: bool,
     /// The terminal layout (date separators, own marker) rather than script output.
-    pub terminal: bool,
-    pub me: String,
-    pub room: String,
+    pub(crate) terminal: bool,
+    pub(crate) me: String,
+    pub(crate) room: String,
     last_date: Option<NaiveDate>,
 }
 
 impl Style {
     /// The style for stdout: colour only on a terminal, without `$NO_COLOR`, not `TERM=dumb`.
-    pub fn for_stdout(json: bool, me: &str, room: &str) -> Style {
+    pub(crate) fn for_stdout(json: bool, me: &str, room: &str) -> Style {
         let terminal = std::io::stdout().is_terminal();
         Style::new(terminal && color_allowed(), json, terminal, me, room)
     }
 
-    pub fn new(color: bool, json: bool, terminal: bool, me: &str, room: &str) -> Style {
+    pub(crate) fn new(color: bool, json: bool, terminal: bool, me: &str, room: &str) -> Style {
         Style { color, json, terminal, me: me.to_string(), room: room.to_string(), last_date: None }
     }
 
     /// One message, ready to print (possibly several lines; no trailing newline).
-    pub fn message(&mut self, m: &Message) -> String {
+    pub(crate) fn message(&mut self, m: &Message) -> String {
         let own = m.user == self.me;
         if self.json {
             #[derive(serde::Serialize)]
@@ -87,11 +87,11 @@ impl Style {
     }
 
     /// A line about the room rather than in it (dim on a terminal).
-    pub fn notice(&self, text: &str) -> String {
+    pub(crate) fn notice(&self, text: &str) -> String {
         self.dim(&format!("-- {text}"))
     }
 
-    pub fn dim(&self, s: &str) -> String {
+    pub(crate) fn dim(&self, s: &str) -> String {
         if self.color {
             format!("\x1b[2m{s}\x1b[0m")
         } else {
@@ -105,12 +105,12 @@ fn weekday(d: NaiveDate) -> &'static str {
 }
 
 /// Whether colour is allowed at all (`$NO_COLOR`, `TERM=dumb`).
-pub fn color_allowed() -> bool {
+pub(crate) fn color_allowed() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::env::var("TERM").map_or(true, |t| t != "dumb")
 }
 
 /// An ANSI colour (31-36, 91-96) per user name, stable across runs and machines.
-pub fn colour_of(user: &str) -> u8 {
+pub(crate) fn colour_of(user: &str) -> u8 {
     const COLOURS: [u8; 12] = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96];
     let h = user.bytes().fold(2166136261u32, |h, b| (h ^ b as u32).wrapping_mul(16777619));
     COLOURS[(h % COLOURS.len() as u32) as usize]
@@ -118,7 +118,7 @@ pub fn colour_of(user: &str) -> u8 {
 
 /// Text made safe for a terminal: newlines and tabs stay, a `\r` before a newline goes,
 /// other control characters and bidi overrides become U+FFFD.
-pub fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     let s = s.replace("\r\n", "\n");
     s.chars()
         .map(|c| match c {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 /// Parses `--since`: `YYYY-MM-DD HH:MM`, `YYYY-MM-DD`, `HH:MM` (today), a duration back
 /// from now (`90s`, `30m`, `2h`, `7d`), or `@UNIX`. Returns Unix seconds.
-pub fn parse_since(s: &str, now: chrono::DateTime<chrono::Local>) -> Result<u64, String> {
+pub(crate) fn parse_since(s: &str, now: chrono::DateTime<chrono::Local>) -> Result<u64, String> {
     use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
     let s = s.trim();
     let bad = || {
@@ -54,14 +54,14 @@ pub fn parse_since(s: &str, now: chrono::DateTime<chrono::Local>) -> Result<u64,
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends the command quietly.
-pub struct Out {
-    pub style: Style,
-    pub since: Option<u64>,
-    pub closed: bool,
+pub(crate) struct Out {
+    pub(crate) style: Style,
+    pub(crate) since: Option<u64>,
+    pub(crate) closed: bool,
 }
 
 impl Out {
-    pub fn print(&mut self, b: &Batch) {
+    pub(crate) fn print(&mut self, b: &Batch) {
         let mut out = std::io::stdout().lock();
         for (m, _) in &b.messages {
             if self.since.is_some_and(|s| m.sent < s) {
@@ -82,7 +82,7 @@ impl Out {
 }
 
 /// The notices of a batch: rewritten file, lines for another key, skipped lines.
-pub fn notices(b: &Batch, say: &dyn Fn(&str)) {
+pub(crate) fn notices(b: &Batch, say: &dyn Fn(&str)) {
     if b.rewritten {
         say(
             "the room file was rewritten or truncated on the relay; read again from the start (nothing is shown twice)",
@@ -103,7 +103,7 @@ pub fn notices(b: &Batch, say: &dyn Fn(&str)) {
     }
 }
 
-pub fn read(args: ReadArgs) -> Result<Exit> {
+pub(crate) fn read(args: ReadArgs) -> Result<Exit> {
     let t = Arc::new(target::resolve(&args.connect)?);
     let room = target::resolve_room(&args.room, &t)?;
     let since =
@@ -121,7 +121,7 @@ pub fn read(args: ReadArgs) -> Result<Exit> {
     })
 }
 
-pub fn interval(flag: Option<f64>, t: &Target) -> Result<Duration> {
+pub(crate) fn interval(flag: Option<f64>, t: &Target) -> Result<Duration> {
     let secs = flag.or(t.profile.interval).unwrap_or(5.0);
     if !(0.05..=86400.0).contains(&secs) {
         return Err(Error::usage(format!("--interval {secs}: expected seconds between 0.05 and 86400")));

@@ -23,32 +23,32 @@ use std::sync::{Arc, Mutex};
 
 /// The tokens already shown (by hash), shared between a reader and the chat's sender so
 /// that one's own message is shown once, whoever sees it first.
-pub type Shown = Arc<Mutex<HashSet<[u8; 16]>>>;
+pub(crate) type Shown = Arc<Mutex<HashSet<[u8; 16]>>>;
 
-pub fn token_id(token: &str) -> [u8; 16] {
+pub(crate) fn token_id(token: &str) -> [u8; 16] {
     let d = Sha256::digest(token.trim().as_bytes());
     d[..16].try_into().expect("16 bytes")
 }
 
 /// What one read brought.
 #[derive(Debug, Default)]
-pub struct Batch {
+pub(crate) struct Batch {
     /// New messages with their tokens, in file order.
-    pub messages: Vec<(Message, String)>,
+    pub(crate) messages: Vec<(Message, String)>,
     /// Lines for another key (new ones only).
-    pub other_key: usize,
+    pub(crate) other_key: usize,
     /// Lines skipped, with why.
-    pub skipped: Vec<String>,
+    pub(crate) skipped: Vec<String>,
     /// The file was rewritten or truncated and read again from the start.
-    pub rewritten: bool,
+    pub(crate) rewritten: bool,
     /// There is no such file (yet).
-    pub missing: bool,
+    pub(crate) missing: bool,
 }
 
 /// A reader's position in one room.
 #[derive(Debug)]
-pub struct RoomReader {
-    pub file: String,
+pub(crate) struct RoomReader {
+    pub(crate) file: String,
     offset: u64,
     /// The bytes just before `offset` (the last line read), to detect rewrites.
     anchor: Vec<u8>,
@@ -58,18 +58,18 @@ pub struct RoomReader {
 }
 
 impl RoomReader {
-    pub fn new(file: &str, seen: Shown) -> RoomReader {
+    pub(crate) fn new(file: &str, seen: Shown) -> RoomReader {
         RoomReader { file: file.to_string(), offset: 0, anchor: Vec::new(), partial_at: None, seen }
     }
 
     /// Bytes consumed so far (where `SITE WAIT` should wait from).
-    pub fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.offset
     }
 
     /// Reads what is new. With `all`, an unterminated last line is taken at once (a one-shot
     /// read will not come back for it).
-    pub async fn poll(&mut self, s: &mut Session, key: &RoomKey, all: bool) -> Result<Batch> {
+    pub(crate) async fn poll(&mut self, s: &mut Session, key: &RoomKey, all: bool) -> Result<Batch> {
         let mut b = Batch::default();
         let Some(size) = s.size(&self.file).await? else {
             if self.offset > 0 {
@@ -117,7 +117,7 @@ impl RoomReader {
     }
 
     /// Consumes the lines of `data` (which starts at byte `base` of the file).
-    pub fn ingest(&mut self, base: u64, data: &[u8], take_partial: bool, key: &RoomKey, b: &mut Batch) {
+    pub(crate) fn ingest(&mut self, base: u64, data: &[u8], take_partial: bool, key: &RoomKey, b: &mut Batch) {
         let mut pos = 0;
         while pos < data.len() {
             let (line, next) = match data[pos..].iter().position(|c| *c == b'\n') {

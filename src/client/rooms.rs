@@ -6,7 +6,7 @@ use super::{runtime, Exit, Result, RoomsArgs};
 use std::io::Write;
 use std::sync::Arc;
 
-pub fn rooms(args: RoomsArgs) -> Result<Exit> {
+pub(crate) fn rooms(args: RoomsArgs) -> Result<Exit> {
     let t = Arc::new(target::resolve(&args.connect)?);
     runtime()?.block_on(async {
         let mut s = Session::new(t.clone(), stderr_notifier());

@@ -11,7 +11,7 @@ use super::{runtime, Error, Exit, Result, SendArgs};
 use std::io::{IsTerminal, Read};
 use std::sync::Arc;
 
-pub fn send(args: SendArgs) -> Result<Exit> {
+pub(crate) fn send(args: SendArgs) -> Result<Exit> {
     let text = message_text(&args.text)?;
     let t = Arc::new(target::resolve(&args.connect)?);
     let room = target::resolve_room(&args.room, &t)?;
@@ -73,7 +73,7 @@ fn outbox_error(o: &Outbox, io: std::io::Error) -> Error {
 
 /// Says what a flush of the outbox did (on stderr, or through `notify`); `own` is the
 /// token of the message just sent, which needs no mention.
-pub fn report_flush(f: &Flushed, own: Option<&str>, notify: Option<&Notifier>) {
+pub(crate) fn report_flush(f: &Flushed, own: Option<&str>, notify: Option<&Notifier>) {
     let say = |m: String| match notify {
         Some(n) => n(&m),
         None => eprintln!("loft: {m}"),
@@ -86,7 +86,7 @@ pub fn report_flush(f: &Flushed, own: Option<&str>, notify: Option<&Notifier>) {
 }
 
 /// The part of [`report_flush`] that is news even when deliveries are shown otherwise.
-pub fn report_problems(f: &Flushed, say: &dyn Fn(String)) {
+pub(crate) fn report_problems(f: &Flushed, say: &dyn Fn(String)) {
     for (e, why) in &f.rejected {
         say(format!(
             "the relay refused a queued message for {} (set aside in the outbox's rejected/ folder): {why}",

@@ -28,10 +28,10 @@ use tokio::time::timeout;
 
 /// Where the session reports what a person should know (plain-FTP fallback, a first-use
 /// certificate, reconnects): stderr for `send`/`read`, above the input line for `chat`.
-pub type Notifier = Arc<dyn Fn(&str) + Send + Sync>;
+pub(crate) type Notifier = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// The notifier that prints `loft: …` on stderr.
-pub fn stderr_notifier() -> Notifier {
+pub(crate) fn stderr_notifier() -> Notifier {
     Arc::new(|m: &str| eprintln!("loft: {m}"))
 }
 
@@ -49,7 +49,7 @@ enum SiteForm {
 
 /// What `SITE WAIT` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Waited {
+pub(crate) enum Waited {
     /// The relay answered: the room grew past the offset, or the wait ran out.
     Changed,
     /// Not a Loft relay (or an old one): poll instead.
@@ -57,12 +57,12 @@ pub enum Waited {
 }
 
 /// The control connection and what was learnt about the relay.
-pub struct Session {
+pub(crate) struct Session {
     target: Arc<Target>,
     ftp: Option<Ftp>,
     notify: Notifier,
     /// Whether the current connection is TLS.
-    pub tls: bool,
+    pub(crate) tls: bool,
     mode: Mode,
     /// How `SITE WAIT` / `SITE SEEN` want the room named, once known.
     wait_form: SiteForm,
@@ -77,7 +77,7 @@ pub struct Session {
 /// How long to wait between reconnect attempts: 1 s doubling to 30 s, with jitter so a
 /// room full of clients does not hammer a rebooting router in step.
 #[derive(Debug, Clone)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     next: Duration,
 }
 
@@ -88,16 +88,16 @@ impl Default for Backoff {
 }
 
 impl Backoff {
-    pub const MAX: Duration = Duration::from_secs(30);
+    pub(crate) const MAX: Duration = Duration::from_secs(30);
 
-    pub fn next_delay(&mut self) -> Duration {
+    pub(crate) fn next_delay(&mut self) -> Duration {
         let d = self.next;
         self.next = (self.next * 2).min(Self::MAX);
         let jitter = rand::random::<f64>() * 0.25 + 0.875;
         d.mul_f64(jitter)
     }
 
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         *self = Backoff::default();
     }
 }
@@ -116,7 +116,7 @@ fn reply_text(r: &Response) -> String {
 }
 
 impl Session {
-    pub fn new(target: Arc<Target>, notify: Notifier) -> Session {
+    pub(crate) fn new(target: Arc<Target>, notify: Notifier) -> Session {
         Session {
             target,
             ftp: None,
@@ -132,30 +132,30 @@ impl Session {
     }
 
     /// Sends later notices elsewhere (the chat screen, once it is up).
-    pub fn set_notifier(&mut self, notify: Notifier) {
+    pub(crate) fn set_notifier(&mut self, notify: Notifier) {
         self.notify = notify;
     }
 
-    pub fn target(&self) -> &Target {
+    pub(crate) fn target(&self) -> &Target {
         &self.target
     }
 
-    pub fn is_connected(&self) -> bool {
+    pub(crate) fn is_connected(&self) -> bool {
         self.ftp.is_some()
     }
 
     /// Forgets the connection (after an error that leaves it unusable).
-    pub fn disconnect(&mut self) {
+    pub(crate) fn disconnect(&mut self) {
         self.ftp = None;
     }
 
     /// Time since the last successful command.
-    pub fn idle(&self) -> Duration {
+    pub(crate) fn idle(&self) -> Duration {
         self.last_used.elapsed()
     }
 
     /// Connects and logs in, unless already connected.
-    pub async fn connect(&mut self) -> Result<()> {
+    pub(crate) async fn connect(&mut self) -> Result<()> {
         if self.ftp.is_none() {
             self.handshake_failed = false;
             let ftp = match self.open().await {
@@ -410,7 +410,7 @@ macro_rules! idempotent {
 
 impl Session {
     /// The size of a file, or `None` if there is no such file.
-    pub async fn size(&mut self, file: &str) -> Result<Option<u64>> {
+    pub(crate) async fn size(&mut self, file: &str) -> Result<Option<u64>> {
         idempotent!(self, |ftp| match ftp.size(file).await {
             Ok(n) => Ok(Some(n as u64)),
             Err(FtpError::UnexpectedResponse(r)) if code(&r) == 550 => Ok(None),
@@ -419,7 +419,7 @@ impl Session {
     }
 
     /// The bytes of `file` from `offset` on (`None` if there is no such file).
-    pub async fn read_from(&mut self, file: &str, offset: u64) -> Result<Option<Vec<u8>>> {
+    pub(crate) async fn read_from(&mut self, file: &str, offset: u64) -> Result<Option<Vec<u8>>> {
         let mut switched = false;
         loop {
             let r = idempotent!(self, |ftp| retr(ftp, file, offset).await);
@@ -435,7 +435,7 @@ impl Session {
     }
 
     /// Appends `data` to `file` (APPE). Not retried here: the outbox decides.
-    pub async fn append(&mut self, file: &str, data: &[u8]) -> Result<()> {
+    pub(crate) async fn append(&mut self, file: &str, data: &[u8]) -> Result<()> {
         let mut switched = false;
         loop {
             let r = op!(self, Duration::ZERO, |ftp| {
@@ -462,12 +462,12 @@ impl Session {
     }
 
     /// NOOP: checks the connection is alive (and keeps idle timers on the relay at bay).
-    pub async fn noop(&mut self) -> Result<()> {
+    pub(crate) async fn noop(&mut self) -> Result<()> {
         op!(self, Duration::ZERO, |ftp| ftp.noop().await)
     }
 
     /// The names in the current folder (NLST).
-    pub async fn list(&mut self) -> Result<Vec<String>> {
+    pub(crate) async fn list(&mut self) -> Result<Vec<String>> {
         idempotent!(self, |ftp| match ftp.nlst(None).await {
             Ok(v) => Ok(v),
             // An empty folder is a 550 on some servers.
@@ -477,7 +477,7 @@ impl Session {
     }
 
     /// The last change of a file (MDTM), if the server says.
-    pub async fn mdtm(&mut self, file: &str) -> Result<Option<chrono::NaiveDateTime>> {
+    pub(crate) async fn mdtm(&mut self, file: &str) -> Result<Option<chrono::NaiveDateTime>> {
         idempotent!(self, |ftp| match ftp.mdtm(file).await {
             Ok(t) => Ok(Some(t)),
             Err(FtpError::UnexpectedResponse(_)) | Err(FtpError::BadResponse) => Ok(None),
@@ -490,13 +490,13 @@ impl Session {
     ///
     /// Any answer is only a wake-up call: the caller reads `SIZE` again rather than trusting
     /// a number parsed from free text.
-    pub async fn wait_for_change(&mut self, file: &str, offset: u64, secs: u64) -> Result<Waited> {
+    pub(crate) async fn wait_for_change(&mut self, file: &str, offset: u64, secs: u64) -> Result<Waited> {
         let answer = self.site_arg(file, "WAIT", Some(format!("{offset} {secs}")), Duration::from_secs(secs)).await?;
         Ok(if answer.is_some() { Waited::Changed } else { Waited::Unsupported })
     }
 
     /// `SITE SEEN ROOM` on a Loft relay: who has read the room how far. `None` elsewhere.
-    pub async fn seen(&mut self, file: &str) -> Result<Option<String>> {
+    pub(crate) async fn seen(&mut self, file: &str) -> Result<Option<String>> {
         self.site_arg(file, "SEEN", None, Duration::ZERO).await
     }
 
@@ -554,7 +554,7 @@ impl Session {
     }
 
     /// Says goodbye (best effort).
-    pub async fn quit(&mut self) {
+    pub(crate) async fn quit(&mut self) {
         if let Some(mut f) = self.ftp.take() {
             let _ = timeout(Duration::from_secs(2), f.quit()).await;
         }

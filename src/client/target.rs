@@ -16,12 +16,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// `$XDG_CONFIG_HOME/loft`, else `~/.config/loft`: `client.toml` and `known_hosts`.
-pub fn config_dir() -> PathBuf {
+pub(crate) fn config_dir() -> PathBuf {
     xdg_dir("XDG_CONFIG_HOME", ".config")
 }
 
 /// `$XDG_STATE_HOME/loft`, else `~/.local/state/loft`: the outbox.
-pub fn state_dir() -> PathBuf {
+pub(crate) fn state_dir() -> PathBuf {
     xdg_dir("XDG_STATE_HOME", ".local/state")
 }
 
@@ -45,21 +45,21 @@ fn env(var: &str) -> Option<String> {
 
 /// A parsed `ftp://` or `ftps://` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerUrl {
+pub(crate) struct ServerUrl {
     /// `ftps://` asks for TLS to be required.
-    pub ftps: bool,
+    pub(crate) ftps: bool,
     pub user: String,
     /// A password inside the URL (allowed for `$LOFT_SERVER` and profiles; discouraged).
-    pub password: Option<String>,
-    pub host: String,
-    pub port: u16,
+    pub(crate) password: Option<String>,
+    pub(crate) host: String,
+    pub(crate) port: u16,
     /// The folder that holds the rooms; empty for the login folder.
-    pub folder: String,
+    pub(crate) folder: String,
 }
 
 impl ServerUrl {
     /// `host:port`, with brackets around an IPv6 address: the `known_hosts` key.
-    pub fn host_port(&self) -> String {
+    pub(crate) fn host_port(&self) -> String {
         if self.host.contains(':') {
             format!("[{}]:{}", self.host, self.port)
         } else {
@@ -69,7 +69,7 @@ impl ServerUrl {
 }
 
 /// Parses `ftp://[USER[:PASSWORD]@]HOST[:PORT][/FOLDER/]` (or `ftps://`, or no scheme).
-pub fn parse_url(s: &str) -> Result<ServerUrl, String> {
+pub(crate) fn parse_url(s: &str) -> Result<ServerUrl, String> {
     let s = s.trim();
     let (ftps, rest) = if let Some(r) = strip_prefix_ci(s, "ftps://") {
         (true, r)
@@ -148,7 +148,7 @@ fn percent_decode(s: &str) -> Result<String, String> {
 }
 
 /// A room name as the user gives it, checked: `lobby` or `lobby.txt` both mean `lobby.txt`.
-pub fn room_file(name: &str) -> Result<(String, String), String> {
+pub(crate) fn room_file(name: &str) -> Result<(String, String), String> {
     let base = name.strip_suffix(".txt").unwrap_or(name);
     if base.is_empty() {
         return Err("the room name is empty".into());
@@ -164,30 +164,30 @@ pub fn room_file(name: &str) -> Result<(String, String), String> {
 /// `client.toml`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ClientFile {
+pub(crate) struct ClientFile {
     /// The profile used when nothing else names the relay.
-    pub default: Option<String>,
+    pub(crate) default: Option<String>,
     #[serde(default)]
-    pub profile: BTreeMap<String, Profile>,
+    pub(crate) profile: BTreeMap<String, Profile>,
 }
 
 /// One `[profile.NAME]`.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Profile {
-    pub server: Option<String>,
-    pub room: Option<String>,
-    pub name: Option<String>,
-    pub password_file: Option<PathBuf>,
-    pub key_file: Option<PathBuf>,
-    pub tls: Option<TlsChoice>,
-    pub tls_fingerprint: Option<String>,
-    pub interval: Option<f64>,
+pub(crate) struct Profile {
+    pub(crate) server: Option<String>,
+    pub(crate) room: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) password_file: Option<PathBuf>,
+    pub(crate) key_file: Option<PathBuf>,
+    pub(crate) tls: Option<TlsChoice>,
+    pub(crate) tls_fingerprint: Option<String>,
+    pub(crate) interval: Option<f64>,
 }
 
 /// Loads `client.toml` (a missing file is an empty one); relative paths in it become
 /// relative to its folder.
-pub fn load_client_file(path: &Path) -> Result<ClientFile> {
+pub(crate) fn load_client_file(path: &Path) -> Result<ClientFile> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ClientFile::default()),
@@ -222,27 +222,27 @@ fn expand_path(p: &Path, base: &Path) -> PathBuf {
 
 /// Everything a connection needs, resolved.
 #[derive(Debug, Clone)]
-pub struct Target {
-    pub url: ServerUrl,
-    pub password: String,
-    pub tls: TlsChoice,
-    pub pin: Option<Fingerprint>,
-    pub timeout: std::time::Duration,
+pub(crate) struct Target {
+    pub(crate) url: ServerUrl,
+    pub(crate) password: String,
+    pub(crate) tls: TlsChoice,
+    pub(crate) pin: Option<Fingerprint>,
+    pub(crate) timeout: std::time::Duration,
     /// `known_hosts`, where first-use certificates are recorded.
-    pub known_hosts: PathBuf,
+    pub(crate) known_hosts: PathBuf,
     /// The profile it came from, if any (for `interval`, `room`, `name`, `key_file`).
-    pub profile: Profile,
+    pub(crate) profile: Profile,
 }
 
 impl Target {
     /// What to call the relay in messages: `user@host:port`.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         format!("{}@{}", self.url.user, self.url.host_port())
     }
 }
 
 /// Resolves the relay, the TLS policy and the FTP password.
-pub fn resolve(c: &ConnectArgs) -> Result<Target> {
+pub(crate) fn resolve(c: &ConnectArgs) -> Result<Target> {
     let cfg_path = config_dir().join("client.toml");
     let file = load_client_file(&cfg_path)?;
     let profile_name = c.profile.clone().or_else(|| env("LOFT_PROFILE"));
@@ -324,18 +324,18 @@ pub fn resolve(c: &ConnectArgs) -> Result<Target> {
 
 /// The room, its key and the name to send as.
 #[derive(Debug, Clone)]
-pub struct RoomChoice {
+pub(crate) struct RoomChoice {
     /// `lobby`
-    pub name: String,
+    pub(crate) name: String,
     /// `lobby.txt`
-    pub file: String,
+    pub(crate) file: String,
     /// The room password as given (kept to offer it again on `/room`).
-    pub password: String,
-    pub sender: String,
+    pub(crate) password: String,
+    pub(crate) sender: String,
 }
 
 /// Resolves `--room`, the room key and `--name`.
-pub fn resolve_room(r: &RoomArgs, t: &Target) -> Result<RoomChoice> {
+pub(crate) fn resolve_room(r: &RoomArgs, t: &Target) -> Result<RoomChoice> {
     let room = r.room.clone().or_else(|| env("LOFT_ROOM")).or_else(|| t.profile.room.clone()).ok_or_else(|| {
         Error::usage("which room? Give --room NAME (NAME.txt on the relay), set $LOFT_ROOM, or set `room` in the profile; `loft rooms` lists them")
     })?;
@@ -352,7 +352,7 @@ pub fn resolve_room(r: &RoomArgs, t: &Target) -> Result<RoomChoice> {
 }
 
 /// The room password, from `--key-file`, `$LOFT_ROOM_KEY`, the profile, or a prompt.
-pub fn room_key(r: &RoomArgs, t: &Target, room: &str) -> Result<String> {
+pub(crate) fn room_key(r: &RoomArgs, t: &Target, room: &str) -> Result<String> {
     if let Some(p) = &r.key_file {
         return read_secret_file(p, "room key");
     }
@@ -370,7 +370,7 @@ pub fn room_key(r: &RoomArgs, t: &Target, room: &str) -> Result<String> {
 }
 
 /// The first line of a secret file (a trailing newline is not part of the secret).
-pub fn read_secret_file(p: &Path, what: &str) -> Result<String> {
+pub(crate) fn read_secret_file(p: &Path, what: &str) -> Result<String> {
     let text = std::fs::read_to_string(p)
         .map_err(|e| Error::usage(format!("cannot read the {what} from {}: {e}", p.display())))?;
     let line = text.split('\n').next().unwrap_or("");
@@ -378,7 +378,7 @@ pub fn read_secret_file(p: &Path, what: &str) -> Result<String> {
 }
 
 /// Asks on the terminal without echo; `None` when there is no terminal.
-pub fn prompt_secret(prompt: &str) -> Option<String> {
+pub(crate) fn prompt_secret(prompt: &str) -> Option<String> {
     use std::io::{BufRead, Write};
     use std::os::fd::AsRawFd;
     let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").ok()?;
@@ -409,7 +409,7 @@ pub fn prompt_secret(prompt: &str) -> Option<String> {
 }
 
 /// Whether an exit code means the settings are wrong (not worth retrying).
-pub fn is_fatal(e: &Error) -> bool {
+pub(crate) fn is_fatal(e: &Error) -> bool {
     matches!(e.exit, Exit::Auth | Exit::TlsTrust | Exit::Usage)
 }
 

@@ -33,7 +33,7 @@ impl Fingerprint {
 
     /// Accepts `AB:CD:…` (what `loft init` prints), plain hex, either case, with an
     /// optional `SHA256:` prefix.
-    pub fn parse(s: &str) -> Result<Fingerprint, String> {
+    pub(crate) fn parse(s: &str) -> Result<Fingerprint, String> {
         let t = s.trim();
         let t = t.strip_prefix("SHA256:").or_else(|| t.strip_prefix("sha256:")).unwrap_or(t);
         let hex: String = t.chars().filter(|c| !matches!(c, ':' | ' ' | '-')).collect();
@@ -70,15 +70,15 @@ impl fmt::Debug for Fingerprint {
 
 /// A `known_hosts` entry found for a host.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Known {
-    pub fingerprint: Fingerprint,
+pub(crate) struct Known {
+    pub(crate) fingerprint: Fingerprint,
     /// 1-based, for "remove line N" advice.
-    pub line: usize,
+    pub(crate) line: usize,
 }
 
 /// Looks `host_port` up in the `known_hosts` file: `HOST:PORT FINGERPRINT` per line, `#`
 /// comments. A missing file knows nothing.
-pub fn lookup(path: &Path, host_port: &str) -> Option<Known> {
+pub(crate) fn lookup(path: &Path, host_port: &str) -> Option<Known> {
     let text = std::fs::read_to_string(path).ok()?;
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -98,7 +98,7 @@ pub fn lookup(path: &Path, host_port: &str) -> Option<Known> {
 }
 
 /// Appends `host_port fingerprint` to the `known_hosts` file, creating it.
-pub fn record(path: &Path, host_port: &str, fp: &Fingerprint) -> std::io::Result<()> {
+pub(crate) fn record(path: &Path, host_port: &str, fp: &Fingerprint) -> std::io::Result<()> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d)?;
     }
@@ -108,7 +108,7 @@ pub fn record(path: &Path, host_port: &str, fp: &Fingerprint) -> std::io::Result
 
 /// What the verifier decided about the certificate it saw last.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Valid for the host name under the webpki roots.
     PublicCa,
     /// The `--tls-fingerprint` matched.
@@ -125,7 +125,7 @@ pub enum Verdict {
 
 /// The rustls verifier implementing the policy above.
 #[derive(Debug)]
-pub struct Verifier {
+pub(crate) struct Verifier {
     webpki: Option<Arc<WebPkiServerVerifier>>,
     provider: Arc<CryptoProvider>,
     pin: Option<Fingerprint>,
@@ -135,7 +135,7 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub fn new(known_hosts: &Path, host_port: &str, pin: Option<Fingerprint>) -> Verifier {
+    pub(crate) fn new(known_hosts: &Path, host_port: &str, pin: Option<Fingerprint>) -> Verifier {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -150,7 +150,7 @@ impl Verifier {
     }
 
     /// Where the verdict of each handshake is left.
-    pub fn verdict(&self) -> Arc<Mutex<Option<Verdict>>> {
+    pub(crate) fn verdict(&self) -> Arc<Mutex<Option<Verdict>>> {
         self.verdict.clone()
     }
 
@@ -231,7 +231,7 @@ impl ServerCertVerifier for Verifier {
 }
 
 /// A rustls client configuration using [`Verifier`].
-pub fn client_config(verifier: Arc<Verifier>) -> rustls::ClientConfig {
+pub(crate) fn client_config(verifier: Arc<Verifier>) -> rustls::ClientConfig {
     rustls::ClientConfig::builder_with_provider(verifier.provider.clone())
         .with_safe_default_protocol_versions()
         .expect("ring supports the default protocol versions")
@@ -241,7 +241,7 @@ pub fn client_config(verifier: Arc<Verifier>) -> rustls::ClientConfig {
 }
 
 /// The ssh-like refusal for a verdict that failed, or `None` if it passed.
-pub fn refusal(v: &Verdict, host_port: &str, known_hosts: &Path) -> Option<String> {
+pub(crate) fn refusal(v: &Verdict, host_port: &str, known_hosts: &Path) -> Option<String> {
     match v {
         Verdict::PinMismatch { expected, got } => Some(format!(
             "the certificate of {host_port} is not the pinned one.\n  expected (--tls-fingerprint): {expected}\n  presented:                    {got}\nIf the relay's certificate was replaced on purpose, pin the new fingerprint."

@@ -26,25 +26,25 @@ use std::path::{Path, PathBuf};
 pub struct InitArgs {
     /// The folder that will hold the rooms and users' homes (created if missing).
     #[arg(long, value_name = "DIR")]
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// Where to write the config [default: $LOFT_CONFIG, else /etc/loft/loft.toml].
     #[arg(short = 'c', long = "config", value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// The first user's name.
     #[arg(long, default_value = "chat", value_name = "NAME")]
     pub user: String,
     /// Read the first user's password from standard input.
     #[arg(long)]
-    pub password_stdin: bool,
+    pub(crate) password_stdin: bool,
     /// Addresses to listen on [default: 0.0.0.0:21 and [::]:21].
     #[arg(long, value_name = "ADDR")]
-    pub listen: Vec<String>,
+    pub(crate) listen: Vec<String>,
     /// Names (host names or IP addresses) for the certificate [default: the host name, localhost, 127.0.0.1].
     #[arg(long = "tls-name", value_name = "NAME")]
-    pub tls_names: Vec<String>,
+    pub(crate) tls_names: Vec<String>,
     /// Overwrite an existing config (an existing certificate is kept).
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 }
 
 fn toml_str(s: &str) -> String {
@@ -52,7 +52,7 @@ fn toml_str(s: &str) -> String {
 }
 
 /// The commented config `loft init` writes.
-pub fn template(root: &Path, listen: &[String]) -> String {
+pub(crate) fn template(root: &Path, listen: &[String]) -> String {
     let listen = listen.iter().map(|a| toml_str(a)).collect::<Vec<_>>().join(", ");
     format!(
         r#"# Loft relay configuration. Check it with `loft check`; a running relay re-reads

@@ -18,10 +18,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// Where the config is when neither `-c` nor `$LOFT_CONFIG` says.
-pub const DEFAULT_PATH: &str = "/etc/loft/loft.toml";
+pub(crate) const DEFAULT_PATH: &str = "/etc/loft/loft.toml";
 
 /// The config file to use: `-c`, else `$LOFT_CONFIG`, else [`DEFAULT_PATH`].
-pub fn resolve_path(flag: Option<&Path>) -> PathBuf {
+pub(crate) fn resolve_path(flag: Option<&Path>) -> PathBuf {
     if let Some(p) = flag {
         return p.to_path_buf();
     }
@@ -39,25 +39,25 @@ pub struct Config {
     #[serde(default = "default_listen")]
     pub listen: Vec<String>,
     /// The folder that holds every user's home.
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// The first line a client sees.
     #[serde(default = "default_greeting")]
-    pub greeting: String,
+    pub(crate) greeting: String,
     /// Allow `anonymous` logins (read-only, home = root).
     #[serde(default)]
-    pub anonymous: bool,
+    pub(crate) anonymous: bool,
     #[serde(default)]
-    pub log: LogConfig,
+    pub(crate) log: LogConfig,
     #[serde(default)]
-    pub tls: TlsConfig,
+    pub(crate) tls: TlsConfig,
     #[serde(default)]
-    pub passive: PassiveConfig,
+    pub(crate) passive: PassiveConfig,
     #[serde(default)]
     pub limits: Limits,
     #[serde(default)]
-    pub chat: ChatConfig,
+    pub(crate) chat: ChatConfig,
     #[serde(default)]
-    pub users: Vec<UserEntry>,
+    pub(crate) users: Vec<UserEntry>,
 }
 
 pub(crate) fn default_listen() -> Vec<String> {
@@ -69,26 +69,26 @@ fn default_greeting() -> String {
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct LogConfig {
+pub(crate) struct LogConfig {
     /// `error`, `warn`, `info`, `debug`, `trace`, or a tracing filter; `RUST_LOG` wins.
-    pub level: Option<String>,
+    pub(crate) level: Option<String>,
     #[serde(default)]
-    pub format: LogFormat,
+    pub(crate) format: LogFormat,
 }
 
-pub use crate::base::logging::LogFormat;
+pub(crate) use crate::base::logging::LogFormat;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TlsConfig {
+pub(crate) struct TlsConfig {
     #[serde(default)]
-    pub mode: TlsMode,
+    pub(crate) mode: TlsMode,
     /// PEM certificate chain; default `loft.crt` beside the config.
     #[serde(default = "default_cert")]
-    pub cert: PathBuf,
+    pub(crate) cert: PathBuf,
     /// PEM private key; default `loft.key` beside the config.
     #[serde(default = "default_key")]
-    pub key: PathBuf,
+    pub(crate) key: PathBuf,
 }
 
 impl Default for TlsConfig {
@@ -106,7 +106,7 @@ fn default_key() -> PathBuf {
 /// Whether clients may, must, or cannot use TLS.
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum TlsMode {
+pub(crate) enum TlsMode {
     /// AUTH TLS offered; plain FTP allowed (what FTPChat clients expect: they try TLS and fall back).
     #[default]
     Optional,
@@ -118,13 +118,13 @@ pub enum TlsMode {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PassiveConfig {
+pub(crate) struct PassiveConfig {
     /// Port range for passive data connections, `"FIRST-LAST"`.
     #[serde(default = "default_ports")]
-    pub ports: String,
+    pub(crate) ports: String,
     /// Address or host name to announce in PASV replies (the router's public side behind NAT).
     /// Default: the address the client connected to.
-    pub public_host: Option<String>,
+    pub(crate) public_host: Option<String>,
 }
 
 impl Default for PassiveConfig {
@@ -138,7 +138,7 @@ fn default_ports() -> String {
 
 impl PassiveConfig {
     /// The parsed port range (validated at load).
-    pub fn port_range(&self) -> std::ops::RangeInclusive<u16> {
+    pub(crate) fn port_range(&self) -> std::ops::RangeInclusive<u16> {
         parse_port_range(&self.ports).unwrap_or(50000..=50100)
     }
 }
@@ -162,22 +162,22 @@ pub struct Limits {
     pub max_connections: usize,
     /// Sessions at once from one address; more get `421`.
     #[serde(default = "d_max_per_ip")]
-    pub max_per_ip: usize,
+    pub(crate) max_per_ip: usize,
     /// Seconds a session may stay silent before it is closed.
     #[serde(default = "d_idle_timeout")]
-    pub idle_timeout: u64,
+    pub(crate) idle_timeout: u64,
     /// Seconds a data connection may move less than 1 KiB (a client that opens one and
     /// sends nothing, or trickles) before its transfer is aborted with `426`.
     #[serde(default = "d_data_timeout")]
     pub data_timeout: u64,
     /// Largest file a client may upload, in bytes (0: no limit).
     #[serde(default = "d_max_upload")]
-    pub max_upload_bytes: u64,
+    pub(crate) max_upload_bytes: u64,
     /// Seconds that running transfers get to finish on SIGTERM.
     #[serde(default = "d_grace")]
-    pub shutdown_grace: u64,
+    pub(crate) shutdown_grace: u64,
     #[serde(default)]
-    pub failed_logins: FailedLogins,
+    pub(crate) failed_logins: FailedLogins,
 }
 
 fn d_max_connections() -> usize {
@@ -217,13 +217,13 @@ impl Default for Limits {
 /// seconds, for the address, the user name, or the pair, as `block` says.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FailedLogins {
+pub(crate) struct FailedLogins {
     #[serde(default = "d_attempts")]
-    pub attempts: u32,
+    pub(crate) attempts: u32,
     #[serde(default = "d_window")]
-    pub window: u64,
+    pub(crate) window: u64,
     #[serde(default)]
-    pub block: BlockBy,
+    pub(crate) block: BlockBy,
 }
 fn d_attempts() -> u32 {
     5
@@ -239,7 +239,7 @@ impl Default for FailedLogins {
 
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq, Hash)]
 #[serde(rename_all = "lowercase")]
-pub enum BlockBy {
+pub(crate) enum BlockBy {
     #[default]
     Ip,
     User,
@@ -249,34 +249,34 @@ pub enum BlockBy {
 /// How rooms behave (the `room` layer reads it).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ChatConfig {
+pub(crate) struct ChatConfig {
     /// Glob patterns, relative to a user's home, of the files that are rooms.
     #[serde(default = "d_rooms")]
-    pub rooms: Vec<String>,
+    pub(crate) rooms: Vec<String>,
     /// Refuse room lines that are not well-formed Fernet tokens.
     #[serde(default = "d_true")]
-    pub validate: bool,
+    pub(crate) validate: bool,
     /// When an append is durable before `226`: `always`, `batch` (group commit), `never`.
     #[serde(default)]
-    pub sync: SyncPolicy,
+    pub(crate) sync: SyncPolicy,
     /// Largest single append to a room, in bytes (larger: `552`).
     #[serde(default = "d_max_append")]
-    pub max_append_bytes: usize,
+    pub(crate) max_append_bytes: usize,
     /// Let users delete, rename or overwrite rooms (each user can override this).
     #[serde(default)]
-    pub allow_delete: bool,
+    pub(crate) allow_delete: bool,
     /// Rotate a room once its live file is longer than this (bytes; 0 = never).
     #[serde(default = "d_rotate")]
-    pub rotate_bytes: u64,
+    pub(crate) rotate_bytes: u64,
     /// What a rotated room's live file keeps (bytes, cut at a line boundary).
     #[serde(default = "d_keep")]
-    pub keep_bytes: u64,
+    pub(crate) keep_bytes: u64,
     /// Archives kept per room (0 = no limit).
     #[serde(default = "d_keep_archives")]
-    pub keep_archives: usize,
+    pub(crate) keep_archives: usize,
     /// Archives older than this many days are deleted (0 = no limit).
     #[serde(default)]
-    pub keep_days: u64,
+    pub(crate) keep_days: u64,
 }
 fn d_rotate() -> u64 {
     256 * 1024
@@ -314,7 +314,7 @@ impl Default for ChatConfig {
 
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum SyncPolicy {
+pub(crate) enum SyncPolicy {
     /// fsync every append before `226`.
     Always,
     /// Appends waiting behind the room lock share one write and one fsync.
@@ -327,18 +327,18 @@ pub enum SyncPolicy {
 /// One `[[users]]` entry.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct UserEntry {
-    pub name: String,
+pub(crate) struct UserEntry {
+    pub(crate) name: String,
     /// A PHC string (`$pbkdf2-sha256$i=…`), never the password itself.
-    pub password: String,
+    pub(crate) password: String,
     /// Subfolder of `root` this user sees as `/`; default: the root itself.
     #[serde(default)]
-    pub home: Option<String>,
+    pub(crate) home: Option<String>,
     #[serde(default)]
-    pub read_only: bool,
+    pub(crate) read_only: bool,
     /// Overrides `chat.allow_delete` for this user.
     #[serde(default)]
-    pub allow_delete: Option<bool>,
+    pub(crate) allow_delete: Option<bool>,
 }
 
 /// A config that could not be used: where, which key, and what is expected.
@@ -369,7 +369,7 @@ impl std::error::Error for ConfigError {}
 
 impl Config {
     /// Reads, parses and validates the file; relative paths become relative to its folder.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    pub(crate) fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.to_path_buf(),
             position: None,
@@ -515,7 +515,7 @@ impl Config {
     }
 
     /// The absolute home folder of a user (root joined with their `home`).
-    pub fn home_of(&self, user: &UserEntry) -> PathBuf {
+    pub(crate) fn home_of(&self, user: &UserEntry) -> PathBuf {
         match &user.home {
             Some(h) if !h.is_empty() => self.root.join(h.trim_start_matches('/')),
             _ => self.root.clone(),
@@ -524,7 +524,7 @@ impl Config {
 }
 
 /// A home is a relative path below root, without `..`.
-pub fn check_home(h: &str) -> Result<(), String> {
+pub(crate) fn check_home(h: &str) -> Result<(), String> {
     let p = Path::new(h.trim_start_matches('/'));
     if p.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir)) {
         return Err(format!("{h:?}: expected a folder below root, without `..`"));
@@ -623,7 +623,7 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
 pub struct CheckArgs {
     /// The config file [default: $LOFT_CONFIG, else /etc/loft/loft.toml].
     #[arg(short = 'c', long = "config", value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 /// What can go wrong in the config layer, and in the commands that read or write it.

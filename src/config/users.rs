@@ -22,11 +22,11 @@ use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table};
 #[command(verbatim_doc_comment)]
 pub struct UserArgs {
     #[command(subcommand)]
-    pub action: UserAction,
+    pub(crate) action: UserAction,
 }
 
 #[derive(clap::Subcommand, Debug)]
-pub enum UserAction {
+pub(crate) enum UserAction {
     /// Add a user.
     Add(UserOpts),
     /// Set a user's password (and, if given, --read-only / --home).
@@ -38,38 +38,38 @@ pub enum UserAction {
 }
 
 #[derive(clap::Args, Debug)]
-pub struct UserOpts {
+pub(crate) struct UserOpts {
     /// The user name (letters, digits, `.`, `_`, `-`).
-    pub name: String,
+    pub(crate) name: String,
     /// The config file [default: $LOFT_CONFIG, else /etc/loft/loft.toml].
     #[arg(short = 'c', long = "config", value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// Read the password from the first line of standard input.
     #[arg(long)]
-    pub password_stdin: bool,
+    pub(crate) password_stdin: bool,
     /// The user may read but not change anything.
     #[arg(long)]
-    pub read_only: bool,
+    pub(crate) read_only: bool,
     /// Their home, a folder below the config's root (default: the root itself).
     #[arg(long, value_name = "SUBDIR")]
-    pub home: Option<String>,
+    pub(crate) home: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
-pub struct NameOnly {
-    pub name: String,
+pub(crate) struct NameOnly {
+    pub(crate) name: String,
     #[arg(short = 'c', long = "config", value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
-pub struct ConfigOnly {
+pub(crate) struct ConfigOnly {
     #[arg(short = 'c', long = "config", value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 /// A user name Loft accepts.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 32
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
@@ -82,7 +82,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
 }
 
 /// Reads a new password: stdin's first line, a prompt, or a random one (printed).
-pub fn read_password(from_stdin: bool, who: &str) -> Result<(String, bool), String> {
+pub(crate) fn read_password(from_stdin: bool, who: &str) -> Result<(String, bool), String> {
     if from_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the password from stdin: {e}"))?;
@@ -107,7 +107,7 @@ pub fn read_password(from_stdin: bool, who: &str) -> Result<(String, bool), Stri
 }
 
 /// A random password that is easy to read out: 4 groups of 4 letters and digits.
-pub fn random_password() -> String {
+pub(crate) fn random_password() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::thread_rng();
@@ -139,7 +139,10 @@ fn prompt_hidden(prompt: &str) -> Result<String, String> {
 }
 
 /// Loads the document, applies `edit`, validates the result, writes it atomically.
-pub fn edit_config(path: &Path, edit: impl FnOnce(&mut DocumentMut) -> Result<(), String>) -> Result<(), String> {
+pub(crate) fn edit_config(
+    path: &Path,
+    edit: impl FnOnce(&mut DocumentMut) -> Result<(), String>,
+) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     // The file must be valid before, too: editing a broken config would hide the break.
     Config::parse(&text, path).map_err(|e| format!("fix the config first: {e}"))?;
@@ -162,7 +165,7 @@ fn find(users: &ArrayOfTables, name: &str) -> Option<usize> {
 }
 
 /// Adds a user entry to the document.
-pub fn add_user(
+pub(crate) fn add_user(
     doc: &mut DocumentMut,
     name: &str,
     phc: &str,

@@ -24,12 +24,12 @@ use std::time::{Duration, Instant};
 use unftp_core::auth::{AuthenticationError, Authenticator, Credentials, Principal};
 
 /// How long a verified password is remembered.
-pub const CACHE_TTL: Duration = Duration::from_secs(15 * 60);
+pub(crate) const CACHE_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// Tracks failed logins and answers whether an address or a user is blocked. The counts
 /// outlive reloads; the policy is the one in force at each call.
 #[derive(Debug, Default)]
-pub struct FailedLoginTracker {
+pub(crate) struct FailedLoginTracker {
     state: Mutex<HashMap<BlockKey, Strikes>>,
 }
 
@@ -60,7 +60,7 @@ impl FailedLoginTracker {
     }
 
     /// Is a login from `ip` as `user` blocked now?
-    pub fn is_blocked(&self, policy: &FailedLogins, ip: IpAddr, user: &str) -> bool {
+    pub(crate) fn is_blocked(&self, policy: &FailedLogins, ip: IpAddr, user: &str) -> bool {
         let key = Self::key(policy, ip, user);
         let now = Instant::now();
         let mut st = self.state.lock().unpoisoned();
@@ -75,7 +75,7 @@ impl FailedLoginTracker {
     }
 
     /// Counts a failure; returns true if this one started a block.
-    pub fn failed(&self, policy: &FailedLogins, ip: IpAddr, user: &str) -> bool {
+    pub(crate) fn failed(&self, policy: &FailedLogins, ip: IpAddr, user: &str) -> bool {
         let window = Duration::from_secs(policy.window);
         let key = Self::key(policy, ip, user);
         let now = Instant::now();
@@ -110,7 +110,7 @@ impl FailedLoginTracker {
     }
 
     /// A successful login clears the strikes of its key.
-    pub fn succeeded(&self, policy: &FailedLogins, ip: IpAddr, user: &str) {
+    pub(crate) fn succeeded(&self, policy: &FailedLogins, ip: IpAddr, user: &str) {
         let key = Self::key(policy, ip, user);
         let mut st = self.state.lock().unpoisoned();
         if let Some(s) = st.get(&key) {
@@ -123,14 +123,14 @@ impl FailedLoginTracker {
 
 /// The users the relay knows, from the config in force.
 #[derive(Debug, Default)]
-pub struct UserTable {
+pub(crate) struct UserTable {
     pub users: HashMap<String, UserEntry>,
-    pub anonymous: bool,
-    pub failed_logins: FailedLogins,
+    pub(crate) anonymous: bool,
+    pub(crate) failed_logins: FailedLogins,
 }
 
 impl UserTable {
-    pub fn from_config(cfg: &Config) -> UserTable {
+    pub(crate) fn from_config(cfg: &Config) -> UserTable {
         UserTable {
             users: cfg.users.iter().map(|u| (u.name.clone(), u.clone())).collect(),
             anonymous: cfg.anonymous,
@@ -142,7 +142,7 @@ impl UserTable {
 /// What the relay remembers about logins across sessions and reloads: the login cache
 /// and the failure counts.
 #[derive(Debug)]
-pub struct Logins {
+pub(crate) struct Logins {
     cache_key: [u8; 32],
     cache: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
     failures: FailedLoginTracker,
@@ -158,7 +158,7 @@ impl Default for Logins {
 
 /// Why a login was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refused {
+pub(crate) enum Refused {
     /// Too many failures lately, from this address or for this user (the policy says).
     Blocked,
     /// Unknown user or wrong password: the same answer for both.
@@ -169,9 +169,9 @@ pub enum Refused {
 /// FTP sessions and the web API log in through the same one, so they share the cache
 /// and the failed-login policy.
 #[derive(Debug, Clone)]
-pub struct LoftAuthenticator {
-    pub table: Arc<UserTable>,
-    pub logins: Arc<Logins>,
+pub(crate) struct LoftAuthenticator {
+    pub(crate) table: Arc<UserTable>,
+    pub(crate) logins: Arc<Logins>,
 }
 
 /// What an unknown user's password is checked against, so that a login for a name that
@@ -205,7 +205,7 @@ impl LoftAuthenticator {
     }
 
     /// The check itself, without the policy: true if `password` is right for `username`.
-    pub async fn verify(&self, username: &str, password: &str) -> bool {
+    pub(crate) async fn verify(&self, username: &str, password: &str) -> bool {
         let Some(entry) = self.table.users.get(username).cloned() else {
             let pw = password.to_string();
             let _ = tokio::task::spawn_blocking(move || verify_phc(DUMMY_PHC, &pw)).await;
@@ -230,7 +230,7 @@ fn hmac_eq(a: &[u8], b: &[u8]) -> bool {
 impl LoftAuthenticator {
     /// Checks a login from `ip` under the failed-login policy, and logs the outcome.
     /// Returns the name the session runs as.
-    pub async fn login(&self, username: &str, password: &str, ip: IpAddr) -> Result<String, Refused> {
+    pub(crate) async fn login(&self, username: &str, password: &str, ip: IpAddr) -> Result<String, Refused> {
         let policy = &self.table.failed_logins;
         let failures = &self.logins.failures;
         if failures.is_blocked(policy, ip, username) {

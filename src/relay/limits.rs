@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 /// Counts live sessions, in total and per address.
 #[derive(Debug, Default)]
-pub struct Limiter {
+pub(crate) struct Limiter {
     state: Mutex<State>,
 }
 
@@ -24,14 +24,14 @@ struct State {
 
 /// Why a connection was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     Total(usize),
     PerIp(usize),
 }
 
 impl Refusal {
     /// The reply line sent before closing.
-    pub fn reply(&self) -> &'static str {
+    pub(crate) fn reply(&self) -> &'static str {
         match self {
             Refusal::Total(_) => "421 Too many connections to this relay, try again later.\r\n",
             Refusal::PerIp(_) => "421 Too many connections from your address, try again later.\r\n",
@@ -50,7 +50,7 @@ impl std::fmt::Display for Refusal {
 
 /// A live session's slot; dropping it frees the slot.
 #[derive(Debug)]
-pub struct Slot {
+pub(crate) struct Slot {
     limiter: Arc<Limiter>,
     ip: IpAddr,
 }
@@ -71,7 +71,7 @@ impl Drop for Slot {
 impl Limiter {
     /// Takes a slot for a connection from `ip` under the caps in force (after a reload,
     /// sessions over new caps are not closed; new ones wait for room), or says why not.
-    pub fn acquire(self: &Arc<Self>, ip: IpAddr, max_total: usize, max_per_ip: usize) -> Result<Slot, Refusal> {
+    pub(crate) fn acquire(self: &Arc<Self>, ip: IpAddr, max_total: usize, max_per_ip: usize) -> Result<Slot, Refusal> {
         let mut st = self.state.lock().unpoisoned();
         if st.total >= max_total {
             return Err(Refusal::Total(max_total));
@@ -86,7 +86,7 @@ impl Limiter {
     }
 
     /// Sessions now.
-    pub fn active(&self) -> usize {
+    pub(crate) fn active(&self) -> usize {
         self.state.lock().unpoisoned().total
     }
 }

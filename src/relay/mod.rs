@@ -54,37 +54,37 @@ use user::{LoftUser, Provider};
 pub struct ServeArgs {
     /// The config file [default: $LOFT_CONFIG, else /etc/loft/loft.toml].
     #[arg(short = 'c', long = "config", value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// Listen on ADDR:PORT instead of the config's `listen` (repeat for several).
     #[arg(long = "listen", value_name = "ADDR")]
-    pub listen: Vec<String>,
+    pub(crate) listen: Vec<String>,
     /// Serve this folder instead of the config's `root`.
     #[arg(long = "root", value_name = "DIR")]
-    pub root: Option<PathBuf>,
+    pub(crate) root: Option<PathBuf>,
     /// Log format (overrides `log.format`).
     #[arg(long = "log-format", value_enum, value_name = "FORMAT")]
-    pub log_format: Option<LogFormat>,
+    pub(crate) log_format: Option<LogFormat>,
 }
 
 /// What the config decides for the sessions that start now, built once per (re)load and
 /// swapped whole on SIGHUP: a session keeps the snapshot it started with.
 #[derive(Debug)]
-pub struct Snapshot {
-    pub config: Arc<Config>,
+pub(crate) struct Snapshot {
+    pub(crate) config: Arc<Config>,
     pub users: Arc<UserTable>,
-    pub storage: Arc<StorageConfig>,
+    pub(crate) storage: Arc<StorageConfig>,
     /// libunftp wants a `&'static str`; see [`Greetings`].
-    pub greeting: &'static str,
+    pub(crate) greeting: &'static str,
 }
 
 /// The snapshot in force.
 #[derive(Debug)]
-pub struct Live {
+pub(crate) struct Live {
     current: RwLock<Arc<Snapshot>>,
 }
 
 impl Live {
-    pub fn get(&self) -> Arc<Snapshot> {
+    pub(crate) fn get(&self) -> Arc<Snapshot> {
         self.current.read().unpoisoned().clone()
     }
 }

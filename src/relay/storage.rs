@@ -40,15 +40,15 @@ use unftp_sbe_fs::Filesystem;
 
 /// The `start_pos` that Loft's patched libunftp passes for APPE: "at the end, as it is
 /// when the data is written" (see vendor/libunftp/PATCHES.md).
-pub const APPEND_AT_END: u64 = u64::MAX;
+pub(crate) const APPEND_AT_END: u64 = u64::MAX;
 
 /// What every session of the server shares.
-pub struct StorageConfig {
-    pub rooms: Arc<Rooms>,
-    pub patterns: GlobSet,
-    pub root: PathBuf,
-    pub max_upload_bytes: u64,
-    pub max_append_bytes: usize,
+pub(crate) struct StorageConfig {
+    pub(crate) rooms: Arc<Rooms>,
+    pub(crate) patterns: GlobSet,
+    pub(crate) root: PathBuf,
+    pub(crate) max_upload_bytes: u64,
+    pub(crate) max_append_bytes: usize,
 }
 
 impl std::fmt::Debug for StorageConfig {
@@ -63,7 +63,7 @@ impl std::fmt::Debug for StorageConfig {
 impl StorageConfig {
     /// Builds the room matcher from `chat.rooms` (validated at load).
     /// A pattern that does not parse matches nothing.
-    pub fn patterns(globs: &[String]) -> GlobSet {
+    pub(crate) fn patterns(globs: &[String]) -> GlobSet {
         let good: Vec<&String> = globs.iter().filter(|g| crate::base::glob::Glob::new(g).is_ok()).collect();
         GlobSet::new(&good).unwrap_or_default()
     }
@@ -71,7 +71,7 @@ impl StorageConfig {
 
 /// One session's view of the files.
 #[derive(Debug)]
-pub struct LoftStorage {
+pub(crate) struct LoftStorage {
     /// `None` when the root could not be opened (a USB disk gone): every operation then
     /// fails with a local error instead of the server stopping.
     fs_: Option<Filesystem>,
@@ -84,7 +84,7 @@ pub struct LoftStorage {
 }
 
 impl LoftStorage {
-    pub fn new(shared: Arc<StorageConfig>) -> Self {
+    pub(crate) fn new(shared: Arc<StorageConfig>) -> Self {
         let fs_ = match Filesystem::new(shared.root.clone()) {
             Ok(fs) => Some(fs),
             Err(e) => {
@@ -96,14 +96,14 @@ impl LoftStorage {
     }
 
     /// The room registry.
-    pub fn rooms(&self) -> Arc<Rooms> {
+    pub(crate) fn rooms(&self) -> Arc<Rooms> {
         self.shared.rooms.clone()
     }
 
     /// The room a `SITE` command names (`lobby.txt`, or `lobby` for `lobby.txt` when the
     /// name has no extension), relative to the user's home; the reason for the client when
     /// there is none.
-    pub fn site_room(&self, user: &LoftUser, name: &str) -> std::result::Result<PathBuf, String> {
+    pub(crate) fn site_room(&self, user: &LoftUser, name: &str) -> std::result::Result<PathBuf, String> {
         let mut tries = vec![name.to_string()];
         if Path::new(name).extension().is_none() {
             tries.push(format!("{name}.txt"));
@@ -288,7 +288,7 @@ fn room_error(e: RoomError) -> Error {
 
 /// Metadata as clients see it.
 #[derive(Debug)]
-pub struct LoftMeta {
+pub(crate) struct LoftMeta {
     inner: unftp_sbe_fs::Meta,
     /// A room's logical size (see [`crate::room::rotate`]), reported instead of the live
     /// file's length.

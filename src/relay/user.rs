@@ -12,13 +12,13 @@ use unftp_core::auth::{Principal, UserDetail, UserDetailError, UserDetailProvide
 
 /// A logged-in user.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoftUser {
-    pub name: String,
+pub(crate) struct LoftUser {
+    pub(crate) name: String,
     /// Absolute home folder; the session cannot leave it.
-    pub home: PathBuf,
-    pub read_only: bool,
+    pub(crate) home: PathBuf,
+    pub(crate) read_only: bool,
     /// May delete, rename or overwrite rooms.
-    pub allow_delete: bool,
+    pub(crate) allow_delete: bool,
 }
 
 impl fmt::Display for LoftUser {
@@ -35,9 +35,9 @@ impl UserDetail for LoftUser {
 
 /// Turns a login into a [`LoftUser`] from the current config.
 #[derive(Debug)]
-pub struct Provider {
+pub(crate) struct Provider {
     /// The config of the session's snapshot.
-    pub config: Arc<Config>,
+    pub(crate) config: Arc<Config>,
 }
 
 #[async_trait]

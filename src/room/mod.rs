@@ -90,23 +90,23 @@ use tokio::sync::watch;
 use upload::Upload;
 
 /// How many of a room's last lines are remembered to spot a retried message.
-pub const RECENT_LINES: usize = 1024;
+pub(crate) const RECENT_LINES: usize = 1024;
 /// How much of a room's end is read to seed the recent lines when it is opened.
-pub const SEED_BYTES: u64 = 64 * 1024;
+pub(crate) const SEED_BYTES: u64 = 64 * 1024;
 /// Lines longer than this, met while reading a room, are skipped rather than buffered.
 const MAX_SCAN_LINE: usize = 1024 * 1024;
 
 /// How rooms behave; taken from `[chat]` in the config, replaced on reload.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoomSettings {
+pub(crate) struct RoomSettings {
     /// Refuse lines that are not well-formed Fernet tokens.
-    pub validate: bool,
+    pub(crate) validate: bool,
     /// When an append is durable.
-    pub sync: SyncPolicy,
+    pub(crate) sync: SyncPolicy,
     /// Largest single upload to a room, in bytes.
-    pub max_append_bytes: usize,
+    pub(crate) max_append_bytes: usize,
     /// When and how rooms rotate (see [`crate::room::rotate`]).
-    pub rotate: RotateSettings,
+    pub(crate) rotate: RotateSettings,
 }
 
 impl From<&ChatConfig> for RoomSettings {
@@ -133,7 +133,7 @@ impl Default for RoomSettings {
 
 /// What an upload to a room does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteMode {
+pub(crate) enum WriteMode {
     /// `APPE`: append the upload's lines (minus recent duplicates).
     Append,
     /// `STOR` on a room: append only the upload's lines that the room does not already
@@ -143,18 +143,18 @@ pub enum WriteMode {
 
 /// What one upload did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AppendOutcome {
+pub(crate) struct AppendOutcome {
     /// Lines added to the room.
-    pub written_lines: usize,
+    pub(crate) written_lines: usize,
     /// Lines skipped because the room (or the upload itself) already held them.
-    pub duplicate_lines: usize,
+    pub(crate) duplicate_lines: usize,
     /// Bytes added to the room, newlines included.
-    pub bytes_written: u64,
+    pub(crate) bytes_written: u64,
 }
 
 /// Why an upload to a room was refused; in every case nothing was written.
 #[derive(Debug)]
-pub enum RoomError {
+pub(crate) enum RoomError {
     /// The upload is larger than `max_append_bytes` (reply `552`).
     TooLarge { limit: usize },
     /// Line `line` (1-based, in the upload) is not a Fernet token (reply `553`).
@@ -165,7 +165,7 @@ pub enum RoomError {
 
 impl RoomError {
     /// The FTP reply code for this error: `552`, `553`, `452` (disk full) or `451`.
-    pub fn ftp_code(&self) -> u16 {
+    pub(crate) fn ftp_code(&self) -> u16 {
         match self {
             RoomError::TooLarge { .. } => 552,
             RoomError::Invalid { .. } => 553,
@@ -211,11 +211,11 @@ impl From<io::Error> for RoomError {
 }
 
 /// The registry of rooms, shared by every session (`Arc<Rooms>`).
-pub struct Rooms {
+pub(crate) struct Rooms {
     shared: Arc<Store>,
     registry: Mutex<Registry>,
     /// Who read which room how far (`SITE SEEN`).
-    pub seen: SeenBook,
+    pub(crate) seen: SeenBook,
 }
 
 /// What every room of a registry shares.
@@ -251,11 +251,11 @@ struct Registry {
 }
 
 /// Rooms kept open after their last use (see `Registry::hot`).
-pub const KEEP_OPEN: usize = 16;
+pub(crate) const KEEP_OPEN: usize = 16;
 
 impl Rooms {
     /// A new, empty registry.
-    pub fn new(settings: RoomSettings) -> Arc<Rooms> {
+    pub(crate) fn new(settings: RoomSettings) -> Arc<Rooms> {
         Arc::new(Rooms {
             shared: Arc::new(Store {
                 settings: Mutex::new(settings),
@@ -276,37 +276,38 @@ impl Rooms {
 
     /// Replaces the settings (config reload). Uploads already validated keep the old
     /// `validate`/`max_append_bytes`; the next batch written uses the new `sync`.
-    pub fn set_settings(&self, s: RoomSettings) {
+    pub(crate) fn set_settings(&self, s: RoomSettings) {
         *lock(&self.shared.settings) = s;
     }
 
     /// The settings in force.
-    pub fn settings(&self) -> RoomSettings {
+    pub(crate) fn settings(&self) -> RoomSettings {
         self.shared.settings()
     }
 
     /// fsync calls made so far, over all rooms (room files, and their folder when a room
     /// is created), for benchmarks: fsyncs per message.
-    pub fn fsyncs(&self) -> u64 {
+    pub(crate) fn fsyncs(&self) -> u64 {
         self.shared.fsyncs.load(Ordering::Relaxed) as u64
     }
 
     /// How many recently used rooms stay open when nothing uses them ([`KEEP_OPEN`]).
-    pub fn set_keep_open(&self, n: usize) {
+    #[cfg(test)]
+    pub(crate) fn set_keep_open(&self, n: usize) {
         let mut reg = lock(&self.registry);
         reg.keep_open = n;
         reg.hot.truncate(n);
     }
 
     /// Rooms open right now (used by an upload or a [`RoomWatch`], or recently used).
-    pub fn rooms_open(&self) -> usize {
+    pub(crate) fn rooms_open(&self) -> usize {
         lock(&self.registry).rooms.values().filter(|w| w.strong_count() > 0).count()
     }
 
     /// Writes an upload to the room at `path` (absolute, already confined by the caller),
     /// creating the room if it is missing. Returns once the lines are as durable as the
     /// `sync` setting says. On any error the room is left as it was.
-    pub async fn append(&self, path: &Path, data: &[u8], mode: WriteMode) -> Result<AppendOutcome, RoomError> {
+    pub(crate) async fn append(&self, path: &Path, data: &[u8], mode: WriteMode) -> Result<AppendOutcome, RoomError> {
         let upload = Upload::parse(data, &self.shared.settings(), &self.shared)?;
         let room = self.room(path).await?;
         Ok(room.submit(upload, mode, true).await?)
@@ -315,7 +316,7 @@ impl Rooms {
     /// Follows the room at `path`: its current length, and a wake-up after every append.
     /// Opens (and repairs) the room, but does not create it: a missing room is `Io`
     /// (`NotFound`). The room stays open while the [`RoomWatch`] lives.
-    pub async fn subscribe(&self, path: &Path) -> Result<RoomWatch, RoomError> {
+    pub(crate) async fn subscribe(&self, path: &Path) -> Result<RoomWatch, RoomError> {
         let room = self.room(path).await?;
         room.submit(Upload::default(), WriteMode::Append, false).await?;
         let rx = room.len.subscribe();
@@ -325,7 +326,7 @@ impl Rooms {
     /// Opens the room at `path` for reading: the live file, and the [`View`] that maps
     /// logical offsets onto it. The file is checked to be the one the view describes (a
     /// rotation between the two would otherwise shift every offset), else tried again.
-    pub async fn open_read(&self, path: &Path) -> Result<(File, View), RoomError> {
+    pub(crate) async fn open_read(&self, path: &Path) -> Result<(File, View), RoomError> {
         for _ in 0..8 {
             let w = self.subscribe(path).await?;
             let view = w.view();
@@ -380,7 +381,12 @@ impl Rooms {
     /// the end then (0 for a room not created yet). `SITE WAIT` and the web API's
     /// long-poll both follow a room this way. A room that does not exist yet has no watch,
     /// so it is looked for again every 200 ms.
-    pub async fn wait_past(&self, path: &Path, offset: u64, deadline: tokio::time::Instant) -> Result<u64, RoomError> {
+    pub(crate) async fn wait_past(
+        &self,
+        path: &Path,
+        offset: u64,
+        deadline: tokio::time::Instant,
+    ) -> Result<u64, RoomError> {
         loop {
             match self.subscribe(path).await {
                 Ok(mut w) => loop {
@@ -437,17 +443,17 @@ fn room_key(path: &Path) -> io::Result<PathBuf> {
 
 /// What readers need to know of a room, published after every write and rotation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct View {
+pub(crate) struct View {
     /// The logical offset of the live file's first byte (always a line start).
-    pub base: u64,
+    pub(crate) base: u64,
     /// The logical size: every byte ever appended, up to the last complete line.
-    pub end: u64,
+    pub(crate) end: u64,
     dev: u64,
     ino: u64,
 }
 
 /// Follows one room: see [`Rooms::subscribe`].
-pub struct RoomWatch {
+pub(crate) struct RoomWatch {
     room: Arc<Room>,
     rx: watch::Receiver<View>,
 }
@@ -459,21 +465,17 @@ impl fmt::Debug for RoomWatch {
 }
 
 impl RoomWatch {
-    /// The room's canonical path.
-    pub fn path(&self) -> &Path {
-        &self.room.path
-    }
     /// The room's logical length in bytes after the last successful write.
-    pub fn end(&self) -> u64 {
+    pub(crate) fn end(&self) -> u64 {
         self.rx.borrow().end
     }
     /// The room's [`View`] now.
-    pub fn view(&self) -> View {
+    pub(crate) fn view(&self) -> View {
         *self.rx.borrow()
     }
     /// Waits for the next change of length (an append, or the room replaced) and returns
     /// the new length.
-    pub async fn changed(&mut self) -> u64 {
+    pub(crate) async fn changed(&mut self) -> u64 {
         // The sender lives in `self.room`, so this cannot fail while `self` exists.
         let _ = self.rx.changed().await;
         self.rx.borrow_and_update().end

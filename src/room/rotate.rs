@@ -53,44 +53,44 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// The suffix of a room's hidden state folder (`.lobby.txt.loft`).
-pub const STATE_SUFFIX: &str = ".loft";
+pub(crate) const STATE_SUFFIX: &str = ".loft";
 
 /// The hidden state folder of the room at `room`.
-pub fn state_dir(room: &Path) -> PathBuf {
+pub(crate) fn state_dir(room: &Path) -> PathBuf {
     let name = room.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     room.with_file_name(format!(".{name}{STATE_SUFFIX}"))
 }
 
 /// Whether a file name is a room's state folder (hidden from listings, read-only).
-pub fn is_state_name(name: &str) -> bool {
+pub(crate) fn is_state_name(name: &str) -> bool {
     name.starts_with('.') && name.len() > 1 + STATE_SUFFIX.len() && name.ends_with(STATE_SUFFIX)
 }
 
 /// A room's persisted offsets.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct State {
+pub(crate) struct State {
     /// Logical offset of the live file's first byte.
-    pub base: u64,
+    pub(crate) base: u64,
     /// Set during a rotation (steps 3 to 5): the base it moves to.
-    pub next: Option<u64>,
+    pub(crate) next: Option<u64>,
 }
 
 /// How rotation behaves (from `[chat]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RotateSettings {
+pub(crate) struct RotateSettings {
     /// Rotate once the live file is longer than this; 0 = never.
-    pub rotate_bytes: u64,
+    pub(crate) rotate_bytes: u64,
     /// What the live file keeps, cut at a line boundary.
-    pub keep_bytes: u64,
+    pub(crate) keep_bytes: u64,
     /// Archives kept per room; 0 = no limit.
-    pub keep_archives: usize,
+    pub(crate) keep_archives: usize,
     /// Archives older than this many days are deleted; 0 = no limit.
-    pub keep_days: u64,
+    pub(crate) keep_days: u64,
 }
 
 /// Reads the state of the room at `room`; no state means base 0. A damaged state file is
 /// an error: guessing a base would break every reader's offset.
-pub fn read_state(room: &Path) -> io::Result<State> {
+pub(crate) fn read_state(room: &Path) -> io::Result<State> {
     let text = match fs::read_to_string(state_dir(room).join("state")) {
         Ok(t) => t,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::default()),
@@ -144,7 +144,7 @@ fn is_archive_tmp(name: &str) -> bool {
 }
 
 /// A room's archives, oldest first: (start, end, path).
-pub fn archives(room: &Path) -> Vec<(u64, u64, PathBuf)> {
+pub(crate) fn archives(room: &Path) -> Vec<(u64, u64, PathBuf)> {
     let Ok(rd) = fs::read_dir(state_dir(room)) else { return Vec::new() };
     let mut out: Vec<(u64, u64, PathBuf)> = rd
         .filter_map(|e| e.ok())
@@ -161,7 +161,7 @@ pub fn archives(room: &Path) -> Vec<(u64, u64, PathBuf)> {
 
 /// Finishes or undoes a rotation that a crash interrupted (see the module doc), and
 /// returns the room's base. Must run before the room file is opened for writing.
-pub fn recover(room: &Path) -> io::Result<u64> {
+pub(crate) fn recover(room: &Path) -> io::Result<u64> {
     let dir = state_dir(room);
     if !dir.is_dir() {
         return Ok(0);
@@ -249,19 +249,19 @@ fn copy_range(from: &File, start: u64, end: u64, mut to: &File) -> io::Result<()
 
 /// What a rotation did.
 #[derive(Debug)]
-pub struct Rotated {
+pub(crate) struct Rotated {
     /// The new live file, open for reading and appending.
-    pub file: File,
-    pub base: u64,
-    pub len: u64,
+    pub(crate) file: File,
+    pub(crate) base: u64,
+    pub(crate) len: u64,
     /// fsync calls made.
-    pub fsyncs: usize,
+    pub(crate) fsyncs: usize,
 }
 
 /// Rotates the room at `room` whose open live file `file` is `len` bytes at logical `base`
 /// (steps 1 to 6 of the module doc). `Ok(None)`: nothing to cut. On error the room is left
 /// for [`recover`] (the caller reopens it, which runs it).
-pub fn rotate(room: &Path, file: &File, base: u64, len: u64, s: &RotateSettings) -> io::Result<Option<Rotated>> {
+pub(crate) fn rotate(room: &Path, file: &File, base: u64, len: u64, s: &RotateSettings) -> io::Result<Option<Rotated>> {
     rotate_until(room, file, base, len, s, u8::MAX)
 }
 
@@ -334,7 +334,7 @@ pub(crate) fn rotate_until(
 }
 
 /// Deletes archives beyond `keep_archives` (oldest first) and older than `keep_days`.
-pub fn prune(room: &Path, s: &RotateSettings) {
+pub(crate) fn prune(room: &Path, s: &RotateSettings) {
     let mut all = archives(room);
     if s.keep_archives > 0 && all.len() > s.keep_archives {
         let extra = all.len() - s.keep_archives;
@@ -366,7 +366,7 @@ fn remove_archive(p: &Path) {
 /// The logical length of a room whose live file is `physical` bytes long, from its state
 /// file (for listings, without opening the room). A room mid-rotation reports its base as
 /// recovery will settle it only approximately; listings are informative.
-pub fn logical_len(room: &Path, physical: u64) -> u64 {
+pub(crate) fn logical_len(room: &Path, physical: u64) -> u64 {
     read_state(room).map(|s| s.base).unwrap_or(0) + physical
 }
 

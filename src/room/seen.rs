@@ -18,7 +18,7 @@ type SeenRoom = BTreeMap<String, (u64, u64)>;
 
 /// Read receipts of every room, loaded lazily from each room's state folder.
 #[derive(Debug, Default)]
-pub struct SeenBook {
+pub(crate) struct SeenBook {
     rooms: Mutex<HashMap<PathBuf, SeenRoom>>,
 }
 
@@ -40,7 +40,7 @@ impl SeenBook {
     /// memory; returns whether it changed, then [`SeenBook::save`] writes it. Split so the
     /// receipt is visible to `SITE SEEN` at once, while the file is written off the async
     /// threads. The first use of a room reads its small receipts file.
-    pub fn note(&self, room: &Path, user: &str, offset: u64) -> bool {
+    pub(crate) fn note(&self, room: &Path, user: &str, offset: u64) -> bool {
         let mut all = self.rooms.lock().unpoisoned();
         let entry = all.entry(room.to_path_buf()).or_insert_with(|| Self::load(room));
         if entry.get(user).is_some_and(|(o, _)| *o >= offset) {
@@ -53,7 +53,7 @@ impl SeenBook {
 
     /// Writes the receipts of `room` as they are now (tmp + rename). Blocking: call from
     /// the blocking pool. Each save writes the latest state, so saves may run in any order.
-    pub fn save(&self, room: &Path) {
+    pub(crate) fn save(&self, room: &Path) {
         let all = self.rooms.lock().unpoisoned();
         let Some(entry) = all.get(room) else { return };
         let text: String = entry.iter().map(|(u, (o, t))| format!("{u} {o} {t}\n")).collect();
@@ -65,7 +65,7 @@ impl SeenBook {
     }
 
     /// Who has read `room` how far: (user, offset, unix seconds), by user name.
-    pub fn list(&self, room: &Path) -> Vec<(String, u64, u64)> {
+    pub(crate) fn list(&self, room: &Path) -> Vec<(String, u64, u64)> {
         let mut all = self.rooms.lock().unpoisoned();
         let entry = all.entry(room.to_path_buf()).or_insert_with(|| Self::load(room));
         entry.iter().map(|(u, (o, t))| (u.clone(), *o, *t)).collect()

@@ -28,13 +28,13 @@ use base64::engine::general_purpose::URL_SAFE;
 use base64::{DecodeError, Engine as _};
 
 /// The version byte of every Fernet token (spec version 0x80).
-pub const VERSION: u8 = 0x80;
+pub(crate) const VERSION: u8 = 0x80;
 /// Decoded bytes around the ciphertext: version 1 + timestamp 8 + IV 16 + HMAC 32.
-pub const OVERHEAD: usize = 1 + 8 + 16 + 32;
+pub(crate) const OVERHEAD: usize = 1 + 8 + 16 + 32;
 /// AES block size: the ciphertext is a positive multiple of it.
-pub const BLOCK: usize = 16;
+pub(crate) const BLOCK: usize = 16;
 /// The shortest possible token, decoded (one ciphertext block).
-pub const MIN_DECODED: usize = OVERHEAD + BLOCK;
+pub(crate) const MIN_DECODED: usize = OVERHEAD + BLOCK;
 
 /// Is `line` (without its newline) one well-formed Fernet token?
 ///

@@ -7,7 +7,7 @@ use libunftp::options::{Reply, ReplyCode, SiteCommandContext, SiteCommandHandler
 
 /// `SITE HELP`.
 #[derive(Debug)]
-pub struct HelpCommand;
+pub(crate) struct HelpCommand;
 
 #[async_trait]
 impl SiteCommandHandler<LoftStorage, LoftUser> for HelpCommand {

@@ -24,18 +24,18 @@ mod help;
 mod seen;
 mod wait;
 
-pub use help::HelpCommand;
-pub use seen::SeenCommand;
-pub use wait::WaitCommand;
+pub(crate) use help::HelpCommand;
+pub(crate) use seen::SeenCommand;
+pub(crate) use wait::WaitCommand;
 
 use crate::relay::storage::LoftStorage;
 use crate::relay::user::LoftUser;
 use libunftp::options::{Reply, ReplyCode, SiteCommandContext};
 
 /// The longest `SITE WAIT`, in seconds.
-pub const MAX_WAIT_SECS: u64 = 60;
+pub(crate) const MAX_WAIT_SECS: u64 = 60;
 /// `SITE WAIT` without a timeout waits this long.
-pub const DEFAULT_WAIT_SECS: u64 = 30;
+pub(crate) const DEFAULT_WAIT_SECS: u64 = 30;
 
 pub(super) fn reply(code: ReplyCode, text: &str) -> Reply {
     Reply::new(code, text)

@@ -8,7 +8,7 @@ use libunftp::options::{Reply, ReplyCode, SiteCommandContext, SiteCommandHandler
 
 /// `SITE SEEN`.
 #[derive(Debug)]
-pub struct SeenCommand;
+pub(crate) struct SeenCommand;
 
 #[async_trait]
 impl SiteCommandHandler<LoftStorage, LoftUser> for SeenCommand {

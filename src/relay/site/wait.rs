@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// `SITE WAIT`.
 #[derive(Debug)]
-pub struct WaitCommand;
+pub(crate) struct WaitCommand;
 
 #[async_trait]
 impl SiteCommandHandler<LoftStorage, LoftUser> for WaitCommand {
