@@ -106,6 +106,13 @@ ports = "50000-50100"
 # keep_archives = 16         # archives kept per room, in .ROOM.loft/ (0 = all)
 # keep_days = 0              # delete archives older than this (0 = never)
 
+[web]
+# The chat page for phones and laptops, over HTTPS with the certificate above:
+# https://THIS-HOST:8443/ (log in with a user below, then the room key).
+# enabled = true
+# listen = ["0.0.0.0:8443", "[::]:8443"]
+# https = true               # false: plain HTTP, only behind a proxy that does TLS
+
 # Users: add with `loft user add NAME`, change with `loft user passwd NAME`.
 # Each [[users]] has name, password (a PBKDF2 hash, never the password itself),
 # and optionally home = "subfolder of root", read_only = true, allow_delete = true.

@@ -57,7 +57,40 @@ pub struct Config {
     #[serde(default)]
     pub(crate) chat: ChatConfig,
     #[serde(default)]
+    pub(crate) web: WebConfig,
+    #[serde(default)]
     pub(crate) users: Vec<UserEntry>,
+}
+
+/// The chat page and its HTTP API, served by the relay (`[web]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WebConfig {
+    /// Serve the web client at all.
+    #[serde(default = "yes")]
+    pub(crate) enabled: bool,
+    /// Addresses for HTTPS; IPv4 and IPv6 together are fine.
+    #[serde(default = "default_web_listen")]
+    pub(crate) listen: Vec<String>,
+    /// HTTPS with the relay's certificate (`[tls] cert`/`key`). `false` serves plain HTTP,
+    /// where browsers give the page no WebCrypto except on localhost: only for a proxy
+    /// that does TLS in front.
+    #[serde(default = "yes")]
+    pub(crate) https: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { enabled: true, listen: default_web_listen(), https: true }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub(crate) fn default_web_listen() -> Vec<String> {
+    vec!["0.0.0.0:8443".into(), "[::]:8443".into()]
 }
 
 pub(crate) fn default_listen() -> Vec<String> {
@@ -422,6 +455,20 @@ impl Config {
                 ));
             }
         }
+        for (i, a) in self.web.listen.iter().enumerate() {
+            if a.parse::<SocketAddr>().is_err() {
+                return Err(err(
+                    &[Seg::K("web"), Seg::K("listen"), Seg::I(i)],
+                    format!("{a:?} is not an address with a port; expected \"0.0.0.0:8443\" or \"[::]:8443\""),
+                ));
+            }
+        }
+        if self.web.enabled && self.web.listen.is_empty() {
+            return Err(err(
+                &[Seg::K("web"), Seg::K("listen")],
+                "expected at least one address, like [\"0.0.0.0:8443\"], or set enabled = false".into(),
+            ));
+        }
         if let Err(m) = parse_port_range(&self.passive.ports) {
             return Err(err(&[Seg::K("passive"), Seg::K("ports")], m));
         }
@@ -712,6 +759,15 @@ pub fn check(args: CheckArgs) -> Result<u8, Error> {
         cfg.chat.max_append_bytes,
         cfg.chat.rotate_bytes,
         cfg.chat.keep_bytes
+    );
+    let web = &cfg.web;
+    println!(
+        "  web:           {}",
+        match (web.enabled, web.https) {
+            (false, _) => "off".to_string(),
+            (true, true) => format!("https on {}", web.listen.join(", ")),
+            (true, false) => format!("plain HTTP on {} (no WebCrypto in browsers off localhost)", web.listen.join(", ")),
+        }
     );
     println!("  anonymous:     {}", if cfg.anonymous { "allowed, read-only" } else { "no" });
     println!("  users:         {}", cfg.users.len());

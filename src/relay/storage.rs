@@ -67,6 +67,72 @@ impl StorageConfig {
         let good: Vec<&String> = globs.iter().filter(|g| crate::base::glob::Glob::new(g).is_ok()).collect();
         GlobSet::new(&good).unwrap_or_default()
     }
+
+    /// The room that a `SITE` command or the web API names (`lobby.txt`, or `lobby` for `lobby.txt` when the
+    /// name has no extension), relative to the user's home; the reason for the client when
+    /// there is none.
+    pub(crate) fn room_named(&self, user: &LoftUser, name: &str) -> std::result::Result<PathBuf, String> {
+        let mut tries = vec![name.to_string()];
+        if Path::new(name).extension().is_none() {
+            tries.push(format!("{name}.txt"));
+        }
+        for n in tries {
+            if let Ok(Some(real)) = self.room(user, Path::new(&n)) {
+                return Ok(real);
+            }
+        }
+        Err(format!("{name}: not a chat room"))
+    }
+
+    /// Whether `path` is inside a room's hidden state folder (archives, offsets, receipts):
+    /// readable, never writable, never a room itself.
+    fn in_state_dir(path: &Path) -> bool {
+        path.components().any(|c| matches!(c, Component::Normal(n) if rotate::is_state_name(&n.to_string_lossy())))
+    }
+
+    /// The path relative to the user's home, with `.` and `..` resolved; `None` if it
+    /// would climb out.
+    fn relative(path: &Path) -> Option<PathBuf> {
+        let mut out = PathBuf::new();
+        for c in path.components() {
+            match c {
+                Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+                Component::ParentDir => {
+                    if !out.pop() {
+                        return None;
+                    }
+                }
+                Component::Normal(n) => out.push(n),
+            }
+        }
+        Some(out)
+    }
+
+    /// If `path` is a room, its real path on disk (inside the home, not through a
+    /// symlink that leaves it).
+    pub(crate) fn room(&self, user: &LoftUser, path: &Path) -> Result<Option<PathBuf>> {
+        let Some(rel) = Self::relative(path) else {
+            return Err(Error::from(ErrorKind::PermissionDenied));
+        };
+        if rel.as_os_str().is_empty() || Self::in_state_dir(&rel) || !self.patterns.is_match(&rel) {
+            return Ok(None);
+        }
+        let real = user.home.join(&rel);
+        let parent = real.parent().unwrap_or(&user.home);
+        let (Ok(canon_parent), Ok(canon_home)) = (parent.canonicalize(), user.home.canonicalize()) else {
+            return Err(Error::from(ErrorKind::PermanentDirectoryNotAvailable));
+        };
+        if !canon_parent.starts_with(&canon_home) {
+            return Err(Error::from(ErrorKind::PermissionDenied));
+        }
+        let real = canon_parent.join(real.file_name().unwrap_or_default());
+        if let Ok(m) = std::fs::symlink_metadata(&real) {
+            if m.file_type().is_symlink() {
+                return Err(Error::new(ErrorKind::PermissionDenied, reason("a room cannot be a symbolic link")));
+            }
+        }
+        Ok(Some(real))
+    }
 }
 
 /// One session's view of the files.
@@ -100,26 +166,9 @@ impl LoftStorage {
         self.shared.rooms.clone()
     }
 
-    /// The room a `SITE` command names (`lobby.txt`, or `lobby` for `lobby.txt` when the
-    /// name has no extension), relative to the user's home; the reason for the client when
-    /// there is none.
+    /// The room a `SITE` command names; see [`StorageConfig::room_named`].
     pub(crate) fn site_room(&self, user: &LoftUser, name: &str) -> std::result::Result<PathBuf, String> {
-        let mut tries = vec![name.to_string()];
-        if Path::new(name).extension().is_none() {
-            tries.push(format!("{name}.txt"));
-        }
-        for n in tries {
-            if let Ok(Some(real)) = self.room(user, Path::new(&n)) {
-                return Ok(real);
-            }
-        }
-        Err(format!("{name}: not a chat room"))
-    }
-
-    /// Whether `path` is inside a room's hidden state folder (archives, offsets, receipts):
-    /// readable, never writable, never a room itself.
-    fn in_state_dir(path: &Path) -> bool {
-        path.components().any(|c| matches!(c, Component::Normal(n) if rotate::is_state_name(&n.to_string_lossy())))
+        self.shared.room_named(user, name)
     }
 
     fn deny_state(path: &Path) -> Result<()> {
@@ -133,48 +182,12 @@ impl LoftStorage {
         self.fs_.as_ref().ok_or_else(|| Error::new(ErrorKind::LocalError, reason("the relay's storage is unavailable")))
     }
 
-    /// The path relative to the user's home, with `.` and `..` resolved; `None` if it
-    /// would climb out.
-    fn relative(path: &Path) -> Option<PathBuf> {
-        let mut out = PathBuf::new();
-        for c in path.components() {
-            match c {
-                Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-                Component::ParentDir => {
-                    if !out.pop() {
-                        return None;
-                    }
-                }
-                Component::Normal(n) => out.push(n),
-            }
-        }
-        Some(out)
+    fn room(&self, user: &LoftUser, path: &Path) -> Result<Option<PathBuf>> {
+        self.shared.room(user, path)
     }
 
-    /// If `path` is a room, its real path on disk (inside the home, not through a
-    /// symlink that leaves it).
-    fn room(&self, user: &LoftUser, path: &Path) -> Result<Option<PathBuf>> {
-        let Some(rel) = Self::relative(path) else {
-            return Err(Error::from(ErrorKind::PermissionDenied));
-        };
-        if rel.as_os_str().is_empty() || Self::in_state_dir(&rel) || !self.shared.patterns.is_match(&rel) {
-            return Ok(None);
-        }
-        let real = user.home.join(&rel);
-        let parent = real.parent().unwrap_or(&user.home);
-        let (Ok(canon_parent), Ok(canon_home)) = (parent.canonicalize(), user.home.canonicalize()) else {
-            return Err(Error::from(ErrorKind::PermanentDirectoryNotAvailable));
-        };
-        if !canon_parent.starts_with(&canon_home) {
-            return Err(Error::from(ErrorKind::PermissionDenied));
-        }
-        let real = canon_parent.join(real.file_name().unwrap_or_default());
-        if let Ok(m) = std::fs::symlink_metadata(&real) {
-            if m.file_type().is_symlink() {
-                return Err(Error::new(ErrorKind::PermissionDenied, reason("a room cannot be a symbolic link")));
-            }
-        }
-        Ok(Some(real))
+    fn in_state_dir(path: &Path) -> bool {
+        StorageConfig::in_state_dir(path)
     }
 
     fn deny_read_only(user: &LoftUser) -> Result<()> {

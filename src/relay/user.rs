@@ -45,30 +45,27 @@ impl UserDetailProvider for Provider {
     type User = LoftUser;
 
     async fn provide_user_detail(&self, principal: &Principal) -> Result<LoftUser, UserDetailError> {
-        let cfg = &self.config;
-        if principal.username == "anonymous" {
-            return Ok(LoftUser {
-                name: "anonymous".into(),
-                home: cfg.root.clone(),
-                read_only: true,
-                allow_delete: false,
-            });
-        }
-        let entry = cfg
-            .users
-            .iter()
-            .find(|u| u.name == principal.username)
-            .ok_or_else(|| UserDetailError::new(format!("user {} is no longer configured", principal.username)))?;
-        let home = cfg.home_of(entry);
-        if let Err(e) = std::fs::create_dir_all(&home) {
-            tracing::error!(user = %entry.name, home = %home.display(), "cannot create the home folder: {e}");
-            return Err(UserDetailError::new(format!("home folder unavailable: {e}")));
-        }
-        Ok(LoftUser {
-            name: entry.name.clone(),
-            home,
-            read_only: entry.read_only,
-            allow_delete: entry.allow_delete.unwrap_or(cfg.chat.allow_delete),
-        })
+        lookup(&self.config, &principal.username).map_err(UserDetailError::new)
     }
+}
+
+/// The [`LoftUser`] a successful login of `name` runs as, under `cfg`; creates the home
+/// folder if it is missing. FTP sessions and web sessions both get theirs here.
+pub(crate) fn lookup(cfg: &Config, name: &str) -> Result<LoftUser, String> {
+    if name == "anonymous" {
+        return Ok(LoftUser { name: "anonymous".into(), home: cfg.root.clone(), read_only: true, allow_delete: false });
+    }
+    let entry =
+        cfg.users.iter().find(|u| u.name == name).ok_or_else(|| format!("user {name} is no longer configured"))?;
+    let home = cfg.home_of(entry);
+    if let Err(e) = std::fs::create_dir_all(&home) {
+        tracing::error!(user = %entry.name, home = %home.display(), "cannot create the home folder: {e}");
+        return Err(format!("home folder unavailable: {e}"));
+    }
+    Ok(LoftUser {
+        name: entry.name.clone(),
+        home,
+        read_only: entry.read_only,
+        allow_delete: entry.allow_delete.unwrap_or(cfg.chat.allow_delete),
+    })
 }

@@ -82,7 +82,7 @@ use std::fmt;
 use std::fs::File;
 use std::hash::{BuildHasher, RandomState};
 use std::io;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -409,6 +409,38 @@ impl Rooms {
                 Err(e) => return Err(e),
             }
         }
+    }
+}
+
+impl Rooms {
+    /// Whole lines of a room from logical offset `from`, at most `max` bytes of them:
+    /// `(start, bytes)`, where `start` is the logical offset of `bytes[0]` (later than
+    /// `from` when `from` is older than what the room still keeps, as for a `REST` +
+    /// `RETR`) and `bytes` ends with a newline or is empty. A line longer than `max` is
+    /// returned whole, so a reader always moves on.
+    pub(crate) async fn read_lines(&self, path: &Path, from: u64, max: usize) -> Result<(u64, Vec<u8>), RoomError> {
+        let (file, view) = self.open_read(path).await?;
+        let start = from.max(view.base).min(view.end);
+        let avail = view.end - start;
+        let buf = tokio::task::spawn_blocking(move || -> io::Result<Vec<u8>> {
+            let mut want = avail.min(max as u64);
+            loop {
+                let mut buf = vec![0u8; want as usize];
+                file.read_exact_at(&mut buf, start - view.base)?;
+                match buf.iter().rposition(|&b| b == b'\n') {
+                    Some(i) => {
+                        buf.truncate(i + 1);
+                        return Ok(buf);
+                    }
+                    None if want < avail => want = (want * 2).clamp(4096, avail),
+                    // The logical end is always at a line's end: no newline means nothing.
+                    None => return Ok(Vec::new()),
+                }
+            }
+        })
+        .await
+        .map_err(|e| io::Error::other(format!("room read failed: {e}")))??;
+        Ok((start, buf))
     }
 }
 

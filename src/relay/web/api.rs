@@ -1,0 +1,430 @@
+//! The HTTP API: routes, and what each one does with the room store.
+//!
+//! JSON in and out; every error is `{"error": "…"}` with a status that says what kind
+//! (401 log in, 403 not allowed, 413 too large, 422 a bad line, 429/503 too many, 507
+//! disk full). The reference is docs/web.md.
+
+use super::{assets, sessions::Session, Web};
+use crate::relay::auth::Refused;
+use crate::relay::user;
+use crate::room::{RoomError, WriteMode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+type Resp = Response<Full<Bytes>>;
+
+/// The longest long-poll a client may ask for, in seconds (as `SITE WAIT`).
+const MAX_WAIT_SECS: u64 = 60;
+/// The most bytes of lines one read returns; the page asks again from `next`.
+const MAX_READ_BYTES: usize = 256 * 1024;
+/// The largest login body.
+const MAX_SMALL_BODY: usize = 4096;
+
+/// Every request starts here.
+pub(super) async fn route(
+    web: Arc<Web>,
+    peer: SocketAddr,
+    refused: Option<String>,
+    req: Request<Incoming>,
+) -> Result<Resp, Infallible> {
+    let path = req.uri().path().to_string();
+    let mut resp = if let Some(why) = refused {
+        let mut r = error(StatusCode::SERVICE_UNAVAILABLE, &format!("the relay is busy ({why}); try again shortly"));
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        r
+    } else if path.starts_with("/api/") {
+        match same_origin(&req, web.scheme()) {
+            Ok(()) => api(&web, peer, req).await.unwrap_or_else(|e| e),
+            Err(r) => r,
+        }
+    } else {
+        assets::get(req.method(), &path)
+    };
+    secure(&mut resp, path.starts_with("/api/"));
+    Ok(resp)
+}
+
+/// Headers every answer carries: no inline script or framing, no referrer, no sniffing.
+fn secure(resp: &mut Resp, api: bool) {
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    if api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+/// Refuses a request that a page of another origin sent (browsers send `Origin` with
+/// every cross-origin request, and with same-origin ones other than GET). No CORS
+/// header is ever sent, so another site cannot read answers either.
+fn same_origin(req: &Request<Incoming>, scheme: &str) -> Result<(), Resp> {
+    let Some(origin) = req.headers().get(header::ORIGIN) else { return Ok(()) };
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    if origin.to_str().ok() == Some(&format!("{scheme}://{host}")) {
+        Ok(())
+    } else {
+        Err(error(StatusCode::FORBIDDEN, "cross-origin requests are refused: use the page the relay serves"))
+    }
+}
+
+pub(super) fn json_response(status: StatusCode, body: serde_json::Value) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+pub(super) fn error(status: StatusCode, message: &str) -> Resp {
+    json_response(status, json!({ "error": message }))
+}
+
+fn no_content() -> Resp {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    r
+}
+
+/// The API proper; `Err` is an error answer.
+async fn api(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp, Resp> {
+    let path = req.uri().path().to_string();
+    let query = parse_query(req.uri().query().unwrap_or(""));
+    match (req.method().clone(), path.as_str()) {
+        (Method::POST, "/api/login") => login(web, peer, req).await,
+        (Method::POST, "/api/logout") => {
+            if let Some(t) = bearer(&req) {
+                web.sessions.remove(t);
+            }
+            Ok(no_content())
+        }
+        (Method::GET, "/api/rooms") => rooms(web, &session(web, &req)?).await,
+        (Method::GET, "/api/log") => read_log(web, &session(web, &req)?, &query).await,
+        (Method::POST, "/api/append") => {
+            let s = session(web, &req)?;
+            append(web, &s, &query, req).await
+        }
+        (Method::GET, "/api/seen") => seen(web, &session(web, &req)?, &query).await,
+        (Method::POST, "/api/seen") => {
+            let s = session(web, &req)?;
+            mark_seen(web, &s, &query, req).await
+        }
+        (_, "/api/login" | "/api/logout" | "/api/rooms" | "/api/log" | "/api/append" | "/api/seen") => {
+            Err(error(StatusCode::METHOD_NOT_ALLOWED, &format!("{} is not allowed on {path}", req.method())))
+        }
+        _ => Err(error(StatusCode::NOT_FOUND, &format!("{path}: no such API call"))),
+    }
+}
+
+#[derive(Deserialize)]
+struct Login {
+    user: String,
+    password: String,
+}
+
+async fn login(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp, Resp> {
+    let body = body(req, MAX_SMALL_BODY).await?;
+    let Login { user: name, password } = serde_json::from_slice(&body)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, &format!("expected {{\"user\": …, \"password\": …}}: {e}")))?;
+    let snap = web.relay.live.get();
+    let auth = web.relay.authenticator(&snap);
+    let name = match auth.login(&name, &password, peer.ip()).await {
+        Ok(n) => n,
+        Err(Refused::Blocked) => {
+            return Err(error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many failed logins from this address or for this user; try again later",
+            ))
+        }
+        Err(Refused::BadPassword) => return Err(error(StatusCode::UNAUTHORIZED, "wrong user or password")),
+    };
+    let user = user::lookup(&snap.config, &name).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, &e))?;
+    let phc = snap.users.users.get(&name).map(|u| u.password.clone()).unwrap_or_default();
+    let read_only = user.read_only;
+    let session = web.sessions.create(user, phc);
+    tracing::info!(target: "loft::web", user = %name, peer = %peer, "web session started");
+    Ok(json_response(StatusCode::OK, json!({ "session": session, "user": name, "read_only": read_only })))
+}
+
+fn bearer(req: &Request<Incoming>) -> Option<&str> {
+    req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// The session a request carries, still valid under the config in force.
+fn session(web: &Web, req: &Request<Incoming>) -> Result<Session, Resp> {
+    let expired = || error(StatusCode::UNAUTHORIZED, "log in first (no session, or it expired)");
+    let token = bearer(req).ok_or_else(expired)?;
+    let s = web.sessions.get(token).ok_or_else(expired)?;
+    let snap = web.relay.live.get();
+    let still = match snap.users.users.get(&s.user.name) {
+        Some(entry) => entry.password == s.phc,
+        None => s.user.name == "anonymous" && snap.users.anonymous,
+    };
+    if !still {
+        web.sessions.remove(token);
+        return Err(error(StatusCode::UNAUTHORIZED, "your account changed on the relay: log in again"));
+    }
+    Ok(s)
+}
+
+/// Reads a body of at most `max` bytes.
+async fn body(req: Request<Incoming>, max: usize) -> Result<Bytes, Resp> {
+    match Limited::new(req.into_body(), max).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the request body may be at most {max} bytes; nothing was written"),
+        )),
+        Err(e) => Err(error(StatusCode::BAD_REQUEST, &format!("cannot read the request body: {e}"))),
+    }
+}
+
+/// `a=b&c=d`, percent-decoded (`+` is a space).
+fn parse_query(q: &str) -> HashMap<String, String> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
+        match (b[i], hex) {
+            (b'+', _) => out.push(b' '),
+            (b'%', Some(h)) => {
+                // Two ASCII hex digits: always valid UTF-8 and a valid byte.
+                out.push(u8::from_str_radix(std::str::from_utf8(h).unwrap_or("0"), 16).unwrap_or(0));
+                i += 2;
+            }
+            (c, _) => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The room a request names (`room=team/dev`), resolved as `SITE` commands resolve it:
+/// in the user's home, matching `chat.rooms`, never a state folder or a symlink.
+fn room(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<PathBuf, Resp> {
+    let name = query.get("room").map(String::as_str).unwrap_or("").trim();
+    if name.is_empty() {
+        return Err(error(StatusCode::BAD_REQUEST, "which room? add room=NAME"));
+    }
+    let snap = web.relay.live.get();
+    snap.storage.room_named(&s.user, name).map_err(|e| error(StatusCode::NOT_FOUND, &e))
+}
+
+fn number(query: &HashMap<String, String>, key: &str) -> Result<u64, Resp> {
+    match query.get(key).map(|v| v.trim()) {
+        None | Some("") => Ok(0),
+        Some(v) => v
+            .parse()
+            .map_err(|_| error(StatusCode::BAD_REQUEST, &format!("{key}={v:?}: expected a whole number of bytes"))),
+    }
+}
+
+/// `GET /api/log?room=R&from=N[&wait=S]`.
+async fn read_log(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<Resp, Resp> {
+    let real = room(web, s, query)?;
+    let from = number(query, "from")?;
+    let wait = number(query, "wait")?.min(MAX_WAIT_SECS);
+    let rooms = web.relay.rooms.clone();
+    let mut read = rooms.read_lines(&real, from, MAX_READ_BYTES).await;
+    let nothing = |r: &Result<(u64, Vec<u8>), RoomError>| match r {
+        Ok((_, b)) => b.is_empty(),
+        Err(RoomError::Io(e)) => e.kind() == std::io::ErrorKind::NotFound,
+        Err(_) => false,
+    };
+    if wait > 0 && nothing(&read) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
+        match rooms.wait_past(&real, from, deadline).await {
+            Ok(end) if end > from => read = rooms.read_lines(&real, from, MAX_READ_BYTES).await,
+            Ok(_) => {}
+            Err(e) => return Err(room_error(e)),
+        }
+    }
+    let (start, bytes) = match read {
+        Ok(r) => r,
+        // Not created yet: empty, and the page may be the first to write.
+        Err(RoomError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => (0, Vec::new()),
+        Err(e) => return Err(room_error(e)),
+    };
+    let next = start + bytes.len() as u64;
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+    Ok(json_response(StatusCode::OK, json!({ "from": start, "next": next, "lines": lines })))
+}
+
+/// `POST /api/append?room=R`, body = token lines: what an `APPE` does.
+async fn append(web: &Web, s: &Session, query: &HashMap<String, String>, req: Request<Incoming>) -> Result<Resp, Resp> {
+    if s.user.read_only {
+        return Err(error(StatusCode::FORBIDDEN, "this account is read-only"));
+    }
+    let real = room(web, s, query)?;
+    let snap = web.relay.live.get();
+    let limit = snap.storage.max_append_bytes;
+    let data = match body(req, limit).await {
+        Ok(d) => d,
+        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %real.display(), "refused: upload over {limit} bytes");
+            return Err(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("a room append may be at most {limit} bytes (chat.max_append_bytes); nothing was written"),
+            ));
+        }
+        Err(r) => return Err(r),
+    };
+    match web.relay.rooms.append(&real, &data, WriteMode::Append).await {
+        Ok(out) => {
+            tracing::info!(
+                target: "loft::transfer",
+                user = %s.user.name, cmd = "web append", path = %real.display(), bytes = out.bytes_written,
+                lines = out.written_lines, duplicates = out.duplicate_lines, "room append"
+            );
+            let size = logical_size(&real);
+            Ok(json_response(
+                StatusCode::OK,
+                json!({ "size": size, "written": out.written_lines, "duplicates": out.duplicate_lines }),
+            ))
+        }
+        Err(e) => {
+            tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %real.display(), "refused: {e}");
+            Err(room_error(e))
+        }
+    }
+}
+
+fn logical_size(real: &Path) -> u64 {
+    crate::room::rotate::logical_len(real, std::fs::metadata(real).map(|m| m.len()).unwrap_or(0))
+}
+
+fn room_error(e: RoomError) -> Resp {
+    match &e {
+        RoomError::TooLarge { .. } => error(StatusCode::PAYLOAD_TOO_LARGE, &e.to_string()),
+        RoomError::Invalid { line, .. } => {
+            json_response(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": e.to_string(), "line": line }))
+        }
+        RoomError::Io(_) if e.ftp_code() == 452 => {
+            error(StatusCode::INSUFFICIENT_STORAGE, "the relay's disk is full; the room is unchanged")
+        }
+        RoomError::Io(_) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// `GET /api/rooms`: the rooms in the user's home (any depth), with logical sizes.
+async fn rooms(web: &Web, s: &Session) -> Result<Resp, Resp> {
+    let snap = web.relay.live.get();
+    let user = s.user.clone();
+    let storage = snap.storage.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        let mut dirs = vec![(user.home.clone(), 0usize)];
+        while let Some((dir, depth)) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') {
+                    continue;
+                }
+                let Ok(ft) = e.file_type() else { continue };
+                let path = e.path();
+                if ft.is_dir() && depth < 8 {
+                    dirs.push((path, depth + 1));
+                } else if ft.is_file() {
+                    let Ok(rel) = path.strip_prefix(&user.home) else { continue };
+                    if matches!(storage.room(&user, rel), Ok(Some(_))) {
+                        let shown = rel.to_string_lossy();
+                        let shown = shown.strip_suffix(".txt").unwrap_or(&shown).to_string();
+                        out.push(json!({ "room": shown, "size": logical_size(&path) }));
+                    }
+                }
+                if out.len() >= 1000 {
+                    return out;
+                }
+            }
+        }
+        out
+    })
+    .await
+    .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
+    let mut found = found;
+    found.sort_by(|a, b| a["room"].as_str().cmp(&b["room"].as_str()));
+    Ok(json_response(StatusCode::OK, json!({ "rooms": found })))
+}
+
+/// `GET /api/seen?room=R`: read receipts, as `SITE SEEN` lists them.
+async fn seen(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<Resp, Resp> {
+    let real = room(web, s, query)?;
+    let rooms = web.relay.rooms.clone();
+    let rows = tokio::task::spawn_blocking(move || rooms.seen.list(&real))
+        .await
+        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
+    let seen: Vec<_> = rows.into_iter().map(|(u, o, t)| json!({ "user": u, "offset": o, "at": t })).collect();
+    Ok(json_response(StatusCode::OK, json!({ "seen": seen })))
+}
+
+#[derive(Deserialize)]
+struct SeenBody {
+    offset: u64,
+}
+
+/// `POST /api/seen?room=R` `{"offset": N}`: this user has read up to N.
+async fn mark_seen(
+    web: &Web,
+    s: &Session,
+    query: &HashMap<String, String>,
+    req: Request<Incoming>,
+) -> Result<Resp, Resp> {
+    let real = room(web, s, query)?;
+    let b = body(req, MAX_SMALL_BODY).await?;
+    let SeenBody { offset } = serde_json::from_slice(&b)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, &format!("expected {{\"offset\": N}}: {e}")))?;
+    // Nobody can have read past the end.
+    let offset = offset.min(logical_size(&real));
+    let rooms = web.relay.rooms.clone();
+    if rooms.seen.note(&real, &s.user.name, offset) {
+        let _ = tokio::task::spawn_blocking(move || rooms.seen.save(&real)).await;
+    }
+    Ok(no_content())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_decode() {
+        let q = parse_query("room=team%2Fdev&from=12&x=a+b&bad=%zz&cut=%4");
+        assert_eq!(q["room"], "team/dev");
+        assert_eq!(q["from"], "12");
+        assert_eq!(q["x"], "a b");
+        assert_eq!(q["bad"], "%zz");
+        assert_eq!(q["cut"], "%4");
+        assert_eq!(decode("%C3%A9t%C3%A9"), "été");
+    }
+}

@@ -1,0 +1,143 @@
+//! The chat page and its HTTP API, served by `loft serve` next to FTP.
+//!
+//! Everyone on the LAN has a phone, and no phone runs the FTPChat client or `loft`. So
+//! the relay serves a page (`https://router.lan:8443/`) that logs in with an FTP user
+//! and chats in the same rooms. Two rules make that safe and keep it one chat:
+//!
+//! - **The room key never reaches the relay.** The page derives the FTPChat v1.7 key and
+//!   seals and opens tokens itself (WebCrypto), exactly as FTPChat and `loft` do; the
+//!   relay sees the same opaque lines as over FTP.
+//! - **One room store, two front doors.** The API appends through the same
+//!   [`crate::room::Rooms`] as the FTP storage backend (same lock, validation,
+//!   de-duplication, durability, size limit and error texts), reads by the same logical
+//!   offsets, and follows a room on the same watch as `SITE WAIT`. Logins go through the
+//!   same authenticator (login cache, failed-login policy), rooms resolve through the
+//!   same per-user home and room patterns, read-only users stay read-only, and every
+//!   connection takes a slot from the same caps as an FTP session.
+//!
+//! HTTP/1.1 on hyper without a framework, HTTPS with the relay's own certificate (the
+//! fingerprint `loft init` printed). The page's files are compiled into the binary.
+
+mod api;
+mod assets;
+mod sessions;
+
+use super::Relay;
+use crate::base::cert;
+use anyhow::{anyhow, Result};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use sessions::Sessions;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+
+/// How long a client has to finish its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may take to send a request's headers, or stay idle between
+/// requests on a kept-alive connection.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What every web connection shares.
+pub(super) struct Web {
+    relay: Arc<Relay>,
+    sessions: Sessions,
+    /// `None`: plain HTTP (`[web] https = false`).
+    tls: Option<TlsAcceptor>,
+}
+
+impl Web {
+    /// Sets up the web side from the config the relay starts with: the certificate of
+    /// `[tls]` unless `[web] https = false`.
+    pub(super) fn new(relay: Arc<Relay>) -> Result<Arc<Web>> {
+        let snap = relay.live.get();
+        let cfg = &snap.config;
+        let tls = if cfg.web.https {
+            let loaded = cert::load(&cfg.tls.cert, &cfg.tls.key).map_err(|e| {
+                anyhow!("[web] needs the certificate of [tls] for HTTPS: {e:#} (or set [web] enabled = false)")
+            })?;
+            let mut config = (*loaded.config).clone();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            Some(TlsAcceptor::from(Arc::new(config)))
+        } else {
+            tracing::warn!(
+                target: "loft::web",
+                "[web] https = false: the page is served over plain HTTP; browsers refuse it WebCrypto except on localhost, and passwords cross the network in clear"
+            );
+            None
+        };
+        Ok(Arc::new(Web { relay, sessions: Sessions::default(), tls }))
+    }
+
+    /// "https" or "http", for log lines and addresses.
+    pub(super) fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// Accepts connections on `l` until `stop` changes.
+    pub(super) async fn accept_loop(self: Arc<Self>, l: TcpListener, mut stop: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                _ = stop.changed() => break,
+                r = l.accept() => match r {
+                    Ok((stream, peer)) => {
+                        tokio::spawn(self.clone().handle(stream, peer));
+                    }
+                    Err(e) => {
+                        tracing::warn!(target: "loft::web", "accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn handle(self: Arc<Self>, stream: TcpStream, peer: SocketAddr) {
+        let snap = self.relay.live.get();
+        let limits = &snap.config.limits;
+        // Over the caps, the connection is still answered (with 503, after TLS, so the
+        // browser can show it), but holds no slot.
+        let slot = self.relay.limiter.acquire(peer.ip(), limits.max_connections, limits.max_per_ip);
+        let refused = match &slot {
+            Ok(_) => None,
+            Err(r) => {
+                tracing::warn!(target: "loft::web", peer = %peer, "connection refused: {r}");
+                Some(r.to_string())
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        match &self.tls {
+            Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => self.clone().serve(tls, peer, refused).await,
+                Ok(Err(e)) => tracing::debug!(target: "loft::web", peer = %peer, "TLS handshake failed: {e}"),
+                Err(_) => tracing::debug!(target: "loft::web", peer = %peer, "TLS handshake timed out"),
+            },
+            None => self.clone().serve(stream, peer, refused).await,
+        }
+        drop(slot);
+    }
+
+    async fn serve<S>(self: Arc<Self>, io: S, peer: SocketAddr, refused: Option<String>)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let web = self.clone();
+        let service = service_fn(move |req| api::route(web.clone(), peer, refused.clone(), req));
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_TIMEOUT)
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(io), service);
+        if let Err(e) = conn.await {
+            tracing::debug!(target: "loft::web", peer = %peer, "connection ended: {e}");
+        }
+    }
+}
