@@ -216,7 +216,9 @@ async function follow(room) {
       room.abort.signal.addEventListener('abort', onAbort);
       const t = setTimeout(() => timer.abort(), 40000);
       try {
-        const res = await api.log(room.name, room.next, room.first ? 0 : 25, timer.signal);
+        // No wait on the first call and after an error, so the page shows "live" (and the
+        // backlog) as soon as the relay answers, not when a 25 s wait runs out.
+        const res = await api.log(room.name, room.next, room.first || failures ? 0 : 25, timer.signal);
         if (room !== current) return;
         failures = 0;
         setStatus('live', 'live');
@@ -264,7 +266,7 @@ async function ingest(room, res) {
   };
   for (const line of res.lines) {
     const lineAt = at;
-    at += new TextEncoder().encode(line).length + 1;
+    at += utf8Length(line) + 1; // offsets are bytes
     const token = line.trim();
     if (!token || room.tokens.has(token)) continue; // blank, or shown already
     room.tokens.add(token);
@@ -285,6 +287,9 @@ async function ingest(room, res) {
   flushOther();
   if (skipped > 3) notice(`skipped ${skipped - 3} more lines`, 'malformed');
 }
+
+const encoder = new TextEncoder();
+const utf8Length = (s) => encoder.encode(s).length;
 
 function weekday(d) { return ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getDay()]; }
 
@@ -382,7 +387,8 @@ async function send() {
       413: 'the message is too large',
       507: 'the relay\'s disk is full',
     }[e.status];
-    showError('send-error', `Not sent: ${why || e.message}${why && e.message ? ` (${e.message})` : ''}. Your text is kept.`);
+    const detail = why && e.message && !why.includes(e.message) ? ` (${e.message})` : '';
+    showError('send-error', `Not sent: ${why || e.message}${detail}. Your text is kept.`);
   } finally {
     $('send').disabled = api.readOnly;
     box.focus();
@@ -411,9 +417,13 @@ function init() {
     if (open) loadRooms();
   });
   $('notify').addEventListener('click', askNotifications);
+  // The phone drawer closes like a menu: a tap beside it or Escape.
+  $('main').addEventListener('click', () => drawer(false));
+  document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') drawer(false); });
   $('logout').addEventListener('click', async () => {
     if (current) current.abort.abort();
     current = null;
+    keys.clear(); // remembered keys stay: that is what "remember on this device" means
     await api.logout();
     showLogin('');
   });
