@@ -72,9 +72,18 @@ test('garbage and broken tokens are malformed', async () => {
     assert.equal(codec.isToken(line), false, JSON.stringify(line));
   }
   assert.equal(codec.isToken(t), true);
-  // Standard base64 (+/) is accepted too, as by the Rust client.
+  // Non-canonical trailing bits: the same bytes to atob(), "not base64" to the Rust client.
+  const t2 = vectors.tokens[1].token; // ends in "=="; its last character carries 2 bits of data
+  const last = t2.at(-3);
+  const loose = t2.slice(0, -3) + String.fromCharCode(last.charCodeAt(0) + 1) + '==';
+  assert.equal(await kindOf(codec.open(await keyOf(vectors.tokens[1].password), loose)), 'malformed');
+  // Standard base64 (+/): a token to the Rust client's shape check, but its Fernet decrypt
+  // reads URL-safe only, so the line is "signed with this key but does not decrypt".
   const std = t.replace(/-/g, '+').replace(/_/g, '/');
-  assert.equal((await codec.open(k, std)).plaintext, vectors.tokens[0].plaintext);
+  assert.notEqual(std, t);
+  assert.equal(codec.isToken(std), true);
+  assert.equal(await kindOf(codec.open(k, std)), 'not-a-message');
+  assert.equal(await kindOf(codec.open(await keyOf('other'), std)), 'wrong-key');
 });
 
 test('a token of this key that is not a chat message is not-a-message', async () => {

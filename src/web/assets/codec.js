@@ -41,18 +41,21 @@ export function b64urlEncode(bytes) {
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_');
 }
 
-// Like the Rust side: URL-safe base64 first, then standard, both with canonical padding.
+// Like the Rust side: URL-safe base64 first, then standard, both with canonical padding
+// and canonical trailing bits (atob() alone accepts a changed last character).
 function b64decode(s) {
   if (s.length % 4 !== 0) return null;
   if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s) && !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return null;
+  const url = s.replace(/\+/g, '-').replace(/\//g, '_');
+  let bin;
   try {
-    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
+    bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
   } catch {
     return null;
   }
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return b64urlEncode(out) === url ? out : null;
 }
 
 // ---- key ----------------------------------------------------------------------------
@@ -174,6 +177,9 @@ export async function openPlaintext(key, line) {
   const body = raw.subarray(0, raw.length - 32);
   // The HMAC alone first, so that "another key" is told apart from "this key, unreadable".
   if (!await subtle.verify('HMAC', key.sign, raw.subarray(raw.length - 32), body)) throw new LineError('wrong-key');
+  // The Rust client's Fernet decrypt reads URL-safe base64 only: a standard-alphabet token
+  // (never written by FTPChat) is signed but unreadable there, so it is here too.
+  if (/[+/]/.test(line)) throw new LineError('not-a-message', 'the token is signed with this key but does not decrypt');
   let compressed;
   try {
     compressed = new Uint8Array(await subtle.decrypt({ name: 'AES-CBC', iv: raw.subarray(9, 25) }, key.aes, raw.subarray(25, raw.length - 32)));
