@@ -145,6 +145,7 @@ async function loadRooms() {
 async function pickRoom(room) {
   $('room-input').value = room;
   const saved = remembered()[room];
+  $('room-remember').checked = !!saved; // unticking it and opening the room forgets the key
   if (keys.has(room) || saved) {
     if (!keys.has(room)) keys.set(room, await codec.keyFromFernet(saved));
     openRoom(room, keys.get(room));
