@@ -1,0 +1,84 @@
+// The relay's HTTP API (notes/web-api.md): JSON in and out, a bearer session, errors as
+// {"error": "…"}. A 401 logs in again once with the password kept in memory (a session
+// expires after 12 h idle, and a relay restart forgets sessions); without one it is an
+// AuthError and the page shows the login form.
+
+export class ApiError extends Error {
+  constructor(status, message, data) {
+    super(message);
+    this.status = status;
+    this.data = data || {};
+  }
+}
+export class AuthError extends ApiError {}
+/** The relay could not be reached (down, restarting, network gone). */
+export class NetError extends Error {}
+
+export class Api {
+  constructor() {
+    this.session = sessionStorage.getItem('loft.session') || '';
+    this.user = '';
+    this.password = ''; // memory only: never written anywhere
+    this.readOnly = false;
+  }
+
+  async login(user, password) {
+    const r = await this.raw('POST', '/api/login', { body: JSON.stringify({ user, password }), type: 'application/json', auth: false });
+    this.session = r.session;
+    this.user = r.user || user;
+    this.password = password;
+    this.readOnly = !!r.read_only;
+    sessionStorage.setItem('loft.session', this.session);
+    return r;
+  }
+
+  async logout() {
+    try { await this.raw('POST', '/api/logout', {}); } catch { /* gone anyway */ }
+    this.forget();
+  }
+
+  forget() {
+    this.session = '';
+    this.password = '';
+    sessionStorage.removeItem('loft.session');
+  }
+
+  /** A call that logs in again once on 401 when it can. */
+  async call(method, path, opts = {}) {
+    try {
+      return await this.raw(method, path, opts);
+    } catch (e) {
+      if (!(e instanceof AuthError) || !this.password || opts.signal?.aborted) throw e;
+      await this.login(this.user, this.password);
+      return this.raw(method, path, opts);
+    }
+  }
+
+  rooms() { return this.call('GET', '/api/rooms'); }
+  log(room, from, wait, signal) { return this.call('GET', '/api/log', { query: { room, from, wait }, signal }); }
+  append(room, lines) { return this.call('POST', '/api/append', { query: { room }, body: lines, type: 'text/plain; charset=utf-8' }); }
+  seen(room) { return this.call('GET', '/api/seen', { query: { room } }); }
+  markSeen(room, offset) { return this.call('POST', '/api/seen', { query: { room }, body: JSON.stringify({ offset }), type: 'application/json' }); }
+
+  async raw(method, path, { query, body, type, signal, auth = true }) {
+    const url = query ? `${path}?${new URLSearchParams(query)}` : path;
+    const headers = {};
+    if (type) headers['Content-Type'] = type;
+    if (auth) headers.Authorization = `Bearer ${this.session}`;
+    let res;
+    try {
+      res = await fetch(url, { method, headers, body, signal, cache: 'no-store', credentials: 'omit' });
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      throw new NetError(`the relay cannot be reached (${e.message})`);
+    }
+    if (res.status === 204) return {};
+    let data = {};
+    try { data = await res.json(); } catch { /* an error page or a cut connection */ }
+    if (res.ok) return data;
+    const msg = data.error || `HTTP ${res.status}`;
+    if (res.status === 401) throw new AuthError(401, msg, data);
+    if (res.status >= 500 && res.status !== 507) throw new NetError(msg); // restarting, overloaded: retry
+    throw new ApiError(res.status, msg, data);
+  }
+}
