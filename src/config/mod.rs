@@ -766,7 +766,8 @@ pub fn check(args: CheckArgs) -> Result<u8, Error> {
         match (web.enabled, web.https) {
             (false, _) => "off".to_string(),
             (true, true) => format!("https on {}", web.listen.join(", ")),
-            (true, false) => format!("plain HTTP on {} (no WebCrypto in browsers off localhost)", web.listen.join(", ")),
+            (true, false) =>
+                format!("plain HTTP on {} (no WebCrypto in browsers off localhost)", web.listen.join(", ")),
         }
     );
     println!("  anonymous:     {}", if cfg.anonymous { "allowed, read-only" } else { "no" });

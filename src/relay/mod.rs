@@ -16,6 +16,8 @@ pub mod limits;
 pub mod site;
 pub mod storage;
 pub mod user;
+#[cfg(feature = "web")]
+mod web;
 
 use crate::base::sync::Unpoison;
 use crate::base::{cert, logging};
@@ -58,6 +60,9 @@ pub struct ServeArgs {
     /// Listen on ADDR:PORT instead of the config's `listen` (repeat for several).
     #[arg(long = "listen", value_name = "ADDR")]
     pub(crate) listen: Vec<String>,
+    /// Serve the web client on ADDR:PORT instead of `[web] listen` (repeat for several).
+    #[arg(long = "web-listen", value_name = "ADDR")]
+    pub web_listen: Vec<String>,
     /// Serve this folder instead of the config's `root`.
     #[arg(long = "root", value_name = "DIR")]
     pub(crate) root: Option<PathBuf>,
@@ -120,6 +125,7 @@ struct Relay {
 #[derive(Debug, Clone, Default)]
 struct Overrides {
     listen: Vec<String>,
+    web_listen: Vec<String>,
     root: Option<PathBuf>,
 }
 
@@ -127,6 +133,9 @@ impl Overrides {
     fn apply(&self, cfg: &mut Config) {
         if !self.listen.is_empty() {
             cfg.listen = self.listen.clone();
+        }
+        if !self.web_listen.is_empty() {
+            cfg.web.listen = self.web_listen.clone();
         }
         if let Some(r) = &self.root {
             cfg.root = r.clone();
@@ -220,12 +229,16 @@ impl Relay {
         self.overrides.apply(&mut cfg);
         let old = self.live.get().config.clone();
         if cfg.listen != old.listen
+            || cfg.web.listen != old.web.listen
+            || cfg.web.enabled != old.web.enabled
+            || cfg.web.https != old.web.https
             || cfg.tls.mode != old.tls.mode
             || cfg.tls.cert != old.tls.cert
             || cfg.root != old.root
         {
-            tracing::warn!("listen, root and tls changes apply at the next restart");
+            tracing::warn!("listen, root, tls and web changes apply at the next restart");
             cfg.listen = old.listen.clone();
+            cfg.web = old.web.clone();
             cfg.tls = old.tls.clone();
             cfg.root = old.root.clone();
         }
@@ -345,9 +358,10 @@ impl crate::base::exit::Failure for Error {
 pub fn run(args: ServeArgs) -> Result<u8, Error> {
     let path = config::resolve_path(args.config.as_deref());
     let mut cfg = Config::load(&path).map_err(|e| Error::Config(e.into()))?;
-    let overrides = Overrides { listen: args.listen.clone(), root: args.root.clone() };
+    let overrides =
+        Overrides { listen: args.listen.clone(), web_listen: args.web_listen.clone(), root: args.root.clone() };
     overrides.apply(&mut cfg);
-    for a in &cfg.listen {
+    for a in cfg.listen.iter().chain(&args.web_listen) {
         if a.parse::<SocketAddr>().is_err() {
             return Err(Error::Config(config::Error::Usage(format!(
                 "--listen {a:?}: expected ADDRESS:PORT, like 0.0.0.0:2121 or [::]:2121"
@@ -376,6 +390,22 @@ async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
     for a in &cfg.listen {
         let addr: SocketAddr = a.parse().map_err(|_| anyhow!("bad listen address {a:?}"))?;
         listeners.push(bind(addr)?);
+    }
+    let web_addrs: Vec<SocketAddr> = if cfg.web.enabled && cfg!(feature = "web") {
+        cfg.web
+            .listen
+            .iter()
+            .map(|a| a.parse().map_err(|_| anyhow!("bad [web] listen address {a:?}")))
+            .collect::<Result<_>>()?
+    } else {
+        Vec::new()
+    };
+    let mut web_listeners = Vec::new();
+    for addr in web_addrs {
+        web_listeners.push(bind(addr).map_err(|e| anyhow!("[web] {e:#} (or set [web] enabled = false)"))?);
+    }
+    if cfg.web.enabled && !cfg!(feature = "web") {
+        tracing::info!("this build has no web client (cargo feature `web`); [web] is ignored");
     }
     let tls_mode = cfg.tls.mode;
     let grace = Duration::from_secs(cfg.limits.shutdown_grace);
@@ -408,6 +438,16 @@ async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
             }
         });
     }
+    #[cfg(feature = "web")]
+    if !web_listeners.is_empty() {
+        let web = web::Web::new(relay.clone())?;
+        for l in web_listeners {
+            tracing::info!(target: "loft::conn", "listening on {} (web, {})", l.local_addr()?, web.scheme());
+            tokio::spawn(web.clone().accept_loop(l, stop_rx.clone()));
+        }
+    }
+    #[cfg(not(feature = "web"))]
+    drop(web_listeners);
     sd_notify("READY=1");
 
     use tokio::signal::unix::{signal, SignalKind};

@@ -1,11 +1,11 @@
-// The web codec (src/web/assets/codec.js) against the FTPChat v1.7 vectors and against
+// The web codec (src/relay/web/assets/codec.js) against the FTPChat v1.7 vectors and against
 // Python's `cryptography`. Run: node --test tests/web/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import * as codec from '../../src/web/assets/codec.js';
+import * as codec from '../../src/relay/web/assets/codec.js';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const vectors = JSON.parse(readFileSync(here('../fixtures/ftpchat-v1.7.json'), 'utf8'));
