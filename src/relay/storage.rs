@@ -583,9 +583,9 @@ mod tests {
 
     #[test]
     fn relative_paths_cannot_climb() {
-        assert_eq!(LoftStorage::relative(Path::new("/a/./b/../c.txt")), Some(PathBuf::from("a/c.txt")));
-        assert_eq!(LoftStorage::relative(Path::new("/../etc/passwd")), None);
-        assert_eq!(LoftStorage::relative(Path::new("a/../../x")), None);
+        assert_eq!(StorageConfig::relative(Path::new("/a/./b/../c.txt")), Some(PathBuf::from("a/c.txt")));
+        assert_eq!(StorageConfig::relative(Path::new("/../etc/passwd")), None);
+        assert_eq!(StorageConfig::relative(Path::new("a/../../x")), None);
     }
 
     #[test]
