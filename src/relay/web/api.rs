@@ -45,8 +45,8 @@ pub(super) async fn route(
         r
     } else if path.starts_with("/api/") {
         match same_origin(&req, web.scheme()) {
-            Ok(()) => api(&web, peer, req).await.unwrap_or_else(|e| e),
-            Err(r) => r,
+            Ok(()) => api(&web, peer, req).await.unwrap_or_else(Fail::into_response),
+            Err(f) => f.into_response(),
         }
     } else {
         assets::get(req.method(), &path)
@@ -77,13 +77,13 @@ fn secure(resp: &mut Resp, api: bool) {
 /// Refuses a request that a page of another origin sent (browsers send `Origin` with
 /// every cross-origin request, and with same-origin ones other than GET). No CORS
 /// header is ever sent, so another site cannot read answers either.
-fn same_origin(req: &Request<Incoming>, scheme: &str) -> Result<(), Resp> {
+fn same_origin(req: &Request<Incoming>, scheme: &str) -> Result<(), Fail> {
     let Some(origin) = req.headers().get(header::ORIGIN) else { return Ok(()) };
     let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
     if origin.to_str().ok() == Some(&format!("{scheme}://{host}")) {
         Ok(())
     } else {
-        Err(error(StatusCode::FORBIDDEN, "cross-origin requests are refused: use the page the relay serves"))
+        Err(fail(StatusCode::FORBIDDEN, "cross-origin requests are refused: use the page the relay serves"))
     }
 }
 
@@ -98,6 +98,19 @@ pub(super) fn error(status: StatusCode, message: &str) -> Resp {
     json_response(status, json!({ "error": message }))
 }
 
+/// An error answer on its way out: the status and the JSON body.
+pub(super) struct Fail(StatusCode, serde_json::Value);
+
+impl Fail {
+    fn into_response(self) -> Resp {
+        json_response(self.0, self.1)
+    }
+}
+
+fn fail(status: StatusCode, message: &str) -> Fail {
+    Fail(status, json!({ "error": message }))
+}
+
 fn no_content() -> Resp {
     let mut r = Response::new(Full::new(Bytes::new()));
     *r.status_mut() = StatusCode::NO_CONTENT;
@@ -105,7 +118,7 @@ fn no_content() -> Resp {
 }
 
 /// The API proper; `Err` is an error answer.
-async fn api(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp, Resp> {
+async fn api(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp, Fail> {
     let path = req.uri().path().to_string();
     let query = parse_query(req.uri().query().unwrap_or(""));
     match (req.method().clone(), path.as_str()) {
@@ -128,9 +141,9 @@ async fn api(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp
             mark_seen(web, &s, &query, req).await
         }
         (_, "/api/login" | "/api/logout" | "/api/rooms" | "/api/log" | "/api/append" | "/api/seen") => {
-            Err(error(StatusCode::METHOD_NOT_ALLOWED, &format!("{} is not allowed on {path}", req.method())))
+            Err(fail(StatusCode::METHOD_NOT_ALLOWED, &format!("{} is not allowed on {path}", req.method())))
         }
-        _ => Err(error(StatusCode::NOT_FOUND, &format!("{path}: no such API call"))),
+        _ => Err(fail(StatusCode::NOT_FOUND, &format!("{path}: no such API call"))),
     }
 }
 
@@ -140,23 +153,23 @@ struct Login {
     password: String,
 }
 
-async fn login(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp, Resp> {
+async fn login(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp, Fail> {
     let body = body(req, MAX_SMALL_BODY).await?;
     let Login { user: name, password } = serde_json::from_slice(&body)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, &format!("expected {{\"user\": …, \"password\": …}}: {e}")))?;
+        .map_err(|e| fail(StatusCode::BAD_REQUEST, &format!("expected {{\"user\": …, \"password\": …}}: {e}")))?;
     let snap = web.relay.live.get();
     let auth = web.relay.authenticator(&snap);
     let name = match auth.login(&name, &password, peer.ip()).await {
         Ok(n) => n,
         Err(Refused::Blocked) => {
-            return Err(error(
+            return Err(fail(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too many failed logins from this address or for this user; try again later",
             ))
         }
-        Err(Refused::BadPassword) => return Err(error(StatusCode::UNAUTHORIZED, "wrong user or password")),
+        Err(Refused::BadPassword) => return Err(fail(StatusCode::UNAUTHORIZED, "wrong user or password")),
     };
-    let user = user::lookup(&snap.config, &name).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, &e))?;
+    let user = user::lookup(&snap.config, &name).map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, &e))?;
     let phc = snap.users.users.get(&name).map(|u| u.password.clone()).unwrap_or_default();
     let read_only = user.read_only;
     let session = web.sessions.create(user, phc);
@@ -169,8 +182,8 @@ fn bearer(req: &Request<Incoming>) -> Option<&str> {
 }
 
 /// The session a request carries, still valid under the config in force.
-fn session(web: &Web, req: &Request<Incoming>) -> Result<Session, Resp> {
-    let expired = || error(StatusCode::UNAUTHORIZED, "log in first (no session, or it expired)");
+fn session(web: &Web, req: &Request<Incoming>) -> Result<Session, Fail> {
+    let expired = || fail(StatusCode::UNAUTHORIZED, "log in first (no session, or it expired)");
     let token = bearer(req).ok_or_else(expired)?;
     let s = web.sessions.get(token).ok_or_else(expired)?;
     let snap = web.relay.live.get();
@@ -180,20 +193,20 @@ fn session(web: &Web, req: &Request<Incoming>) -> Result<Session, Resp> {
     };
     if !still {
         web.sessions.remove(token);
-        return Err(error(StatusCode::UNAUTHORIZED, "your account changed on the relay: log in again"));
+        return Err(fail(StatusCode::UNAUTHORIZED, "your account changed on the relay: log in again"));
     }
     Ok(s)
 }
 
 /// Reads a body of at most `max` bytes.
-async fn body(req: Request<Incoming>, max: usize) -> Result<Bytes, Resp> {
+async fn body(req: Request<Incoming>, max: usize) -> Result<Bytes, Fail> {
     match Limited::new(req.into_body(), max).collect().await {
         Ok(b) => Ok(b.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(error(
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(fail(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("the request body may be at most {max} bytes; nothing was written"),
         )),
-        Err(e) => Err(error(StatusCode::BAD_REQUEST, &format!("cannot read the request body: {e}"))),
+        Err(e) => Err(fail(StatusCode::BAD_REQUEST, &format!("cannot read the request body: {e}"))),
     }
 }
 
@@ -230,26 +243,26 @@ fn decode(s: &str) -> String {
 
 /// The room a request names (`room=team/dev`), resolved as `SITE` commands resolve it:
 /// in the user's home, matching `chat.rooms`, never a state folder or a symlink.
-fn room(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<PathBuf, Resp> {
+fn room(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<PathBuf, Fail> {
     let name = query.get("room").map(String::as_str).unwrap_or("").trim();
     if name.is_empty() {
-        return Err(error(StatusCode::BAD_REQUEST, "which room? add room=NAME"));
+        return Err(fail(StatusCode::BAD_REQUEST, "which room? add room=NAME"));
     }
     let snap = web.relay.live.get();
-    snap.storage.room_named(&s.user, name).map_err(|e| error(StatusCode::NOT_FOUND, &e))
+    snap.storage.room_named(&s.user, name).map_err(|e| fail(StatusCode::NOT_FOUND, &e))
 }
 
-fn number(query: &HashMap<String, String>, key: &str) -> Result<u64, Resp> {
+fn number(query: &HashMap<String, String>, key: &str) -> Result<u64, Fail> {
     match query.get(key).map(|v| v.trim()) {
         None | Some("") => Ok(0),
         Some(v) => v
             .parse()
-            .map_err(|_| error(StatusCode::BAD_REQUEST, &format!("{key}={v:?}: expected a whole number of bytes"))),
+            .map_err(|_| fail(StatusCode::BAD_REQUEST, &format!("{key}={v:?}: expected a whole number of bytes"))),
     }
 }
 
 /// `GET /api/log?room=R&from=N[&wait=S]`.
-async fn read_log(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<Resp, Resp> {
+async fn read_log(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<Resp, Fail> {
     let real = room(web, s, query)?;
     let from = number(query, "from")?;
     let wait = number(query, "wait")?.min(MAX_WAIT_SECS);
@@ -281,18 +294,18 @@ async fn read_log(web: &Web, s: &Session, query: &HashMap<String, String>) -> Re
 }
 
 /// `POST /api/append?room=R`, body = token lines: what an `APPE` does.
-async fn append(web: &Web, s: &Session, query: &HashMap<String, String>, req: Request<Incoming>) -> Result<Resp, Resp> {
+async fn append(web: &Web, s: &Session, query: &HashMap<String, String>, req: Request<Incoming>) -> Result<Resp, Fail> {
     if s.user.read_only {
-        return Err(error(StatusCode::FORBIDDEN, "this account is read-only"));
+        return Err(fail(StatusCode::FORBIDDEN, "this account is read-only"));
     }
     let real = room(web, s, query)?;
     let snap = web.relay.live.get();
     let limit = snap.storage.max_append_bytes;
     let data = match body(req, limit).await {
         Ok(d) => d,
-        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+        Err(r) if r.0 == StatusCode::PAYLOAD_TOO_LARGE => {
             tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %real.display(), "refused: upload over {limit} bytes");
-            return Err(error(
+            return Err(fail(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &format!("a room append may be at most {limit} bytes (chat.max_append_bytes); nothing was written"),
             ));
@@ -323,21 +336,21 @@ fn logical_size(real: &Path) -> u64 {
     crate::room::rotate::logical_len(real, std::fs::metadata(real).map(|m| m.len()).unwrap_or(0))
 }
 
-fn room_error(e: RoomError) -> Resp {
+fn room_error(e: RoomError) -> Fail {
     match &e {
-        RoomError::TooLarge { .. } => error(StatusCode::PAYLOAD_TOO_LARGE, &e.to_string()),
+        RoomError::TooLarge { .. } => fail(StatusCode::PAYLOAD_TOO_LARGE, &e.to_string()),
         RoomError::Invalid { line, .. } => {
-            json_response(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": e.to_string(), "line": line }))
+            Fail(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": e.to_string(), "line": line }))
         }
         RoomError::Io(_) if e.ftp_code() == 452 => {
-            error(StatusCode::INSUFFICIENT_STORAGE, "the relay's disk is full; the room is unchanged")
+            fail(StatusCode::INSUFFICIENT_STORAGE, "the relay's disk is full; the room is unchanged")
         }
-        RoomError::Io(_) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        RoomError::Io(_) => fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 
 /// `GET /api/rooms`: the rooms in the user's home (any depth), with logical sizes.
-async fn rooms(web: &Web, s: &Session) -> Result<Resp, Resp> {
+async fn rooms(web: &Web, s: &Session) -> Result<Resp, Fail> {
     let snap = web.relay.live.get();
     let user = s.user.clone();
     let storage = snap.storage.clone();
@@ -371,19 +384,19 @@ async fn rooms(web: &Web, s: &Session) -> Result<Resp, Resp> {
         out
     })
     .await
-    .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
+    .map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
     let mut found = found;
     found.sort_by(|a, b| a["room"].as_str().cmp(&b["room"].as_str()));
     Ok(json_response(StatusCode::OK, json!({ "rooms": found })))
 }
 
 /// `GET /api/seen?room=R`: read receipts, as `SITE SEEN` lists them.
-async fn seen(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<Resp, Resp> {
+async fn seen(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<Resp, Fail> {
     let real = room(web, s, query)?;
     let rooms = web.relay.rooms.clone();
     let rows = tokio::task::spawn_blocking(move || rooms.seen.list(&real))
         .await
-        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
+        .map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
     let seen: Vec<_> = rows.into_iter().map(|(u, o, t)| json!({ "user": u, "offset": o, "at": t })).collect();
     Ok(json_response(StatusCode::OK, json!({ "seen": seen })))
 }
@@ -399,11 +412,11 @@ async fn mark_seen(
     s: &Session,
     query: &HashMap<String, String>,
     req: Request<Incoming>,
-) -> Result<Resp, Resp> {
+) -> Result<Resp, Fail> {
     let real = room(web, s, query)?;
     let b = body(req, MAX_SMALL_BODY).await?;
     let SeenBody { offset } = serde_json::from_slice(&b)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, &format!("expected {{\"offset\": N}}: {e}")))?;
+        .map_err(|e| fail(StatusCode::BAD_REQUEST, &format!("expected {{\"offset\": N}}: {e}")))?;
     // Nobody can have read past the end.
     let offset = offset.min(logical_size(&real));
     let rooms = web.relay.rooms.clone();
