@@ -44,7 +44,7 @@ fn start(sync: &str) -> Relay {
         .replace("# sync = \"batch\" ", &format!("sync = \"{sync}\" "));
     std::fs::write(&cfg, text).unwrap();
     let mut child = Command::new(LOFT)
-        .args(["serve", "-c", cfg.to_str().unwrap()])
+        .args(["serve", "-c", cfg.to_str().unwrap(), "--web-listen", "127.0.0.1:0"])
         .env("RUST_LOG", "warn,loft::conn=info,loft::relay=info")
         .stderr(Stdio::piped())
         .spawn()

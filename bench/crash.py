@@ -125,7 +125,7 @@ class Relay:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [self.loft, "serve", "-c", self.config, "--listen", f"127.0.0.1:{self.port}"],
+            [self.loft, "serve", "-c", self.config, "--listen", f"127.0.0.1:{self.port}", "--web-listen", "127.0.0.1:0"],
             stdout=subprocess.DEVNULL, stderr=self.log, env=dict(os.environ, RUST_LOG="warn"))
         t = time.time()
         while time.time() - t < 20:

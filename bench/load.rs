@@ -307,7 +307,7 @@ impl Prepared {
                 let mut c = Command::new(&self.bin);
                 let cfg = if tls { "loft.toml" } else { "loft-plain.toml" };
                 c.args(["serve", "-c", self.dir.path().join(cfg).to_str().unwrap()])
-                    .args(["--listen", &format!("127.0.0.1:{port}")])
+                    .args(["--listen", &format!("127.0.0.1:{port}"), "--web-listen", "127.0.0.1:0"])
                     .env_remove("RUST_LOG");
                 c
             }

@@ -125,7 +125,7 @@ grep -q "^ *ports = \"$pasv_first-$pasv_last\"" "$work/loft.toml" || {
 grep -q '^ *mode = "optional"' "$work/loft.toml" || echo "smoke: note: [tls] mode is not \"optional\" in the generated config"
 
 # shellcheck disable=SC2086
-$runner "$bin" serve -c "$work/loft.toml" >"$work/serve.log" 2>&1 &
+$runner "$bin" serve -c "$work/loft.toml" --web-listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
 pid=$!
 
 # Wait for the listener (qemu makes the start slow on a loaded machine).

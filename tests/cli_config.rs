@@ -176,7 +176,7 @@ fn a_debug_log_filter_shows_debug_lines() {
     );
     assert!(o.status.success(), "{}", text(&o));
     let mut child = Command::new(common::LOFT)
-        .args(["serve", "-c", cfg.to_str().unwrap()])
+        .args(["serve", "-c", cfg.to_str().unwrap(), "--web-listen", "127.0.0.1:0"])
         .env("RUST_LOG", "warn,loft::conn=debug")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -63,6 +63,8 @@ pub struct Relay {
     pub config: PathBuf,
     pub root: PathBuf,
     pub port: u16,
+    /// The web client's HTTPS port.
+    pub web_port: u16,
     pub passive: (u16, u16),
     child: Option<Child>,
     log: Arc<Mutex<String>>,
@@ -164,8 +166,8 @@ impl Relay {
         }
         std::fs::write(&config, text).unwrap();
         let mut relay =
-            Relay { dir, config, root, port: 0, passive, child: None, log: Arc::new(Mutex::new(String::new())) };
-        relay.spawn(&["--listen", "127.0.0.1:0"]);
+            Relay { dir, config, root, port: 0, web_port: 0, passive, child: None, log: Arc::new(Mutex::new(String::new())) };
+        relay.spawn(&["--listen", "127.0.0.1:0", "--web-listen", "127.0.0.1:0"]);
         relay
     }
 
@@ -186,11 +188,15 @@ impl Relay {
         let log = self.log.clone();
         std::thread::spawn(move || {
             let mut tx = Some(tx);
+            let mut ftp = None;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(rest) = line.split("listening on ").nth(1) {
-                    if let Some(t) = tx.take() {
-                        let addr = rest.split_whitespace().next().unwrap_or("").to_string();
-                        let _ = t.send(addr);
+                    let addr = rest.split_whitespace().next().unwrap_or("").to_string();
+                    if rest.contains("(FTP") {
+                        ftp = Some(addr);
+                    } else if let (Some(f), Some(t)) = (ftp.take(), tx.take()) {
+                        // The web listener is logged after the FTP one.
+                        let _ = t.send((f, addr));
                     }
                 }
                 let mut l = log.lock().unwrap();
@@ -199,8 +205,9 @@ impl Relay {
             }
         });
         match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(addr) => {
-                self.port = addr.rsplit(':').next().unwrap().parse().unwrap();
+            Ok((ftp, web)) => {
+                self.port = ftp.rsplit(':').next().unwrap().parse().unwrap();
+                self.web_port = web.rsplit(':').next().unwrap().parse().unwrap();
             }
             Err(_) => {
                 let _ = child.kill();
@@ -258,7 +265,8 @@ impl Relay {
     pub fn restart(&mut self) {
         self.kill();
         let addr = format!("127.0.0.1:{}", self.port);
-        self.spawn(&["--listen", &addr]);
+        let web = format!("127.0.0.1:{}", self.web_port);
+        self.spawn(&["--listen", &addr, "--web-listen", &web]);
     }
 
     pub fn cert(&self) -> PathBuf {

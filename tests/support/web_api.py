@@ -1,0 +1,212 @@
+"""The web client's HTTP API against a real `loft serve`, with Python's own HTTPS client.
+
+Run by tests/web_client.rs as `python3 tests/support/web_api.py SCENARIO`, with the
+prelude's environment (FTP_PORT, FTP_PASSWORD, FTP_ROOT, FTP_CERT, VECTORS) plus
+WEB_PORT. Each scenario exits non-zero with an assertion message when something is off.
+"""
+
+import http.client
+import json
+import os
+import ssl
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from prelude import PASSWORD, connect, fernet_for, get, put, seal, unseal  # noqa: E402
+
+WEB_PORT = int(os.environ["WEB_PORT"])
+CERT = os.environ["FTP_CERT"]
+
+
+def request(method, path, body=None, session=None, headers=None, ctype=None):
+    """One HTTPS request, the relay's certificate checked. Returns (status, headers, json|text)."""
+    ctx = ssl.create_default_context(cafile=CERT)
+    c = http.client.HTTPSConnection("127.0.0.1", WEB_PORT, context=ctx, timeout=90)
+    h = dict(headers or {})
+    if session:
+        h["Authorization"] = f"Bearer {session}"
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+        h.setdefault("Content-Type", "application/json")
+    elif isinstance(body, str):
+        body = body.encode()
+    if ctype:
+        h["Content-Type"] = ctype
+    c.request(method, path, body=body, headers=h)
+    r = c.getresponse()
+    raw = r.read()
+    c.close()
+    try:
+        data = json.loads(raw) if raw else None
+    except ValueError:
+        data = raw.decode(errors="replace")
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+
+def login(user="chat", password=PASSWORD):
+    st, _, d = request("POST", "/api/login", {"user": user, "password": password})
+    assert st == 200, (st, d)
+    return d["session"]
+
+
+def ftp_size(name):
+    f = connect()
+    try:
+        return f.size(name)
+    except Exception:
+        return None
+    finally:
+        f.quit()
+
+
+def bad_input():
+    """Every refusal is specific and changes nothing."""
+    st, h, d = request("GET", "/")
+    assert st == 200 and "<script" in d, st
+    csp = h["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, csp
+    assert h["x-frame-options"] == "DENY" and h["referrer-policy"] == "no-referrer", h
+    st, _, d = request("GET", "/assets/codec.js")
+    assert st == 200 and "export" in d
+    assert request("GET", "/nothing-here")[0] == 404
+
+    st, _, d = request("POST", "/api/login", {"user": "chat", "password": "wrong"})
+    assert st == 401 and d["error"] == "wrong user or password", (st, d)
+    st, _, d = request("POST", "/api/login", {"user": "nobody", "password": "wrong"})
+    assert st == 401 and d["error"] == "wrong user or password", (st, d)
+    st, _, d = request("POST", "/api/login", "not json", ctype="application/json")
+    assert st == 400 and "user" in d["error"], (st, d)
+    assert request("GET", "/api/rooms")[0] == 401
+    assert request("GET", "/api/rooms", session="made-up")[0] == 401
+
+    s = login()
+    f = fernet_for("secret")
+    good = seal(f, "alice", "first").decode().strip()
+    st, _, d = request("POST", "/api/append?room=lobby", good + "\n", session=s, ctype="text/plain")
+    assert st == 200 and d["written"] == 1, (st, d)
+    size = ftp_size("lobby.txt")
+    assert size == d["size"] == len(good) + 1, (size, d)
+
+    # A bad second line refuses the whole append, with its line number.
+    st, _, d = request("POST", "/api/append?room=lobby", good + "\nnot a token\n", session=s, ctype="text/plain")
+    assert st == 422 and d["line"] == 2 and d["error"].startswith("line 2:"), (st, d)
+    # Over chat.max_append_bytes (set to 4096 by the test).
+    big = "".join(seal(f, "alice", "x" * 200).decode() for _ in range(40))
+    assert len(big) > 4096
+    st, _, d = request("POST", "/api/append?room=lobby", big, session=s, ctype="text/plain")
+    assert st == 413 and "chat.max_append_bytes" in d["error"], (st, d)
+    assert ftp_size("lobby.txt") == size, "a refused append changed the room"
+    # The same line again is a retry, not a second message.
+    st, _, d = request("POST", "/api/append?room=lobby", good + "\n", session=s, ctype="text/plain")
+    assert st == 200 and d["written"] == 0 and d["duplicates"] == 1, (st, d)
+    assert ftp_size("lobby.txt") == size
+
+    # Not rooms: outside the home, a state folder, a name outside chat.rooms.
+    for bad in ["../x", "../../etc/passwd", ".lobby.txt.loft/state", "notes.md"]:
+        st, _, d = request("GET", f"/api/log?room={bad}", session=s)
+        assert st == 404 and "not a chat room" in d["error"], (bad, st, d)
+    st, _, d = request("GET", "/api/log?room=lobby&from=abc", session=s)
+    assert st == 400 and "from=" in d["error"], (st, d)
+    assert request("DELETE", "/api/log?room=lobby", session=s)[0] == 405
+    assert request("GET", "/api/nothing", session=s)[0] == 404
+
+    # Another site's page may not use the API, even with a session.
+    st, _, d = request("GET", "/api/rooms", session=s, headers={"Origin": "https://evil.example"})
+    assert st == 403 and "cross-origin" in d["error"], (st, d)
+    st, _, _ = request("GET", "/api/rooms", session=s, headers={"Origin": f"https://127.0.0.1:{WEB_PORT}"})
+    assert st == 200
+
+    # A read-only user reads but cannot write.
+    r = login("reader", "reader-pass")
+    st, _, d = request("GET", "/api/log?room=lobby", session=r)
+    assert st == 200 and d["lines"] == [good], (st, d)
+    st, _, d = request("POST", "/api/append?room=lobby", good + "\n", session=r, ctype="text/plain")
+    assert st == 403 and "read-only" in d["error"], (st, d)
+
+    # Logout ends the session.
+    assert request("POST", "/api/logout", session=s)[0] == 204
+    assert request("GET", "/api/rooms", session=s)[0] == 401
+
+    # The failed-login policy of FTP (attempts = 3 in this test) holds here too.
+    for _ in range(3):
+        request("POST", "/api/login", {"user": "chat", "password": "guess"})
+    st, _, d = request("POST", "/api/login", {"user": "chat", "password": PASSWORD})
+    assert st == 429 and "too many failed logins" in d["error"], (st, d)
+    print("ok")
+
+
+def shared_rooms():
+    """One room, three front doors: the web API, FTPChat over ftplib, and SITE SEEN."""
+    s = login()
+    f = fernet_for("secret")
+    # A folder is made over FTP (MKD), as FTPChat users do; its rooms start empty.
+    st, _, d = request("GET", "/api/log?room=team/dev", session=s)
+    assert st == 404 and "not a chat room" in d["error"], (st, d)
+    ftp = connect()
+    ftp.mkd("team")
+    ftp.quit()
+    st, _, d = request("GET", "/api/log?room=team/dev", session=s)
+    assert st == 200 and d == {"from": 0, "next": 0, "lines": []}, (st, d)
+
+    # A long-poll started before an FTPChat APPE returns with it, without polling.
+    got = {}
+
+    def follow():
+        t = time.time()
+        got["r"] = request("GET", "/api/log?room=team/dev&from=0&wait=30", session=s)
+        got["t"] = time.time() - t
+
+    th = threading.Thread(target=follow)
+    th.start()
+    time.sleep(0.5)
+    ftp_line = seal(f, "ftpchat", "from ftplib")
+    ftp = connect()
+    put(ftp, "team/dev.txt", ftp_line, cmd="APPE")
+    ftp.quit()
+    th.join(40)
+    st, _, d = got["r"]
+    assert st == 200 and d["lines"] == [ftp_line.decode().strip()], (st, d)
+    assert got["t"] < 10, f"the long-poll took {got['t']:.1f} s"
+    nxt = d["next"]
+
+    # A web append is what an FTPChat reader gets with REST + RETR.
+    web_line = seal(f, "web", "from the page").decode().strip()
+    st, _, d = request("POST", "/api/append?room=team/dev", web_line + "\n", session=s, ctype="text/plain")
+    assert st == 200 and d["size"] == nxt + len(web_line) + 1, (st, d)
+    ftp = connect()
+    assert ftp.size("team/dev.txt") == d["size"]
+    tail = get(ftp, "team/dev.txt", rest=nxt)
+    ftp.quit()
+    assert unseal(f, tail.strip()) == "2026-11-22 10:00:web: from the page", tail
+
+    # Reading from an offset gives only what came after it; the room list shows it.
+    st, _, d = request("GET", f"/api/log?room=team/dev&from={nxt}", session=s)
+    assert d["from"] == nxt and d["lines"] == [web_line], d
+    st, _, d = request("GET", "/api/rooms", session=s)
+    assert {"room": "team/dev", "size": nxt + len(web_line) + 1} in d["rooms"], d
+
+    # Receipts: the page's mark is what SITE SEEN lists.
+    assert request("POST", "/api/seen?room=team/dev", {"offset": 10**12}, session=s)[0] == 204
+    st, _, d = request("GET", "/api/seen?room=team/dev", session=s)
+    assert d["seen"][0]["user"] == "chat" and d["seen"][0]["offset"] == nxt + len(web_line) + 1, d
+    ftp = connect()
+    lines = ftp.sendcmd("SITE SEEN team/dev").splitlines()
+    ftp.quit()
+    assert any(line.split()[:2] == ["chat", str(nxt + len(web_line) + 1)] for line in lines), lines
+    print("ok")
+
+
+def busy():
+    """Over the connection caps (shared with FTP sessions), the page gets a clear 503."""
+    holders = [connect(login=False) for _ in range(2)]
+    st, h, d = request("GET", "/api/rooms")
+    for f in holders:
+        f.close()
+    assert st == 503 and "max_per_ip" in d["error"] and h.get("retry-after") == "5", (st, d)
+    print("ok")
+
+
+if __name__ == "__main__":
+    {"bad_input": bad_input, "shared_rooms": shared_rooms, "busy": busy}[sys.argv[1]]()
