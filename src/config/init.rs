@@ -39,6 +39,9 @@ pub struct InitArgs {
     /// Addresses to listen on [default: 0.0.0.0:21 and [::]:21].
     #[arg(long, value_name = "ADDR")]
     pub(crate) listen: Vec<String>,
+    /// Addresses for the web client [default: 0.0.0.0:8443 and [::]:8443].
+    #[arg(long = "web-listen", value_name = "ADDR")]
+    pub(crate) web_listen: Vec<String>,
     /// Names (host names or IP addresses) for the certificate [default: the host name, localhost, 127.0.0.1].
     #[arg(long = "tls-name", value_name = "NAME")]
     pub(crate) tls_names: Vec<String>,
@@ -52,8 +55,13 @@ fn toml_str(s: &str) -> String {
 }
 
 /// The commented config `loft init` writes.
-pub(crate) fn template(root: &Path, listen: &[String]) -> String {
+pub(crate) fn template(root: &Path, listen: &[String], web_listen: &[String]) -> String {
     let listen = listen.iter().map(|a| toml_str(a)).collect::<Vec<_>>().join(", ");
+    let web_listen = if web_listen.is_empty() {
+        "# listen = [\"0.0.0.0:8443\", \"[::]:8443\"]".to_string()
+    } else {
+        format!("listen = [{}]", web_listen.iter().map(|a| toml_str(a)).collect::<Vec<_>>().join(", "))
+    };
     format!(
         r#"# Loft relay configuration. Check it with `loft check`; a running relay re-reads
 # users, limits and chat settings on SIGHUP. Relative paths are relative to this file.
@@ -110,7 +118,7 @@ ports = "50000-50100"
 # The chat page for phones and laptops, over HTTPS with the certificate above:
 # https://THIS-HOST:8443/ (log in with a user below, then the room key).
 # enabled = true
-# listen = ["0.0.0.0:8443", "[::]:8443"]
+{web_listen}
 # https = true               # false: plain HTTP, only behind a proxy that does TLS
 
 # Users: add with `loft user add NAME`, change with `loft user passwd NAME`.
@@ -151,6 +159,11 @@ fn init(args: InitArgs) -> Result<(), Error> {
             return Err(Error::Usage(format!("--listen {a:?}: expected ADDRESS:PORT, like 0.0.0.0:21 or [::]:2121")));
         }
     }
+    for a in &args.web_listen {
+        if a.parse::<std::net::SocketAddr>().is_err() {
+            return Err(Error::Usage(format!("--web-listen {a:?}: expected ADDRESS:PORT, like 0.0.0.0:8443")));
+        }
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -180,7 +193,7 @@ fn init(args: InitArgs) -> Result<(), Error> {
     // after the new table, where uncommenting one would make it a user key.
     let text = format!(
         "{}\n[[users]]\nname = {}\npassword = {}\n",
-        template(&root_in_file, &listen),
+        template(&root_in_file, &listen, &args.web_listen),
         toml_str(&args.user),
         toml_str(&phc)
     );
@@ -188,12 +201,12 @@ fn init(args: InitArgs) -> Result<(), Error> {
         .map_err(|e| Error::Failed(format!("internal error, the generated config is invalid: {e}")))?;
 
     let (cert, key) = (dir.join("loft.crt"), dir.join("loft.key"));
+    let names = if args.tls_names.is_empty() { default_names() } else { args.tls_names.clone() };
     let fingerprint = if cert.exists() && key.exists() {
         let loaded = crate::base::cert::load(&cert, &key).map_err(|e| Error::Failed(format!("{e:#}")))?;
         println!("kept the existing certificate {}", cert.display());
         loaded.fingerprint
     } else {
-        let names = if args.tls_names.is_empty() { default_names() } else { args.tls_names.clone() };
         let fp = crate::base::cert::generate(&cert, &key, &names).map_err(|e| Error::Failed(format!("{e:#}")))?;
         println!("wrote a self-signed certificate {} for {}", cert.display(), names.join(", "));
         fp
@@ -215,12 +228,21 @@ fn init(args: InitArgs) -> Result<(), Error> {
     println!("wrote {}", path.display());
     println!("root: {}", root_abs.display());
     println!("listen: {}", listen.join(", "));
+    let web = match args.web_listen.first() {
+        Some(a) => format!("https://{a}/"),
+        None => {
+            let host = names.first().map(String::as_str).unwrap_or("localhost");
+            let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
+            format!("https://{host}:8443/")
+        }
+    };
+    println!("web: {web}   (the chat page for phones and laptops; [web] in the config)");
     println!("user: {}", args.user);
     if generated {
         println!("password: {pw}   (shown once; change it with `loft user passwd {}`)", args.user);
     }
     println!("certificate SHA-256 fingerprint: {fingerprint}");
-    println!("  (clients print this on first connection: compare them)");
+    println!("  (clients and browsers show this on first connection: compare them)");
     println!("start the relay with: loft serve -c {}", path.display());
     Ok(())
 }
