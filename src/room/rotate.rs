@@ -159,12 +159,50 @@ pub(crate) fn archives(room: &Path) -> Vec<(u64, u64, PathBuf)> {
     out
 }
 
+/// Whether the archive at `archive` is a copy of the beginning of the live file (what a
+/// rotation writes before its cut).
+fn is_live_prefix(room: &Path, archive: &Path) -> io::Result<bool> {
+    let copy = fs::read(archive)?;
+    let live = match File::open(room) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let mut head = vec![0u8; copy.len()];
+    match live.read_exact_at(&mut head, 0) {
+        Ok(()) => Ok(head == copy),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// A state folder whose `state` file is gone (deleted by hand, a damaged file system):
+/// the base is where the archives end, as their names say. Taking 0 instead would
+/// make every archive look like a rotation cut short, delete them all, and move every
+/// reader's offset back. The one exception is a first rotation that died before writing
+/// any state: its archive is still a copy of the live file's beginning.
+fn recover_lost_state(room: &Path) -> io::Result<()> {
+    let arcs = archives(room);
+    let Some((start, end, newest)) = arcs.last() else { return Ok(()) };
+    let base = if *start == 0 && arcs.len() == 1 && is_live_prefix(room, newest)? { 0 } else { *end };
+    if base > 0 {
+        tracing::error!(
+            room = %room.display(), base,
+            "the room's state file is missing: its base is recovered from the archive names"
+        );
+    }
+    write_state(room, State { base, next: None })
+}
+
 /// Finishes or undoes a rotation that a crash interrupted (see the module doc), and
 /// returns the room's base. Must run before the room file is opened for writing.
 pub(crate) fn recover(room: &Path) -> io::Result<u64> {
     let dir = state_dir(room);
     if !dir.is_dir() {
         return Ok(0);
+    }
+    if !dir.join("state").exists() {
+        recover_lost_state(room)?;
     }
     let st = read_state(room)?;
     let live_new = dir.join("live.new");
@@ -193,10 +231,19 @@ pub(crate) fn recover(room: &Path) -> io::Result<u64> {
             }
         }
     }
-    for (_, end, path) in archives(room) {
+    for (start, end, path) in archives(room) {
         if end > base {
-            tracing::warn!(archive = %path.display(), "removing an archive of a rotation that did not complete");
-            fs::remove_file(&path)?;
+            // Only a copy of bytes the live file still holds may go: anything else is the
+            // only copy of history, whatever the state says.
+            if start == base && is_live_prefix(room, &path)? {
+                tracing::warn!(archive = %path.display(), "removing an archive of a rotation that did not complete");
+                fs::remove_file(&path)?;
+            } else {
+                tracing::error!(
+                    archive = %path.display(), base,
+                    "an archive reaches past the room's base but is not a copy of the live file: kept"
+                );
+            }
         }
     }
     Ok(base)
@@ -450,6 +497,41 @@ mod tests {
             fs::remove_file(state_dir(&p).join("seen.tmp")).unwrap();
             assert_eq!(read_state(&p).unwrap().next, None);
         }
+    }
+
+    #[test]
+    fn a_lost_state_file_is_recovered_from_the_archive_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.txt");
+        let text = content(60);
+        fs::write(&p, "").unwrap();
+        let (mut base, mut len) = (0, 0);
+        for chunk in text.as_bytes().chunks(200) {
+            let mut f = OpenOptions::new().read(true).append(true).open(&p).unwrap();
+            f.write_all(chunk).unwrap();
+            let r = rotate(&p, &f, base, len + chunk.len() as u64, &settings()).unwrap().unwrap();
+            (base, len) = (r.base, r.len);
+        }
+        assert!(base > 0 && archives(&p).len() == 3);
+        fs::remove_file(state_dir(&p).join("state")).unwrap();
+        assert_eq!(recover(&p).unwrap(), base, "the base comes back from the archives");
+        assert_eq!(archives(&p).len(), 3, "no archive is deleted");
+        assert_eq!(everything(&p), text);
+        assert_eq!(logical_len(&p, len), text.len() as u64);
+    }
+
+    #[test]
+    fn a_first_rotation_cut_short_before_any_state_is_undone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.txt");
+        let text = content(20);
+        fs::write(&p, &text).unwrap();
+        let f = OpenOptions::new().read(true).append(true).open(&p).unwrap();
+        let _ = rotate_until(&p, &f, 0, 200, &settings(), 2);
+        drop(f);
+        fs::remove_file(state_dir(&p).join("state")).ok();
+        assert_eq!(recover(&p).unwrap(), 0);
+        assert_eq!(everything(&p), text, "every line once");
     }
 
     #[test]
