@@ -62,9 +62,11 @@ impl std::fmt::Debug for StorageConfig {
 
 impl StorageConfig {
     /// Builds the room matcher from `chat.rooms` (validated at load).
-    /// A pattern that does not parse matches nothing.
+    /// A pattern that does not parse matches nothing. Matching ignores case (see
+    /// [`StorageConfig::room`]): patterns are kept in lower case.
     pub(crate) fn patterns(globs: &[String]) -> GlobSet {
-        let good: Vec<&String> = globs.iter().filter(|g| crate::base::glob::Glob::new(g).is_ok()).collect();
+        let lower: Vec<String> = globs.iter().map(|g| g.to_lowercase()).collect();
+        let good: Vec<&String> = lower.iter().filter(|g| crate::base::glob::Glob::new(g).is_ok()).collect();
         GlobSet::new(&good).unwrap_or_default()
     }
 
@@ -110,11 +112,19 @@ impl StorageConfig {
 
     /// If `path` is a room, its real path on disk (inside the home, not through a
     /// symlink that leaves it).
+    ///
+    /// Names are compared without regard to case, always: the USB sticks routers serve
+    /// from are FAT or exFAT, where `LOBBY.TXT` *is* `lobby.txt`, and a pattern that
+    /// missed it would let `DELE LOBBY.TXT` or a truncating `STOR` past the room rules.
+    /// So the patterns match case-insensitively, and a name that differs from an
+    /// existing room's only in case is that room (one writer, one history) on any
+    /// file system.
     pub(crate) fn room(&self, user: &LoftUser, path: &Path) -> Result<Option<PathBuf>> {
         let Some(rel) = Self::relative(path) else {
             return Err(Error::from(ErrorKind::PermissionDenied));
         };
-        if rel.as_os_str().is_empty() || Self::in_state_dir(&rel) || !self.patterns.is_match(&rel) {
+        let lower = PathBuf::from(rel.to_string_lossy().to_lowercase());
+        if rel.as_os_str().is_empty() || Self::in_state_dir(&rel) || !self.patterns.is_match(&lower) {
             return Ok(None);
         }
         let real = user.home.join(&rel);
@@ -125,14 +135,57 @@ impl StorageConfig {
         if !canon_parent.starts_with(&canon_home) {
             return Err(Error::from(ErrorKind::PermissionDenied));
         }
-        let real = canon_parent.join(real.file_name().unwrap_or_default());
+        let name = real.file_name().unwrap_or_default().to_os_string();
+        let real = same_name_ignoring_case(&canon_parent, &name).unwrap_or_else(|| canon_parent.join(&name));
         if let Ok(m) = std::fs::symlink_metadata(&real) {
             if m.file_type().is_symlink() {
                 return Err(Error::new(ErrorKind::PermissionDenied, reason("a room cannot be a symbolic link")));
             }
+            if !m.is_file() {
+                return Err(Error::new(ErrorKind::PermissionDenied, reason("a room must be a regular file")));
+            }
         }
         Ok(Some(real))
     }
+
+    /// Whether the folder `dir` (relative to the user's home) holds a room, at any depth
+    /// (bounded: a folder too deep or too big to look through counts as holding one).
+    fn holds_rooms(&self, user: &LoftUser, dir: &Path) -> bool {
+        let Some(rel) = Self::relative(dir) else { return true };
+        let mut todo = vec![rel];
+        let mut seen = 0usize;
+        while let Some(d) = todo.pop() {
+            let Ok(entries) = std::fs::read_dir(user.home.join(&d)) else { continue };
+            for e in entries.flatten() {
+                seen += 1;
+                if seen > 10_000 || todo.len() > 1_000 {
+                    return true;
+                }
+                let child = d.join(e.file_name());
+                match e.file_type() {
+                    Ok(t) if t.is_dir() && rotate::is_state_name(&e.file_name().to_string_lossy()) => return true,
+                    Ok(t) if t.is_dir() => todo.push(child),
+                    Ok(t) if t.is_file() && matches!(self.room(user, &child), Ok(Some(_))) => return true,
+                    _ => {}
+                }
+            }
+        }
+        false
+    }
+}
+
+/// The entry of `dir` named `name` regardless of case, when there is no entry with
+/// exactly that name.
+fn same_name_ignoring_case(dir: &Path, name: &std::ffi::OsStr) -> Option<PathBuf> {
+    if std::fs::symlink_metadata(dir.join(name)).is_ok() {
+        return Some(dir.join(name));
+    }
+    let wanted = name.to_string_lossy().to_lowercase();
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().to_lowercase() == wanted)
+        .map(|e| e.path())
 }
 
 /// One session's view of the files.
@@ -426,7 +479,15 @@ impl StorageBackend<LoftUser> for LoftStorage {
 
     async fn metadata<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<LoftMeta> {
         let room = self.room(user, path.as_ref())?;
-        let inner = self.fs()?.metadata(user, path).await?;
+        // A room asked for under another case is looked up under its own name.
+        let own = room.as_ref().and_then(|real| {
+            let home = user.home.canonicalize().ok()?;
+            real.strip_prefix(home).ok().map(|rel| Path::new("/").join(rel))
+        });
+        let inner = match own {
+            Some(p) => self.fs()?.metadata(user, p).await?,
+            None => self.fs()?.metadata(user, path).await?,
+        };
         let mut len = None;
         if let Some(real) = room.filter(|_| inner.is_file()) {
             let end = self.shared.rooms.subscribe(&real).await.map_err(room_error)?.end();
@@ -468,7 +529,14 @@ impl StorageBackend<LoftUser> for LoftStorage {
         let room = self.room(user, path.as_ref())?;
         let inner: Box<dyn AsyncRead + Send + Sync + Unpin> = match room {
             Some(real) => self.read_room(user, real, start_pos).await?,
-            None => self.fs()?.get(user, path, start_pos).await?,
+            None => {
+                // A FIFO or a device would block the transfer (and its slot) forever.
+                let meta = self.fs()?.metadata(user, path.as_ref()).await?;
+                if !meta.is_file() {
+                    return Err(Error::new(ErrorKind::PermanentFileNotAvailable, reason("not a regular file")));
+                }
+                self.fs()?.get(user, path, start_pos).await?
+            }
         };
         Ok(Box::new(CountingReader { inner, bytes: 0, user: user.name.clone(), path: shown }))
     }
@@ -563,6 +631,19 @@ impl StorageBackend<LoftUser> for LoftStorage {
         Self::deny_state(to.as_ref())?;
         self.deny_room_change(user, from.as_ref(), "renaming")?;
         self.deny_room_change(user, to.as_ref(), "replacing")?;
+        if !user.allow_delete {
+            for (p, what) in [(from.as_ref(), "renaming"), (to.as_ref(), "replacing")] {
+                let is_dir = self.fs()?.metadata(user, p).await.map(|m| m.is_dir()).unwrap_or(false);
+                if is_dir && self.shared.holds_rooms(user, p) {
+                    return Err(Error::new(
+                        ErrorKind::PermissionDenied,
+                        reason(&format!(
+                            "{what} a folder with chat rooms in it is not allowed: rooms only grow (chat.allow_delete is off for this user)"
+                        )),
+                    ));
+                }
+            }
+        }
         self.fs()?.rename(user, from, to).await
     }
 

@@ -63,7 +63,8 @@ pub(crate) fn state_dir(room: &Path) -> PathBuf {
 
 /// Whether a file name is a room's state folder (hidden from listings, read-only).
 pub(crate) fn is_state_name(name: &str) -> bool {
-    name.starts_with('.') && name.len() > 1 + STATE_SUFFIX.len() && name.ends_with(STATE_SUFFIX)
+    // Any case: on FAT, `.LOBBY.TXT.LOFT` is the state folder too.
+    name.starts_with('.') && name.len() > 1 + STATE_SUFFIX.len() && name.to_ascii_lowercase().ends_with(STATE_SUFFIX)
 }
 
 /// A room's persisted offsets.
