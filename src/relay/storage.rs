@@ -34,7 +34,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::SystemTime;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
 use unftp_core::storage::{Error, ErrorKind, Fileinfo, Metadata, Permissions, Result, StorageBackend};
 use unftp_sbe_fs::Filesystem;
 
@@ -265,25 +265,29 @@ impl LoftStorage {
     /// A `RETR` of a room from logical offset `start`. The room log knows where the last
     /// complete line ends (and cuts a tail torn by a crash when it first opens the room), so
     /// a reader racing a write, or reading after a crash, never gets half a line. After a
-    /// `SIZE`, the read ends exactly at the size it answered. An offset before the live part
-    /// (archived by a rotation) reads the live part from its first line.
+    /// `SIZE`, the read ends exactly at the size it answered. An offset inside an archive
+    /// (a reader that fell behind a rotation) reads on from there through the archives
+    /// and the live part; see [`Rooms::open_span`].
     async fn read_room(
         &self,
         user: &LoftUser,
         real: PathBuf,
         start: u64,
     ) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
-        let (file, view) = self.shared.rooms.open_read(&real).await.map_err(room_error)?;
         let asked = self.sized.lock().unpoisoned().remove(&real);
+        let (span, view) = self.shared.rooms.open_span(&real, start, asked).await.map_err(room_error)?;
         let cap = asked.map_or(view.end, |s| s.min(view.end)).max(view.base);
-        let from = start.max(view.base);
-        let (skip, take) = if from >= cap { (0, 0) } else { (from - view.base, cap - from) };
-        let mut f = tokio::fs::File::from_std(file);
-        f.seek(io::SeekFrom::Start(skip)).await.map_err(Error::from)?;
+        let mut reader: Box<dyn AsyncRead + Send + Sync + Unpin> = Box::new(tokio::io::empty());
+        for (mut file, off, len) in span.parts {
+            // Positioned before tokio takes the file: a seek through tokio's `File` is
+            // applied at its first read, and that must not race the chain.
+            std::io::Seek::seek(&mut file, io::SeekFrom::Start(off)).map_err(Error::from)?;
+            reader = Box::new(reader.chain(tokio::fs::File::from_std(file).take(len)));
+        }
         // Seen up to `cap` once the whole answer has been read out for sending (not when
         // the transfer starts: an aborted download has not been seen).
         let seen = (start <= cap).then(|| (self.shared.rooms.clone(), real, user.name.clone(), cap));
-        Ok(Box::new(SeenAtEnd { inner: f.take(take), seen }))
+        Ok(Box::new(SeenAtEnd { inner: reader, seen }))
     }
 
     async fn append_room<R: AsyncRead + Send + Unpin>(

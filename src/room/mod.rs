@@ -412,21 +412,113 @@ impl Rooms {
     }
 }
 
+/// Where the bytes of a room from one logical offset on are: pieces of files (archives,
+/// then the live file), each as (file, offset in that file, length), in order.
+pub(crate) struct Span {
+    /// The logical offset of the first byte.
+    pub(crate) start: u64,
+    pub(crate) parts: Vec<(File, u64, u64)>,
+}
+
+impl Span {
+    pub(crate) fn len(&self) -> u64 {
+        self.parts.iter().map(|p| p.2).sum()
+    }
+
+    /// Reads up to `buf.len()` bytes from `at` bytes into the span (blocking).
+    pub(crate) fn read_at(&self, mut at: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let mut done = 0;
+        for (file, off, len) in &self.parts {
+            if done == buf.len() {
+                break;
+            }
+            if at >= *len {
+                at -= len;
+                continue;
+            }
+            let n = ((len - at) as usize).min(buf.len() - done);
+            file.read_exact_at(&mut buf[done..done + n], off + at)?;
+            done += n;
+            at = 0;
+        }
+        Ok(done)
+    }
+}
+
 impl Rooms {
+    /// The bytes of a room from logical offset `from` up to `cap` (or its end), for a
+    /// reader: from the archives when `from` is in one of them, so a reader that fell
+    /// behind a rotation still gets every line it has not seen; from the earliest archive
+    /// kept when `from` is older than all of them; and from the live part for `from` 0,
+    /// a new reader (FTPChat downloads the whole room when it starts: that is the live
+    /// part, small on purpose). Returns the span and the room's view when it was taken.
+    pub(crate) async fn open_span(&self, path: &Path, from: u64, cap: Option<u64>) -> Result<(Span, View), RoomError> {
+        let (live, view) = self.open_read(path).await?;
+        let end = cap.map_or(view.end, |c| c.min(view.end)).max(view.base);
+        let room = path.to_path_buf();
+        let span = tokio::task::spawn_blocking(move || -> io::Result<Span> {
+            let mut parts = Vec::new();
+            let mut start = from.max(view.base);
+            if from > 0 && from < view.base {
+                // Only archives older than the live file we opened: a rotation since then
+                // made a newer one whose bytes our (old) live file still holds.
+                let arcs: Vec<_> = rotate::archives(&room).into_iter().filter(|a| a.1 <= view.base).collect();
+                if let Some(first) = arcs.iter().position(|a| a.1 > from) {
+                    start = from.max(arcs[first].0);
+                    let mut at = start;
+                    for (a_start, a_end, p) in &arcs[first..] {
+                        if *a_start > at {
+                            // A gap (an archive lost by hand): go on from what is there.
+                            at = *a_start;
+                        }
+                        match File::open(p) {
+                            Ok(f) => parts.push((f, at - a_start, a_end - at)),
+                            // Pruned meanwhile: its lines are gone for everyone.
+                            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                            Err(e) => return Err(e),
+                        }
+                        at = *a_end;
+                    }
+                    if parts.is_empty() {
+                        start = view.base;
+                    } else if at != view.base {
+                        tracing::warn!(room = %room.display(), "the room's archives do not reach its live part");
+                    }
+                }
+            }
+            if start < end && end > view.base {
+                let from_live = start.max(view.base);
+                parts.push((live, from_live - view.base, end - from_live));
+            }
+            // Never more than `end`: trim the archive pieces too (a cap inside them).
+            let mut left = end.saturating_sub(start);
+            for p in parts.iter_mut() {
+                p.2 = p.2.min(left);
+                left -= p.2;
+            }
+            parts.retain(|p| p.2 > 0);
+            Ok(Span { start: start.min(end), parts })
+        })
+        .await
+        .map_err(|e| io::Error::other(format!("room read failed: {e}")))??;
+        Ok((span, view))
+    }
+
     /// Whole lines of a room from logical offset `from`, at most `max` bytes of them:
-    /// `(start, bytes)`, where `start` is the logical offset of `bytes[0]` (later than
-    /// `from` when `from` is older than what the room still keeps, as for a `REST` +
-    /// `RETR`) and `bytes` ends with a newline or is empty. A line longer than `max` is
-    /// returned whole, so a reader always moves on.
+    /// `(start, bytes)`, where `start` is the logical offset of `bytes[0]` (see
+    /// [`Rooms::open_span`] for where a reader that fell behind starts) and `bytes` ends
+    /// with a newline or is empty. A line longer than `max` is returned whole, so a
+    /// reader always moves on.
     pub(crate) async fn read_lines(&self, path: &Path, from: u64, max: usize) -> Result<(u64, Vec<u8>), RoomError> {
-        let (file, view) = self.open_read(path).await?;
-        let start = from.max(view.base).min(view.end);
-        let avail = view.end - start;
+        let (span, _) = self.open_span(path, from, None).await?;
+        let avail = span.len();
+        let start = span.start;
         let buf = tokio::task::spawn_blocking(move || -> io::Result<Vec<u8>> {
             let mut want = avail.min(max as u64);
             loop {
                 let mut buf = vec![0u8; want as usize];
-                file.read_exact_at(&mut buf, start - view.base)?;
+                let n = span.read_at(0, &mut buf)?;
+                buf.truncate(n);
                 match buf.iter().rposition(|&b| b == b'\n') {
                     Some(i) => {
                         buf.truncate(i + 1);
