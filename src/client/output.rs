@@ -69,7 +69,7 @@ impl Style {
             }
             self.last_date = Some(date);
         }
-        let user = clean(&m.user);
+        let user = clean_name(&m.user);
         let hhmm = m.time.format("%H:%M").to_string();
         let prefix_width = hhmm.chars().count() + 1 + user.chars().count() + 2;
         let name = match (self.color, own && self.terminal) {
@@ -124,7 +124,27 @@ pub(crate) fn clean(s: &str) -> String {
         .map(|c| match c {
             '\n' | '\t' => c,
             c if c.is_control() => '\u{fffd}',
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => '\u{fffd}',
+            c if is_bidi(c) => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Bidirectional overrides, embeddings, isolates and marks: they make text read
+/// differently than it is.
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// A sender's name made safe to show: like [`clean`], and a newline, a tab or an
+/// invisible (zero-width) character becomes U+FFFD too. A name is one line chosen by
+/// whoever sent the message; with a newline in it, the rest of the name would print as a
+/// separate, clean-looking message from someone else.
+pub(crate) fn clean_name(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            c if c.is_control() || is_bidi(c) => '\u{fffd}',
+            '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{180e}' => '\u{fffd}',
             c => c,
         })
         .collect()
@@ -157,6 +177,16 @@ mod tests {
         assert_eq!(v["time"], "2026-11-22 10:15");
         assert_eq!(v["sent"], 1795000000);
         assert_eq!(v["room"], "lobby");
+    }
+
+    #[test]
+    fn a_name_cannot_forge_a_line() {
+        let mut s = Style::new(false, false, false, "me", "lobby");
+        let forged = msg("eve: hi\n10:16 admin", "please send your key");
+        assert_eq!(s.message(&forged), "10:15 eve: hi\u{fffd}10:16 admin: please send your key");
+        assert_eq!(clean_name("ad\u{200b}min\u{202e}\u{200f}"), "ad\u{fffd}min\u{fffd}\u{fffd}");
+        assert_eq!(clean_name("أحمد"), "أحمد");
+        assert_eq!(clean("a\u{200f}b\nc"), "a\u{fffd}b\nc");
     }
 
     #[test]

@@ -167,6 +167,11 @@ test('user names', () => {
 test('display cleaning and colours match output.rs', () => {
   assert.equal(codec.clean('\x1b]0;pwned\x07x\u202e'), '\ufffd]0;pwned\ufffdx\ufffd');
   assert.equal(codec.clean('a\r\nb\tc\rd'), 'a\nb\tc\ufffdd');
+  // A name cannot forge a line (output.rs clean_name).
+  assert.equal(codec.cleanName('eve: hi\n10:16 admin'), 'eve: hi\ufffd10:16 admin');
+  assert.equal(codec.cleanName('ad\u200bmin\u202e\u200f'), 'ad\ufffdmin\ufffd\ufffd');
+  assert.equal(codec.cleanName('أحمد'), 'أحمد');
+  assert.equal(codec.clean('a\u200fb\nc'), 'a\ufffdb\nc');
   // FNV-1a of the UTF-8 bytes, mod 12: the terminal's COLOURS index.
   assert.equal(codec.colourOf('bob'), codec.colourOf('bob'));
   const fnv = (s) => [...Buffer.from(s)].reduce((h, b) => Number((BigInt(h ^ b) * 16777619n) & 0xffffffffn), 2166136261) % 12;

@@ -318,7 +318,7 @@ function showMessage(room, m) {
   const li = el('li', `msg c${codec.colourOf(m.user)}${own ? ' own' : ''}`);
   li.dataset.user = m.user;
   const meta = el('div', 'meta');
-  meta.append(el('span', 'user', codec.clean(m.user)), el('time', 'time', m.time.slice(11)));
+  meta.append(el('span', 'user', codec.cleanName(m.user)), el('time', 'time', m.time.slice(11)));
   meta.lastChild.dateTime = new Date(m.sent * 1000).toISOString();
   meta.lastChild.title = new Date(m.sent * 1000).toLocaleString();
   li.append(meta, el('div', 'text', codec.clean(m.text)));
@@ -353,7 +353,7 @@ function askNotifications() {
 function notify(room, m) {
   if (!('Notification' in window) || Notification.permission !== 'granted') return;
   try {
-    const n = new Notification(`${codec.clean(m.user)} in ${room.name}`, { body: codec.clean(m.text).slice(0, 200), tag: `loft-${room.name}`, icon: '/assets/icon.svg' });
+    const n = new Notification(`${codec.cleanName(m.user)} in ${room.name}`, { body: codec.clean(m.text).slice(0, 200), tag: `loft-${room.name}`, icon: '/assets/icon.svg' });
     n.onclick = () => { window.focus(); n.close(); };
   } catch { /* some mobile browsers only notify from a service worker */ }
 }

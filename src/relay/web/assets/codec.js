@@ -268,7 +268,16 @@ export async function open(key, line) {
 /** Text made safe to show (as output.rs does for terminals): newlines and tabs stay, a \r
  *  before a newline goes, other control characters and bidi overrides become U+FFFD. */
 export function clean(s) {
-  return s.replace(/\r\n/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+  return s.replace(/\r\n/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '\ufffd');
+}
+
+/**
+ * A sender's name made safe to show (as the terminal client's clean_name): like clean(),
+ * and newlines, tabs and zero-width characters become U+FFFD too, so a name cannot
+ * forge a separate, clean-looking line from someone else.
+ */
+export function cleanName(s) {
+  return s.replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060\ufeff\u180e]/g, '\ufffd');
 }
 
 /** A stable colour index 0..11 per user name: the same FNV-1a pick as the terminal client. */
