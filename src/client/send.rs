@@ -3,7 +3,7 @@
 //! The message is sealed and written to the outbox before the relay is tried; it leaves
 //! the outbox only once the relay holds it (or a later command finds it already there).
 
-use super::codec::RoomKey;
+use super::codec::{LineError, RoomKey};
 use super::outbox::{Flushed, Outbox};
 use super::session::{stderr_notifier, Notifier, Session};
 use super::target::{self, is_fatal};
@@ -31,6 +31,7 @@ pub(crate) fn send(args: SendArgs) -> Result<Exit> {
             );
             return Ok(Exit::Queued);
         }
+        warn_if_no_line_opens(&mut s, &room.file, &key).await;
         if args.no_queue {
             // At most once, for scripts that retry themselves: older queued messages first,
             // then this one straight to the relay, never into the outbox.
@@ -65,6 +66,30 @@ pub(crate) fn send(args: SendArgs) -> Result<Exit> {
         eprintln!("loft send: {why}\nloft send: the message is kept in the outbox and will be sent by the next `loft send`, `read` or `chat` that reaches the relay");
         Ok(Exit::Queued)
     })
+}
+
+/// How much of a room's end `loft send` looks at before sending.
+const KEY_CHECK_BYTES: u64 = 16 * 1024;
+
+/// FTPChat v1.7 readers stop for good at the first line they cannot decrypt (a known
+/// behaviour of that client). A message under a key that none of the room's recent
+/// messages use is most likely a mistyped key, and it would freeze every such reader at
+/// that line: say so before sending (the message is still sent; the key may be right).
+async fn warn_if_no_line_opens(s: &mut Session, file: &str, key: &RoomKey) {
+    let Ok(Some(size)) = s.size(file).await else { return };
+    let from = size.saturating_sub(KEY_CHECK_BYTES);
+    let Ok(Some(tail)) = s.read_from(file, from).await else { return };
+    let text = String::from_utf8_lossy(&tail);
+    // From the middle of the room the first line may be cut: skip it.
+    let lines: Vec<&str> = text.lines().skip(usize::from(from > 0)).filter(|l| !l.trim().is_empty()).collect();
+    let tokens = lines.iter().filter(|l| !matches!(key.open_line(l), Err(LineError::Malformed(_)))).count();
+    if tokens > 0 && !lines.iter().any(|l| key.open_line(l).is_ok()) {
+        eprintln!(
+            "loft send: warning: none of the last {tokens} messages in {file} opens with this room key. If the key is mistyped, \
+             FTPChat v1.7 readers of this room will stop at this message for good (they cannot skip a line they cannot \
+             decrypt): check the key (LOFT_ROOM_KEY, the profile, or the prompt)."
+        );
+    }
 }
 
 fn outbox_error(o: &Outbox, io: std::io::Error) -> Error {
