@@ -226,7 +226,7 @@ async fn already_there(s: &mut Session, e: &Entry, at: u64) -> Result<bool> {
     let size = s.size(&e.room).await?;
     let Some(size) = size else { return Ok(false) };
     let from = if size < at { 0 } else { at };
-    let data = s.read_from(&e.room, from).await?.unwrap_or_default();
+    let data = s.read_from(&e.room, from).await?.unwrap_or_default().data;
     Ok(data.split(|b| *b == b'\n').any(|l| l.trim_ascii() == e.token.as_bytes()))
 }
 

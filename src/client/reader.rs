@@ -87,7 +87,8 @@ impl RoomReader {
             return Ok(b);
         }
         let start = self.offset - self.anchor.len() as u64;
-        let mut data = s.read_from(&self.file, start).await?.unwrap_or_default();
+        let got = s.read_from(&self.file, start).await?.unwrap_or_default();
+        let (mut data, mut cut) = (got.data, got.cut);
         let mut base = start;
         if !self.anchor.is_empty() {
             if data.starts_with(&self.anchor) {
@@ -96,13 +97,20 @@ impl RoomReader {
             } else {
                 b.rewritten = true;
                 self.reset();
-                data = s.read_from(&self.file, 0).await?.unwrap_or_default();
+                let got = s.read_from(&self.file, 0).await?.unwrap_or_default();
+                (data, cut) = (got.data, got.cut);
                 base = 0;
             }
         }
-        // A Loft relay counts offsets logically: a reader whose offset was rotated into an
-        // archive gets the live part, from its first line, up to the SIZE it asked. So the
-        // data ends at that size even when it starts later than asked.
+        if cut {
+            // A download stopped at the client's cap: whole lines only, and the rest on
+            // the next read, from where these end.
+            self.ingest(base, &data, false, key, &mut b);
+            return Ok(b);
+        }
+        // A Loft relay counts offsets logically: a reader whose offset is older than every
+        // archive gets the room from its earliest line kept, up to the SIZE it asked. So
+        // the data ends at that size even when it starts later than asked.
         let end = (base + data.len() as u64).max(size);
         let base = end - data.len() as u64;
         let take_partial = all || self.partial_at == Some(end);

@@ -78,7 +78,8 @@ const KEY_CHECK_BYTES: u64 = 16 * 1024;
 async fn warn_if_no_line_opens(s: &mut Session, file: &str, key: &RoomKey) {
     let Ok(Some(size)) = s.size(file).await else { return };
     let from = size.saturating_sub(KEY_CHECK_BYTES);
-    let Ok(Some(tail)) = s.read_from(file, from).await else { return };
+    let Ok(Some(got)) = s.read_from(file, from).await else { return };
+    let tail = got.data;
     let text = String::from_utf8_lossy(&tail);
     // From the middle of the room the first line may be cut: skip it.
     let lines: Vec<&str> = text.lines().skip(usize::from(from > 0)).filter(|l| !l.trim().is_empty()).collect();

@@ -418,8 +418,9 @@ impl Session {
         })
     }
 
-    /// The bytes of `file` from `offset` on (`None` if there is no such file).
-    pub(crate) async fn read_from(&mut self, file: &str, offset: u64) -> Result<Option<Vec<u8>>> {
+    /// The bytes of `file` from `offset` on, at most [`MAX_RETR_BYTES`] of them (`None` if
+    /// there is no such file).
+    pub(crate) async fn read_from(&mut self, file: &str, offset: u64) -> Result<Option<Got>> {
         let mut switched = false;
         loop {
             let r = idempotent!(self, |ftp| retr(ftp, file, offset).await);
@@ -428,6 +429,11 @@ impl Session {
                 Err(e) if e.exit == Exit::Refused && !switched && mode_refused(&e) => {
                     switched = true;
                     self.switch_mode();
+                }
+                Ok(Some(got)) if got.cut => {
+                    // The rest of the transfer was not read: this connection is done.
+                    self.disconnect();
+                    return Ok(Some(got));
                 }
                 r => return r,
             }
@@ -572,16 +578,36 @@ fn mode_refused(e: &Error) -> bool {
 }
 
 /// RETR from an offset; a server that refuses REST gets a whole RETR, cut locally.
-async fn retr(ftp: &mut Ftp, file: &str, offset: u64) -> std::result::Result<Option<Vec<u8>>, FtpError> {
-    async fn fetch(ftp: &mut Ftp, file: &str, offset: u64) -> std::result::Result<Vec<u8>, FtpError> {
+/// The most one download of a room brings (a room's live part is a few hundred KiB; a
+/// reader that fell far behind gets the rest on its next read). A hostile or broken
+/// server cannot make the client hold more than this.
+pub(crate) const MAX_RETR_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What a download brought; `cut` when it stopped at [`MAX_RETR_BYTES`] (the last line
+/// may then be incomplete, and the connection is dropped rather than drained).
+#[derive(Debug, Default)]
+pub(crate) struct Got {
+    pub(crate) data: Vec<u8>,
+    pub(crate) cut: bool,
+}
+
+async fn retr(ftp: &mut Ftp, file: &str, offset: u64) -> std::result::Result<Option<Got>, FtpError> {
+    async fn fetch(ftp: &mut Ftp, file: &str, offset: u64) -> std::result::Result<Got, FtpError> {
         ftp.resume_transfer(offset as usize).await?;
-        let mut s = ftp.retr_as_stream(file).await?;
+        let s = ftp.retr_as_stream(file).await?;
         let mut buf = Vec::new();
-        let read = s.read_to_end(&mut buf).await;
+        let mut limited = s.take(MAX_RETR_BYTES + 1);
+        let read = limited.read_to_end(&mut buf).await;
+        let s = limited.into_inner();
         match read {
+            Ok(_) if buf.len() as u64 > MAX_RETR_BYTES => {
+                buf.truncate(MAX_RETR_BYTES as usize);
+                drop(s);
+                Ok(Got { data: buf, cut: true })
+            }
             Ok(_) => {
                 s.finish().await?;
-                Ok(buf)
+                Ok(Got { data: buf, cut: false })
             }
             Err(e) => {
                 drop(s);
@@ -594,7 +620,8 @@ async fn retr(ftp: &mut Ftp, file: &str, offset: u64) -> std::result::Result<Opt
         Err(FtpError::UnexpectedResponse(r)) if code(&r) == 550 => Ok(None),
         Err(FtpError::UnexpectedResponse(r)) if offset > 0 && matches!(code(&r), 500 | 501 | 502 | 504) => {
             let all = fetch(ftp, file, 0).await?;
-            Ok(Some(all.get(offset as usize..).map(<[u8]>::to_vec).unwrap_or_default()))
+            let data = all.data.get(offset as usize..).map(<[u8]>::to_vec).unwrap_or_default();
+            Ok(Some(Got { data, cut: all.cut }))
         }
         Err(e) => Err(e),
     }

@@ -4,7 +4,8 @@ relies on (logical offsets across rotation, SITE WAIT, SITE SEEN), or, with --ge
 ordinary server that knows none of them.
 
 Rooms live in memory as (base, live): `base` is the logical offset of the first live byte.
-SIZE is base + len(live) and never goes down; an append that makes `live` longer than
+SIZE is base + len(live) and never goes down; with --flood, RETR goes on sending junk
+lines after the data, like a hostile server; an append that makes `live` longer than
 --rotate keeps the last --keep bytes, cut at a line boundary (the rest is "archived", i.e.
 dropped). REST r + RETR returns live[r - base:], or all of live when r < base, up to the
 size (like a Loft relay). Plain FTP only; AUTH is refused.
@@ -112,7 +113,16 @@ class Handler(socketserver.StreamRequestHandler):
                     continue
                 self.reply("150 sending")
                 conn = self.data_conn()
-                conn.sendall(chunk)
+                try:
+                    conn.sendall(chunk)
+                    # --flood: a hostile server that never stops sending.
+                    junk = b"gAAAAAB" + b"x" * 120 + b"\n"
+                    sent = 0
+                    while sent < ARGS.flood:
+                        conn.sendall(junk * 512)
+                        sent += len(junk) * 512
+                except OSError:
+                    pass
                 conn.close()
                 self.reply("226 done")
             elif cmd == "APPE":
@@ -171,6 +181,7 @@ def main():
     p.add_argument("--generic", action="store_true", help="no SITE WAIT/SEEN")
     p.add_argument("--rotate", type=int, default=0)
     p.add_argument("--keep", type=int, default=0)
+    p.add_argument("--flood", type=int, default=0, help="after a RETR's data, send this many bytes of junk lines")
     ARGS = p.parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
     print(f"PORT {srv.server_address[1]}", flush=True)
