@@ -2,7 +2,7 @@
 //! found: by a real FTP client (Python's ftplib) against a real `loft serve`.
 
 mod common;
-use common::{vectors_path, Relay, PASSWORD};
+use common::{vectors_path, Relay, Setup, PASSWORD};
 use std::process::Command;
 
 /// Runs a scenario of tests/support/hardening.py against `r`.
@@ -42,4 +42,19 @@ fn room_rules_hold_under_any_case() {
 #[test]
 fn a_fifo_is_refused_not_served() {
     scenario(&Relay::start(), "a_fifo_is_not_served");
+}
+
+/// 16 parallel guesses from one address against `attempts = 5`: only 5 get as far as the
+/// (slow) password check, the rest are refused before it, and the address is blocked.
+#[test]
+fn parallel_guesses_are_counted_while_they_run() {
+    let r = Relay::with(Setup::default().edit(|t| common::set_key(&t, "limits", "max_per_ip", "32")));
+    scenario(&r, "parallel_guesses");
+    let log = r.log();
+    let checked = log.matches("login refused: wrong user or password").count();
+    assert!((1..=5).contains(&checked), "{checked} guesses reached the password check:\n{log}");
+    assert!(
+        log.contains("too many attempts at once or in a row") || log.contains("blocked after repeated failures"),
+        "{log}"
+    );
 }

@@ -45,13 +45,50 @@ struct Strikes {
     count: u32,
     first: Instant,
     blocked_until: Option<Instant>,
+    /// Password checks running now for this key: counted against the limit as if they
+    /// had failed, so 16 parallel guesses cannot all be checked against a limit of 5.
+    in_flight: u32,
 }
 
 /// The cap on tracked keys, so a flood of user names cannot grow memory without bound.
 const MAX_TRACKED: usize = 4096;
 
+/// The address a block applies to: IPv6 by /64, the block one machine or home usually
+/// has (and can hop around in); an IPv4-mapped IPv6 address as the IPv4 address.
+fn block_addr(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
+    }
+}
+
+/// A password check under way; see [`FailedLoginTracker::begin`].
+pub(crate) struct Attempt<'a> {
+    tracker: &'a FailedLoginTracker,
+    key: BlockKey,
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        let mut st = self.tracker.state.lock().unpoisoned();
+        if let Some(s) = st.get_mut(&self.key) {
+            s.in_flight = s.in_flight.saturating_sub(1);
+            if s.in_flight == 0 && s.count == 0 && s.blocked_until.is_none() {
+                st.remove(&self.key);
+            }
+        }
+    }
+}
+
 impl FailedLoginTracker {
     fn key(policy: &FailedLogins, ip: IpAddr, user: &str) -> BlockKey {
+        let ip = block_addr(ip);
         match policy.block {
             BlockBy::Ip => BlockKey::Ip(ip),
             BlockBy::User => BlockKey::User(user.to_string()),
@@ -64,26 +101,30 @@ impl FailedLoginTracker {
         let key = Self::key(policy, ip, user);
         let now = Instant::now();
         let mut st = self.state.lock().unpoisoned();
-        match st.get(&key) {
+        match st.get_mut(&key) {
             Some(Strikes { blocked_until: Some(t), .. }) if *t > now => true,
-            Some(Strikes { blocked_until: Some(_), .. }) => {
-                st.remove(&key);
+            Some(s) if s.blocked_until.is_some() => {
+                if s.in_flight == 0 {
+                    st.remove(&key);
+                } else {
+                    *s = Strikes { count: 0, first: now, blocked_until: None, in_flight: s.in_flight };
+                }
                 false
             }
             _ => false,
         }
     }
 
-    /// Counts a failure; returns true if this one started a block.
-    pub(crate) fn failed(&self, policy: &FailedLogins, ip: IpAddr, user: &str) -> bool {
-        let window = Duration::from_secs(policy.window);
-        let key = Self::key(policy, ip, user);
-        let now = Instant::now();
-        let mut st = self.state.lock().unpoisoned();
+    /// The strikes of `key`, made if missing (the table bounded first), reset when its
+    /// window has passed.
+    fn strikes(st: &mut HashMap<BlockKey, Strikes>, key: BlockKey, window: Duration, now: Instant) -> &mut Strikes {
         if st.len() >= MAX_TRACKED && !st.contains_key(&key) {
-            st.retain(|_, s| match s.blocked_until {
-                Some(t) => t > now,
-                None => now.duration_since(s.first) < window,
+            st.retain(|_, s| {
+                s.in_flight > 0
+                    || match s.blocked_until {
+                        Some(t) => t > now,
+                        None => now.duration_since(s.first) < window,
+                    }
             });
             if st.len() >= MAX_TRACKED {
                 // Still full of live entries: forget the oldest unblocked ones.
@@ -95,12 +136,37 @@ impl FailedLoginTracker {
                 }
             }
         }
-        let s = st.entry(key).or_insert(Strikes { count: 0, first: now, blocked_until: None });
-        if now.duration_since(s.first) >= window {
+        let s = st.entry(key).or_insert(Strikes { count: 0, first: now, blocked_until: None, in_flight: 0 });
+        if now.duration_since(s.first) >= window && s.blocked_until.is_none_or(|t| t <= now) {
             s.count = 0;
             s.first = now;
             s.blocked_until = None;
         }
+        s
+    }
+
+    /// Starts a password check from `ip` as `user`, or `None` when the failures so far
+    /// plus the checks already running reach the limit: that attempt is refused before
+    /// the (slow, on purpose) key derivation runs.
+    pub(crate) fn begin(&self, policy: &FailedLogins, ip: IpAddr, user: &str) -> Option<Attempt<'_>> {
+        let key = Self::key(policy, ip, user);
+        let now = Instant::now();
+        let mut st = self.state.lock().unpoisoned();
+        let s = Self::strikes(&mut st, key.clone(), Duration::from_secs(policy.window), now);
+        if s.blocked_until.is_some_and(|t| t > now) || s.count + s.in_flight >= policy.attempts {
+            return None;
+        }
+        s.in_flight += 1;
+        Some(Attempt { tracker: self, key })
+    }
+
+    /// Counts a failure; returns true if this one started a block.
+    pub(crate) fn failed(&self, policy: &FailedLogins, ip: IpAddr, user: &str) -> bool {
+        let window = Duration::from_secs(policy.window);
+        let key = Self::key(policy, ip, user);
+        let now = Instant::now();
+        let mut st = self.state.lock().unpoisoned();
+        let s = Self::strikes(&mut st, key, window, now);
         s.count += 1;
         if s.count >= policy.attempts && s.blocked_until.is_none() {
             s.blocked_until = Some(now + window);
@@ -113,9 +179,9 @@ impl FailedLoginTracker {
     pub(crate) fn succeeded(&self, policy: &FailedLogins, ip: IpAddr, user: &str) {
         let key = Self::key(policy, ip, user);
         let mut st = self.state.lock().unpoisoned();
-        if let Some(s) = st.get(&key) {
+        if let Some(s) = st.get_mut(&key) {
             if s.blocked_until.is_none() {
-                st.remove(&key);
+                s.count = 0;
             }
         }
     }
@@ -241,7 +307,22 @@ impl LoftAuthenticator {
             tracing::info!(target: "loft::login", user = username, peer = %ip, "login ok (anonymous, read-only)");
             return Ok("anonymous".into());
         }
-        if self.verify(username, password).await {
+        // A password the login cache knows costs no key derivation: no attempt to count.
+        let cached = self.table.users.get(username).is_some_and(|e| self.cached(e, password));
+        let attempt = if cached {
+            None
+        } else {
+            match failures.begin(policy, ip, username) {
+                Some(a) => Some(a),
+                None => {
+                    tracing::warn!(target: "loft::login", user = username, peer = %ip, "login refused: too many attempts at once or in a row");
+                    return Err(Refused::Blocked);
+                }
+            }
+        };
+        let ok = cached || self.verify(username, password).await;
+        // The failure is counted before the attempt stops counting as in flight.
+        let outcome = if ok {
             failures.succeeded(policy, ip, username);
             tracing::info!(target: "loft::login", user = username, peer = %ip, "login ok");
             Ok(username.to_string())
@@ -252,7 +333,9 @@ impl LoftAuthenticator {
                 tracing::warn!(target: "loft::login", user = username, peer = %ip, "too many failed logins: blocking");
             }
             Err(Refused::BadPassword)
-        }
+        };
+        drop(attempt);
+        outcome
     }
 }
 
@@ -315,6 +398,31 @@ mod tests {
         assert!(t.failed(&p, a, "z"));
         assert!(t.is_blocked(&p, a, "anyone"));
         assert!(!t.is_blocked(&p, b, "anyone"));
+    }
+
+    #[test]
+    fn checks_in_flight_count_against_the_limit() {
+        let p = FailedLogins { attempts: 3, window: 60, block: BlockBy::Ip };
+        let t = FailedLoginTracker::default();
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let running: Vec<_> = (0..3).map(|_| t.begin(&p, a, "x").expect("under the limit")).collect();
+        assert!(t.begin(&p, a, "x").is_none(), "a 4th parallel check must not run the KDF");
+        assert!(t.begin(&p, "127.0.0.2".parse().unwrap(), "x").is_some(), "other addresses are not affected");
+        drop(running);
+        assert!(t.begin(&p, a, "x").is_some(), "finished checks stop counting");
+    }
+
+    #[test]
+    fn ipv6_is_blocked_by_64() {
+        let p = FailedLogins { attempts: 2, window: 60, block: BlockBy::Ip };
+        let t = FailedLoginTracker::default();
+        t.failed(&p, "2001:db8:1:2::1".parse().unwrap(), "x");
+        t.failed(&p, "2001:db8:1:2:ffff::9".parse().unwrap(), "y");
+        assert!(t.is_blocked(&p, "2001:db8:1:2:abcd::1".parse().unwrap(), "z"), "same /64");
+        assert!(!t.is_blocked(&p, "2001:db8:1:3::1".parse().unwrap(), "z"), "another /64");
+        t.failed(&p, "::ffff:10.0.0.1".parse().unwrap(), "x");
+        t.failed(&p, "10.0.0.1".parse().unwrap(), "x");
+        assert!(t.is_blocked(&p, "10.0.0.1".parse().unwrap(), "x"), "a mapped address is its IPv4 address");
     }
 
     #[test]

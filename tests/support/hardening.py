@@ -78,10 +78,35 @@ def a_fifo_is_not_served():
     print("ok")
 
 
+def parallel_guesses():
+    """16 parallel PASS from one address were all checked against a 5-attempt limit."""
+    import threading
+
+    results = []
+
+    def guess(i):
+        try:
+            connect(password=f"guess-{i}")
+            results.append("in")
+        except Exception as e:  # noqa: BLE001 - any refusal is what we want
+            results.append(str(e)[:3])
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results.count("in") == 0 and len(results) == 16, results
+    # Now blocked: even the right password is refused, without a password check.
+    expect_error("530", connect)
+    print("ok")
+
+
 if __name__ == "__main__":
     socket.setdefaulttimeout(30)
     {
         "folders_with_rooms_stay_put": folders_with_rooms_stay_put,
         "room_names_ignore_case": room_names_ignore_case,
         "a_fifo_is_not_served": a_fifo_is_not_served,
+        "parallel_guesses": parallel_guesses,
     }[sys.argv[1]]()
