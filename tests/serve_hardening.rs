@@ -58,3 +58,20 @@ fn parallel_guesses_are_counted_while_they_run() {
         "{log}"
     );
 }
+
+/// REST past the end, a STOR over a limit, an account's quota: bounded, and nothing left
+/// half-written.
+#[test]
+fn uploads_cannot_grow_sparse_leave_parts_or_pass_the_quota() {
+    let r = Relay::with(Setup::default().edit(|t| common::set_key(&t, "limits", "max_upload_bytes", "1000")).user(
+        "quota",
+        "quota-pass",
+        &["--home", "quota"],
+    ));
+    let cfg = std::fs::read_to_string(&r.config).unwrap();
+    let cfg = cfg.replace("name = \"quota\"", "name = \"quota\"\nquota_bytes = 3000");
+    std::fs::write(&r.config, cfg).unwrap();
+    r.signal(libc::SIGHUP);
+    assert!(r.wait_log("config reloaded"), "{}", r.log());
+    scenario(&r, "uploads_stay_bounded");
+}

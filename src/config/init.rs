@@ -96,6 +96,7 @@ ports = "50000-50100"
 # idle_timeout = 600         # seconds of silence before a session is closed
 # data_timeout = 60          # seconds a data connection may move under 1 KiB (426)
 # max_upload_bytes = 67108864
+# quota_bytes = 0           # what each home may hold for uploaded files (0 = no limit)
 # shutdown_grace = 10        # seconds running transfers get on SIGTERM
 
 [limits.failed_logins]
@@ -123,7 +124,8 @@ ports = "50000-50100"
 
 # Users: add with `loft user add NAME`, change with `loft user passwd NAME`.
 # Each [[users]] has name, password (a PBKDF2 hash, never the password itself),
-# and optionally home = "subfolder of root", read_only = true, allow_delete = true.
+# and optionally home = "subfolder of root", read_only = true, allow_delete = true,
+# quota_bytes = N (what their home may hold for uploaded files).
 "#,
         root = toml_str(&root.to_string_lossy()),
     )

@@ -206,6 +206,11 @@ pub struct Limits {
     /// Largest file a client may upload, in bytes (0: no limit).
     #[serde(default = "d_max_upload")]
     pub(crate) max_upload_bytes: u64,
+    /// What a user's home may hold in all, in bytes, for uploads of files (0: no limit;
+    /// each user can override it with `quota_bytes`). Rooms grow by appends, which
+    /// `[chat]` limits.
+    #[serde(default)]
+    pub(crate) quota_bytes: u64,
     /// Seconds that running transfers get to finish on SIGTERM.
     #[serde(default = "d_grace")]
     pub(crate) shutdown_grace: u64,
@@ -240,6 +245,7 @@ impl Default for Limits {
             idle_timeout: d_idle_timeout(),
             data_timeout: d_data_timeout(),
             max_upload_bytes: d_max_upload(),
+            quota_bytes: 0,
             shutdown_grace: d_grace(),
             failed_logins: FailedLogins::default(),
         }
@@ -372,6 +378,9 @@ pub(crate) struct UserEntry {
     /// Overrides `chat.allow_delete` for this user.
     #[serde(default)]
     pub(crate) allow_delete: Option<bool>,
+    /// Overrides `limits.quota_bytes` for this user (0: no limit).
+    #[serde(default)]
+    pub(crate) quota_bytes: Option<u64>,
 }
 
 /// A config that could not be used: where, which key, and what is expected.

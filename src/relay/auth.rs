@@ -366,7 +366,14 @@ mod tests {
     }
 
     fn entry(name: &str, pw: &str) -> UserEntry {
-        UserEntry { name: name.into(), password: hash_password(pw), home: None, read_only: false, allow_delete: None }
+        UserEntry {
+            name: name.into(),
+            password: hash_password(pw),
+            home: None,
+            read_only: false,
+            allow_delete: None,
+            quota_bytes: None,
+        }
     }
 
     #[tokio::test]

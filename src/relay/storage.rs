@@ -442,7 +442,51 @@ impl<R: AsyncRead + Unpin> AsyncRead for SeenAtEnd<R> {
     }
 }
 
-/// Fails the upload once it passes `max_upload_bytes`.
+/// Which limit cut an upload short.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    Upload,
+    Quota,
+}
+
+impl Limit {
+    fn text(self, n: u64) -> String {
+        match self {
+            Limit::Upload => format!("uploads may be at most {n} bytes (limits.max_upload_bytes); nothing was kept"),
+            Limit::Quota => format!("this account's files may take at most {n} bytes (quota_bytes); nothing was kept"),
+        }
+    }
+}
+
+/// Where a new upload is written until it is complete: a hidden name beside it.
+fn part_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.loft-part"))
+}
+
+/// The bytes the files under `dir` take (bounded: past 100000 entries, counted as full).
+fn disk_usage(dir: &Path) -> u64 {
+    let mut total = 0u64;
+    let mut todo = vec![dir.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > 100_000 {
+                return u64::MAX;
+            }
+            match e.metadata() {
+                Ok(m) if m.is_dir() => todo.push(e.path()),
+                Ok(m) => total = total.saturating_add(m.len()),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+/// Fails the upload once it passes its limit (`max_upload_bytes` or the quota).
 struct LimitedReader<R> {
     inner: R,
     left: u64,
@@ -454,10 +498,7 @@ impl<R: AsyncRead + Unpin> AsyncRead for LimitedReader<R> {
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
         let n = (buf.filled().len() - before) as u64;
         if n > self.left {
-            return Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                "upload over limits.max_upload_bytes",
-            )));
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::FileTooLarge, "upload over its limit")));
         }
         self.left -= n;
         r
@@ -579,37 +620,79 @@ impl StorageBackend<LoftUser> for LoftStorage {
                 return Err(drain(&mut input, e).await);
             }
         }
-        let limited = LimitedReader { inner: input, left: self.shared.max_upload_bytes.max(1) };
-        let limited_input: Box<dyn AsyncRead + Send + Sync + Unpin> =
-            if self.shared.max_upload_bytes == 0 { Box::new(limited.inner) } else { Box::new(limited) };
+        let existing = self.fs()?.metadata(user, path).await.ok().filter(|m| m.is_file()).map(|m| m.len());
         let at = if start_pos == APPEND_AT_END {
             // Not a room: append at the end as it is now (no lock across sessions needed
             // for ordinary files; rooms are where concurrent appends matter).
-            self.fs()?.metadata(user, path).await.map(|m| m.len()).unwrap_or(0)
+            existing.unwrap_or(0)
         } else {
             start_pos
         };
-        match self.fs()?.put(user, limited_input, path, at).await {
+        if at > existing.unwrap_or(0) {
+            // Writing past the end makes a sparse file (on FAT: zeros to the disk's end).
+            let e = Error::new(
+                ErrorKind::PermanentFileNotAvailable,
+                reason(&format!(
+                    "REST {at} is past the end of the file ({} bytes): an upload resumes at or before its end",
+                    existing.unwrap_or(0)
+                )),
+            );
+            return Err(drain(&mut input, e).await);
+        }
+        // The most this upload may add: limits.max_upload_bytes, and what is left of the
+        // home's quota (what the file held from `at` on is replaced, so it counts as free).
+        let mut cap = (self.shared.max_upload_bytes > 0).then(|| (self.shared.max_upload_bytes, Limit::Upload));
+        if user.quota_bytes > 0 {
+            let home = user.home.clone();
+            let used = tokio::task::spawn_blocking(move || disk_usage(&home)).await.unwrap_or(u64::MAX);
+            let replaced = existing.map_or(0, |len| len.saturating_sub(at));
+            let free = user.quota_bytes.saturating_sub(used.saturating_sub(replaced));
+            if free == 0 {
+                let e =
+                    Error::new(ErrorKind::ExceededStorageAllocationError, reason(&Limit::Quota.text(user.quota_bytes)));
+                return Err(drain(&mut input, e).await);
+            }
+            if cap.is_none_or(|(c, _)| free < c) {
+                cap = Some((free, Limit::Quota));
+            }
+        }
+        let limit = cap.map(|c| c.1);
+        let input: Box<dyn AsyncRead + Send + Sync + Unpin> = match cap {
+            Some((left, _)) => Box::new(LimitedReader { inner: input, left }),
+            None => Box::new(input),
+        };
+        // A new file (or a whole new version) is written aside and renamed into place
+        // only when complete: a STOR that fails (disk full, over a limit, the client gone)
+        // leaves no partial file, and an old version stays as it was.
+        let fresh = at == 0 && start_pos != APPEND_AT_END;
+        let target = path.to_path_buf();
+        let part = if fresh { part_path(path) } else { target.clone() };
+        let written = self.fs()?.put(user, input, &part, at).await;
+        let written = match written {
+            Ok(n) if fresh => self.fs()?.rename(user, &part, &target).await.map(|()| n),
+            r => r,
+        };
+        match written {
             Ok(n) => {
                 tracing::info!(target: "loft::transfer", user = %user.name, cmd, path = %path.display(), bytes = n, "upload");
                 Ok(n)
             }
             Err(e) => {
+                if fresh {
+                    let _ = self.fs()?.del(user, &part).await;
+                }
                 let too_large = e.get_io_error().is_some_and(|io| io.kind() == io::ErrorKind::FileTooLarge);
                 tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %path.display(), "upload failed: {e}");
-                if too_large {
-                    if at == 0 {
-                        let _ = self.fs()?.del(user, path).await;
-                    }
-                    return Err(Error::new(
+                match limit {
+                    Some(l) if too_large => Err(Error::new(
                         ErrorKind::ExceededStorageAllocationError,
-                        reason(&format!(
-                            "uploads may be at most {} bytes (limits.max_upload_bytes)",
-                            self.shared.max_upload_bytes
-                        )),
-                    ));
+                        reason(&l.text(match l {
+                            Limit::Upload => self.shared.max_upload_bytes,
+                            Limit::Quota => user.quota_bytes,
+                        })),
+                    )),
+                    _ => Err(e),
                 }
-                Err(e)
             }
         }
     }

@@ -19,6 +19,8 @@ pub(crate) struct LoftUser {
     pub(crate) read_only: bool,
     /// May delete, rename or overwrite rooms.
     pub(crate) allow_delete: bool,
+    /// What the home may hold in all for uploaded files, in bytes; 0: no limit.
+    pub(crate) quota_bytes: u64,
 }
 
 impl fmt::Display for LoftUser {
@@ -53,7 +55,13 @@ impl UserDetailProvider for Provider {
 /// folder if it is missing. FTP sessions and web sessions both get theirs here.
 pub(crate) fn lookup(cfg: &Config, name: &str) -> Result<LoftUser, String> {
     if name == "anonymous" {
-        return Ok(LoftUser { name: "anonymous".into(), home: cfg.root.clone(), read_only: true, allow_delete: false });
+        return Ok(LoftUser {
+            name: "anonymous".into(),
+            home: cfg.root.clone(),
+            read_only: true,
+            allow_delete: false,
+            quota_bytes: 0,
+        });
     }
     let entry =
         cfg.users.iter().find(|u| u.name == name).ok_or_else(|| format!("user {name} is no longer configured"))?;
@@ -67,5 +75,6 @@ pub(crate) fn lookup(cfg: &Config, name: &str) -> Result<LoftUser, String> {
         home,
         read_only: entry.read_only,
         allow_delete: entry.allow_delete.unwrap_or(cfg.chat.allow_delete),
+        quota_bytes: entry.quota_bytes.unwrap_or(cfg.limits.quota_bytes),
     })
 }

@@ -102,6 +102,41 @@ def parallel_guesses():
     print("ok")
 
 
+def uploads_stay_bounded():
+    """REST far past the end made a 1 TiB sparse file; a failed STOR left a partial file;
+    nothing bounded what one account could store."""
+    f = connect()
+    put(f, "a.bin", b"hello")
+    msg = expect_error("550", put, f, "a.bin", b"!!", rest=1099511627776)
+    assert "past the end" in msg, msg
+    assert os.path.getsize(os.path.join(ROOT, "a.bin")) == 5
+    put(f, "a.bin", b"!!", rest=5)
+    assert room_file("a.bin") == b"hello!!"
+    # Over limits.max_upload_bytes (1000 here): refused, and nothing left behind; an old
+    # version stays as it was.
+    msg = expect_error("552", put, f, "big.bin", b"x" * 5000)
+    assert "max_upload_bytes" in msg, msg
+    msg = expect_error("552", put, f, "a.bin", b"y" * 5000)
+    assert room_file("a.bin") == b"hello!!"
+    left = sorted(n for n in os.listdir(ROOT) if "big" in n or "part" in n)
+    assert left == [], left
+    f.quit()
+    # A user with quota_bytes = 3000 (their own home).
+    q = connect("quota", "quota-pass")
+    put(q, "one.bin", b"1" * 900)
+    put(q, "two.bin", b"2" * 900)
+    put(q, "three.bin", b"3" * 900)
+    msg = expect_error("552", put, q, "four.bin", b"4" * 900)
+    assert "quota_bytes" in msg, msg
+    assert "four.bin" not in q.nlst()
+    # Replacing a file frees what it held.
+    put(q, "one.bin", b"5" * 950)
+    q.delete("two.bin")
+    put(q, "four.bin", b"4" * 900)
+    q.quit()
+    print("ok")
+
+
 if __name__ == "__main__":
     socket.setdefaulttimeout(30)
     {
@@ -109,4 +144,5 @@ if __name__ == "__main__":
         "room_names_ignore_case": room_names_ignore_case,
         "a_fifo_is_not_served": a_fifo_is_not_served,
         "parallel_guesses": parallel_guesses,
+        "uploads_stay_bounded": uploads_stay_bounded,
     }[sys.argv[1]]()

@@ -74,7 +74,7 @@ mod tests {
     use super::*;
 
     fn user(name: &str) -> LoftUser {
-        LoftUser { name: name.into(), home: "/tmp".into(), read_only: false, allow_delete: false }
+        LoftUser { name: name.into(), home: "/tmp".into(), read_only: false, allow_delete: false, quota_bytes: 0 }
     }
 
     #[test]
