@@ -125,7 +125,7 @@ ports = "50000-50100"
 # Users: add with `loft user add NAME`, change with `loft user passwd NAME`.
 # Each [[users]] has name, password (a PBKDF2 hash, never the password itself),
 # and optionally home = "subfolder of root", read_only = true, allow_delete = true,
-# quota_bytes = N (what their home may hold for uploaded files).
+# and a quota_bytes of their own (what their home may hold for uploaded files).
 "#,
         root = toml_str(&root.to_string_lossy()),
     )

@@ -212,13 +212,22 @@ pub(crate) struct Logins {
     cache_key: [u8; 32],
     cache: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
     failures: FailedLoginTracker,
+    /// One password check at a time per user name: a burst of logins for one user (an
+    /// FTPChat client logs in per message) runs the KDF once and the rest hit the cache,
+    /// and parallel guesses for one user queue up behind the failed-login limit.
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Default for Logins {
     fn default() -> Self {
         let mut cache_key = [0u8; 32];
         rand::Rng::fill(&mut rand::thread_rng(), &mut cache_key);
-        Logins { cache_key, cache: Mutex::new(HashMap::new()), failures: FailedLoginTracker::default() }
+        Logins {
+            cache_key,
+            cache: Mutex::new(HashMap::new()),
+            failures: FailedLoginTracker::default(),
+            turns: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -306,6 +315,16 @@ impl LoftAuthenticator {
         if (username == "anonymous" || username == "ftp") && self.table.anonymous {
             tracing::info!(target: "loft::login", user = username, peer = %ip, "login ok (anonymous, read-only)");
             return Ok("anonymous".into());
+        }
+        let turn = {
+            let mut turns = self.logins.turns.lock().unpoisoned();
+            turns.retain(|_, t| Arc::strong_count(t) > 1);
+            turns.entry(username.to_string()).or_default().clone()
+        };
+        let _turn = turn.lock().await;
+        if failures.is_blocked(policy, ip, username) {
+            tracing::warn!(target: "loft::login", user = username, peer = %ip, "login refused: blocked after repeated failures");
+            return Err(Refused::Blocked);
         }
         // A password the login cache knows costs no key derivation: no attempt to count.
         let cached = self.table.users.get(username).is_some_and(|e| self.cached(e, password));

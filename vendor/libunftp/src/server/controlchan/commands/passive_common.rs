@@ -37,14 +37,16 @@ pub(crate) fn try_port_range(local_addr: SocketAddr, passive_ports: RangeInclusi
 
     let mut socket: io::Result<TcpSocket> = Err(io::Error::new(io::ErrorKind::InvalidInput, "Bind retries cannot be 0"));
 
-    for _ in 1..BIND_RETRIES {
-        let random_u32 = {
-            let mut data = [0; 4];
-            getrandom::fill(&mut data).expect("Error generating random port");
-            u32::from_ne_bytes(data)
-        };
-
-        let port = random_u32 % rng_length as u32 + *passive_ports.start() as u32;
+    // Loft patch 17: every port of the range is tried once, from a random start, instead
+    // of 10 random picks. With many sessions in a small range, 10 picks all landing on
+    // ports in use was likely enough to answer 425 with free ports left.
+    let random_u32 = {
+        let mut data = [0; 4];
+        getrandom::fill(&mut data).expect("Error generating random port");
+        u32::from_ne_bytes(data)
+    };
+    for i in 0..rng_length as u32 {
+        let port = (random_u32 % rng_length as u32 + i) % rng_length as u32 + *passive_ports.start() as u32;
         let s = match ip {
             std::net::IpAddr::V4(_) => TcpSocket::new_v4()?,
             std::net::IpAddr::V6(_) => TcpSocket::new_v6()?,
