@@ -117,6 +117,7 @@ class Relay:
         extra = "max_per_ip = 100\nmax_connections = 200\n"
         text = text.replace("[limits]\n", "[limits]\n" + extra, 1)
         chat = "rotate_bytes = 2048\nkeep_bytes = 1024\nkeep_archives = 0\n" if rotate else "rotate_bytes = 0\n"
+        chat += "max_messages_per_minute = 0\nmax_bytes_per_minute = 0\n"
         text = text.replace("[chat]\n", "[chat]\n" + chat, 1)
         open(self.config, "w").write(text)
         self.port = free_port()

@@ -218,6 +218,9 @@ impl Prepared {
         // (256 KiB, keeping 64 KiB) more than the live part would arrive between two polls,
         // and a follower whose offset was archived gets the live part only (as designed).
         doc["chat"]["rotate_bytes"] = toml_edit::value(0);
+        // One FTP user plays every sender: the per-user rate limits would measure themselves.
+        doc["chat"]["max_messages_per_minute"] = toml_edit::value(0);
+        doc["chat"]["max_bytes_per_minute"] = toml_edit::value(0);
         std::fs::write(&cfg, doc.to_string()).unwrap();
         doc["tls"]["mode"] = toml_edit::value("off");
         std::fs::write(dir.path().join("loft-plain.toml"), doc.to_string()).unwrap();

@@ -75,3 +75,31 @@ fn uploads_cannot_grow_sparse_leave_parts_or_pass_the_quota() {
     assert!(r.wait_log("config reloaded"), "{}", r.log());
     scenario(&r, "uploads_stay_bounded");
 }
+
+/// Issue 13.3: a member flooding a room cannot push its history out: archives younger
+/// than keep_days stay, and the room's budget refuses appends (452) instead.
+#[test]
+fn a_flood_cannot_erase_a_rooms_history() {
+    let r = Relay::with(Setup::default().edit(|t| {
+        let t = common::set_key(&t, "chat", "rotate_bytes", "4096");
+        let t = common::set_key(&t, "chat", "keep_bytes", "1024");
+        let t = common::set_key(&t, "chat", "keep_archives", "2");
+        let t = common::set_key(&t, "chat", "keep_days", "7");
+        let t = common::set_key(&t, "chat", "max_room_bytes", "200000");
+        let t = common::set_key(&t, "chat", "max_bytes_per_minute", "0");
+        common::set_key(&t, "chat", "max_messages_per_minute", "0")
+    }));
+    scenario(&r, "a_flood_cannot_erase_history");
+    assert!(r.log().contains("room full"), "{}", r.log());
+}
+
+/// Issue 13.3: each user may append so many messages a minute (450 past it).
+#[test]
+fn appends_are_rate_limited_per_user() {
+    let r = Relay::with(Setup::default().edit(|t| common::set_key(&t, "chat", "max_messages_per_minute", "10")).user(
+        "other",
+        "other-pass",
+        &[],
+    ));
+    scenario(&r, "appends_are_rate_limited");
+}

@@ -113,7 +113,10 @@ ports = "50000-50100"
 # rotate_bytes = 262144      # rotate a room past this size (0 = never)
 # keep_bytes = 65536         # what the live room keeps after a rotation
 # keep_archives = 16         # archives kept per room, in .ROOM.loft/ (0 = all)
-# keep_days = 0              # delete archives older than this (0 = never)
+# keep_days = 7              # no archive younger than this is pruned (0 = the count decides)
+# max_room_bytes = 67108864  # what a room may hold in all; past it appends get 452
+# max_messages_per_minute = 120  # per user, all rooms (0 = no limit)
+# max_bytes_per_minute = 524288  # per user, all rooms (0 = no limit)
 
 [web]
 # The chat page for phones and laptops, over HTTPS with the certificate above:

@@ -310,12 +310,37 @@ pub(crate) struct ChatConfig {
     /// What a rotated room's live file keeps (bytes, cut at a line boundary).
     #[serde(default = "d_keep")]
     pub(crate) keep_bytes: u64,
-    /// Archives kept per room (0 = no limit).
+    /// Archives kept per room beyond `keep_days` (0 = no limit): older ones are pruned,
+    /// oldest first.
     #[serde(default = "d_keep_archives")]
     pub(crate) keep_archives: usize,
-    /// Archives older than this many days are deleted (0 = no limit).
-    #[serde(default)]
+    /// No archive younger than this many days is pruned, whatever `keep_archives` says,
+    /// so nobody can push a room's recent history out by posting a lot; 0 lets the count
+    /// alone decide.
+    #[serde(default = "d_keep_days")]
     pub(crate) keep_days: u64,
+    /// What one room may hold, archives and live part together (bytes; 0 = no limit).
+    /// An append past it is refused (`452`) and logged, rather than deleting history.
+    #[serde(default = "d_max_room")]
+    pub(crate) max_room_bytes: u64,
+    /// Messages (lines) one user may append per minute, to all rooms (0 = no limit).
+    #[serde(default = "d_max_messages")]
+    pub(crate) max_messages_per_minute: u32,
+    /// Bytes one user may append per minute, to all rooms (0 = no limit).
+    #[serde(default = "d_max_bytes_minute")]
+    pub(crate) max_bytes_per_minute: u64,
+}
+fn d_keep_days() -> u64 {
+    7
+}
+fn d_max_room() -> u64 {
+    64 * 1024 * 1024
+}
+fn d_max_messages() -> u32 {
+    120
+}
+fn d_max_bytes_minute() -> u64 {
+    512 * 1024
 }
 fn d_rotate() -> u64 {
     256 * 1024
@@ -346,7 +371,10 @@ impl Default for ChatConfig {
             rotate_bytes: d_rotate(),
             keep_bytes: d_keep(),
             keep_archives: d_keep_archives(),
-            keep_days: 0,
+            keep_days: d_keep_days(),
+            max_room_bytes: d_max_room(),
+            max_messages_per_minute: d_max_messages(),
+            max_bytes_per_minute: d_max_bytes_minute(),
         }
     }
 }
@@ -863,7 +891,7 @@ mod tests {
         let c = parse("root = \"/srv\"\n").unwrap();
         assert_eq!(
             (c.chat.rotate_bytes, c.chat.keep_bytes, c.chat.keep_archives, c.chat.keep_days),
-            (262144, 65536, 16, 0)
+            (262144, 65536, 16, 7)
         );
         let e = parse("root = \"/srv\"\n[chat]\nrotate_bytes = 500\n").unwrap_err();
         assert_eq!(e.key.as_deref(), Some("chat.rotate_bytes"));

@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod limits;
+pub(crate) mod rates;
 pub mod site;
 pub mod storage;
 pub mod user;
@@ -28,6 +29,7 @@ use auth::{LoftAuthenticator, Logins, UserTable};
 use libunftp::options::{FtpsRequired, PassiveHost};
 use libunftp::ServerBuilder;
 use limits::Limiter;
+use rates::{RateLimits, Rates};
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -117,6 +119,7 @@ struct Relay {
     logins: Arc<Logins>,
     limiter: Arc<Limiter>,
     rooms: Arc<Rooms>,
+    rates: Arc<Rates>,
     tls: Option<Arc<rustls::ServerConfig>>,
     greetings: Greetings,
     overrides: Overrides,
@@ -151,21 +154,28 @@ impl Relay {
         };
         let rooms = Rooms::new(RoomSettings::from(&cfg.chat));
         let greetings = Greetings::default();
-        let first = Relay::snapshot(cfg, &rooms, &greetings);
+        let rates = Arc::new(Rates::default());
+        let first = Relay::snapshot(cfg, &rooms, &rates, &greetings);
         Ok(Relay {
             live: Live { current: RwLock::new(Arc::new(first)) },
             logins: Arc::new(Logins::default()),
             limiter: Arc::new(Limiter::default()),
             rooms,
+            rates,
             tls,
             greetings,
             overrides,
         })
     }
 
-    fn snapshot(cfg: Config, rooms: &Arc<Rooms>, greetings: &Greetings) -> Snapshot {
+    fn snapshot(cfg: Config, rooms: &Arc<Rooms>, rates: &Arc<Rates>, greetings: &Greetings) -> Snapshot {
         let storage = Arc::new(StorageConfig {
             rooms: rooms.clone(),
+            rates: rates.clone(),
+            rate_limits: RateLimits {
+                messages: cfg.chat.max_messages_per_minute as u64,
+                bytes: cfg.chat.max_bytes_per_minute,
+            },
             patterns: StorageConfig::patterns(&cfg.chat.rooms),
             root: cfg.root.clone(),
             max_upload_bytes: cfg.limits.max_upload_bytes,
@@ -244,7 +254,8 @@ impl Relay {
         }
         let users = cfg.users.len();
         self.rooms.set_settings(RoomSettings::from(&cfg.chat));
-        *self.live.current.write().unpoisoned() = Arc::new(Relay::snapshot(cfg, &self.rooms, &self.greetings));
+        *self.live.current.write().unpoisoned() =
+            Arc::new(Relay::snapshot(cfg, &self.rooms, &self.rates, &self.greetings));
         tracing::info!(users, "config reloaded");
     }
 

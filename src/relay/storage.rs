@@ -22,6 +22,7 @@
 
 use crate::base::glob::GlobSet;
 use crate::base::sync::Unpoison;
+use crate::relay::rates::{lines_in, RateLimits, Rates};
 use crate::relay::user::LoftUser;
 use crate::room::rotate;
 use crate::room::{RoomError, Rooms, WriteMode};
@@ -45,6 +46,9 @@ pub(crate) const APPEND_AT_END: u64 = u64::MAX;
 /// What every session of the server shares.
 pub(crate) struct StorageConfig {
     pub(crate) rooms: Arc<Rooms>,
+    /// What each user appended lately, shared by every session and the web API.
+    pub(crate) rates: Arc<Rates>,
+    pub(crate) rate_limits: RateLimits,
     pub(crate) patterns: GlobSet,
     pub(crate) root: PathBuf,
     pub(crate) max_upload_bytes: u64,
@@ -310,8 +314,19 @@ impl LoftStorage {
                 )),
             ));
         }
+        // A whole-room STOR (the FTPChat fallback) is mostly lines the room holds: its
+        // new lines are what counts, and the room knows them only after the merge.
+        let merge = mode == WriteMode::Merge;
+        let (lines, bytes) = if merge { (0, 0) } else { (lines_in(&data), data.len() as u64) };
+        if let Err(why) = self.shared.rates.admit(&user.name, lines, bytes, self.shared.rate_limits) {
+            tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %real.display(), "refused: {why}");
+            return Err(Error::new(ErrorKind::TransientFileNotAvailable, reason(&why)));
+        }
         match self.shared.rooms.append(real, &data, mode).await {
             Ok(out) => {
+                if merge {
+                    self.shared.rates.record(&user.name, out.written_lines as u64, out.bytes_written);
+                }
                 tracing::info!(
                     target: "loft::transfer",
                     user = %user.name, cmd, path = %real.display(), bytes = out.bytes_written,
@@ -348,6 +363,7 @@ fn room_error(e: RoomError) -> Error {
     match e {
         RoomError::TooLarge { .. } => Error::new(ErrorKind::ExceededStorageAllocationError, reason(&e.to_string())),
         RoomError::Invalid { .. } => Error::new(ErrorKind::FileNameNotAllowedError, reason(&e.to_string())),
+        RoomError::Full { .. } => Error::new(ErrorKind::InsufficientStorageSpaceError, reason(&e.to_string())),
         RoomError::Io(_) if e.ftp_code() == 452 => Error::new(
             ErrorKind::InsufficientStorageSpaceError,
             reason("the relay's disk is full; the room is unchanged"),

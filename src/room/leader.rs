@@ -185,7 +185,13 @@ impl Room {
     }
 
     pub(super) fn publish(&self, log: &Log) {
-        self.len.send_replace(View { base: log.base, end: log.base + log.len, dev: log.dev, ino: log.ino });
+        self.len.send_replace(View {
+            base: log.base,
+            end: log.base + log.len,
+            history: log.history,
+            dev: log.dev,
+            ino: log.ino,
+        });
     }
 
     /// Rotates the room when its live file has grown past `rotate_bytes` (see
@@ -210,6 +216,7 @@ impl Room {
                 log.file = r.file;
                 log.base = r.base;
                 log.len = r.len;
+                log.history = rotate::history_start(&self.path, r.base);
                 self.publish(log);
                 tracing::info!(path = %self.path.display(), base = r.base, live = r.len, "room rotated");
             }

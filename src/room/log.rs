@@ -26,6 +26,8 @@ pub(super) struct Log {
     /// Logical offset of the file's first byte (see [`crate::room::rotate`]).
     pub(super) base: u64,
     pub(super) recent: Recent,
+    /// Logical offset of the earliest byte the room still keeps (its oldest archive).
+    pub(super) history: u64,
 }
 
 /// The hashes of a room's last lines, in order, with a count for lookups.
@@ -113,7 +115,8 @@ impl Log {
         for h in hashes {
             recent.insert(h);
         }
-        Ok(Log { file, dev: meta.dev(), ino: meta.ino(), len, base, recent })
+        let history = rotate::history_start(path, base);
+        Ok(Log { file, dev: meta.dev(), ino: meta.ino(), len, base, history, recent })
     }
 }
 

@@ -107,6 +107,8 @@ pub(crate) struct RoomSettings {
     pub(crate) max_append_bytes: usize,
     /// When and how rooms rotate (see [`crate::room::rotate`]).
     pub(crate) rotate: RotateSettings,
+    /// What a room may hold, archives and live part together (0: no limit).
+    pub(crate) max_room_bytes: u64,
 }
 
 impl From<&ChatConfig> for RoomSettings {
@@ -121,6 +123,7 @@ impl From<&ChatConfig> for RoomSettings {
                 keep_archives: c.keep_archives,
                 keep_days: c.keep_days,
             },
+            max_room_bytes: c.max_room_bytes,
         }
     }
 }
@@ -159,6 +162,8 @@ pub(crate) enum RoomError {
     TooLarge { limit: usize },
     /// Line `line` (1-based, in the upload) is not a Fernet token (reply `553`).
     Invalid { line: usize, reason: String },
+    /// The room holds `chat.max_room_bytes` already (reply `452`).
+    Full { limit: u64 },
     /// The file system failed (reply `452` when the disk is full, else `451`).
     Io(io::Error),
 }
@@ -169,6 +174,7 @@ impl RoomError {
         match self {
             RoomError::TooLarge { .. } => 552,
             RoomError::Invalid { .. } => 553,
+            RoomError::Full { .. } => 452,
             RoomError::Io(e) if is_disk_full(e) => 452,
             RoomError::Io(_) => 451,
         }
@@ -189,6 +195,10 @@ impl fmt::Display for RoomError {
             RoomError::Invalid { line, reason } => {
                 write!(f, "line {line}: not a Fernet token: {reason}")
             }
+            RoomError::Full { limit } => write!(
+                f,
+                "room not written: it holds its maximum of {limit} bytes (chat.max_room_bytes); the relay's admin can raise it"
+            ),
             RoomError::Io(e) if is_disk_full(e) => write!(f, "room not written: disk full"),
             RoomError::Io(e) => write!(f, "room not written: {e}"),
         }
@@ -308,8 +318,21 @@ impl Rooms {
     /// creating the room if it is missing. Returns once the lines are as durable as the
     /// `sync` setting says. On any error the room is left as it was.
     pub(crate) async fn append(&self, path: &Path, data: &[u8], mode: WriteMode) -> Result<AppendOutcome, RoomError> {
-        let upload = Upload::parse(data, &self.shared.settings(), &self.shared)?;
+        let settings = self.shared.settings();
+        let upload = Upload::parse(data, &settings, &self.shared)?;
         let room = self.room(path).await?;
+        let max = settings.max_room_bytes;
+        // The room's budget: what it keeps (archives and live part) stays under it. A
+        // room that reaches it refuses appends until the admin decides (raise it, or let
+        // older archives go with a smaller keep_days): its history is not deleted early.
+        let held = {
+            let v = room.len.borrow();
+            v.end.saturating_sub(v.history)
+        };
+        if max > 0 && held + data.len() as u64 > max {
+            tracing::error!(room = %path.display(), held, limit = max, "room full: appends refused (chat.max_room_bytes)");
+            return Err(RoomError::Full { limit: max });
+        }
         Ok(room.submit(upload, mode, true).await?)
     }
 
@@ -572,6 +595,8 @@ pub(crate) struct View {
     pub(crate) base: u64,
     /// The logical size: every byte ever appended, up to the last complete line.
     pub(crate) end: u64,
+    /// The logical offset of the earliest byte still kept (the oldest archive's start).
+    pub(crate) history: u64,
     dev: u64,
     ino: u64,
 }

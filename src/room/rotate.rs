@@ -31,7 +31,7 @@
 //!    this is the commit point's announcement;
 //! 4. rename `live.new` over `L`, fsync the room's folder: the cut;
 //! 5. write the state `base B+cut` (tmp, fsync, rename, fsync the folder);
-//! 6. prune archives beyond `keep_archives` / older than `keep_days`.
+//! 6. prune the oldest archives beyond `keep_archives`, but none younger than `keep_days`.
 //!
 //! # Crash recovery (run whenever a room is opened, so at the first use after a start)
 //!
@@ -383,25 +383,31 @@ pub(crate) fn rotate_until(
 
 /// Deletes archives beyond `keep_archives` (oldest first) and older than `keep_days`.
 pub(crate) fn prune(room: &Path, s: &RotateSettings) {
-    let mut all = archives(room);
-    if s.keep_archives > 0 && all.len() > s.keep_archives {
-        let extra = all.len() - s.keep_archives;
-        for (_, _, p) in all.drain(..extra) {
-            remove_archive(&p);
-        }
+    let all = archives(room);
+    if s.keep_archives == 0 || all.len() <= s.keep_archives {
+        return;
     }
-    if s.keep_days > 0 {
-        let max_age = Duration::from_secs(s.keep_days.saturating_mul(86_400));
-        let now = SystemTime::now();
-        for (_, _, p) in all {
-            let old = fs::metadata(&p)
+    let extra = all.len() - s.keep_archives;
+    let min_age = Duration::from_secs(s.keep_days.saturating_mul(86_400));
+    let now = SystemTime::now();
+    // Oldest first, and never one younger than keep_days: a burst of messages must not
+    // push a room's recent history out (max_room_bytes bounds the disk instead).
+    for (_, _, p) in all.into_iter().take(extra) {
+        let old_enough = s.keep_days == 0
+            || fs::metadata(&p)
                 .and_then(|m| m.modified())
-                .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > max_age));
-            if old {
-                remove_archive(&p);
-            }
+                .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age >= min_age));
+        if !old_enough {
+            break;
         }
+        remove_archive(&p);
     }
+}
+
+/// Where a room's history starts: the logical offset of its earliest archived byte, or
+/// `base` when nothing is archived.
+pub(crate) fn history_start(room: &Path, base: u64) -> u64 {
+    archives(room).first().map_or(base, |a| a.0.min(base))
 }
 
 fn remove_archive(p: &Path) {
@@ -546,6 +552,26 @@ mod tests {
         prune(&p, &RotateSettings { keep_archives: 2, ..settings() });
         let left: Vec<u64> = archives(&p).into_iter().map(|a| a.0).collect();
         assert_eq!(left, vec![30, 40]);
+    }
+
+    #[test]
+    fn pruning_never_takes_an_archive_younger_than_keep_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.txt");
+        fs::create_dir(state_dir(&p)).unwrap();
+        let old = SystemTime::now() - Duration::from_secs(10 * 86_400);
+        for i in 0..5u64 {
+            let a = state_dir(&p).join(archive_name(i * 10, i * 10 + 10));
+            fs::write(&a, "x\n").unwrap();
+            if i < 2 {
+                File::options().write(true).open(&a).unwrap().set_modified(old).unwrap();
+            }
+        }
+        let s = RotateSettings { keep_archives: 1, keep_days: 7, ..settings() };
+        prune(&p, &s);
+        let left: Vec<u64> = archives(&p).into_iter().map(|a| a.0).collect();
+        assert_eq!(left, vec![20, 30, 40], "only the two older than 7 days may go");
+        assert_eq!(history_start(&p, 50), 20);
     }
 
     #[test]

@@ -33,7 +33,13 @@ fn tokens(n: usize) -> Vec<String> {
 }
 
 fn settings(sync: SyncPolicy) -> RoomSettings {
-    RoomSettings { validate: true, sync, max_append_bytes: 64 * 1024, rotate: RoomSettings::default().rotate }
+    RoomSettings {
+        validate: true,
+        sync,
+        max_append_bytes: 64 * 1024,
+        rotate: RoomSettings::default().rotate,
+        max_room_bytes: 0,
+    }
 }
 
 fn lines_of(path: &Path) -> Vec<String> {
@@ -644,7 +650,8 @@ fn settings_come_from_the_config() {
             validate: false,
             sync: SyncPolicy::Always,
             max_append_bytes: 999,
-            rotate: RotateSettings { rotate_bytes: 256 * 1024, keep_bytes: 64 * 1024, keep_archives: 16, keep_days: 0 }
+            rotate: RotateSettings { rotate_bytes: 256 * 1024, keep_bytes: 64 * 1024, keep_archives: 16, keep_days: 7 },
+            max_room_bytes: 64 * 1024 * 1024,
         }
     );
     assert_eq!(RoomSettings::default().sync, SyncPolicy::Batch);

@@ -137,6 +137,52 @@ def uploads_stay_bounded():
     print("ok")
 
 
+def a_flood_cannot_erase_history():
+    """69 APPEs of 500 token lines in 0.3 s pushed a room's first archive out: now fresh
+    archives are never pruned, and the room's budget refuses appends instead."""
+    fer = fernet_for("secret")
+    junk = fernet_for("attacker")
+    f = connect()
+    put(f, "lobby.txt", seal(fer, "alice", "the first message"), cmd="APPE")
+    refused = []
+    for n in range(69):
+        batch = b"".join(seal(junk, "x", f"flood {n}-{i}") for i in range(400))
+        try:
+            put(f, "lobby.txt", batch, cmd="APPE")
+        except Exception as e:  # noqa: BLE001
+            refused.append(str(e))
+            break
+    assert refused and refused[0].startswith("452") and "max_room_bytes" in refused[0], refused[:1]
+    state = os.path.join(ROOT, ".lobby.txt.loft")
+    arch = sorted(n for n in os.listdir(state) if n.endswith(".txt"))
+    assert len(arch) > 2, arch  # keep_archives = 2, but none is old enough to go
+    first = open(os.path.join(state, arch[0]), "rb").read().splitlines()[0]
+    from prelude import unseal
+    assert unseal(fer, first).endswith("alice: the first message")
+    # Whoever reads from the start still gets the first message.
+    assert get(f, "lobby.txt", rest=1).startswith(first[1:])
+    f.quit()
+    print("ok")
+
+
+def appends_are_rate_limited():
+    """Per user: max_messages_per_minute = 10 here."""
+    fer = fernet_for("secret")
+    f = connect()
+    for i in range(10):
+        put(f, "lobby.txt", seal(fer, "alice", f"m{i}"), cmd="APPE")
+    before = room_file("lobby.txt")
+    msg = expect_error("450", put, f, "lobby.txt", seal(fer, "alice", "one too many"), cmd="APPE")
+    assert "max_messages_per_minute" in msg and "try again in" in msg, msg
+    assert room_file("lobby.txt") == before
+    # Another user has a budget of their own.
+    g = connect("other", "other-pass")
+    put(g, "lobby.txt", seal(fer, "bob", "hi"), cmd="APPE")
+    g.quit()
+    f.quit()
+    print("ok")
+
+
 if __name__ == "__main__":
     socket.setdefaulttimeout(30)
     {
@@ -145,4 +191,6 @@ if __name__ == "__main__":
         "a_fifo_is_not_served": a_fifo_is_not_served,
         "parallel_guesses": parallel_guesses,
         "uploads_stay_bounded": uploads_stay_bounded,
+        "a_flood_cannot_erase_history": a_flood_cannot_erase_history,
+        "appends_are_rate_limited": appends_are_rate_limited,
     }[sys.argv[1]]()

@@ -312,6 +312,11 @@ async fn append(web: &Web, s: &Session, query: &HashMap<String, String>, req: Re
         }
         Err(r) => return Err(r),
     };
+    let lines = crate::relay::rates::lines_in(&data);
+    if let Err(why) = snap.storage.rates.admit(&s.user.name, lines, data.len() as u64, snap.storage.rate_limits) {
+        tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %real.display(), "refused: {why}");
+        return Err(fail(StatusCode::TOO_MANY_REQUESTS, &why));
+    }
     match web.relay.rooms.append(&real, &data, WriteMode::Append).await {
         Ok(out) => {
             tracing::info!(
@@ -342,6 +347,7 @@ fn room_error(e: RoomError) -> Fail {
         RoomError::Invalid { line, .. } => {
             Fail(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": e.to_string(), "line": line }))
         }
+        RoomError::Full { .. } => fail(StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
         RoomError::Io(_) if e.ftp_code() == 452 => {
             fail(StatusCode::INSUFFICIENT_STORAGE, "the relay's disk is full; the room is unchanged")
         }

@@ -1,0 +1,106 @@
+//! How fast one user may add to rooms.
+//!
+//! Anyone who may append to a room could otherwise flood it: with rotation, enough
+//! traffic in a short time pushes the room's history out of its archives, and fills the
+//! disk of a router. So every user gets a budget of messages (lines) and bytes per
+//! minute, across all rooms and both front doors (FTP and the web API); past it, an
+//! append is refused with a clear text and nothing is written. The counts outlive
+//! reloads; the limits are the ones in force.
+
+use crate::base::sync::Unpoison;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The window the limits count over.
+const WINDOW: Duration = Duration::from_secs(60);
+/// Users tracked at most; past it, those with nothing in their window are forgotten.
+const MAX_USERS: usize = 4096;
+
+/// What one user appended in the last minute: (when, lines, bytes), oldest first.
+type Recent = VecDeque<(Instant, u64, u64)>;
+
+/// Per user, what they appended in the last minute.
+#[derive(Debug, Default)]
+pub(crate) struct Rates {
+    users: Mutex<HashMap<String, Recent>>,
+}
+
+/// The limits in force (`[chat] max_messages_per_minute`, `max_bytes_per_minute`; 0: none).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RateLimits {
+    pub(crate) messages: u64,
+    pub(crate) bytes: u64,
+}
+
+impl Rates {
+    /// Admits an append of `lines` lines and `bytes` bytes by `user` and counts it, or
+    /// says why not (for the client) without counting it.
+    pub(crate) fn admit(&self, user: &str, lines: u64, bytes: u64, l: RateLimits) -> Result<(), String> {
+        if l.messages == 0 && l.bytes == 0 {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let mut users = self.users.lock().unpoisoned();
+        if users.len() >= MAX_USERS && !users.contains_key(user) {
+            users.retain(|_, q| q.back().is_some_and(|(t, _, _)| now.duration_since(*t) < WINDOW));
+        }
+        let q = users.entry(user.to_string()).or_default();
+        while q.front().is_some_and(|(t, _, _)| now.duration_since(*t) >= WINDOW) {
+            q.pop_front();
+        }
+        let (had_lines, had_bytes) = q.iter().fold((0, 0), |(a, b), (_, l, n)| (a + l, b + n));
+        let retry = q.front().map_or(1, |(t, _, _)| (WINDOW.saturating_sub(now.duration_since(*t))).as_secs().max(1));
+        if l.messages > 0 && had_lines + lines > l.messages {
+            return Err(format!(
+                "too many messages: at most {} a minute from each user (chat.max_messages_per_minute); nothing was written, try again in {retry} s",
+                l.messages
+            ));
+        }
+        if l.bytes > 0 && had_bytes + bytes > l.bytes {
+            return Err(format!(
+                "too much sent: at most {} bytes a minute from each user (chat.max_bytes_per_minute); nothing was written, try again in {retry} s",
+                l.bytes
+            ));
+        }
+        q.push_back((now, lines, bytes));
+        Ok(())
+    }
+}
+
+impl Rates {
+    /// Counts what an append turned out to write (a merge, whose new lines are known
+    /// only once it is done).
+    pub(crate) fn record(&self, user: &str, lines: u64, bytes: u64) {
+        if lines > 0 || bytes > 0 {
+            let mut users = self.users.lock().unpoisoned();
+            users.entry(user.to_string()).or_default().push_back((Instant::now(), lines, bytes));
+        }
+    }
+}
+
+/// The non-empty lines of an upload.
+pub(crate) fn lines_in(data: &[u8]) -> u64 {
+    data.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minute_of_messages_per_user() {
+        let r = Rates::default();
+        let l = RateLimits { messages: 3, bytes: 1000 };
+        assert!(r.admit("al", 2, 10, l).is_ok());
+        assert!(r.admit("al", 1, 10, l).is_ok());
+        let e = r.admit("al", 1, 10, l).unwrap_err();
+        assert!(e.contains("at most 3 a minute") && e.contains("try again in"), "{e}");
+        assert!(r.admit("bo", 3, 10, l).is_ok(), "another user has their own budget");
+        let e = r.admit("cy", 1, 1001, l).unwrap_err();
+        assert!(e.contains("max_bytes_per_minute"), "{e}");
+        assert!(r.admit("cy", 1, 999, l).is_ok(), "a refused append is not counted");
+        assert!(r.admit("al", 50, 10, RateLimits { messages: 0, bytes: 0 }).is_ok());
+        assert_eq!(lines_in(b"a\n\nb\r\n  \nc"), 3);
+    }
+}
