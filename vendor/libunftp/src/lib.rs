@@ -51,7 +51,7 @@ pub(crate) mod server;
 pub mod storage;
 
 pub use crate::server::ftpserver::{Server, ServerBuilder, error::ServerError, options};
-// Loft patch: for a graceful stop that waits for data connections.
+// Loft patch 15: for a graceful stop that waits for data connections.
 pub use crate::server::datachan::OPEN_DATA_CONNECTIONS;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

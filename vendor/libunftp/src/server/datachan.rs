@@ -14,7 +14,7 @@ use crate::server::chancomms::DataChanCmd;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// Loft patch: data connections open right now, in this process (from the accept to the end
+/// Loft patch 15: data connections open right now, in this process (from the accept to the end
 /// of the transfer). The reply `150` to STOR/RETR comes before the storage backend is
 /// called, so a graceful stop that waited only for the backend's transfers could miss one
 /// that the client already believes started.
@@ -133,7 +133,7 @@ where
     async fn execute(mut self, session_arc: SharedSession<Storage, User>) {
         let mut data_cmd_rx = self.data_cmd_rx.take().unwrap();
         let mut data_abort_rx = self.data_abort_rx.take().unwrap();
-        // Loft patch: the wait for the command gets the data timeout (was 5 minutes, during
+        // Loft patch 8: the wait for the command gets the data timeout (was 5 minutes, during
         // which the session's idle timeout did not apply).
         let mut timeout_delay = Box::pin(tokio::time::sleep(self.data_idle_timeout));
         tokio::select! {
@@ -354,7 +354,7 @@ where
         let tx = self.control_msg_tx.clone();
         let (timed_out, limit) = (self.timed_out.clone(), self.data_idle_timeout);
 
-        // Loft patch: the size read here is stale by the time the data arrives when others
+        // Loft patch 4: the size read here is stale by the time the data arrives when others
         // append too (lost lines). Tell the backend "at the end, whatever it is then" instead,
         // with the marker u64::MAX; the backend finds the end under its own lock.
         let start_pos = u64::MAX;
@@ -473,7 +473,7 @@ where
 
                         let err = Error::from(e);
                         categorize_and_register_error(&self.logger, &err, command.as_lower_str());
-                        // Loft patch: a timed-out listing is answered (426), not left hanging.
+                        // Loft patch 8: a timed-out listing is answered (426), not left hanging.
                         if let Some(err) = timeout_error(&timed_out, limit)
                             && let Err(err) = tx.send(ControlChanMsg::StorageError(err)).await
                         {
@@ -611,7 +611,7 @@ where
             FtpsConfig::On { tls_config } => {
                 let io = async move {
                     let acceptor: TlsAcceptor = tls_config.into();
-                    // Loft patch: a client that breaks off the data-channel handshake gets a
+                    // Loft patch 2: a client that breaks off the data-channel handshake gets a
                     // failed transfer, not a panic (which under panic=abort ends the server).
                     match acceptor.accept(socket).await {
                         Ok(tls_stream) => Ok(MeasuringWriter::new(tls_stream, command)),
@@ -635,7 +635,7 @@ where
             FtpsConfig::On { tls_config } => {
                 let io = async move {
                     let acceptor: TlsAcceptor = tls_config.into();
-                    // Loft patch: a client that breaks off the data-channel handshake gets a
+                    // Loft patch 2: a client that breaks off the data-channel handshake gets a
                     // failed transfer, not a panic (which under panic=abort ends the server).
                     match acceptor.accept(socket).await {
                         Ok(tls_stream) => Ok(MeasuringReader::new(CloseNotifyOnEof::new(tls_stream), command)),
@@ -738,7 +738,7 @@ where
             }
         };
         let ftps_mode = if session.data_tls { session.ftps_config.clone() } else { FtpsConfig::Off };
-        // Loft patch: the data connection must keep moving (see `DataStream`).
+        // Loft patch 8: the data connection must keep moving (see `DataStream`).
         let timed_out = Arc::new(AtomicBool::new(false));
         let command_executor = DataCommandExecutor {
             user: session.user.clone(),
@@ -893,7 +893,7 @@ impl ListCommand {
     }
 }
 
-/// Loft patch: stands in for a data connection whose TLS handshake failed; every read or
+/// Loft patch 2: stands in for a data connection whose TLS handshake failed; every read or
 /// write fails with the handshake's error kind, so the transfer ends with an error reply.
 struct FailedStream(std::io::ErrorKind);
 
@@ -915,7 +915,7 @@ impl AsyncWrite for FailedStream {
     }
 }
 
-/// Loft patch: on an upload over TLS, answers the client's close_notify with ours once the
+/// Loft patch 5: on an upload over TLS, answers the client's close_notify with ours once the
 /// data has been read to the end. Without it, clients that close TLS properly (Python's
 /// ftplib `unwrap()`, curl) see an unexpected EOF and report a failed upload.
 struct CloseNotifyOnEof<S> {
@@ -946,11 +946,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for CloseNotifyOnEof<S> {
     }
 }
 
-/// Loft patch: the least a data connection must move, in either direction, per data idle
+/// Loft patch 8: the least a data connection must move, in either direction, per data idle
 /// timeout. A client that trickles a byte a second is as stuck as one that sends nothing.
 const DATA_MIN_PROGRESS: u64 = 1024;
 
-/// Loft patch: a data connection that must keep moving: when less than
+/// Loft patch 8: a data connection that must keep moving: when less than
 /// [`DATA_MIN_PROGRESS`] bytes went through it within the data idle timeout, every read,
 /// write, flush and shutdown fails with `TimedOut` from then on (so nothing waits on it
 /// again, the TLS close included), and the transfer is answered with `426`.
@@ -1073,7 +1073,7 @@ impl AsyncWrite for DataStream {
     }
 }
 
-/// Loft patch: the error a transfer ends with when its data connection timed out: `426`,
+/// Loft patch 8: the error a transfer ends with when its data connection timed out: `426`,
 /// with a reason the client can read (not an io::Error, so it is shown; see
 /// control_loop.rs).
 fn timeout_error(timed_out: &AtomicBool, limit: std::time::Duration) -> Option<Error> {

@@ -550,7 +550,7 @@ where
         self
     }
 
-    /// Loft patch: a data connection (the wait for its command, a TLS handshake on it, and
+    /// Loft patch 8: a data connection (the wait for its command, a TLS handshake on it, and
     /// the transfer itself) that moves less than 1 KiB in this many seconds is aborted,
     /// with `426` for the client. Without it, a client that opens a data connection and
     /// then sends nothing (or a byte now and then) holds its session forever: the idle

@@ -108,7 +108,7 @@ where
     // Tells if the data loop is running. The control channel need to know if the data channel is
     // busy so that it doesn't time out while the session is still in progress.
     pub data_busy: bool,
-    // Loft patch: how long a data connection may move less than 1 KiB before it is aborted.
+    // Loft patch 8: how long a data connection may move less than 1 KiB before it is aborted.
     pub data_idle_timeout: std::time::Duration,
     // The client certificate chain if it was received.
     pub cert_chain: Option<Vec<unftp_core::auth::ClientCert>>,

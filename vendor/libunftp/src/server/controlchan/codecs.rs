@@ -14,7 +14,7 @@ pub struct FtpCodec {
     next_index: usize,
 }
 
-/// Loft patch: the longest command line accepted, newline included (a path of PATH_MAX and
+/// Loft patch 10: the longest command line accepted, newline included (a path of PATH_MAX and
 /// then some).
 const MAX_LINE: usize = 8192;
 
@@ -37,7 +37,7 @@ impl Decoder for FtpCodec {
             self.next_index = 0;
             Ok(Some(line_parser::parse(line)?))
         } else if buf.len() > MAX_LINE {
-            // Loft patch: without a cap, a client that never sends a newline makes the
+            // Loft patch 10: without a cap, a client that never sends a newline makes the
             // server buffer whatever it sends, until memory runs out.
             Err(ControlChanError::new(super::error::ControlChanErrorKind::LineTooLong))
         } else {

@@ -192,12 +192,12 @@ where
     let jh = tokio::spawn(async move {
         // The control channel event loop
         slog::info!(logger, "Starting control loop");
-        // Loft patch: an event to handle before reading the next command (the TLS upgrade
+        // Loft patch 6: an event to handle before reading the next command (the TLS upgrade
         // that must follow a 234 reply to AUTH TLS at once).
         let mut injected: Option<Event> = None;
-        // Loft patch: a command (or read error) that arrived while a SITE handler ran.
+        // Loft patch 12: a command (or read error) that arrived while a SITE handler ran.
         let mut read_ahead: Option<Result<Event, ControlChanError>> = None;
-        // Loft patch: a session must log in within LOGIN_TIMEOUT of connecting (or the idle
+        // Loft patch 14: a session must log in within LOGIN_TIMEOUT of connecting (or the idle
         // timeout, if shorter), however busy it keeps the connection: a half-open login
         // would otherwise hold a connection slot for the whole idle timeout.
         let login_deadline = tokio::time::Instant::now() + idle_session_timeout.min(LOGIN_TIMEOUT);
@@ -219,7 +219,7 @@ where
                 tokio::select! {
                     cmd = command_source.next() => {
                         match cmd {
-                            // Loft patch: a TLS client that hangs up without close_notify
+                            // Loft patch 13: a TLS client that hangs up without close_notify
                             // (Python's ftplib, most FTP clients after QUIT) has simply left.
                             Some(Err(e)) if is_unexpected_eof(&e) => {
                                 slog::info!(logger, "Control connection was closed (without TLS close_notify).");
@@ -276,7 +276,7 @@ where
                             FtpsConfig::On { tls_config } => tls_config.into(),
                             _ => panic!("Could not create TLS acceptor. Illegal program state"),
                         };
-                        // Loft patch: a client that never sends its ClientHello after `234` no
+                        // Loft patch 9: a client that never sends its ClientHello after `234` no
                         // longer holds the session forever: the handshake gets the idle timeout.
                         let accepted = match tokio::time::timeout(idle_session_timeout, acceptor.accept(io)).await {
                             Ok(r) => r,
@@ -313,7 +313,7 @@ where
                     // TODO: Handle Event::InternalMsg(InternalMsg::PlaintextControlChannel)
 
                     let auth_cmd = matches!(&event, Event::Command(Command::Auth { .. }));
-                    // Loft patch: a SITE handler may wait long (Loft's `SITE WAIT`). Meanwhile
+                    // Loft patch 12: a SITE handler may wait long (Loft's `SITE WAIT`). Meanwhile
                     // the control connection is still read, so a client that hangs up ends
                     // the session (and drops the handler) at once; a command sent ahead is
                     // kept for after the reply.
@@ -346,7 +346,7 @@ where
                             if auth_cmd && matches!(&reply, Reply::CodeAndMsg { code: ReplyCode::AuthOkayNoDataNeeded, .. }) {
                                 injected = Some(Event::InternalMsg(ControlChanMsg::SecureControlChannel));
                             }
-                            // Loft patch: a client that sends commands but never reads the
+                            // Loft patch 11: a client that sends commands but never reads the
                             // replies no longer blocks the session forever once its receive
                             // buffer is full: the send gets the idle timeout.
                             match tokio::time::timeout(idle_session_timeout, reply_sink.send(reply)).await {
@@ -379,10 +379,10 @@ where
     Ok(jh)
 }
 
-/// Loft patch: how long a connection may take to log in (see the control loop).
+/// Loft patch 14: how long a connection may take to log in (see the control loop).
 pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
 
-// Loft patch: whether a control channel read failed because the peer closed the connection
+// Loft patch 13: whether a control channel read failed because the peer closed the connection
 // (an unexpected EOF, as rustls reports a TLS peer that did not send close_notify).
 fn is_unexpected_eof(e: &ControlChanError) -> bool {
     if *e.kind() != ControlChanErrorKind::IoError {
@@ -491,7 +491,7 @@ where
                 session.state = New; // According to RFC 959, a PASS command MUST precede a USER command
                 Ok(Reply::new(ReplyCode::NotLoggedIn, "Authentication failed"))
             }
-            // Loft patch: a storage error that carries a reason (a refused chat line, say)
+            // Loft patch 3: a storage error that carries a reason (a refused chat line, say)
             // (not an io::Error, whose text is for the log) is told to the client, so it knows what to fix.
             StorageError(error_type) if error_type.get_io_error().is_none() && std::error::Error::source(&error_type).is_some() => {
                 let reason = std::error::Error::source(&error_type).map(|e| e.to_string()).unwrap_or_default();

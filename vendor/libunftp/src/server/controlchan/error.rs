@@ -55,7 +55,7 @@ pub enum ControlChanErrorKind {
     /// The control channel is out of sync e.g. expecting username in session after USER command but found none.
     #[display("Control channel in illegal state")]
     IllegalState,
-    /// Loft patch: a command line longer than the codec accepts (no newline in sight).
+    /// Loft patch 10: a command line longer than the codec accepts (no newline in sight).
     #[display("Command line too long")]
     LineTooLong,
 }

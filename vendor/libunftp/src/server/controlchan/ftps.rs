@@ -110,7 +110,7 @@ where
         match (self.ftps_requirement, event) {
             (FtpsRequired::None, event) => self.next.handle(event).await,
             (FtpsRequired::All, event) => match event {
-                // Loft patch: EPSV opens a data channel just like PASV.
+                // Loft patch 1: EPSV opens a data channel just like PASV.
                 Event::Command(Command::Pasv | Command::Epsv) => {
                     let is_tls = async {
                         let session = self.session.lock().await;
@@ -125,7 +125,7 @@ where
                 _ => self.next.handle(event).await,
             },
             (FtpsRequired::Accounts, event) => match event {
-                // Loft patch: EPSV opens a data channel just like PASV.
+                // Loft patch 1: EPSV opens a data channel just like PASV.
                 Event::Command(Command::Pasv | Command::Epsv) => {
                     let (is_tls, username_opt) = async {
                         let session = self.session.lock().await;

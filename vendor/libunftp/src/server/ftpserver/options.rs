@@ -20,7 +20,7 @@ use tokio::net::TcpSocket;
 // he/she can see what our server defaults are.
 pub(crate) const DEFAULT_GREETING: &str = "Welcome to the libunftp FTP server";
 pub(crate) const DEFAULT_IDLE_SESSION_TIMEOUT_SECS: u64 = 600;
-/// Loft patch: see `ServerBuilder::data_idle_timeout`.
+/// Loft patch 8: see `ServerBuilder::data_idle_timeout`.
 pub(crate) const DEFAULT_DATA_IDLE_TIMEOUT_SECS: u64 = 60;
 pub(crate) const DEFAULT_PASSIVE_HOST: PassiveHost = PassiveHost::FromConnection;
 pub(crate) const DEFAULT_PASSIVE_PORTS: RangeInclusive<u16> = 49152..=65535;

@@ -46,7 +46,7 @@ where
     async fn handle(&self, args: CommandContext<Storage, User>) -> Result<Reply, ControlChanError> {
         match (args.tls_configured, self.protocol.clone()) {
             (true, AuthParam::Tls) => {
-                // Loft patch: the control loop upgrades right after sending this reply. It
+                // Loft patch 6: the control loop upgrades right after sending this reply. It
                 // used to learn of it from a message sent by a spawned task, and under load
                 // read the client's TLS ClientHello as a command first (connection lost).
                 Ok(Reply::new(ReplyCode::AuthOkayNoDataNeeded, "Upgrading to TLS"))

@@ -91,7 +91,7 @@ where
     S::Metadata: Metadata,
     T: LegacyReplyProducer<S, U>,
 {
-    // Loft patch: with SO_REUSEADDR two sessions can bind the same random port, and then
+    // Loft patch 7: with SO_REUSEADDR two sessions can bind the same random port, and then
     // the second listen() fails (EADDRINUSE). That error used to close the whole control
     // connection without a reply; now another port is tried, and at worst the client gets 425.
     let mut attempt = 0;
@@ -124,7 +124,7 @@ where
             let r = tokio::time::timeout(Duration::from_secs(15), listener.accept()).await;
             match r {
                 Ok(Ok((socket, _socket_addr))) => {
-                    // Loft patch: no Nagle delay on data connections. The end of a TLS
+                    // Loft patch 16: no Nagle delay on data connections. The end of a TLS
                     // download (its last record, then close_notify) is small writes that
                     // would otherwise wait for a delayed ACK (40 ms).
                     let _ = socket.set_nodelay(true);
