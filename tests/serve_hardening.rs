@@ -103,3 +103,10 @@ fn appends_are_rate_limited_per_user() {
     ));
     scenario(&r, "appends_are_rate_limited");
 }
+
+/// Issue 13.9: a connection to a session's passive port from another address is dropped,
+/// and the session's own data connection is still accepted.
+#[test]
+fn a_passive_port_intruder_cannot_break_a_transfer() {
+    scenario(&Relay::start(), "passive_port_intruder");
+}

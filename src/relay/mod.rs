@@ -33,7 +33,6 @@ use rates::{RateLimits, Rates};
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use storage::{LoftStorage, StorageConfig};
@@ -120,6 +119,8 @@ struct Relay {
     limiter: Arc<Limiter>,
     rooms: Arc<Rooms>,
     rates: Arc<Rates>,
+    /// Open data connections of every session, for the graceful stop.
+    data_connections: libunftp::DataConnections,
     tls: Option<Arc<rustls::ServerConfig>>,
     greetings: Greetings,
     overrides: Overrides,
@@ -162,6 +163,7 @@ impl Relay {
             limiter: Arc::new(Limiter::default()),
             rooms,
             rates,
+            data_connections: libunftp::DataConnections::default(),
             tls,
             greetings,
             overrides,
@@ -214,6 +216,7 @@ impl Relay {
             .passive_host(passive_host)
             .idle_session_timeout(cfg.limits.idle_timeout)
             .data_idle_timeout(cfg.limits.data_timeout)
+            .data_connections(self.data_connections.clone())
             .logger(logging::slog_bridge())
             .site_command("WAIT", site::WaitCommand)
             .site_command("SEEN", site::SeenCommand)
@@ -476,7 +479,7 @@ async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
     let _ = stop_tx.send(true);
     // A transfer is running from its data connection's accept (the client may already have
     // its 150 before the storage backend is called) until the backend is done with it.
-    let busy = || libunftp::OPEN_DATA_CONNECTIONS.load(Ordering::SeqCst);
+    let busy = || relay.data_connections.open();
     let running = busy();
     tracing::info!(
         transfers = running,

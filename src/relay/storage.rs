@@ -14,7 +14,7 @@
 //!   client that trusts SIZE never gets a message twice), with each read recorded for
 //!   `SITE SEEN`; a room's hidden state folder (archives) is unlisted and read-only;
 //! - the bookkeeping the server needs: one log line per transfer. (Transfers in flight,
-//!   for a graceful stop, are counted by libunftp's `OPEN_DATA_CONNECTIONS`, from the data
+//!   for a graceful stop, are counted by libunftp's `DataConnections`, from the data
 //!   connection's accept on: the backend is called only after the client got its `150`.)
 //!
 //! libunftp makes one backend per session (Loft builds a libunftp server per
@@ -38,10 +38,6 @@ use std::time::SystemTime;
 use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
 use unftp_core::storage::{Error, ErrorKind, Fileinfo, Metadata, Permissions, Result, StorageBackend};
 use unftp_sbe_fs::Filesystem;
-
-/// The `start_pos` that Loft's patched libunftp passes for APPE: "at the end, as it is
-/// when the data is written" (see vendor/libunftp/PATCHES.md).
-pub(crate) const APPEND_AT_END: u64 = u64::MAX;
 
 /// What every session of the server shares.
 pub(crate) struct StorageConfig {
@@ -292,6 +288,114 @@ impl LoftStorage {
         // the transfer starts: an aborted download has not been seen).
         let seen = (start <= cap).then(|| (self.shared.rooms.clone(), real, user.name.clone(), cap));
         Ok(Box::new(SeenAtEnd { inner: reader, seen }))
+    }
+
+    /// An upload: `STOR` at `start` (0, or where `REST` said), or `APPE` (`start` is
+    /// `None`: at the end, as it is when the data is written).
+    async fn upload<R: AsyncRead + Send + Sync + Unpin + 'static>(
+        &self,
+        user: &LoftUser,
+        mut input: R,
+        path: &Path,
+        start: Option<u64>,
+    ) -> Result<u64> {
+        let cmd = if start.is_none() { "APPE" } else { "STOR" };
+        let checked =
+            Self::deny_read_only(user).and_then(|_| Self::deny_state(path)).and_then(|_| self.room(user, path));
+        let room = match checked {
+            Ok(room) => room,
+            Err(e) => return Err(drain(&mut input, e).await),
+        };
+        if let Some(real) = room {
+            // Logical, like the offsets clients see (a REST at the end is the logical size).
+            let len = rotate::logical_len(&real, std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0));
+            let mode = match start {
+                None => Some(WriteMode::Append),
+                Some(0) => Some(WriteMode::Merge),
+                Some(p) if p >= len => Some(WriteMode::Append),
+                Some(_) => None,
+            };
+            if let Some(mode) = mode {
+                return match self.append_room(user, &real, &mut input, mode, cmd).await {
+                    Ok(n) => Ok(n),
+                    Err(e) => Err(drain(&mut input, e).await),
+                };
+            }
+            if let Err(e) = self.deny_room_change(user, path, "overwriting the middle of") {
+                return Err(drain(&mut input, e).await);
+            }
+        }
+        let existing = self.fs()?.metadata(user, path).await.ok().filter(|m| m.is_file()).map(|m| m.len());
+        // Not a room: an APPE appends at the end as it is now (no lock across sessions
+        // needed for ordinary files; rooms are where concurrent appends matter).
+        let at = start.unwrap_or(existing.unwrap_or(0));
+        if at > existing.unwrap_or(0) {
+            // Writing past the end makes a sparse file (on FAT: zeros to the disk's end).
+            let e = Error::new(
+                ErrorKind::PermanentFileNotAvailable,
+                reason(&format!(
+                    "REST {at} is past the end of the file ({} bytes): an upload resumes at or before its end",
+                    existing.unwrap_or(0)
+                )),
+            );
+            return Err(drain(&mut input, e).await);
+        }
+        // The most this upload may add: limits.max_upload_bytes, and what is left of the
+        // home's quota (what the file held from `at` on is replaced, so it counts as free).
+        let mut cap = (self.shared.max_upload_bytes > 0).then(|| (self.shared.max_upload_bytes, Limit::Upload));
+        if user.quota_bytes > 0 {
+            let home = user.home.clone();
+            let used = tokio::task::spawn_blocking(move || disk_usage(&home)).await.unwrap_or(u64::MAX);
+            let replaced = existing.map_or(0, |len| len.saturating_sub(at));
+            let free = user.quota_bytes.saturating_sub(used.saturating_sub(replaced));
+            if free == 0 {
+                let e =
+                    Error::new(ErrorKind::ExceededStorageAllocationError, reason(&Limit::Quota.text(user.quota_bytes)));
+                return Err(drain(&mut input, e).await);
+            }
+            if cap.is_none_or(|(c, _)| free < c) {
+                cap = Some((free, Limit::Quota));
+            }
+        }
+        let limit = cap.map(|c| c.1);
+        let input: Box<dyn AsyncRead + Send + Sync + Unpin> = match cap {
+            Some((left, _)) => Box::new(LimitedReader { inner: input, left }),
+            None => Box::new(input),
+        };
+        // A new file (or a whole new version) is written aside and renamed into place
+        // only when complete: a STOR that fails (disk full, over a limit, the client gone)
+        // leaves no partial file, and an old version stays as it was.
+        let fresh = at == 0 && start.is_some();
+        let target = path.to_path_buf();
+        let part = if fresh { part_path(path) } else { target.clone() };
+        let written = self.fs()?.put(user, input, &part, at).await;
+        let written = match written {
+            Ok(n) if fresh => self.fs()?.rename(user, &part, &target).await.map(|()| n),
+            r => r,
+        };
+        match written {
+            Ok(n) => {
+                tracing::info!(target: "loft::transfer", user = %user.name, cmd, path = %path.display(), bytes = n, "upload");
+                Ok(n)
+            }
+            Err(e) => {
+                if fresh {
+                    let _ = self.fs()?.del(user, &part).await;
+                }
+                let too_large = e.get_io_error().is_some_and(|io| io.kind() == io::ErrorKind::FileTooLarge);
+                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %path.display(), "upload failed: {e}");
+                match limit {
+                    Some(l) if too_large => Err(Error::new(
+                        ErrorKind::ExceededStorageAllocationError,
+                        reason(&l.text(match l {
+                            Limit::Upload => self.shared.max_upload_bytes,
+                            Limit::Quota => user.quota_bytes,
+                        })),
+                    )),
+                    _ => Err(e),
+                }
+            }
+        }
     }
 
     async fn append_room<R: AsyncRead + Send + Unpin>(
@@ -605,112 +709,20 @@ impl StorageBackend<LoftUser> for LoftStorage {
     async fn put<P: AsRef<Path> + Send + Debug, R: AsyncRead + Send + Sync + Unpin + 'static>(
         &self,
         user: &LoftUser,
-        mut input: R,
+        input: R,
         path: P,
         start_pos: u64,
     ) -> Result<u64> {
-        let path = path.as_ref();
-        let cmd = if start_pos == APPEND_AT_END { "APPE" } else { "STOR" };
-        let checked =
-            Self::deny_read_only(user).and_then(|_| Self::deny_state(path)).and_then(|_| self.room(user, path));
-        let room = match checked {
-            Ok(room) => room,
-            Err(e) => return Err(drain(&mut input, e).await),
-        };
-        if let Some(real) = room {
-            // Logical, like the offsets clients see (a REST at the end is the logical size).
-            let len = rotate::logical_len(&real, std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0));
-            let mode = match start_pos {
-                0 => Some(WriteMode::Merge),
-                APPEND_AT_END => Some(WriteMode::Append),
-                p if p >= len => Some(WriteMode::Append),
-                _ => None,
-            };
-            if let Some(mode) = mode {
-                return match self.append_room(user, &real, &mut input, mode, cmd).await {
-                    Ok(n) => Ok(n),
-                    Err(e) => Err(drain(&mut input, e).await),
-                };
-            }
-            if let Err(e) = self.deny_room_change(user, path, "overwriting the middle of") {
-                return Err(drain(&mut input, e).await);
-            }
-        }
-        let existing = self.fs()?.metadata(user, path).await.ok().filter(|m| m.is_file()).map(|m| m.len());
-        let at = if start_pos == APPEND_AT_END {
-            // Not a room: append at the end as it is now (no lock across sessions needed
-            // for ordinary files; rooms are where concurrent appends matter).
-            existing.unwrap_or(0)
-        } else {
-            start_pos
-        };
-        if at > existing.unwrap_or(0) {
-            // Writing past the end makes a sparse file (on FAT: zeros to the disk's end).
-            let e = Error::new(
-                ErrorKind::PermanentFileNotAvailable,
-                reason(&format!(
-                    "REST {at} is past the end of the file ({} bytes): an upload resumes at or before its end",
-                    existing.unwrap_or(0)
-                )),
-            );
-            return Err(drain(&mut input, e).await);
-        }
-        // The most this upload may add: limits.max_upload_bytes, and what is left of the
-        // home's quota (what the file held from `at` on is replaced, so it counts as free).
-        let mut cap = (self.shared.max_upload_bytes > 0).then(|| (self.shared.max_upload_bytes, Limit::Upload));
-        if user.quota_bytes > 0 {
-            let home = user.home.clone();
-            let used = tokio::task::spawn_blocking(move || disk_usage(&home)).await.unwrap_or(u64::MAX);
-            let replaced = existing.map_or(0, |len| len.saturating_sub(at));
-            let free = user.quota_bytes.saturating_sub(used.saturating_sub(replaced));
-            if free == 0 {
-                let e =
-                    Error::new(ErrorKind::ExceededStorageAllocationError, reason(&Limit::Quota.text(user.quota_bytes)));
-                return Err(drain(&mut input, e).await);
-            }
-            if cap.is_none_or(|(c, _)| free < c) {
-                cap = Some((free, Limit::Quota));
-            }
-        }
-        let limit = cap.map(|c| c.1);
-        let input: Box<dyn AsyncRead + Send + Sync + Unpin> = match cap {
-            Some((left, _)) => Box::new(LimitedReader { inner: input, left }),
-            None => Box::new(input),
-        };
-        // A new file (or a whole new version) is written aside and renamed into place
-        // only when complete: a STOR that fails (disk full, over a limit, the client gone)
-        // leaves no partial file, and an old version stays as it was.
-        let fresh = at == 0 && start_pos != APPEND_AT_END;
-        let target = path.to_path_buf();
-        let part = if fresh { part_path(path) } else { target.clone() };
-        let written = self.fs()?.put(user, input, &part, at).await;
-        let written = match written {
-            Ok(n) if fresh => self.fs()?.rename(user, &part, &target).await.map(|()| n),
-            r => r,
-        };
-        match written {
-            Ok(n) => {
-                tracing::info!(target: "loft::transfer", user = %user.name, cmd, path = %path.display(), bytes = n, "upload");
-                Ok(n)
-            }
-            Err(e) => {
-                if fresh {
-                    let _ = self.fs()?.del(user, &part).await;
-                }
-                let too_large = e.get_io_error().is_some_and(|io| io.kind() == io::ErrorKind::FileTooLarge);
-                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %path.display(), "upload failed: {e}");
-                match limit {
-                    Some(l) if too_large => Err(Error::new(
-                        ErrorKind::ExceededStorageAllocationError,
-                        reason(&l.text(match l {
-                            Limit::Upload => self.shared.max_upload_bytes,
-                            Limit::Quota => user.quota_bytes,
-                        })),
-                    )),
-                    _ => Err(e),
-                }
-            }
-        }
+        self.upload(user, input, path.as_ref(), Some(start_pos)).await
+    }
+
+    async fn append<P: AsRef<Path> + Send + Debug, R: AsyncRead + Send + Sync + Unpin + 'static>(
+        &self,
+        user: &LoftUser,
+        input: R,
+        path: P,
+    ) -> Result<u64> {
+        self.upload(user, input, path.as_ref(), None).await
     }
 
     async fn del<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {

@@ -183,6 +183,34 @@ def appends_are_rate_limited():
     print("ok")
 
 
+def passive_port_intruder():
+    """A connection to a session's passive port from another address broke that session's
+    transfer without logging in: it must be dropped, and the real client served."""
+    f = connect()
+    put(f, "x.bin", b"hello from the relay")
+    f.voidcmd("TYPE I")
+    host, port = f.makepasv()
+    intruder = socket.create_connection((host, port), source_address=("127.0.0.2", 0), timeout=5)
+    time.sleep(0.3)
+    conn = socket.create_connection((host, port), timeout=10)
+    resp = f.sendcmd("RETR x.bin")
+    assert resp.startswith("150"), resp
+    data = b""
+    while True:
+        b = conn.recv(65536)
+        if not b:
+            break
+        data += b
+    conn.close()
+    f.voidresp()
+    assert data == b"hello from the relay", data
+    intruder.settimeout(5)
+    assert intruder.recv(100) == b"", "the intruder got data"
+    intruder.close()
+    f.quit()
+    print("ok")
+
+
 if __name__ == "__main__":
     socket.setdefaulttimeout(30)
     {
@@ -193,4 +221,5 @@ if __name__ == "__main__":
         "uploads_stay_bounded": uploads_stay_bounded,
         "a_flood_cannot_erase_history": a_flood_cannot_erase_history,
         "appends_are_rate_limited": appends_are_rate_limited,
+        "passive_port_intruder": passive_port_intruder,
     }[sys.argv[1]]()

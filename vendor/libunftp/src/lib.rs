@@ -52,7 +52,7 @@ pub mod storage;
 
 pub use crate::server::ftpserver::{Server, ServerBuilder, error::ServerError, options};
 // Loft patch 15: for a graceful stop that waits for data connections.
-pub use crate::server::datachan::OPEN_DATA_CONNECTIONS;
+pub use crate::server::datachan::DataConnections;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 

@@ -14,24 +14,34 @@ use crate::server::chancomms::DataChanCmd;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// Loft patch 15: data connections open right now, in this process (from the accept to the end
-/// of the transfer). The reply `150` to STOR/RETR comes before the storage backend is
-/// called, so a graceful stop that waited only for the backend's transfers could miss one
-/// that the client already believes started.
-pub static OPEN_DATA_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+/// Loft patch 15: the data connections of a server that are open right now (from the
+/// accept to the end of the transfer). The reply `150` to STOR/RETR comes before the
+/// storage backend is called, so a graceful stop that waited only for the backend's
+/// transfers could miss one that the client already believes started. Each server counts
+/// its own; servers given the same counter (see `ServerBuilder::data_connections`) count
+/// together.
+#[derive(Debug, Clone, Default)]
+pub struct DataConnections(Arc<AtomicUsize>);
 
-struct OpenDataConnection;
+impl DataConnections {
+    /// Data connections open now.
+    pub fn open(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+struct OpenDataConnection(DataConnections);
 
 impl OpenDataConnection {
-    fn new() -> Self {
-        OPEN_DATA_CONNECTIONS.fetch_add(1, Ordering::SeqCst);
-        OpenDataConnection
+    fn new(count: &DataConnections) -> Self {
+        count.0.fetch_add(1, Ordering::SeqCst);
+        OpenDataConnection(count.clone())
     }
 }
 
 impl Drop for OpenDataConnection {
     fn drop(&mut self) {
-        OPEN_DATA_CONNECTIONS.fetch_sub(1, Ordering::SeqCst);
+        self.0 .0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 use std::{path::PathBuf, sync::Arc};
@@ -354,20 +364,13 @@ where
         let tx = self.control_msg_tx.clone();
         let (timed_out, limit) = (self.timed_out.clone(), self.data_idle_timeout);
 
-        // Loft patch 4: the size read here is stale by the time the data arrives when others
-        // append too (lost lines). Tell the backend "at the end, whatever it is then" instead,
-        // with the marker u64::MAX; the backend finds the end under its own lock.
-        let start_pos = u64::MAX;
-
+        // Loft patch 4: the size read here was stale by the time the data arrived when others
+        // append too (lost lines). The backend's own append entry point finds the end when
+        // it writes (the default does what libunftp did; Loft's appends under a lock).
         let start_time = Instant::now();
         let put_result = self
             .storage
-            .put(
-                (*self.user).as_ref().unwrap(),
-                Self::reader(self.socket, self.ftps_mode, "appe").await,
-                path.clone(),
-                start_pos,
-            )
+            .append((*self.user).as_ref().unwrap(), Self::reader(self.socket, self.ftps_mode, "appe").await, path.clone())
             .await;
         let duration = start_time.elapsed();
         let put_result = put_result.map_err(|e| timeout_error(&timed_out, limit).unwrap_or(e));
@@ -376,12 +379,11 @@ where
             Ok(bytes) => {
                 slog::info!(
                     self.logger,
-                    "Successful APPE {:?}; Duration {}; Bytes copied {}; Transfer speed {}; start_pos={}",
+                    "Successful APPE {:?}; Duration {}; Bytes copied {}; Transfer speed {}",
                     &path,
                     HumanDuration(duration),
                     HumanBytes(bytes),
                     TransferSpeed(bytes as f64 / duration.as_secs_f64()),
-                    start_pos,
                 );
 
                 metrics::inc_transferred("appe", "success");
@@ -758,10 +760,9 @@ where
         // while the session is still in progress.
         session.data_busy = true;
 
-        command_executor
+        (command_executor, OpenDataConnection::new(&session.data_connections))
     };
-
-    let open = OpenDataConnection::new();
+    let (command_executor, open) = command_executor;
     tokio::spawn(async move {
         let _open = open;
         command_executor.execute(session_arc).await

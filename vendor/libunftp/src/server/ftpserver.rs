@@ -72,6 +72,7 @@ where
     ftps_required_data_chan: FtpsRequired,
     idle_session_timeout: std::time::Duration,
     data_idle_timeout: std::time::Duration,
+    data_connections: crate::server::datachan::DataConnections,
     listener_mode: ListenerMode,
     logger: slog::Logger,
     site_md5: SiteMd5,
@@ -107,6 +108,7 @@ where
     ftps_trust_store: PathBuf,
     idle_session_timeout: std::time::Duration,
     data_idle_timeout: std::time::Duration,
+    data_connections: crate::server::datachan::DataConnections,
     listener_mode: ListenerMode,
     logger: slog::Logger,
     site_md5: SiteMd5,
@@ -154,6 +156,7 @@ where
             collect_metrics: false,
             idle_session_timeout: Duration::from_secs(DEFAULT_IDLE_SESSION_TIMEOUT_SECS),
             data_idle_timeout: Duration::from_secs(DEFAULT_DATA_IDLE_TIMEOUT_SECS),
+            data_connections: Default::default(),
             listener_mode: ListenerMode::Legacy,
             logger: slog::Logger::root(slog_stdlog::StdLog {}.fuse(), slog::o!()),
             ftps_required_control_chan: options::DEFAULT_FTPS_REQUIRE,
@@ -235,6 +238,7 @@ where
             ftps_trust_store: self.ftps_trust_store,
             idle_session_timeout: self.idle_session_timeout,
             data_idle_timeout: self.data_idle_timeout,
+            data_connections: self.data_connections.clone(),
             listener_mode: self.listener_mode,
             logger: self.logger,
             site_md5: self.site_md5,
@@ -289,6 +293,7 @@ where
             collect_metrics: false,
             idle_session_timeout: Duration::from_secs(DEFAULT_IDLE_SESSION_TIMEOUT_SECS),
             data_idle_timeout: Duration::from_secs(DEFAULT_DATA_IDLE_TIMEOUT_SECS),
+            data_connections: Default::default(),
             listener_mode: ListenerMode::Legacy,
             logger: slog::Logger::root(slog_stdlog::StdLog {}.fuse(), slog::o!()),
             ftps_required_control_chan: options::DEFAULT_FTPS_REQUIRE,
@@ -378,6 +383,7 @@ where
             ftps_required_data_chan: self.ftps_required_data_chan,
             idle_session_timeout: self.idle_session_timeout,
             data_idle_timeout: self.data_idle_timeout,
+            data_connections: self.data_connections.clone(),
             listener_mode: self.listener_mode,
             logger: self.logger,
             site_md5: self.site_md5,
@@ -557,6 +563,14 @@ where
     /// timeout does not apply while a transfer is running. Default: 60 seconds.
     pub fn data_idle_timeout(mut self, secs: u64) -> Self {
         self.data_idle_timeout = Duration::from_secs(secs.max(1));
+        self
+    }
+
+    /// Loft patch 15: counts this server's open data connections in `counter` (see
+    /// [`DataConnections`](crate::DataConnections)), so that several servers can share one
+    /// count, e.g. for a graceful stop that waits for running transfers.
+    pub fn data_connections(mut self, counter: crate::server::datachan::DataConnections) -> Self {
+        self.data_connections = counter;
         self
     }
 
@@ -1080,6 +1094,7 @@ where
             greeting: server.greeting,
             idle_session_timeout: server.idle_session_timeout,
             data_idle_timeout: server.data_idle_timeout,
+            data_connections: server.data_connections.clone(),
             passive_ports: server.passive_ports.clone(),
             passive_host: server.passive_host.clone(),
             logger: server.logger.new(slog::o!()),

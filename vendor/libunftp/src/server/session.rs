@@ -110,6 +110,8 @@ where
     pub data_busy: bool,
     // Loft patch 8: how long a data connection may move less than 1 KiB before it is aborted.
     pub data_idle_timeout: std::time::Duration,
+    // Loft patch 15: the server's count of open data connections.
+    pub data_connections: crate::server::datachan::DataConnections,
     // The client certificate chain if it was received.
     pub cert_chain: Option<Vec<unftp_core::auth::ClientCert>>,
     // The failed logins cache can monitor successive failed logins and apply a policy to deter brute force attacks.
@@ -148,6 +150,7 @@ where
             start_pos: 0,
             data_busy: false,
             data_idle_timeout: std::time::Duration::from_secs(60),
+            data_connections: Default::default(),
             cert_chain: None,
             failed_logins: None,
             binder: None,

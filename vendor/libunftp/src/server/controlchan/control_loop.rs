@@ -64,6 +64,8 @@ where
     pub collect_metrics: bool,
     pub idle_session_timeout: Duration,
     pub data_idle_timeout: Duration,
+    // Loft patch 15.
+    pub data_connections: crate::server::datachan::DataConnections,
     pub logger: slog::Logger,
     pub ftps_required_control_chan: FtpsRequired,
     pub ftps_required_data_chan: FtpsRequired,
@@ -101,6 +103,7 @@ where
         collect_metrics,
         idle_session_timeout,
         data_idle_timeout,
+        data_connections,
         logger,
         site_md5: sitemd5,
         site_handlers,
@@ -125,6 +128,7 @@ where
         session = session.binder(b);
     }
     session.data_idle_timeout = data_idle_timeout;
+    session.data_connections = data_connections;
 
     let mut logger = logger.new(
         slog::o!("trace-id" => format!("{}", session.trace_id), "source" => format!("{}", session.control_connection.map(|p| p.source).unwrap_or(session.source))),

@@ -119,9 +119,28 @@ where
         setup_inter_loop_comms(args.session.clone(), args.tx_control_chan.clone()).await;
         // Open the data connection in a new task and process it.
         // We cannot await this since we first need to let the client know where to connect :-)
+        let control_ip = args.session.lock().await.source.ip();
         tokio::spawn(async move {
             // Timeout if the client doesn't connect to the socket in a while, to avoid leaving the socket hanging open permanently.
-            let r = tokio::time::timeout(Duration::from_secs(15), listener.accept()).await;
+            // Loft patch 18: a connection from another address than the control
+            // connection's is dropped, and the listener keeps waiting for the right peer
+            // (until the same timeout). Taking the first connection and then refusing it
+            // let anyone who can reach the passive ports break a session's transfer
+            // without logging in: the RETR answered 150 and then nothing.
+            let logger = args.logger.clone();
+            let right_peer = async {
+                loop {
+                    match listener.accept().await {
+                        Ok((socket, peer)) if peer.ip() == control_ip => return Ok((socket, peer)),
+                        Ok((socket, peer)) => {
+                            slog::warn!(logger, "Dropped a data connection from {} (the session is from {})", peer.ip(), control_ip);
+                            drop(socket);
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            };
+            let r = tokio::time::timeout(Duration::from_secs(15), right_peer).await;
             match r {
                 Ok(Ok((socket, _socket_addr))) => {
                     // Loft patch 16: no Nagle delay on data connections. The end of a TLS
