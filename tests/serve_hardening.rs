@@ -110,3 +110,38 @@ fn appends_are_rate_limited_per_user() {
 fn a_passive_port_intruder_cannot_break_a_transfer() {
     scenario(&Relay::start(), "passive_port_intruder");
 }
+
+/// Issue 13 (small): HELP before login names no software version, and FTPChat's SIZE of a
+/// room that does not exist yet is not a warning in the log.
+#[test]
+fn help_is_discreet_and_polling_a_missing_room_is_quiet() {
+    let r = Relay::start();
+    scenario(&r, "quiet_and_discreet");
+    assert!(!r.log().contains("SIZE: Command failed"), "{}", r.log());
+}
+
+/// Issue 13.11: with TLS required, a refused plain login names the likely real cause, and
+/// `loft read --tls off` says that TLS is required rather than "check the password".
+#[test]
+fn tls_required_refusals_name_the_real_cause() {
+    let r = Relay::with(Setup::default().edit(|t| t.replace("mode = \"optional\"", "mode = \"required\"")));
+    scenario(&r, "tls_required_names_the_cause");
+    #[cfg(feature = "client")]
+    {
+        let home = tempfile::tempdir().unwrap();
+        let o = std::process::Command::new(common::LOFT)
+            .args(["read", "-s", &format!("ftp://chat@127.0.0.1:{}/", r.port), "--tls", "off", "--room", "lobby"])
+            .env("HOME", home.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_STATE_HOME")
+            .env_remove("LOFT_SERVER")
+            .env_remove("LOFT_PROFILE")
+            .env("LOFT_FTP_PASSWORD", PASSWORD)
+            .env("LOFT_ROOM_KEY", "k")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains("TLS only") && err.contains("--tls on"), "{err}");
+        assert!(!err.contains("Check the user"), "{err}");
+    }
+}

@@ -247,6 +247,15 @@ impl Session {
         self.tls = tls;
         match timeout(t.timeout, ftp.login(t.url.user.as_str(), t.password.as_str())).await {
             Ok(Ok(())) => {}
+            Ok(Err(FtpError::UnexpectedResponse(r))) if code(&r) == 534 => {
+                return Err(Error::new(
+                    Exit::TlsTrust,
+                    format!(
+                        "{hp} accepts logins over TLS only ({}). Use --tls on (or prefer), not --tls off.",
+                        reply_text(&r)
+                    ),
+                ));
+            }
             Ok(Err(FtpError::UnexpectedResponse(r))) if matches!(code(&r), 530 | 331 | 332 | 500..=599) => {
                 return Err(Error::new(
                     Exit::Auth,

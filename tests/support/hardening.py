@@ -211,6 +211,29 @@ def passive_port_intruder():
     print("ok")
 
 
+def quiet_and_discreet():
+    """HELP before login named the libunftp version; a SIZE of a room not created yet (how
+    FTPChat asks, every 5 s) was a warning each time."""
+    f = connect(login=False)
+    text = f.sendcmd("HELP")
+    assert "libunftp" not in text.lower() and "0.24" not in text, text
+    f.login("chat", os.environ["FTP_PASSWORD"])
+    for _ in range(3):
+        expect_error("550", f.size, "nobody-wrote-here-yet.txt")
+    f.quit()
+    print("ok")
+
+
+def tls_required_names_the_cause():
+    """With tls.mode = "required", FTPChat (TLS, then plain FTP on a refused login) showed
+    only the 534: it must say what else it may mean."""
+    f = connect(login=False)
+    msg = expect_error("534", f.login, "chat", "a wrong password")
+    assert "check the user name and password" in msg, msg
+    f.close()
+    print("ok")
+
+
 if __name__ == "__main__":
     socket.setdefaulttimeout(30)
     {
@@ -222,4 +245,6 @@ if __name__ == "__main__":
         "a_flood_cannot_erase_history": a_flood_cannot_erase_history,
         "appends_are_rate_limited": appends_are_rate_limited,
         "passive_port_intruder": passive_port_intruder,
+        "quiet_and_discreet": quiet_and_discreet,
+        "tls_required_names_the_cause": tls_required_names_the_cause,
     }[sys.argv[1]]()

@@ -31,6 +31,10 @@ where
     Next: ControlChanMiddleware,
 {
     async fn handle(&mut self, event: Event) -> Result<Reply, ControlChanError> {
+        // Loft patch 19: clients that try TLS first and fall back to plain FTP when the TLS
+        // login fails (FTPChat does) show this reply, not the 530 of their TLS attempt: it
+        // must name that cause too.
+        const TLS_REQUIRED: &str = "This server accepts logins over TLS only (AUTH TLS first). If your client tried TLS and fell back to plain FTP, its TLS login was refused: check the user name and password";
         match (self.ftps_requirement, event) {
             (FtpsRequired::None, event) => self.next.handle(event).await,
             (FtpsRequired::All, event) => match event {
@@ -43,7 +47,7 @@ where
                     .await;
                     match is_tls {
                         true => self.next.handle(event).await,
-                        false => Ok(Reply::new(ReplyCode::FtpsRequired, "A TLS connection is required on the control channel")),
+                        false => Ok(Reply::new(ReplyCode::FtpsRequired, TLS_REQUIRED)),
                     }
                 }
                 _ => self.next.handle(event).await,
@@ -60,7 +64,7 @@ where
                         if is_anonymous_user(&username[..])? {
                             self.next.handle(Event::Command(Command::User { username })).await
                         } else {
-                            Ok(Reply::new(ReplyCode::FtpsRequired, "A TLS connection is required on the control channel"))
+                            Ok(Reply::new(ReplyCode::FtpsRequired, TLS_REQUIRED))
                         }
                     }
                     (false, Event::Command(Command::Pass { password })) => {
@@ -73,7 +77,7 @@ where
                                 if is_anonymous_user(username)? {
                                     self.next.handle(Event::Command(Command::Pass { password })).await
                                 } else {
-                                    Ok(Reply::new(ReplyCode::FtpsRequired, "A TLS connection is required on the control channel"))
+                                    Ok(Reply::new(ReplyCode::FtpsRequired, TLS_REQUIRED))
                                 }
                             }
                         }

@@ -28,10 +28,11 @@ where
 {
     #[tracing_attributes::instrument]
     async fn handle(&self, _args: CommandContext<Storage, User>) -> Result<Reply, ControlChanError> {
+        // Loft patch 21: no software name or version (before login this told anyone which
+        // libunftp release, and so which known bugs, the server has).
         let text: Vec<String> = vec![
             "Help:".to_string(),
-            format!("Powered by libunftp: {}", env!("CARGO_PKG_VERSION")),
-            "View the docs at: https://unftp.rs/".to_string(),
+            "Commands as in RFC 959, 2228, 2389, 2428 and 3659; SITE HELP lists the SITE commands.".to_string(),
         ];
         Ok(Reply::new_multiline(ReplyCode::HelpMessage, text))
     }

@@ -58,7 +58,13 @@ where
                     }
                 }
                 Err(err) => {
-                    slog::warn!(logger, "SIZE: Command failed for file {:?}: {}", &path, err);
+                    // Loft patch 20: a SIZE of a file that does not exist is how clients ask
+                    // whether it does (FTPChat polls SIZE of a room every 5 s): not a warning.
+                    if err.kind() == crate::storage::ErrorKind::PermanentFileNotAvailable {
+                        slog::debug!(logger, "SIZE: no such file {:?}: {}", &path, err);
+                    } else {
+                        slog::warn!(logger, "SIZE: Command failed for file {:?}: {}", &path, err);
+                    }
                     if let Err(err) = tx_fail.send(ControlChanMsg::StorageError(err)).await {
                         slog::warn!(logger, "SIZE: Could not send internal message to notify of SIZE failure: {}", err);
                     }
