@@ -4,7 +4,8 @@ restart it, and check what clients and the disk hold.
 
 Run through bench/crash.sh (which builds the binary). Each trial is a fresh relay; half the
 trials rotate the room small (chat.rotate_bytes = 2048, keep_bytes = 1024), so kills land
-in the middle of rotations too. A trial has two kill/restart rounds. After each restart:
+in the middle of rotations too, and half of their rounds also delete the room's state file
+while the relay is down. A trial has two kill/restart rounds. After each restart:
 
   - every message acknowledged with 226 is in the room exactly once (archives + live);
   - no torn line: every line decrypts, the room ends with a newline;
@@ -177,11 +178,19 @@ def trial(loft, n, rotate, rounds=2):
             except subprocess.TimeoutExpired:
                 writers.kill()
                 writers.wait()
+            # Half the rotating rounds also lose the room's state file while the relay is
+            # down (issue 13.6): the base must come back from the archive names, with no
+            # archive deleted and SIZE unchanged.
+            lost = ""
+            state = os.path.join(r.root, ".room.txt.loft", "state")
+            if rotate and random.random() < 0.5 and os.path.exists(state):
+                os.remove(state)
+                lost = ", state file removed"
             r.start()
             check = r.python(f"ACK = {r.ack!r}\n" + CHECK, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             out = check.communicate(timeout=120)[0].decode(errors="replace").strip()
             status = "ok" if check.returncode == 0 else "FAIL"
-            print(f"  round {rnd}: killed {delay:.2f} s in; {status}: {out.splitlines()[0] if out else ''}")
+            print(f"  round {rnd}: killed {delay:.2f} s in{lost}; {status}: {out.splitlines()[0] if out else ''}")
             if check.returncode != 0:
                 failures.append(f"round {rnd} (kill {delay:.2f} s in): " + " | ".join(
                     l for l in out.splitlines() if l.startswith("PROBLEM") or "Error" in l))
