@@ -142,6 +142,11 @@ key = "/etc/loft/loft.key"
 ports = "50100-50120"
 public_host = "relay.example.org"
 
+[web]
+enabled = true
+listen = ["0.0.0.0:8443", "[::]:8443"]
+https = true
+
 [limits]
 max_connections = 32
 shutdown_grace = 3
@@ -226,7 +231,13 @@ grep -qx 'listen = \["192.168.1.1:21", "\[fd00::1\]:21"\]' "$work/got.toml" &&
 	pass "list listen is used as given" || fail "list listen: $(grep listen "$work/got.toml")"
 
 # Bad options are refused before anything starts.
-for bad in "option port 'twenty-one'" "option tls 'maybe'" "option root 'relative/path'" "option max_per_ip '-1'"; do
+# The web page: off, or on other addresses.
+printf "config loft 'main'\n\toption root '/mnt/usb/loft'\n\toption web '0'\n\toption ipv6 '0'\n\toption web_port '9443'\n" >"$work/config/loft"
+with_init 'config_load loft; loft_toml' >"$work/got.toml" 2>"$work/err"
+grep -qx 'enabled = false' "$work/got.toml" && grep -qx 'listen = \["0.0.0.0:9443"\]' "$work/got.toml" &&
+	pass "web '0' and web_port give [web] enabled = false on that port" || fail "web options: $(cat "$work/got.toml")"
+
+for bad in "option port 'twenty-one'" "option tls 'maybe'" "option root 'relative/path'" "option max_per_ip '-1'" "option web_port 'https'"; do
 	printf "config loft 'main'\n\toption root '/mnt/usb/loft'\n\t%s\n" "$bad" >"$work/config/loft"
 	if with_init 'config_load loft; loft_toml' >/dev/null 2>"$work/err"; then
 		fail "accepted: $bad"
@@ -265,8 +276,9 @@ EOF
 		grep -q "^procd_set_param file $work/run/restart.toml\$" "$PROCD_LOG" &&
 		grep -q '^procd_set_param term_timeout 5$' "$PROCD_LOG" &&
 		grep -q '^json_add_string dest_port 2121$' "$PROCD_LOG" &&
-		grep -q '^json_add_string dest_port 50000-50100$' "$PROCD_LOG"; then
-		pass "start_service registers the instance (command, respawn, HUP reload, restart file, firewall)"
+		grep -q '^json_add_string dest_port 50000-50100$' "$PROCD_LOG" &&
+		grep -q '^json_add_string dest_port 8443$' "$PROCD_LOG"; then
+		pass "start_service registers the instance (command, respawn, HUP reload, restart file, firewall with the web port)"
 	else
 		fail "start_service: $(cat "$PROCD_LOG" "$work/err")"
 	fi
