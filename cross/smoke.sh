@@ -149,6 +149,14 @@ done
 status=0
 python3 "$here/smoke_client.py" 127.0.0.1 "$port" chat "$password" "$work/loft.crt" \
 	"$repo/tests/fixtures/ftpchat-v1.7.json" || status=$?
+# The web page and its API, when the build has them (the log names the web listener).
+webport=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) (web, https).*/\1/p' "$work/serve.log" | head -n 1)
+if [ "$status" -eq 0 ] && [ -n "$webport" ]; then
+	python3 "$here/smoke_web.py" 127.0.0.1 "$webport" chat "$password" "$work/loft.crt" \
+		"$repo/tests/fixtures/ftpchat-v1.7.json" || status=$?
+elif [ "$status" -eq 0 ]; then
+	echo "smoke: note: no web listener in the log (a build without the web feature?)"
+fi
 if [ "$status" -ne 0 ]; then
 	echo "---- loft serve log ----"
 	cat "$work/serve.log"

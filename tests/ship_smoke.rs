@@ -1,5 +1,6 @@
 //! cross/smoke.sh against the host build of `loft` (no qemu): the same login, FTPS
-//! listing, APPE to a room and REST+RETR that CI runs for the ARM and MIPS binaries, so
+//! listing, APPE to a room and REST+RETR, and the web page with an API login, append and
+//! read, that CI runs for the ARM and MIPS binaries, so
 //! the smoke script itself is known to work. Skipped without python3.
 
 use std::path::Path;
@@ -23,4 +24,5 @@ fn smoke_script_passes_on_the_host_binary() {
     println!("{text}");
     assert!(out.status.success(), "cross/smoke.sh failed:\n{text}");
     assert!(text.contains("smoke: PASS"), "{text}");
+    assert!(text.contains("smoke: web: login, append and read back ok"), "the web check did not run:\n{text}");
 }
