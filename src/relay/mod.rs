@@ -398,6 +398,12 @@ pub fn run(args: ServeArgs) -> Result<u8, Error> {
 
 /// Serves until SIGTERM/SIGINT.
 async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
+    // Signals first: a SIGHUP that arrived before its handler (a reload right after the
+    // start, as `systemctl reload` or a script may send) would end the process.
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
     std::fs::create_dir_all(&cfg.root)
         .with_context(|| format!("cannot create the root folder {}", cfg.root.display()))?;
     let mut listeners = Vec::new();
@@ -464,10 +470,6 @@ async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
     drop(web_listeners);
     sd_notify("READY=1");
 
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut hup = signal(SignalKind::hangup())?;
     loop {
         tokio::select! {
             _ = term.recv() => break,

@@ -412,16 +412,21 @@ impl Rooms {
     ) -> Result<u64, RoomError> {
         loop {
             match self.subscribe(path).await {
-                Ok(mut w) => loop {
-                    let end = w.end();
-                    if end > offset {
-                        return Ok(end);
+                Ok(mut w) => {
+                    let first = w.end();
+                    loop {
+                        let end = w.end();
+                        // Past the offset: news. Below it and changed: the room was
+                        // rewritten outside Loft, and the waiter must learn it now.
+                        if end > offset || (end != first && end < offset) {
+                            return Ok(end);
+                        }
+                        tokio::select! {
+                            _ = w.changed() => {}
+                            _ = tokio::time::sleep_until(deadline) => return Ok(w.end()),
+                        }
                     }
-                    tokio::select! {
-                        _ = w.changed() => {}
-                        _ = tokio::time::sleep_until(deadline) => return Ok(w.end()),
-                    }
-                },
+                }
                 Err(RoomError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
                     if tokio::time::Instant::now() >= deadline {
                         return Ok(0);

@@ -20,18 +20,24 @@ pub fn vectors_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ftpchat-v1.7.json")
 }
 
-/// Tests that use Python's `cryptography` skip with a message where it is missing.
+/// Whether python3 with `cryptography` is here.
 pub fn python_has_cryptography() -> bool {
     Command::new("python3").args(["-c", "import cryptography"]).status().map(|s| s.success()).unwrap_or(false)
 }
 
-/// True (and says why) when a test must skip for want of Python's `cryptography`.
+/// The one policy for a missing Python `cryptography`: a test that needs it skips, and
+/// says why, on a machine without it; under CI (`CI` set), which installs it, that is a
+/// failure instead, so a broken install cannot pass as skipped tests.
 pub fn skip_without_cryptography() -> bool {
-    if !python_has_cryptography() {
-        eprintln!("SKIP: Python's cryptography is missing (pip install cryptography; .ci/run does)");
-        return true;
+    if python_has_cryptography() {
+        return false;
     }
-    false
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "Python's cryptography is missing, and CI must have it (.ci/run: pip install cryptography)"
+    );
+    eprintln!("SKIP: Python's cryptography is missing (pip install cryptography; .ci/run does)");
+    true
 }
 
 /// Collects a child's output, line by line, in the background.
@@ -46,6 +52,59 @@ pub fn capture_lines(r: impl std::io::Read + Send + 'static) -> Arc<Mutex<String
         }
     });
     buf
+}
+
+/// A running `loft read --follow` (or any client process) whose output is collected.
+pub struct Follower {
+    pub child: Child,
+    pub out: Arc<Mutex<String>>,
+    pub err: Arc<Mutex<String>>,
+}
+
+impl Follower {
+    /// Starts `cmd` with its stdout and stderr collected.
+    pub fn spawn(mut cmd: Command) -> Follower {
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let out = capture_lines(child.stdout.take().unwrap());
+        let err = capture_lines(child.stderr.take().unwrap());
+        Follower { child, out, err }
+    }
+
+    /// Waits until stdout shows `needle`; returns how long that took.
+    pub fn wait_for(&self, needle: &str, within: Duration) -> Duration {
+        let t = Instant::now();
+        while t.elapsed() < within {
+            if self.out.lock().unwrap().contains(needle) {
+                return t.elapsed();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("never saw {needle:?}\n--- out\n{}\n--- err\n{}", self.out.lock().unwrap(), self.err.lock().unwrap());
+    }
+
+    /// Waits (at most 30 s) until stdout shows `needle` `count` times; returns stdout.
+    pub fn wait_for_count(&self, needle: &str, count: usize) -> String {
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(30) {
+            let o = self.out.lock().unwrap().clone();
+            if o.matches(needle).count() >= count {
+                return o;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "follower never showed {needle:?} x{count}\n--- stdout\n{}\n--- stderr\n{}",
+            self.out.lock().unwrap(),
+            self.err.lock().unwrap()
+        );
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 static NEXT_RANGE: AtomicU16 = AtomicU16::new(0);

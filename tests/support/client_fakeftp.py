@@ -16,7 +16,6 @@ Prints "PORT <n>" on stdout when ready.
 import argparse
 import socket
 import socketserver
-import sys
 import threading
 import time
 

@@ -1,5 +1,5 @@
 # Prelude for the Python FTP clients the tests run against a real `loft serve`.
-import ftplib, io, os, sys, json, ssl, socket, time, zlib, base64, threading
+import ftplib, io, os, sys, json, ssl, socket, time, zlib, base64, threading  # noqa: F401 (the tests' scripts, run after this prelude, use them)
 
 HOST = "127.0.0.1"
 PORT = int(os.environ["FTP_PORT"])

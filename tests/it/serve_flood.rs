@@ -3,10 +3,11 @@
 //! gets `421`), the relay's memory stays bounded, silent sessions are closed by the idle
 //! timeout, and a legitimate client logs in and appends throughout.
 
-mod common;
+use crate::common;
 use common::{set_key, Relay, Setup};
 
 #[test]
+#[ignore = "slow hardening test: .ci/run runs it (cargo test --test it -- --ignored)"]
 fn connection_floods_and_half_open_logins_leave_room_for_a_real_client() {
     let r = Relay::with(Setup::default().edit(|t| {
         let t = set_key(&t, "limits", "max_connections", "40");

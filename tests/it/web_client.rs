@@ -5,7 +5,7 @@
 
 #![cfg(all(feature = "web", feature = "client"))]
 
-mod common;
+use crate::common;
 use common::{set_key, vectors_path, Relay, Setup, LOFT, PASSWORD};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 
 #![cfg(feature = "client")]
 
-mod common;
+use crate::common;
 use common::{Relay, LOFT, PASSWORD};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};

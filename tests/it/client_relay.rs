@@ -4,13 +4,12 @@
 
 #![cfg(feature = "client")]
 
-mod common;
-use common::{set_key, Relay, Setup, LOFT, PASSWORD};
+use crate::common;
+use common::{set_key, Follower, Relay, Setup, LOFT, PASSWORD};
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 const ROOM_KEY: &str = "room secret";
 
@@ -108,11 +107,7 @@ fn helper() -> String {
 }
 
 fn python_ok() -> bool {
-    let ok = common::python_has_cryptography();
-    if !ok {
-        eprintln!("skipping: python3 with `cryptography` is not installed");
-    }
-    ok
+    !common::skip_without_cryptography()
 }
 
 #[test]
@@ -326,47 +321,9 @@ fn undecryptable_and_malformed_lines_do_not_stop_reading() {
 }
 
 /// A `loft read --follow` in the background, its stdout collected.
-struct Follower {
-    child: Child,
-    out: Arc<Mutex<String>>,
-    err: Arc<Mutex<String>>,
-}
-
-impl Follower {
-    fn start(c: &Client, room: &str) -> Follower {
-        let mut child = c
-            .cmd(&["read", "-s", &c.url, "--room", room, "--follow", "--interval", "0.2", "--timeout", "3"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = common::capture_lines(child.stdout.take().unwrap());
-        let err = common::capture_lines(child.stderr.take().unwrap());
-        Follower { child, out, err }
-    }
-
-    fn wait_for(&self, needle: &str, count: usize) -> String {
-        let t = Instant::now();
-        while t.elapsed() < Duration::from_secs(30) {
-            let o = self.out.lock().unwrap().clone();
-            if o.matches(needle).count() >= count {
-                return o;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "follower never showed {needle:?} x{count}\n--- stdout\n{}\n--- stderr\n{}",
-            self.out.lock().unwrap(),
-            self.err.lock().unwrap()
-        );
-    }
-}
-
-impl Drop for Follower {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `loft read --follow` of `room` as this client.
+fn follow(c: &Client, room: &str) -> Follower {
+    Follower::spawn(c.cmd(&["read", "-s", &c.url, "--room", room, "--follow", "--interval", "0.2", "--timeout", "3"]))
 }
 
 #[test]
@@ -374,10 +331,10 @@ fn follow_survives_a_relay_restart_and_delivers_the_outbox_once() {
     let mut r = Relay::start();
     let c = Client::new(&r);
     ok(&c.send("live", "before"));
-    let f = Follower::start(&c, "live");
-    f.wait_for("before", 1);
+    let f = follow(&c, "live");
+    f.wait_for_count("before", 1);
     ok(&c.send("live", "while following"));
-    f.wait_for("while following", 1);
+    f.wait_for_count("while following", 1);
 
     r.kill();
     let o = c.send("live", "while the relay is down");
@@ -389,7 +346,7 @@ fn follow_survives_a_relay_restart_and_delivers_the_outbox_once() {
 
     r.restart();
     // The follower reconnects, delivers the outbox, and shows the message exactly once.
-    let out = f.wait_for("while the relay is down", 1);
+    let out = f.wait_for_count("while the relay is down", 1);
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(f.out.lock().unwrap().matches("while the relay is down").count(), 1, "{out}");
     assert_eq!(c.outbox_len(), 0);
@@ -408,14 +365,14 @@ fn a_rewritten_room_is_read_again_without_duplicates() {
     for m in ["one", "two", "three"] {
         ok(&c.send("rot", m));
     }
-    let f = Follower::start(&c, "rot");
-    f.wait_for("three", 1);
+    let f = follow(&c, "rot");
+    f.wait_for_count("three", 1);
     // Someone else rotates the file: keeps the last line, then a new message comes.
     let path = room_file(&r, "rot");
     let disk = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, disk.lines().last().unwrap().to_string() + "\n").unwrap();
     ok(&c.send("rot", "four"));
-    let out = f.wait_for("four", 1);
+    let out = f.wait_for_count("four", 1);
     std::thread::sleep(Duration::from_millis(600));
     let out = f.out.lock().unwrap().clone() + &out[..0];
     for m in ["one", "two", "three", "four"] {

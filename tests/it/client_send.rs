@@ -2,7 +2,7 @@
 
 #![cfg(feature = "client")]
 
-mod common;
+use crate::common;
 use common::{Relay, LOFT, PASSWORD};
 use std::process::{Command, Output};
 

@@ -4,7 +4,7 @@
 //! unit tests run here too.
 
 #![allow(dead_code)]
-#[path = "../vendor/suppaftp/src/regex.rs"]
+#[path = "../../vendor/suppaftp/src/regex.rs"]
 mod ours;
 use regex::Regex;
 

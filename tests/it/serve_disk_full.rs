@@ -2,7 +2,7 @@
 //! otherwise). Filled up, an append gets `452`, the room keeps no partial line (it is byte
 //! for byte what it was), the relay keeps serving, and once space is freed appends work.
 
-mod common;
+use crate::common;
 use common::Relay;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! The holes an outside review found in the relay (issue 13), each tried the way it was
 //! found: by a real FTP client (Python's ftplib) against a real `loft serve`.
 
-mod common;
+use crate::common;
 use common::{vectors_path, Relay, Setup, PASSWORD};
 use std::process::Command;
 

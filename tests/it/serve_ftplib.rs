@@ -1,6 +1,6 @@
 //! `loft serve` driven by Python's ftplib, over plain FTP and FTPS (PROT P).
 
-mod common;
+use crate::common;
 use common::{Relay, Setup};
 
 const BASIC: &str = r#"

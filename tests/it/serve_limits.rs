@@ -1,7 +1,7 @@
 //! Router-grade limits: failed-login blocking per address, connection caps answered with
 //! 421, and `tls.mode = "required"` enforced on logins and on PASV and EPSV alike.
 
-mod common;
+use crate::common;
 use common::{set_key, Relay, Setup};
 
 #[test]

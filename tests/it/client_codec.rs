@@ -17,21 +17,8 @@ fn helper() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/client_ftpchat.py").to_string()
 }
 
-/// Whether python3 with `cryptography` is here; CI installs it, a laptop may not have it.
 fn python_ok() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import cryptography"])
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok && std::env::var_os("CI").is_some() {
-        panic!("python3 with `cryptography` is required in CI (pip install cryptography)");
-    }
-    if !ok {
-        eprintln!("skipping: python3 with `cryptography` is not installed");
-    }
-    ok
+    !crate::common::skip_without_cryptography()
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! aborts such a transfer with `426`, the room is left as it was (no partial line), the
 //! session goes back to the idle timeout, and everybody else is served meanwhile.
 
-mod common;
+use crate::common;
 use common::{set_key, Relay, Setup};
 
 /// Short timeouts, so the tests see them fire: 2 s on data connections, 3 s idle.

@@ -6,7 +6,7 @@
 //! and read-only but readable by path; a SIGKILL at any moment of a rotation loses and
 //! doubles nothing.
 
-mod common;
+use crate::common;
 use common::{set_key, Relay, Setup};
 
 fn rotating_relay(rotate: u64, keep: u64, archives: usize) -> Relay {
@@ -235,6 +235,7 @@ print("ok")
 }
 
 #[test]
+#[ignore = "slow hardening test: .ci/run runs it (cargo test --test it -- --ignored)"]
 fn a_kill_during_rotation_loses_and_doubles_nothing() {
     if common::skip_without_cryptography() {
         return;

@@ -1,6 +1,6 @@
 //! Chat rooms, part 2: `SITE WAIT` (instant delivery) and `SITE SEEN` (read receipts).
 
-mod common;
+use crate::common;
 use common::{set_key, Relay, Setup};
 
 #[test]

@@ -1,7 +1,7 @@
 //! The config commands: `loft init`, `loft user …`, `loft check`, and how a bad config is
 //! refused by `loft serve` (file, key, line and column; exit status 2).
 
-mod common;
+use crate::common;
 use common::run_loft;
 
 fn text(o: &std::process::Output) -> String {

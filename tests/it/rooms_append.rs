@@ -3,7 +3,7 @@
 //! validated and de-duplicated; refused uploads leave the room byte-for-byte unchanged;
 //! a SIGKILL loses no acknowledged message and leaves no torn line.
 
-mod common;
+use crate::common;
 use common::{set_key, Relay, Setup};
 
 fn busy_relay() -> Relay {
@@ -16,6 +16,7 @@ fn busy_relay() -> Relay {
 }
 
 #[test]
+#[ignore = "slow hardening test: .ci/run runs it (cargo test --test it -- --ignored)"]
 fn concurrent_writers_each_message_its_own_session_plain_ftp() {
     if common::skip_without_cryptography() {
         return;
@@ -35,6 +36,7 @@ print("ok", len(texts))
 }
 
 #[test]
+#[ignore = "slow hardening test: .ci/run runs it (cargo test --test it -- --ignored)"]
 fn concurrent_writers_each_message_its_own_session_ftps() {
     if common::skip_without_cryptography() {
         return;
@@ -207,6 +209,7 @@ check_room(room_file("room.txt"), fe, acked + fallback_texts)
 }
 
 #[test]
+#[ignore = "slow hardening test: .ci/run runs it (cargo test --test it -- --ignored)"]
 fn sigkill_while_appending_loses_no_acknowledged_message() {
     if common::skip_without_cryptography() {
         return;

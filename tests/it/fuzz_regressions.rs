@@ -5,7 +5,7 @@
 // The codec's properties need the client, and the file is one suite.
 #![cfg(feature = "client")]
 
-mod common;
+use crate::common;
 
 use loft::client::codec::{self, LineError, RoomKey};
 use loft::config::Config;

@@ -1,7 +1,7 @@
 //! Signals: SIGTERM stops accepting and lets a running transfer finish within the grace
 //! period, then exits 0; SIGHUP reloads users without dropping sessions.
 
-mod common;
+use crate::common;
 use common::{run_loft, Relay};
 
 #[test]

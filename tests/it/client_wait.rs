@@ -4,11 +4,11 @@
 
 #![cfg(feature = "client")]
 
-mod common;
+use crate::common;
+use common::Follower;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const LOFT: &str = env!("CARGO_BIN_EXE_loft");
@@ -65,42 +65,9 @@ fn send(f: &Fake, home: &std::path::Path, text: &str) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
-struct Follower {
-    child: Child,
-    out: Arc<Mutex<String>>,
-    err: Arc<Mutex<String>>,
-}
-
-impl Follower {
-    fn start(f: &Fake, home: &std::path::Path, interval: &str) -> Follower {
-        let mut child =
-            loft(home, &["read", "-s", &f.url(), "--tls", "off", "--room", "r", "-f", "--interval", interval])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-        let out = common::capture_lines(child.stdout.take().unwrap());
-        let err = common::capture_lines(child.stderr.take().unwrap());
-        Follower { child, out, err }
-    }
-
-    fn wait_for(&self, needle: &str, within: Duration) -> Duration {
-        let t = Instant::now();
-        while t.elapsed() < within {
-            if self.out.lock().unwrap().contains(needle) {
-                return t.elapsed();
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        panic!("never saw {needle:?}\n--- out\n{}\n--- err\n{}", self.out.lock().unwrap(), self.err.lock().unwrap());
-    }
-}
-
-impl Drop for Follower {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `loft read --follow` against the fake server.
+fn follow(f: &Fake, home: &std::path::Path, interval: &str) -> Follower {
+    Follower::spawn(loft(home, &["read", "-s", &f.url(), "--tls", "off", "--room", "r", "-f", "--interval", interval]))
 }
 
 #[test]
@@ -109,7 +76,7 @@ fn site_wait_delivers_without_waiting_for_the_poll_interval() {
     let home = tempfile::tempdir().unwrap();
     send(&f, home.path(), "first");
     // A 60 s poll interval: anything faster than that came through SITE WAIT.
-    let r = Follower::start(&f, home.path(), "60");
+    let r = follow(&f, home.path(), "60");
     r.wait_for("first", Duration::from_secs(20));
     std::thread::sleep(Duration::from_millis(300));
     for i in 0..3 {
@@ -126,7 +93,7 @@ fn a_generic_server_is_polled() {
     let Some(f) = Fake::start(&["--generic"]) else { return };
     let home = tempfile::tempdir().unwrap();
     send(&f, home.path(), "hello");
-    let r = Follower::start(&f, home.path(), "0.3");
+    let r = follow(&f, home.path(), "0.3");
     r.wait_for("hello", Duration::from_secs(20));
     send(&f, home.path(), "polled");
     r.wait_for("polled", Duration::from_secs(10));
@@ -138,7 +105,7 @@ fn rotation_behind_logical_offsets_neither_stalls_nor_repeats() {
     // Rotate past 2 KiB, keep 1 KiB: a few messages each time.
     let Some(f) = Fake::start(&["--generic", "--rotate", "2048", "--keep", "1024"]) else { return };
     let home = tempfile::tempdir().unwrap();
-    let r = Follower::start(&f, home.path(), "1.5");
+    let r = follow(&f, home.path(), "1.5");
     std::thread::sleep(Duration::from_millis(500));
     // Bursts between polls: the follower's offset is archived under it several times.
     for burst in 0..4 {

@@ -1,7 +1,7 @@
 //! `loft serve` driven by curl and lftp over FTPS, with the certificate `loft init` made
 //! (`--cacert`) and without checking it (`--insecure`).
 
-mod common;
+use crate::common;
 use common::Relay;
 use std::process::Command;
 
