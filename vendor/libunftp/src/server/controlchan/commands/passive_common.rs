@@ -38,7 +38,7 @@ pub(crate) fn try_port_range(local_addr: SocketAddr, passive_ports: RangeInclusi
     let mut socket: io::Result<TcpSocket> = Err(io::Error::new(io::ErrorKind::InvalidInput, "Bind retries cannot be 0"));
 
     // Loft patch 17: every port of the range is tried once, from a random start, instead
-    // of 10 random picks. With many sessions in a small range, 10 picks all landing on
+    // of 9 random picks. With many sessions in a small range, 9 picks all landing on
     // ports in use was likely enough to answer 425 with free ports left.
     let random_u32 = {
         let mut data = [0; 4];
