@@ -16,6 +16,7 @@ use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Where the config is when neither `-c` nor `$LOFT_CONFIG` says.
 pub(crate) const DEFAULT_PATH: &str = "/etc/loft/loft.toml";
@@ -60,6 +61,48 @@ pub struct Config {
     pub(crate) web: WebConfig,
     #[serde(default)]
     pub(crate) users: Vec<UserEntry>,
+}
+
+/// A time in the config: whole seconds (`600`), or a number with a unit (`"500ms"`, `"2s"`,
+/// `"1.5s"`, `"10m"`, `"1h"`), so that tests of timeouts need not wait whole seconds.
+fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Secs(u64),
+        Text(String),
+    }
+    let bad = |s: &str| {
+        serde::de::Error::custom(format!(
+            "{s:?}: expected seconds (a whole number) or a time with its unit, like \"500ms\", \"2s\", \"10m\""
+        ))
+    };
+    match Raw::deserialize(d)? {
+        Raw::Secs(n) => Ok(Duration::from_secs(n)),
+        Raw::Text(t) => {
+            let s = t.trim();
+            let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+            let (num, unit) = s.split_at(split);
+            let n: f64 = num.parse().map_err(|_| bad(&t))?;
+            let secs = match unit.trim() {
+                "ms" => n / 1000.0,
+                "s" | "" => n,
+                "m" | "min" => n * 60.0,
+                "h" => n * 3600.0,
+                _ => return Err(bad(&t)),
+            };
+            Duration::try_from_secs_f64(secs).map_err(|_| bad(&t))
+        }
+    }
+}
+
+/// `600 s`, or `500 ms` for a time under a second or not whole.
+pub(crate) fn show_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
 }
 
 /// The chat page and its HTTP API, served by the relay (`[web]`).
@@ -197,12 +240,12 @@ pub struct Limits {
     #[serde(default = "d_max_per_ip")]
     pub(crate) max_per_ip: usize,
     /// Seconds a session may stay silent before it is closed.
-    #[serde(default = "d_idle_timeout")]
-    pub(crate) idle_timeout: u64,
+    #[serde(default = "d_idle_timeout", deserialize_with = "duration")]
+    pub(crate) idle_timeout: Duration,
     /// Seconds a data connection may move less than 1 KiB (a client that opens one and
     /// sends nothing, or trickles) before its transfer is aborted with `426`.
-    #[serde(default = "d_data_timeout")]
-    pub data_timeout: u64,
+    #[serde(default = "d_data_timeout", deserialize_with = "duration")]
+    pub data_timeout: Duration,
     /// Largest file a client may upload, in bytes (0: no limit).
     #[serde(default = "d_max_upload")]
     pub(crate) max_upload_bytes: u64,
@@ -213,7 +256,8 @@ pub struct Limits {
     pub(crate) quota_bytes: u64,
     /// Seconds that running transfers get to finish on SIGTERM.
     #[serde(default = "d_grace")]
-    pub(crate) shutdown_grace: u64,
+    #[serde(deserialize_with = "duration")]
+    pub(crate) shutdown_grace: Duration,
     #[serde(default)]
     pub(crate) failed_logins: FailedLogins,
 }
@@ -224,17 +268,17 @@ fn d_max_connections() -> usize {
 fn d_max_per_ip() -> usize {
     16
 }
-fn d_idle_timeout() -> u64 {
-    600
+fn d_idle_timeout() -> Duration {
+    Duration::from_secs(600)
 }
-fn d_data_timeout() -> u64 {
-    60
+fn d_data_timeout() -> Duration {
+    Duration::from_secs(60)
 }
 fn d_max_upload() -> u64 {
     64 * 1024 * 1024
 }
-fn d_grace() -> u64 {
-    10
+fn d_grace() -> Duration {
+    Duration::from_secs(10)
 }
 
 impl Default for Limits {
@@ -524,11 +568,17 @@ impl Config {
         if l.max_per_ip == 0 {
             return Err(err(&[Seg::K("limits"), Seg::K("max_per_ip")], "expected a number of at least 1".into()));
         }
-        if l.idle_timeout == 0 {
-            return Err(err(&[Seg::K("limits"), Seg::K("idle_timeout")], "expected seconds, at least 1".into()));
+        if l.idle_timeout.is_zero() {
+            return Err(err(
+                &[Seg::K("limits"), Seg::K("idle_timeout")],
+                "expected a time above 0, like 600 or \"500ms\"".into(),
+            ));
         }
-        if l.data_timeout == 0 {
-            return Err(err(&[Seg::K("limits"), Seg::K("data_timeout")], "expected seconds, at least 1".into()));
+        if l.data_timeout.is_zero() {
+            return Err(err(
+                &[Seg::K("limits"), Seg::K("data_timeout")],
+                "expected a time above 0, like 60 or \"500ms\"".into(),
+            ));
         }
         if l.failed_logins.attempts == 0 {
             return Err(err(
@@ -782,7 +832,11 @@ pub fn check(args: CheckArgs) -> Result<u8, Error> {
     let l = &cfg.limits;
     println!(
         "  limits:        {} sessions, {} per address, idle {} s, data {} s, uploads up to {} bytes",
-        l.max_connections, l.max_per_ip, l.idle_timeout, l.data_timeout, l.max_upload_bytes
+        l.max_connections,
+        l.max_per_ip,
+        show_duration(l.idle_timeout),
+        show_duration(l.data_timeout),
+        l.max_upload_bytes
     );
     println!(
         "  failed logins: {} within {} s block by {:?}",
@@ -884,6 +938,26 @@ mod tests {
         let e = parse("root = \"/srv\"\n[passive]\nports = \"60000-50000\"\n").unwrap_err();
         assert_eq!(e.key.as_deref(), Some("passive.ports"));
         assert_eq!(e.position.map(|p| p.0), Some(3));
+    }
+
+    #[test]
+    fn times_take_units() {
+        let c =
+            parse("root = \"/srv\"\n[limits]\nidle_timeout = \"500ms\"\ndata_timeout = \"1.5s\"\nshutdown_grace = 3\n")
+                .unwrap();
+        assert_eq!(c.limits.idle_timeout, Duration::from_millis(500));
+        assert_eq!(c.limits.data_timeout, Duration::from_millis(1500));
+        assert_eq!(c.limits.shutdown_grace, Duration::from_secs(3));
+        let c = parse("root = \"/srv\"\n[limits]\nidle_timeout = \"10m\"\n").unwrap();
+        assert_eq!(c.limits.idle_timeout, Duration::from_secs(600));
+        assert_eq!(show_duration(Duration::from_millis(500)), "500 ms");
+        assert_eq!(show_duration(Duration::from_secs(60)), "60 s");
+        let e = parse("root = \"/srv\"\n[limits]\nidle_timeout = \"5 parsecs\"\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("limits.idle_timeout"));
+        assert_eq!(e.position.map(|p| p.0), Some(3));
+        assert!(e.message.contains("\"500ms\""), "{}", e.message);
+        let e = parse("root = \"/srv\"\n[limits]\ndata_timeout = \"0ms\"\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("limits.data_timeout"));
     }
 
     #[test]

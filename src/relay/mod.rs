@@ -214,8 +214,8 @@ impl Relay {
             .greeting(snap.greeting)
             .passive_ports(cfg.passive.port_range())
             .passive_host(passive_host)
-            .idle_session_timeout(cfg.limits.idle_timeout)
-            .data_idle_timeout(cfg.limits.data_timeout)
+            .idle_session_timeout_exact(cfg.limits.idle_timeout)
+            .data_idle_timeout_exact(cfg.limits.data_timeout)
             .data_connections(self.data_connections.clone())
             .logger(logging::slog_bridge())
             .site_command("WAIT", site::WaitCommand)
@@ -428,7 +428,7 @@ async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
         tracing::info!("this build has no web client (cargo feature `web`); [web] is ignored");
     }
     let tls_mode = cfg.tls.mode;
-    let grace = Duration::from_secs(cfg.limits.shutdown_grace);
+    let grace = cfg.limits.shutdown_grace;
     let relay = Arc::new(Relay::new(cfg, overrides)?);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     for l in listeners {

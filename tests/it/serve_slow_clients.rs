@@ -6,11 +6,11 @@
 use crate::common;
 use common::{set_key, Relay, Setup};
 
-/// Short timeouts, so the tests see them fire: 2 s on data connections, 3 s idle.
+/// Short timeouts, so the tests see them fire: 1.2 s on data connections, 2 s idle.
 fn impatient_relay() -> Relay {
     Relay::with(Setup::default().edit(|t| {
-        let t = set_key(&t, "limits", "data_timeout", "2");
-        set_key(&t, "limits", "idle_timeout", "3")
+        let t = set_key(&t, "limits", "data_timeout", "\"1200ms\"");
+        set_key(&t, "limits", "idle_timeout", "\"2s\"")
     }))
 }
 

@@ -556,6 +556,13 @@ where
         self
     }
 
+    /// Loft patch 22: the idle timeout as a `Duration`, so it can be under a second (tests
+    /// of timeouts need not wait whole seconds).
+    pub fn idle_session_timeout_exact(mut self, timeout: Duration) -> Self {
+        self.idle_session_timeout = timeout;
+        self
+    }
+
     /// Loft patch 8: a data connection (the wait for its command, a TLS handshake on it, and
     /// the transfer itself) that moves less than 1 KiB in this many seconds is aborted,
     /// with `426` for the client. Without it, a client that opens a data connection and
@@ -563,6 +570,12 @@ where
     /// timeout does not apply while a transfer is running. Default: 60 seconds.
     pub fn data_idle_timeout(mut self, secs: u64) -> Self {
         self.data_idle_timeout = Duration::from_secs(secs.max(1));
+        self
+    }
+
+    /// Loft patch 22: the data idle timeout as a `Duration` (at least a millisecond).
+    pub fn data_idle_timeout_exact(mut self, timeout: Duration) -> Self {
+        self.data_idle_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
