@@ -376,6 +376,50 @@ impl Relay {
         c
     }
 
+    /// Runs `tests/support/scripts/NAME`, a Python client that imports the prelude
+    /// (`connect()`, `HOST`, `PORT`, …), against this relay, by path (so a traceback
+    /// points at its own lines).
+    pub fn script(&self, name: &str) -> Output {
+        self.script_args(name, &[])
+    }
+
+    pub fn script_args(&self, name: &str, args: &[&str]) -> Output {
+        self.script_command(name, args).output().unwrap()
+    }
+
+    /// Starts a script in the background (stdout and stderr piped).
+    pub fn spawn_script(&self, name: &str) -> Child {
+        self.script_command(name, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+    }
+
+    /// Like [`Relay::script`], but fails the test with both outputs unless it exits 0.
+    pub fn script_ok(&self, name: &str) -> String {
+        let out = self.script(name);
+        assert!(
+            out.status.success(),
+            "{name} failed\n--- stdout\n{}\n--- stderr\n{}\n--- server log\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    fn script_command(&self, name: &str, args: &[&str]) -> Command {
+        let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
+        let mut c = Command::new("python3");
+        c.arg(support.join("scripts").join(name))
+            .args(args)
+            .env("PYTHONPATH", &support)
+            .env("FTP_PORT", self.port.to_string())
+            .env("WEB_PORT", self.web_port.to_string())
+            .env("FTP_PASSWORD", PASSWORD)
+            .env("FTP_ROOT", &self.root)
+            .env("FTP_CERT", self.cert())
+            .env("VECTORS", vectors_path());
+        c
+    }
+
     /// Waits for a file the Python side creates to say where it is.
     pub fn wait_file(&self, name: &str) -> bool {
         let p = self.dir.path().join(name);

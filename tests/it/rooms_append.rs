@@ -22,16 +22,7 @@ fn concurrent_writers_each_message_its_own_session_plain_ftp() {
         return;
     }
     let r = busy_relay();
-    let out = r.python_ok(
-        r#"
-acked, errors = writers(32, 50)
-assert not errors, errors[:5]
-assert len(acked) == 1600
-texts = check_room(room_file("room.txt"), fernet_for("secret"), acked)
-assert len(texts) == 1600, len(texts)
-print("ok", len(texts))
-"#,
-    );
+    let out = r.script_ok("rooms_append/concurrent_writers_each_message_its_own_session_plain_ftp.py");
     assert!(out.contains("ok 1600"), "{out}");
 }
 
@@ -42,15 +33,7 @@ fn concurrent_writers_each_message_its_own_session_ftps() {
         return;
     }
     let r = busy_relay();
-    let out = r.python_ok(
-        r#"
-acked, errors = writers(32, 50, tls=True)
-assert not errors, errors[:5]
-texts = check_room(room_file("room.txt"), fernet_for("secret"), acked)
-assert len(texts) == 1600, len(texts)
-print("ok", len(texts))
-"#,
-    );
+    let out = r.script_ok("rooms_append/concurrent_writers_each_message_its_own_session_ftps.py");
     assert!(out.contains("ok 1600"), "{out}");
 }
 
@@ -64,17 +47,7 @@ fn large_incompressible_messages_under_a_raised_limit() {
         let t = set_key(&t, "chat", "max_append_bytes", "1048576");
         set_key(&t, "chat", "rotate_bytes", "0")
     }));
-    r.python_ok(
-        r#"
-acked, errors = writers(8, 4, size=200_000)
-assert not errors, errors[:3]
-texts = check_room(room_file("room.txt"), fernet_for("secret"), acked)
-assert len(texts) == 32 and all(len(t) > 200_000 for t in texts)
-acked, errors = writers(4, 2, size=200_000, tls=True, room="tls.txt")
-assert not errors, errors[:3]
-check_room(room_file("tls.txt"), fernet_for("secret"), acked)
-"#,
-    );
+    r.script_ok("rooms_append/large_incompressible_messages_under_a_raised_limit.py");
 }
 
 #[test]
@@ -83,36 +56,7 @@ fn refused_uploads_leave_the_room_unchanged() {
         return;
     }
     let r = Relay::start();
-    r.python_ok(
-        r#"
-fe = fernet_for("secret")
-f = connect()
-put(f, "room.txt", seal(fe, "ann", "first"), cmd="APPE")
-before = room_file("room.txt")
-e = expect_error("553", put, f, "room.txt", b"this is not a token\n", cmd="APPE")
-assert "Fernet" in e or "token" in e, e
-mixed = seal(fe, "a", "ok 1") + b"garbage-in-the-middle\n" + seal(fe, "a", "ok 2")
-e = expect_error("553", put, f, "room.txt", mixed, cmd="APPE")
-assert "line 2" in e, e
-expect_error("552", put, f, "room.txt", seal(fe, "a", "x" * 10) * 2000, cmd="APPE")
-expect_error("553", put, f, "room.txt", os.urandom(3000), cmd="APPE")
-# STOR on a room validates too, and never truncates.
-expect_error("553", put, f, "room.txt", b"junk\n")
-assert room_file("room.txt") == before
-for tls in (True,):
-    g = connect(tls=True)
-    expect_error("553", put, g, "room.txt", b"junk\n", cmd="APPE")
-    expect_error("552", put, g, "room.txt", seal(fe, "a", "x" * 10) * 2000, cmd="APPE")
-    g.quit()
-assert room_file("room.txt") == before
-# CRLF, empty lines and a missing final newline are accepted and normalized.
-put(f, "room.txt", b"\r\n" + seal(fe, "a", "crlf").rstrip(b"\n") + b"\r\n\r\n" + seal(fe, "a", "no newline").rstrip(b"\n"), cmd="APPE")
-texts = check_room(room_file("room.txt"), fe)
-assert texts[-2:] == ["2026-11-22 10:00:a: crlf", "2026-11-22 10:00:a: no newline"], texts
-assert b"\r" not in room_file("room.txt")
-f.quit()
-"#,
-    );
+    r.script_ok("rooms_append/refused_uploads_leave_the_room_unchanged.py");
 }
 
 #[test]
@@ -121,17 +65,7 @@ fn a_retried_token_is_stored_once() {
         return;
     }
     let r = Relay::start();
-    r.python_ok(
-        r#"
-fe = fernet_for("secret")
-line = seal(fe, "bob", "sent twice")
-for i in range(3):
-    f = connect()
-    assert put(f, "room.txt", line, cmd="APPE").startswith("226")
-    f.quit()
-assert room_file("room.txt") == line
-"#,
-    );
+    r.script_ok("rooms_append/a_retried_token_is_stored_once.py");
 }
 
 #[test]
@@ -155,25 +89,7 @@ fn deleting_renaming_or_overwriting_a_room_is_refused() {
         .unwrap()
         .to_string();
     std::fs::write(r.root.join("room.txt"), format!("{token}\n")).unwrap();
-    r.python_ok(
-        r#"
-f = connect()
-before = room_file("room.txt")
-e = expect_error("550", f.delete, "room.txt")
-assert "room" in e, e
-expect_error("550", f.rename, "room.txt", "other.bin")
-put(f, "plain.bin", b"x")
-expect_error("550", f.rename, "plain.bin", "sneaky.txt")
-expect_error("550", put, f, "room.txt", b"x", rest=3)
-assert room_file("room.txt") == before
-f.quit()
-a = connect(user="admin", password="admin-pw")
-a.rename("room.txt", "renamed.txt")
-a.delete("renamed.txt")
-a.quit()
-assert not os.path.exists(os.path.join(ROOT, "room.txt"))
-"#,
-    );
+    r.script_ok("rooms_append/deleting_renaming_or_overwriting_a_room_is_refused.py");
 }
 
 #[test]
@@ -182,30 +98,7 @@ fn retr_stor_fallback_interleaved_with_appends_loses_nothing() {
         return;
     }
     let r = busy_relay();
-    r.python_ok(
-        r#"
-fe = fernet_for("secret")
-stop = threading.Event()
-fallback_texts = []
-
-def fallback():
-    # The FTPChat fallback when APPE fails: RETR the whole room, add a line, STOR it whole.
-    for i in range(15):
-        f = connect()
-        data = get(f, "room.txt") if "room.txt" in f.nlst() else b""
-        text = f"fallback-{i}"
-        put(f, "room.txt", data + seal(fe, "fb", text))
-        f.quit()
-        fallback_texts.append(f"2026-11-22 10:00:fb: {text}")
-
-t = threading.Thread(target=fallback)
-t.start()
-acked, errors = writers(8, 15)
-t.join()
-assert not errors, errors[:3]
-check_room(room_file("room.txt"), fe, acked + fallback_texts)
-"#,
-    );
+    r.script_ok("rooms_append/retr_stor_fallback_interleaved_with_appends_loses_nothing.py");
 }
 
 #[test]

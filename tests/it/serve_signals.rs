@@ -7,20 +7,7 @@ use common::{run_loft, Relay};
 #[test]
 fn sigterm_lets_a_running_transfer_finish_and_exits_0() {
     let mut r = Relay::start();
-    let child = r.spawn_python(
-        r#"
-f = connect()
-f.voidcmd("TYPE I")
-conn = f.transfercmd("STOR inflight.bin")
-conn.sendall(b"y" * 1000)
-open(os.path.join(ROOT, "..", "started"), "w").close()
-for i in range(10):
-    time.sleep(0.1)
-    conn.sendall(b"y" * 1000)
-conn.close()
-print(f.voidresp())
-"#,
-    );
+    let child = r.spawn_script("serve_signals/sigterm_lets_a_running_transfer_finish_and_exits_0.py");
     assert!(r.wait_file("started"), "the upload did not start: {}", r.log());
     r.signal(libc::SIGTERM);
     let status = r.wait_exit(15).expect("the relay did not exit after SIGTERM");
@@ -36,19 +23,7 @@ print(f.voidresp())
 #[test]
 fn sighup_reloads_users_without_dropping_sessions() {
     let r = Relay::start();
-    let child = r.spawn_python(
-        r#"
-f = connect()
-put(f, "before.bin", b"1")
-open(os.path.join(ROOT, "..", "ready"), "w").close()
-while not os.path.exists(os.path.join(ROOT, "..", "reloaded")):
-    time.sleep(0.05)
-put(f, "after.bin", b"2")       # the same session survives the reload
-f.quit()
-g = connect(user="newbie", password="fresh")
-g.quit()
-"#,
-    );
+    let child = r.spawn_script("serve_signals/sighup_reloads_users_without_dropping_sessions.py");
     assert!(r.wait_file("ready"), "{}", r.log());
     let o = run_loft(&["user", "add", "newbie", "-c", r.config.to_str().unwrap(), "--password-stdin"], Some("fresh\n"));
     assert!(o.status.success());

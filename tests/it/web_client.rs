@@ -147,14 +147,7 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
             }
             "STEP expect-2" => {
                 // FTPChat v1.7 as it is: SIZE, then one APPE of one token line.
-                r.python_ok(
-                    r#"
-f = connect()
-f.voidcmd("TYPE I")
-put(f, "lobby.txt", seal(fernet_for("secret"), "ftpchat", "hi from FTPChat", when=time.strftime("%Y-%m-%d %H:%M")), cmd="APPE")
-f.quit()
-"#,
-                );
+                r.script_ok("web_client/the_page_chats_in_headless_chromium_and_survives_a_restart.py");
                 "expect-2"
             }
             "STEP expect-3" => {
