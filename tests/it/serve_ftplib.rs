@@ -3,34 +3,10 @@
 use crate::common;
 use common::{Relay, Setup};
 
-const BASIC: &str = r#"
-TLS = sys.argv[1] == "tls"
-f = connect(tls=TLS)
-put(f, "notes.bin", b"0123456789")
-assert "notes.bin" in f.nlst(), f.nlst()
-lines = []
-f.retrlines("LIST", lines.append)
-assert any("notes.bin" in l and " 10 " in l for l in lines), lines
-put(f, "notes.bin", b"abc", cmd="APPE")
-assert f.size("notes.bin") == 13
-assert get(f, "notes.bin") == b"0123456789abc"
-assert get(f, "notes.bin", rest=10) == b"abc"
-f.mkd("sub")
-f.cwd("sub")
-put(f, "deep.bin", b"x")
-f.cwd("/")
-assert get(f, "sub/deep.bin") == b"x"
-f.delete("notes.bin")
-assert "notes.bin" not in f.nlst()
-expect_error("550", f.size, "notes.bin")
-f.quit()
-print("ok")
-"#;
-
 #[test]
 fn plain_ftp_list_stor_appe_size_rest_retr_dele() {
     let r = Relay::start();
-    let out = r.python_args(BASIC, &["plain"]);
+    let out = r.script_args("serve_ftplib/basic.py", &["plain"]);
     assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stderr), r.log());
     assert!(r.wait_log("login ok user=\"chat\" peer=127.0.0.1"), "{}", r.log());
     assert!(r.wait_log("cmd=\"STOR\" path=/notes.bin bytes=10"), "{}", r.log());
@@ -39,7 +15,7 @@ fn plain_ftp_list_stor_appe_size_rest_retr_dele() {
 #[test]
 fn ftps_prot_p_list_stor_appe_size_rest_retr_dele() {
     let r = Relay::start();
-    let out = r.python_args(BASIC, &["tls"]);
+    let out = r.script_args("serve_ftplib/basic.py", &["tls"]);
     assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stderr), r.log());
 }
 
