@@ -3,12 +3,15 @@
 #
 #   cross/smoke.sh mipsel-unknown-linux-musl            # dist/loft-VERSION-TARGET
 #   cross/smoke.sh armv7-unknown-linux-musleabihf path/to/loft
+#   cross/smoke.sh x86_64-unknown-linux-gnu target/debug/loft   # native: no qemu
 #
 # It makes a throwaway config with `loft init` (self-signed certificate, user `chat`),
 # starts `loft serve` on 127.0.0.1 with a free port and a free passive range, and runs
 # cross/smoke_client.py (Python ftplib): AUTH TLS with the certificate checked, login,
 # PROT P, LIST, two APPEs of real Fernet tokens to a room, REST+RETR back; then the
-# binary's own client (loft send, loft read over TLS) against the same relay.
+# binary's own client (loft send, loft read over TLS) against the same relay; and
+# cross/smoke_web.py (Python http.client) against the web client on a free port, over
+# HTTPS with the same certificate: the page, login, an append, the log back.
 # Exit 0 only if all of that worked. Foreign binaries run with qemu-ARCH-static
 # (Debian's qemu-user-static; no binfmt needed); LOFT_QEMU overrides the runner.
 set -eu
@@ -146,21 +149,45 @@ until python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $por
 	sleep 0.5
 done
 
+# The web listens on a free port (--web-listen 127.0.0.1:0), logged after the FTP line.
+web_port=""
+i=0
+while [ -z "$web_port" ]; do
+	web_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) (web, https).*/\1/p' "$work/serve.log" | head -n 1)
+	[ -n "$web_port" ] && break
+	# A relay-only build (without the `web` feature) says so instead.
+	if grep -q "this build has no web client" "$work/serve.log"; then
+		web_port=none
+		break
+	fi
+	i=$((i + 1))
+	if [ "$i" -ge 60 ]; then
+		cat "$work/serve.log"
+		echo "smoke: FAIL: no \"listening on 127.0.0.1:PORT (web, https)\" in the serve log" >&2
+		exit 1
+	fi
+	sleep 0.5
+done
+
 status=0
 python3 "$here/smoke_client.py" 127.0.0.1 "$port" chat "$password" "$work/loft.crt" \
 	"$repo/tests/fixtures/ftpchat-v1.7.json" || status=$?
-# The web page and its API, when the build has them (the log names the web listener).
-webport=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) (web, https).*/\1/p' "$work/serve.log" | head -n 1)
-if [ "$status" -eq 0 ] && [ -n "$webport" ]; then
-	python3 "$here/smoke_web.py" 127.0.0.1 "$webport" chat "$password" "$work/loft.crt" \
-		"$repo/tests/fixtures/ftpchat-v1.7.json" || status=$?
-elif [ "$status" -eq 0 ]; then
-	echo "smoke: note: no web listener in the log (a build without the web feature?)"
-fi
 if [ "$status" -ne 0 ]; then
 	echo "---- loft serve log ----"
 	cat "$work/serve.log"
 	echo "smoke: FAIL: $target" >&2
+	exit "$status"
+fi
+if [ "$web_port" = none ]; then
+	echo "smoke: note: a build without the web client; its check is skipped"
+else
+	python3 "$here/smoke_web.py" 127.0.0.1 "$web_port" chat "$password" "$work/loft.crt" \
+		"$repo/tests/fixtures/ftpchat-v1.7.json" || status=$?
+fi
+if [ "$status" -ne 0 ]; then
+	echo "---- loft serve log ----"
+	cat "$work/serve.log"
+	echo "smoke: FAIL: $target (web)" >&2
 	exit "$status"
 fi
 # The binary's own client (suppaftp, its reply parsing, rustls as a client) against the

@@ -3,9 +3,12 @@
 
     smoke_web.py HOST PORT USER PASSWORD CAFILE FIXTURE.json
 
-Fetches the page over HTTPS (certificate checked against CAFILE), logs in to the API,
-appends a real Fernet token (from the FTPChat fixture) to a room and reads it back.
-Exits 0 only if every step did what the browser client needs.
+Over HTTPS with the certificate checked against CAFILE (host name included): GET / must
+be the chat page (200, a Content-Security-Policy header, a module script); POST
+/api/login gives a session; POST /api/append?room=web.txt appends a real Fernet token
+(from the FTPChat fixture); GET /api/log?room=web.txt returns it; and the room the FTP
+client wrote (smoke.txt, by smoke_client.py) reads back through the API too. Exits 0
+only if all of that worked; prints each step, and the reason on failure.
 """
 
 import http.client
@@ -15,7 +18,7 @@ import sys
 
 
 def fail(msg):
-    print(f"smoke: FAIL: web: {msg}", flush=True)
+    print(f"smoke: web: FAIL: {msg}", flush=True)
     sys.exit(1)
 
 
@@ -24,37 +27,69 @@ def main():
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     host, port, user, password, cafile, fixture = sys.argv[1:]
-    token = json.load(open(fixture))["tokens"][0]["token"]
-    ctx = ssl.create_default_context(cafile=cafile)
+    tokens = [t["token"] for t in json.load(open(fixture))["tokens"]]
+    ctx = ssl.create_default_context(cafile=cafile)  # verifies chain and host name
 
-    def call(method, path, body=None, session=None, ctype="application/json"):
-        c = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=60)
-        headers = {"Content-Type": ctype}
+    def request(method, path, body=None, session=None):
+        conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=60)
+        headers = {}
+        if body is not None:
+            headers["Content-Type"] = "application/json" if isinstance(body, dict) else "text/plain"
+            body = json.dumps(body).encode() if isinstance(body, dict) else body.encode()
         if session:
             headers["Authorization"] = f"Bearer {session}"
-        c.request(method, path, body=body, headers=headers)
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        return r.status, dict(r.getheaders()), data
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        version = conn.sock.version() if conn.sock else "?"
+        conn.close()
+        return resp, data, version
 
-    status, headers, page = call("GET", "/")
-    csp = {k.lower(): v for k, v in headers.items()}.get("content-security-policy", "")
-    if status != 200 or b'<script type="module"' not in page or "script-src 'self'" not in csp:
-        fail(f"the page: {status} {csp!r} {page[:80]!r}")
-    print("smoke: web: page ok", flush=True)
-    status, _, data = call("POST", "/api/login", json.dumps({"user": user, "password": password}))
-    if status != 200:
-        fail(f"login: {status} {data[:200]!r}")
-    session = json.loads(data)["session"]
-    status, _, data = call("POST", "/api/append?room=web", token + "\n", session, "text/plain")
-    if status != 200:
-        fail(f"append: {status} {data[:200]!r}")
-    status, _, data = call("GET", "/api/log?room=web&from=0", None, session)
-    if status != 200 or json.loads(data)["lines"] != [token]:
-        fail(f"read back: {status} {data[:200]!r}")
-    print("smoke: web: login, append and read back ok", flush=True)
+    resp, page, version = request("GET", "/")
+    if resp.status != 200:
+        fail(f"GET / -> {resp.status} {resp.reason}")
+    if not resp.getheader("Content-Security-Policy"):
+        fail("GET / has no Content-Security-Policy header")
+    if b'<script type="module"' not in page:
+        fail(f"GET / is not the chat page (no module script): {page[:200]!r}")
+    print(f"smoke: web: GET / over {version}: 200, {len(page)} bytes, CSP, module script", flush=True)
+
+    resp, data, _ = request("POST", "/api/login", {"user": user, "password": password})
+    if resp.status != 200:
+        fail(f"POST /api/login -> {resp.status}: {data[:200]!r}")
+    session = json.loads(data).get("session")
+    if not session:
+        fail(f"POST /api/login gave no session: {data[:200]!r}")
+    print("smoke: web: POST /api/login: 200, session", flush=True)
+
+    token = tokens[2]
+    resp, data, _ = request("POST", "/api/append?room=web.txt", token + "\n", session)
+    if resp.status != 200:
+        fail(f"POST /api/append -> {resp.status}: {data[:200]!r}")
+    print(f"smoke: web: POST /api/append: {json.loads(data)}", flush=True)
+
+    resp, data, _ = request("GET", "/api/log?room=web.txt&from=0", session=session)
+    if resp.status != 200:
+        fail(f"GET /api/log -> {resp.status}: {data[:200]!r}")
+    lines = json.loads(data).get("lines")
+    if lines != [token]:
+        fail(f"GET /api/log?room=web.txt returned {lines!r}, expected the appended token")
+    print("smoke: web: GET /api/log: the appended token", flush=True)
+
+    resp, data, _ = request("GET", "/api/log?room=smoke.txt&from=0", session=session)
+    lines = json.loads(data).get("lines") if resp.status == 200 else None
+    if lines != tokens[:2]:
+        fail(f"GET /api/log?room=smoke.txt -> {resp.status} {lines!r}, expected the FTP client's two tokens")
+    print("smoke: web: GET /api/log of the room written over FTP: both tokens", flush=True)
+
+    request("POST", "/api/logout", session=session)
+    print("smoke: web: OK", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except SystemExit:
+        raise
+    except Exception as e:  # any protocol or TLS error is a failed smoke test
+        fail(f"{type(e).__name__}: {e}")

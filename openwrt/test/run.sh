@@ -91,6 +91,9 @@ config loft 'main'
 	option passive_ports '50100-50120'
 	option public_host 'relay.example.org'
 	option firewall '1'
+	option web '1'
+	option web_port '9443'
+	option web_https '1'
 	option greeting 'Say "hi" \ welcome'
 	option anonymous '0'
 	option log_level 'debug'
@@ -144,7 +147,7 @@ public_host = "relay.example.org"
 
 [web]
 enabled = true
-listen = ["0.0.0.0:8443", "[::]:8443"]
+listen = ["0.0.0.0:9443", "[::]:9443"]
 https = true
 
 [limits]
@@ -212,8 +215,10 @@ config loft 'main'
 EOF
 with_init 'config_load loft; loft_toml' >"$work/got.toml" 2>"$work/err"
 if grep -qx 'listen = \["0.0.0.0:21"\]' "$work/got.toml" && grep -qx 'mode = "optional"' "$work/got.toml" &&
-	grep -qx 'ports = "50000-50100"' "$work/got.toml" && ! grep -q '^\[\[users\]\]' "$work/got.toml"; then
-	pass "defaults: port 21, IPv4 only with ipv6 0, TLS optional, passive 50000-50100"
+	grep -qx 'ports = "50000-50100"' "$work/got.toml" && ! grep -q '^\[\[users\]\]' "$work/got.toml" &&
+	grep -qx 'listen = \["0.0.0.0:8443"\]' "$work/got.toml" && grep -qx 'enabled = true' "$work/got.toml" &&
+	grep -qx 'https = true' "$work/got.toml"; then
+	pass "defaults: port 21, IPv4 only with ipv6 0, TLS optional, passive 50000-50100, web on 8443 over HTTPS"
 else
 	fail "defaults: $(cat "$work/got.toml")"
 fi
@@ -230,14 +235,27 @@ with_init 'config_load loft; loft_toml' >"$work/got.toml" 2>"$work/err"
 grep -qx 'listen = \["192.168.1.1:21", "\[fd00::1\]:21"\]' "$work/got.toml" &&
 	pass "list listen is used as given" || fail "list listen: $(grep listen "$work/got.toml")"
 
-# Bad options are refused before anything starts.
-# The web page: off, or on other addresses.
-printf "config loft 'main'\n\toption root '/mnt/usb/loft'\n\toption web '0'\n\toption ipv6 '0'\n\toption web_port '9443'\n" >"$work/config/loft"
+# The web: off, plain HTTP, and an explicit list web_listen over web_port.
+cat >"$work/config/loft" <<'EOF'
+config loft 'main'
+	option root '/mnt/usb/loft'
+	option web '0'
+	option web_https '0'
+	option web_port '99'
+	list web_listen '192.168.1.1:8443'
+	list web_listen '[fd00::1]:8443'
+EOF
 with_init 'config_load loft; loft_toml' >"$work/got.toml" 2>"$work/err"
-grep -qx 'enabled = false' "$work/got.toml" && grep -qx 'listen = \["0.0.0.0:9443"\]' "$work/got.toml" &&
-	pass "web '0' and web_port give [web] enabled = false on that port" || fail "web options: $(cat "$work/got.toml")"
+if sed -n '/^\[web\]$/,/^$/p' "$work/got.toml" | tr '\n' '|' |
+	grep -qx '\[web\]|enabled = false|listen = \["192.168.1.1:8443", "\[fd00::1\]:8443"\]|https = false||'; then
+	pass "web '0' emits enabled = false; web_https '0'; list web_listen is used as given"
+else
+	fail "web off: $(cat "$work/got.toml" "$work/err")"
+fi
 
-for bad in "option port 'twenty-one'" "option tls 'maybe'" "option root 'relative/path'" "option max_per_ip '-1'" "option web_port 'https'"; do
+# Bad options are refused before anything starts.
+for bad in "option port 'twenty-one'" "option tls 'maybe'" "option root 'relative/path'" "option max_per_ip '-1'" \
+	"option web_port '84x3'"; do
 	printf "config loft 'main'\n\toption root '/mnt/usb/loft'\n\t%s\n" "$bad" >"$work/config/loft"
 	if with_init 'config_load loft; loft_toml' >/dev/null 2>"$work/err"; then
 		fail "accepted: $bad"
@@ -277,6 +295,7 @@ EOF
 		grep -q '^procd_set_param term_timeout 5$' "$PROCD_LOG" &&
 		grep -q '^json_add_string dest_port 2121$' "$PROCD_LOG" &&
 		grep -q '^json_add_string dest_port 50000-50100$' "$PROCD_LOG" &&
+		grep -q '^json_add_string name Allow-Loft-Web$' "$PROCD_LOG" &&
 		grep -q '^json_add_string dest_port 8443$' "$PROCD_LOG"; then
 		pass "start_service registers the instance (command, respawn, HUP reload, restart file, firewall with the web port)"
 	else
@@ -294,6 +313,32 @@ EOF
 		fail "the written loft.toml: $("$LOFT_BIN" check -c "$work/run/loft.toml" 2>&1)"
 	fi
 	grep -q "no users yet" "$work/err" && pass "start without users warns" || fail "no warning without users"
+
+	# tls 'off' still needs the certificate for the web over HTTPS; not with the web off.
+	sed -e "s|$work/etc/|$work/etc2/|" "$work/config/loft" >"$work/config/loft.new"
+	printf "\toption tls 'off'\n\tlist web_listen '127.0.0.1:8444'\n\tlist web_listen '[::1]:8444'\n" >>"$work/config/loft.new"
+	mv "$work/config/loft.new" "$work/config/loft"
+	: >"$PROCD_LOG"
+	with_init start_service 2>"$work/err"
+	if [ -s "$work/etc2/loft.crt" ] && [ -s "$work/etc2/loft.key" ] && grep -q '^procd_set_param command' "$PROCD_LOG" &&
+		[ "$(grep -c '^json_add_string name Allow-Loft-Web$' "$PROCD_LOG")" = 1 ] &&
+		grep -q '^json_add_string dest_port 8444$' "$PROCD_LOG"; then
+		pass "tls 'off' with the web on: the certificate is made; list web_listen ports in the firewall"
+	else
+		fail "tls off, web on: $(cat "$PROCD_LOG" "$work/err")"
+	fi
+	sed -e "s|$work/etc2/|$work/etc3/|" "$work/config/loft" >"$work/config/loft.new"
+	printf "\toption web '0'\n" >>"$work/config/loft.new"
+	mv "$work/config/loft.new" "$work/config/loft"
+	: >"$PROCD_LOG"
+	with_init start_service 2>"$work/err"
+	if [ ! -e "$work/etc3/loft.crt" ] && grep -q '^procd_set_param command' "$PROCD_LOG" &&
+		! grep -q 'Allow-Loft-Web' "$PROCD_LOG"; then
+		pass "tls 'off' and web '0': no certificate, no web firewall rule"
+	else
+		fail "tls off, web off: $(ls "$work/etc3" 2>&1; cat "$PROCD_LOG" "$work/err")"
+	fi
+	sed -i -e '/option tls .off./d' -e '/web_listen/d' -e "/option web '0'/d" -e "s|$work/etc3/|$work/etc/|" "$work/config/loft"
 
 	# A bad option: nothing registered, the reason logged.
 	echo "	option passive_ports '9-1'" >>"$work/config/loft"
