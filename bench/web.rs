@@ -110,7 +110,7 @@ fn ftp_follower(port: u16, total: usize, sent: Arc<Mutex<HashMap<String, Instant
     ftp.transfer_type(suppaftp::types::FileType::Binary).unwrap();
     let (mut offset, mut got, mut lat) = (0u64, 0, Vec::new());
     while got < total {
-        let r = ftp.site(format!("WAIT room.txt {offset} 30")).unwrap();
+        let r = ftp.custom_command(format!("SITE WAIT room.txt {offset} 30"), &[suppaftp::Status::File]).unwrap();
         let size: u64 =
             String::from_utf8_lossy(&r.body).trim().rsplit(' ').next().unwrap_or("0").trim().parse().unwrap_or(0);
         if size <= offset {
