@@ -389,7 +389,11 @@ impl Relay {
 
     /// Starts a script in the background (stdout and stderr piped).
     pub fn spawn_script(&self, name: &str) -> Child {
-        self.script_command(name, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+        self.spawn_script_args(name, &[])
+    }
+
+    pub fn spawn_script_args(&self, name: &str, args: &[&str]) -> Child {
+        self.script_command(name, args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
     }
 
     /// Like [`Relay::script`], but fails the test with both outputs unless it exits 0.

@@ -111,12 +111,8 @@ fn sigkill_while_appending_loses_no_acknowledged_message() {
     let ack = r.dir.path().join("acked.txt");
     for delay_ms in [30u64, 250, 700] {
         let before = std::fs::read(&ack).map(|d| d.len()).unwrap_or(0);
-        let child = r.spawn_python(&format!(
-            r#"
-writers(16, 400, ack_file={ack:?}, stop_on_error=True, tag="r{delay_ms}-")
-"#,
-            ack = ack.to_str().unwrap()
-        ));
+        let ack_path = ack.to_str().unwrap().to_string();
+        let child = r.spawn_script_args("rooms_append/sigkill_writers.py", &[&ack_path, &format!("r{delay_ms}-")]);
         // Kill once appends are flowing, at a different moment each round.
         let t = std::time::Instant::now();
         while std::fs::read(&ack).map(|d| d.len()).unwrap_or(0) == before && t.elapsed().as_secs() < 20 {
@@ -127,18 +123,7 @@ writers(16, 400, ack_file={ack:?}, stop_on_error=True, tag="r{delay_ms}-")
         let _ = child.wait_with_output();
         r.restart();
         // What clients see after the restart: whole lines only, every acknowledged message once.
-        r.python_ok(&format!(
-            r#"
-fe = fernet_for("secret")
-f = connect()
-data = get(f, "room.txt")
-f.quit()
-acked = [unseal(fe, l) for l in open({ack:?}, "rb").read().split(b"\n") if l]
-texts = check_room(data, fe, acked)
-assert len(acked) > 0
-print(len(acked), len(texts))
-"#,
-            ack = ack.to_str().unwrap()
-        ));
+        let out = r.script_args("rooms_append/sigkill_check.py", &[&ack_path]);
+        assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stderr), r.log());
     }
 }

@@ -14,7 +14,6 @@ fn impatient_relay() -> Relay {
     }))
 }
 
-
 #[test]
 fn a_silent_upload_is_aborted_with_426_and_the_room_keeps_no_partial_line() {
     let r = impatient_relay();
