@@ -1148,10 +1148,11 @@ async fn follow_web(mut w: Web, start: u64, want: Arc<Vec<String>>, stop: Arc<At
             Ok((lines, next)) => {
                 let now = Instant::now();
                 for l in lines {
-                    if inbox.first.contains_key(&l) {
-                        inbox.doubled += 1;
-                    } else {
-                        inbox.first.insert(l, now);
+                    match inbox.first.entry(l) {
+                        std::collections::hash_map::Entry::Occupied(_) => inbox.doubled += 1,
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(now);
+                        }
                     }
                 }
                 offset = next;

@@ -165,8 +165,16 @@ impl Relay {
             text = edit(text);
         }
         std::fs::write(&config, text).unwrap();
-        let mut relay =
-            Relay { dir, config, root, port: 0, web_port: 0, passive, child: None, log: Arc::new(Mutex::new(String::new())) };
+        let mut relay = Relay {
+            dir,
+            config,
+            root,
+            port: 0,
+            web_port: 0,
+            passive,
+            child: None,
+            log: Arc::new(Mutex::new(String::new())),
+        };
         relay.spawn(&["--listen", "127.0.0.1:0", "--web-listen", "127.0.0.1:0"]);
         relay
     }
