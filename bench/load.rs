@@ -16,6 +16,10 @@
 //!   followers measure send → receive (from the start of the sender's session to the end
 //!   of the follower's RETR): on Loft one `SITE WAIT` follower, on both servers FTPChat
 //!   pollers every 1 s and every 5 s (FTPChat's own interval).
+//! - **Web** (mode `web`, Loft only; vsftpd has none: n/a): N senders POST /api/append, one
+//!   kept-alive HTTPS connection each (like a browser), and `web_followers` followers
+//!   long-poll `GET /api/log?wait=5` on one connection each. Prints messages/s, append
+//!   p50/p99, send → receive p50/p99 over all followers, CPU per message and per request.
 //! - Binary sizes and start-up time (spawn until the greeting arrives, median of 5).
 //!
 //! Then the ratios Loft/vsftpd. Plain FTP and FTPS (explicit, AUTH TLS; TLS is optional on
@@ -32,7 +36,8 @@
 //! | `rounds` | 3 | load runs per server and mode, alternating; figures are medians |
 //! | `idle` | 50 | idle sessions for the idle RSS |
 //! | `delivery` | 20 | messages of the delivery run (0: skip it; it takes ~1.5 s each) |
-//! | `modes` | `plain,ftps` | |
+//! | `modes` | `plain,ftps,web` | `ftp` = `ftps` |
+//! | `web_followers` | 4 | long-poll followers of the web run |
 //! | `servers` | `loft,vsftpd` | |
 //! | `sync` | `batch` | Loft's `chat.sync` (vsftpd never fsyncs) |
 //!
@@ -76,6 +81,10 @@ struct Settings {
     idle: usize,
     delivery: usize,
     modes: Vec<bool>,
+    /// The web mode (Loft's HTTPS JSON API; vsftpd has none).
+    web: bool,
+    /// Web followers (long-poll `GET /api/log?wait=`) during the web load run.
+    web_followers: usize,
     servers: Vec<Kind>,
     sync: String,
 }
@@ -112,14 +121,17 @@ impl Settings {
             rounds: num("rounds", "3").max(1),
             idle: num("idle", "50"),
             delivery: num("delivery", "20"),
-            modes: list("modes", "plain,ftps")
+            modes: list("modes", "plain,ftps,web")
                 .iter()
+                .filter(|m| m.as_str() != "web")
                 .map(|m| match m.as_str() {
                     "plain" => false,
-                    "ftps" => true,
-                    other => panic!("unknown mode {other:?} (plain, ftps)"),
+                    "ftps" | "ftp" => true,
+                    other => panic!("unknown mode {other:?} (plain, ftps, web)"),
                 })
                 .collect(),
+            web: list("modes", "plain,ftps,web").iter().any(|m| m == "web"),
+            web_followers: num("web_followers", "4"),
             servers: list("servers", "loft,vsftpd")
                 .iter()
                 .map(|m| match m.as_str() {
@@ -305,12 +317,13 @@ impl Prepared {
     /// FTP only (TLS off), and waits for its greeting.
     fn start(&self, tls: bool) -> (Server, Duration) {
         let port = free_port();
+        let web_port = free_port();
         let mut cmd = match self.kind {
             Kind::Loft => {
                 let mut c = Command::new(&self.bin);
                 let cfg = if tls { "loft.toml" } else { "loft-plain.toml" };
                 c.args(["serve", "-c", self.dir.path().join(cfg).to_str().unwrap()])
-                    .args(["--listen", &format!("127.0.0.1:{port}"), "--web-listen", "127.0.0.1:0"])
+                    .args(["--listen", &format!("127.0.0.1:{port}"), "--web-listen", &format!("127.0.0.1:{web_port}")])
                     .env_remove("RUST_LOG");
                 c
             }
@@ -351,7 +364,7 @@ impl Prepared {
             }
             std::thread::sleep(Duration::from_millis(2));
         };
-        (Server { kind: self.kind, child, port, user: self.user.clone(), problems }, took)
+        (Server { kind: self.kind, child, port, web_port, user: self.user.clone(), problems }, took)
     }
 }
 
@@ -375,6 +388,8 @@ struct Server {
     kind: Kind,
     child: Child,
     port: u16,
+    /// Loft's HTTPS port (`--web-listen`); unused for vsftpd.
+    web_port: u16,
     user: String,
     problems: Arc<Mutex<Vec<String>>>,
 }
@@ -1005,6 +1020,258 @@ async fn delivery_run(count: usize, kind: Kind, t: &Target, tokens: Arc<Vec<Stri
 }
 
 // ---------------------------------------------------------------------------------------
+// The web mode: Loft's HTTPS JSON API, with a small HTTP/1.1 client over tokio-rustls
+
+/// The room as the web API names it: relative to the home, without `.txt`.
+const WEB_ROOM: &str = "chat/room";
+
+/// One kept-alive HTTPS connection, like a browser tab's.
+struct Web {
+    r: BufReader<suppaftp::tokio_rustls::client::TlsStream<TcpStream>>,
+    session: String,
+}
+
+impl Web {
+    async fn open(port: u16, tls: &TlsConnector) -> Res<Self> {
+        let mut last = String::new();
+        for _ in 0..100 {
+            match TcpStream::connect(("127.0.0.1", port)).await {
+                Ok(tcp) => {
+                    tcp.set_nodelay(true).map_err(e)?;
+                    let s = tls.connect(server_name(), tcp).await.map_err(e)?;
+                    return Ok(Web { r: BufReader::new(s), session: String::new() });
+                }
+                Err(x) => last = e(x),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(format!("web connect: {last}"))
+    }
+
+    /// Opens a connection and logs in on it.
+    async fn login(port: u16, tls: &TlsConnector, user: &str) -> Res<Self> {
+        let mut w = Web::open(port, tls).await?;
+        let body = format!(r#"{{"user":"{user}","password":"{PASSWORD}"}}"#);
+        let (st, resp) = w.request("POST", "/api/login", body.as_bytes()).await?;
+        if st != 200 {
+            return Err(format!("login: {st} {}", String::from_utf8_lossy(&resp)));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&resp).map_err(e)?;
+        w.session = v["session"].as_str().ok_or("login: no session")?.to_string();
+        Ok(w)
+    }
+
+    /// One request, one response (Content-Length or chunked), the connection kept.
+    async fn request(&mut self, method: &str, path: &str, body: &[u8]) -> Res<(u16, Vec<u8>)> {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n", body.len());
+        if !self.session.is_empty() {
+            head.push_str(&format!("Authorization: Bearer {}\r\n", self.session));
+        }
+        head.push_str("\r\n");
+        let mut out = head.into_bytes();
+        out.extend_from_slice(body);
+        let w = self.r.get_mut();
+        w.write_all(&out).await.map_err(e)?;
+        w.flush().await.map_err(e)?;
+        let mut line = String::new();
+        if self.r.read_line(&mut line).await.map_err(e)? == 0 {
+            return Err("web: connection closed".into());
+        }
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| format!("web: bad status line {line:?}"))?;
+        let (mut length, mut chunked) = (None, false);
+        loop {
+            line.clear();
+            self.r.read_line(&mut line).await.map_err(e)?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            let (k, v) = l.split_once(':').unwrap_or((l, ""));
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse::<usize>().ok();
+            } else if k.eq_ignore_ascii_case("transfer-encoding") && v.to_ascii_lowercase().contains("chunked") {
+                chunked = true;
+            }
+        }
+        let mut resp = Vec::new();
+        if chunked {
+            loop {
+                line.clear();
+                self.r.read_line(&mut line).await.map_err(e)?;
+                let n = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16).map_err(e)?;
+                let mut chunk = vec![0; n + 2];
+                self.r.read_exact(&mut chunk).await.map_err(e)?;
+                if n == 0 {
+                    break;
+                }
+                resp.extend_from_slice(&chunk[..n]);
+            }
+        } else {
+            resp.resize(length.unwrap_or(0), 0);
+            self.r.read_exact(&mut resp).await.map_err(e)?;
+        }
+        Ok((status, resp))
+    }
+
+    async fn append(&mut self, data: &[u8]) -> Res<()> {
+        let (st, resp) = self.request("POST", &format!("/api/append?room={WEB_ROOM}"), data).await?;
+        if st != 200 {
+            return Err(format!("append: {st} {}", String::from_utf8_lossy(&resp)));
+        }
+        Ok(())
+    }
+
+    /// `GET /api/log?from=N&wait=S`: the lines past N (or none when S ran out) and `next`.
+    async fn log(&mut self, from: u64, wait: u64) -> Res<(Vec<String>, u64)> {
+        let (st, resp) = self.request("GET", &format!("/api/log?room={WEB_ROOM}&from={from}&wait={wait}"), b"").await?;
+        if st != 200 {
+            return Err(format!("log: {st} {}", String::from_utf8_lossy(&resp)));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&resp).map_err(e)?;
+        let next = v["next"].as_u64().ok_or("log: no next")?;
+        let lines = v["lines"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|l| l.as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        Ok((lines, next))
+    }
+}
+
+/// A web follower: one connection, long-polls `GET /api/log` (wait 5 s) from `start`.
+async fn follow_web(mut w: Web, start: u64, want: Arc<Vec<String>>, stop: Arc<AtomicBool>) -> Inbox {
+    let mut inbox = Inbox::default();
+    let mut offset = start;
+    while !wanted_all(&inbox, &want) && !stop.load(Ordering::Relaxed) {
+        inbox.polls += 1;
+        match w.log(offset, 5).await {
+            Ok((lines, next)) => {
+                let now = Instant::now();
+                for l in lines {
+                    match inbox.first.entry(l) {
+                        std::collections::hash_map::Entry::Occupied(_) => inbox.doubled += 1,
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(now);
+                        }
+                    }
+                }
+                offset = next;
+            }
+            Err(x) => {
+                inbox.errors.push(x);
+                break;
+            }
+        }
+    }
+    inbox
+}
+
+/// The web load run: `senders` connections POST one message each request, `web_followers`
+/// connections long-poll; latency is send (before the POST) → the follower's response.
+async fn web_run(
+    s: &Settings,
+    server: &Server,
+    tls: &TlsConnector,
+    tokens: Arc<Vec<String>>,
+    out: &mut Figures,
+) -> Check {
+    let mut check = Check { lost: 0, doubled: 0, torn: 0, errors: Vec::new() };
+    // Log everyone in first (one PBKDF2 each), outside the timed part.
+    let mut conns = Vec::new();
+    for _ in 0..s.senders + s.web_followers {
+        match Web::login(server.web_port, tls, &server.user).await {
+            Ok(w) => conns.push(w),
+            Err(x) => {
+                check.errors.push(x);
+                return check;
+            }
+        }
+    }
+    let start = match conns[0].log(0, 0).await {
+        Ok((_, next)) => next,
+        Err(x) => {
+            check.errors.push(x);
+            return check;
+        }
+    };
+    server.settle(3);
+    let cpu0 = tree_cpu(server.pid());
+    let sampler = Sampler::start(server.pid());
+    let stop = Arc::new(AtomicBool::new(false));
+    let followers: Vec<_> =
+        conns.drain(s.senders..).map(|w| tokio::spawn(follow_web(w, start, tokens.clone(), stop.clone()))).collect();
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::new(Mutex::new(HashMap::new()));
+    let t0 = Instant::now();
+    let mut senders = Vec::new();
+    for (k, mut w) in conns.into_iter().enumerate() {
+        let (tokens, n, sent) = (tokens.clone(), s.senders, sent.clone());
+        senders.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = Vec::new();
+            for i in (k..tokens.len()).step_by(n) {
+                let t = Instant::now();
+                sent.lock().unwrap().insert(tokens[i].clone(), t);
+                match w.append(format!("{}\n", tokens[i]).as_bytes()).await {
+                    Ok(()) => lat.push(t.elapsed().as_secs_f64() * 1000.0),
+                    Err(x) => errors.push(x),
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    for h in senders {
+        let (l, x) = h.await.unwrap();
+        lat.extend(l);
+        check.errors.extend(x);
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let stopper = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            stop.store(true, Ordering::Relaxed);
+        })
+    };
+    let mut polls = 0;
+    let mut delivery = Vec::new();
+    for f in followers {
+        let inbox = f.await.unwrap();
+        polls += inbox.polls;
+        let sent = sent.lock().unwrap();
+        for (tok, t1) in &inbox.first {
+            if let Some(t) = sent.get(tok) {
+                delivery.push(t1.duration_since(*t).as_secs_f64() * 1000.0);
+            }
+        }
+        check.lost += tokens.iter().filter(|w| !inbox.first.contains_key(*w)).count() as u64;
+        check.doubled += inbox.doubled;
+        check.errors.extend(inbox.errors);
+    }
+    stopper.abort();
+    server.settle(5);
+    let cpu = tree_cpu(server.pid()) - cpu0;
+    let (rss, pss) = sampler.finish();
+    lat.sort_by(f64::total_cmp);
+    delivery.sort_by(f64::total_cmp);
+    let n = lat.len() as f64;
+    out.push(("messages/s", n / secs));
+    out.push(("append p50 ms", pct(&lat, 0.5)));
+    out.push(("append p99 ms", pct(&lat, 0.99)));
+    out.push(("send→receive p50 ms", pct(&delivery, 0.5)));
+    out.push(("send→receive p99 ms", pct(&delivery, 0.99)));
+    out.push(("CPU ms/message", cpu * 1000.0 / n));
+    out.push(("CPU ms/request", cpu * 1000.0 / (n + polls as f64)));
+    out.push(("follower requests", polls as f64));
+    out.push(("peak RSS MiB", rss as f64 / 1024.0));
+    out.push(("peak PSS MiB", pss as f64 / 1024.0));
+    check
+}
+
+// ---------------------------------------------------------------------------------------
 // Output
 
 fn median(v: &[f64]) -> f64 {
@@ -1256,5 +1523,44 @@ async fn main() {
         for (k, what, c) in &checks {
             report_check(*k, what, c);
         }
+    }
+
+    if s.web && kinds.contains(&Kind::Loft) {
+        let p = prepared.iter().find(|p| p.kind == Kind::Loft).unwrap();
+        let mut figures: HashMap<Kind, Vec<Figures>> = HashMap::new();
+        let mut checks = Vec::new();
+        for round in 0..s.rounds {
+            let tag = format!("web-{round}");
+            let tokens: Arc<Vec<String>> =
+                Arc::new((0..s.messages).map(|i| key.seal_message("bench", &format!("{tag} message {i}"))).collect());
+            let (server, _) = p.start(true);
+            let mut f = Figures::new();
+            let c = web_run(&s, &server, &connector, tokens, &mut f).await;
+            checks.push((Kind::Loft, format!("web round {}", round + 1), c));
+            let problems = server.stop();
+            if !problems.is_empty() {
+                println!("  loft ({tag}): {} warning/error lines in its log, e.g.:", problems.len());
+                for line in problems.iter().take(2) {
+                    println!("    {line}");
+                }
+            }
+            figures.entry(Kind::Loft).or_default().push(f);
+        }
+        print_table(
+            &format!(
+                "== web (HTTPS JSON API, Loft only; vsftpd: n/a): {} senders POST /api/append (one kept-alive \
+                 connection each), {} followers long-poll GET /api/log?wait=5 (one connection each); \
+                 send→receive = before the POST → the follower's response, over all followers",
+                s.senders, s.web_followers
+            ),
+            &[Kind::Loft],
+            &figures,
+        );
+        println!("web follower check (every follower must get every message exactly once):");
+        for (k, what, c) in &checks {
+            report_check(*k, what, c);
+        }
+    } else if s.web {
+        println!("web: skipped, it needs servers=loft (vsftpd has no web side: n/a)");
     }
 }
