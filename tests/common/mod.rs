@@ -346,36 +346,6 @@ impl Relay {
         self.dir.path().join("loft.crt")
     }
 
-    /// Runs Python with the FTP prelude (`connect()`, `HOST`, `PORT`, …) before `code`.
-    pub fn python(&self, code: &str) -> Output {
-        self.python_args(code, &[])
-    }
-
-    pub fn python_args(&self, code: &str, args: &[&str]) -> Output {
-        self.python_command(code, args).output().unwrap()
-    }
-
-    /// Starts Python in the background (stdout and stderr piped).
-    pub fn spawn_python(&self, code: &str) -> Child {
-        self.python_command(code, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
-    }
-
-    fn python_command(&self, code: &str, args: &[&str]) -> Command {
-        let prelude =
-            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/prelude.py")).unwrap();
-        let script = format!("{prelude}\n{code}\n");
-        let mut c = Command::new("python3");
-        c.arg("-c")
-            .arg(script)
-            .args(args)
-            .env("FTP_PORT", self.port.to_string())
-            .env("FTP_PASSWORD", PASSWORD)
-            .env("FTP_ROOT", &self.root)
-            .env("FTP_CERT", self.cert())
-            .env("VECTORS", vectors_path());
-        c
-    }
-
     /// Runs `tests/support/scripts/NAME`, a Python client that imports the prelude
     /// (`connect()`, `HOST`, `PORT`, …), against this relay, by path (so a traceback
     /// points at its own lines).
@@ -437,18 +407,6 @@ impl Relay {
         false
     }
 
-    /// Like [`python`], but fails the test with both outputs unless it exits 0.
-    pub fn python_ok(&self, code: &str) -> String {
-        let out = self.python(code);
-        assert!(
-            out.status.success(),
-            "python failed\n--- stdout\n{}\n--- stderr\n{}\n--- server log\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-            self.log()
-        );
-        String::from_utf8_lossy(&out.stdout).to_string()
-    }
 }
 
 impl Drop for Relay {
