@@ -406,7 +406,6 @@ impl Relay {
         }
         false
     }
-
 }
 
 impl Drop for Relay {
