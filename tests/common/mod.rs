@@ -54,6 +54,26 @@ pub fn capture_lines(r: impl std::io::Read + Send + 'static) -> Arc<Mutex<String
     buf
 }
 
+/// `loft ARGS` as a client on a machine of its own: its own `HOME` (trust store, outbox),
+/// none of the caller's `LOFT_*` settings, and the FTP password and `room_key` in the
+/// environment, as a script would run it.
+pub fn loft_client(home: &Path, room_key: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(LOFT);
+    c.args(args)
+        .env("HOME", home)
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("LOFT_SERVER")
+        .env_remove("LOFT_ROOM")
+        .env_remove("LOFT_NAME")
+        .env_remove("LOFT_PROFILE")
+        .env_remove("NO_COLOR")
+        .env("LOFT_FTP_PASSWORD", PASSWORD)
+        .env("LOFT_ROOM_KEY", room_key)
+        .stdin(Stdio::null());
+    c
+}
+
 /// A running `loft read --follow` (or any client process) whose output is collected.
 pub struct Follower {
     pub child: Child,

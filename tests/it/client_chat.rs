@@ -13,22 +13,12 @@ use std::time::{Duration, Instant};
 
 const ROOM_KEY: &str = "chat room key";
 
-fn env_for(c: &mut Command, home: &std::path::Path) {
-    c.env("HOME", home)
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("XDG_STATE_HOME")
-        .env_remove("LOFT_SERVER")
-        .env_remove("LOFT_ROOM")
-        .env_remove("LOFT_NAME")
-        .env_remove("LOFT_PROFILE")
-        .env("LOFT_FTP_PASSWORD", PASSWORD)
-        .env("LOFT_ROOM_KEY", ROOM_KEY);
-}
-
 fn send_as(r: &Relay, home: &std::path::Path, name: &str, room: &str, text: &str) {
-    let mut c = Command::new(LOFT);
-    c.args(["send", "-s", &format!("ftp://chat@127.0.0.1:{}/", r.port), "--room", room, "--name", name, text]);
-    env_for(&mut c, home);
+    let mut c = common::loft_client(
+        home,
+        ROOM_KEY,
+        &["send", "-s", &format!("ftp://chat@127.0.0.1:{}/", r.port), "--room", room, "--name", name, text],
+    );
     let o = c.output().unwrap();
     assert!(o.status.success(), "send: {}", String::from_utf8_lossy(&o.stderr));
 }
@@ -48,21 +38,9 @@ struct Piped {
 
 impl Piped {
     fn start(r: &Relay, home: &std::path::Path) -> Piped {
-        let mut c = Command::new(LOFT);
-        c.args([
-            "chat",
-            "-s",
-            &format!("ftp://chat@127.0.0.1:{}/", r.port),
-            "--room",
-            "lobby",
-            "--name",
-            "alice",
-            "--interval",
-            "0.2",
-            "--timeout",
-            "3",
-        ]);
-        env_for(&mut c, home);
+        let url = format!("ftp://chat@127.0.0.1:{}/", r.port);
+        let args = ["chat", "-s", &url, "--room", "lobby", "--name", "alice", "--interval", "0.2", "--timeout", "3"];
+        let mut c = common::loft_client(home, ROOM_KEY, &args);
         let mut child = c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let out = Arc::new(Mutex::new(String::new()));
         for stream in [

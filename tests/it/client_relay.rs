@@ -5,7 +5,7 @@
 #![cfg(feature = "client")]
 
 use crate::common;
-use common::{set_key, Follower, Relay, Setup, LOFT, PASSWORD};
+use common::{set_key, Follower, Relay, Setup, PASSWORD};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -25,20 +25,7 @@ impl Client {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(LOFT);
-        c.args(args)
-            .env("HOME", self.home.path())
-            .env_remove("XDG_CONFIG_HOME")
-            .env_remove("XDG_STATE_HOME")
-            .env_remove("LOFT_SERVER")
-            .env_remove("LOFT_ROOM")
-            .env_remove("LOFT_NAME")
-            .env_remove("LOFT_PROFILE")
-            .env_remove("NO_COLOR")
-            .env("LOFT_FTP_PASSWORD", PASSWORD)
-            .env("LOFT_ROOM_KEY", ROOM_KEY)
-            .stdin(Stdio::null());
-        c
+        common::loft_client(self.home.path(), ROOM_KEY, args)
     }
 
     fn run(&self, args: &[&str]) -> Output {

@@ -3,21 +3,17 @@
 #![cfg(feature = "client")]
 
 use crate::common;
-use common::{Relay, LOFT, PASSWORD};
-use std::process::{Command, Output};
+use common::Relay;
+use std::process::Output;
 
 fn send(r: &Relay, home: &std::path::Path, key: &str, text: &str) -> Output {
-    Command::new(LOFT)
-        .args(["send", "-s", &format!("ftp://chat@127.0.0.1:{}/", r.port), "--room", "lobby", "--name", "al", text])
-        .env("HOME", home)
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("XDG_STATE_HOME")
-        .env_remove("LOFT_SERVER")
-        .env_remove("LOFT_PROFILE")
-        .env("LOFT_FTP_PASSWORD", PASSWORD)
-        .env("LOFT_ROOM_KEY", key)
-        .output()
-        .unwrap()
+    common::loft_client(
+        home,
+        key,
+        &["send", "-s", &format!("ftp://chat@127.0.0.1:{}/", r.port), "--room", "lobby", "--name", "al", text],
+    )
+    .output()
+    .unwrap()
 }
 
 /// Issue 13: FTPChat v1.7 readers freeze for good at a line they cannot decrypt, so a

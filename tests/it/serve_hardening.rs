@@ -2,27 +2,17 @@
 //! found: by a real FTP client (Python's ftplib) against a real `loft serve`.
 
 use crate::common;
-use common::{vectors_path, Relay, Setup, PASSWORD};
-use std::process::Command;
+use common::{Relay, Setup};
 
-/// Runs a scenario of tests/support/hardening.py against `r`.
+/// Runs a scenario of tests/support/scripts/serve_hardening/scenarios.py against `r`.
 fn scenario(r: &Relay, name: &str) {
     if common::skip_without_cryptography() {
         return;
     }
-    let out = Command::new("python3")
-        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/hardening.py"))
-        .arg(name)
-        .env("FTP_PORT", r.port.to_string())
-        .env("FTP_PASSWORD", PASSWORD)
-        .env("FTP_ROOT", &r.root)
-        .env("FTP_CERT", r.cert())
-        .env("VECTORS", vectors_path())
-        .output()
-        .unwrap();
+    let out = r.script_args("serve_hardening/scenarios.py", &[name]);
     assert!(
         out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
-        "hardening.py {name}\n--- stdout\n{}\n--- stderr\n{}\n--- server log\n{}",
+        "scenarios.py {name}\n--- stdout\n{}\n--- stderr\n{}\n--- server log\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
         r.log()
@@ -129,17 +119,13 @@ fn tls_required_refusals_name_the_real_cause() {
     #[cfg(feature = "client")]
     {
         let home = tempfile::tempdir().unwrap();
-        let o = std::process::Command::new(common::LOFT)
-            .args(["read", "-s", &format!("ftp://chat@127.0.0.1:{}/", r.port), "--tls", "off", "--room", "lobby"])
-            .env("HOME", home.path())
-            .env_remove("XDG_CONFIG_HOME")
-            .env_remove("XDG_STATE_HOME")
-            .env_remove("LOFT_SERVER")
-            .env_remove("LOFT_PROFILE")
-            .env("LOFT_FTP_PASSWORD", PASSWORD)
-            .env("LOFT_ROOM_KEY", "k")
-            .output()
-            .unwrap();
+        let o = common::loft_client(
+            home.path(),
+            "k",
+            &["read", "-s", &format!("ftp://chat@127.0.0.1:{}/", r.port), "--tls", "off", "--room", "lobby"],
+        )
+        .output()
+        .unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success() && err.contains("TLS only") && err.contains("--tls on"), "{err}");
         assert!(!err.contains("Check the user"), "{err}");

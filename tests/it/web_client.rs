@@ -6,7 +6,7 @@
 #![cfg(all(feature = "web", feature = "client"))]
 
 use crate::common;
-use common::{set_key, vectors_path, Relay, Setup, LOFT, PASSWORD};
+use common::{set_key, Relay, Setup, PASSWORD};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -17,25 +17,15 @@ fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs a scenario of tests/support/web_api.py against `r`.
+/// Runs a scenario of tests/support/scripts/web_client/api.py against `r`.
 fn api_scenario(r: &Relay, scenario: &str) {
     if common::skip_without_cryptography() {
         return;
     }
-    let out = Command::new("python3")
-        .arg(manifest().join("tests/support/web_api.py"))
-        .arg(scenario)
-        .env("FTP_PORT", r.port.to_string())
-        .env("WEB_PORT", r.web_port.to_string())
-        .env("FTP_PASSWORD", PASSWORD)
-        .env("FTP_ROOT", &r.root)
-        .env("FTP_CERT", r.cert())
-        .env("VECTORS", vectors_path())
-        .output()
-        .unwrap();
+    let out = r.script_args("web_client/api.py", &[scenario]);
     assert!(
         out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
-        "web_api.py {scenario}\n--- stdout\n{}\n--- stderr\n{}\n--- server log\n{}",
+        "api.py {scenario}\n--- stdout\n{}\n--- stderr\n{}\n--- server log\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
         r.log()
@@ -94,17 +84,13 @@ fn browser_available() -> bool {
 }
 
 fn loft_send(r: &Relay, home: &Path, text: &str) {
-    let o = Command::new(LOFT)
-        .args(["send", "-s", &format!("ftp://chat@127.0.0.1:{}/", r.port), "--room", "lobby", "--name", "cli", text])
-        .env("HOME", home)
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("XDG_STATE_HOME")
-        .env_remove("LOFT_SERVER")
-        .env_remove("LOFT_PROFILE")
-        .env("LOFT_FTP_PASSWORD", PASSWORD)
-        .env("LOFT_ROOM_KEY", ROOM_KEY)
-        .output()
-        .unwrap();
+    let o = common::loft_client(
+        home,
+        ROOM_KEY,
+        &["send", "-s", &format!("ftp://chat@127.0.0.1:{}/", r.port), "--room", "lobby", "--name", "cli", text],
+    )
+    .output()
+    .unwrap();
     assert!(o.status.success(), "loft send: {}", String::from_utf8_lossy(&o.stderr));
 }
 

@@ -1,8 +1,7 @@
 """The web client's HTTP API against a real `loft serve`, with Python's own HTTPS client.
 
-Run by tests/web_client.rs as `python3 tests/support/web_api.py SCENARIO`, with the
-prelude's environment (FTP_PORT, FTP_PASSWORD, FTP_ROOT, FTP_CERT, VECTORS) plus
-WEB_PORT. Each scenario exits non-zero with an assertion message when something is off.
+Run by tests/it/web_client.rs (the harness's `script_args`) with the scenario as its
+argument; the harness sets WEB_PORT beside the prelude's environment. Each scenario exits non-zero with an assertion message when something is off.
 """
 
 import http.client
@@ -13,7 +12,6 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from prelude import PASSWORD, connect, fernet_for, get, put, seal, unseal  # noqa: E402
 
 WEB_PORT = int(os.environ["WEB_PORT"])

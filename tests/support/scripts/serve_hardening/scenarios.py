@@ -1,7 +1,7 @@
 """Holes an outside review found (issue 13), each tried against a real `loft serve`.
 
-Run by tests/serve_hardening.rs as `python3 tests/support/hardening.py SCENARIO` with the
-prelude's environment. A scenario exits non-zero with an assertion message on failure.
+Run by tests/it/serve_hardening.rs (the harness's `script_args`) with the scenario as
+its argument. A scenario exits non-zero with an assertion message on failure.
 """
 
 import os
@@ -9,7 +9,6 @@ import socket
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from prelude import ROOT, connect, expect_error, fernet_for, get, put, room_file, seal  # noqa: E402
 
 
