@@ -14,9 +14,10 @@
 //!   whole-line appends with group commit, de-duplicated retries, recovery after a crash,
 //!   rotation behind logical offsets that never move, read receipts. It knows files and
 //!   offsets, not FTP.
-//! - [`relay`]: `loft serve`, the FTP/FTPS server on libunftp. The accept loop and its
-//!   caps, logins, per-user homes, the storage backend that routes rooms to the room
-//!   store, and the `SITE` commands.
+//! - [`relay`]: `loft serve`, the FTP/FTPS server on libunftp, and beside it the chat page
+//!   and its HTTP API (`relay::web`, the `web` feature). The accept loops and their caps,
+//!   logins, per-user homes and rate limits, the storage backend that routes rooms to the
+//!   room store, and the `SITE` commands.
 //! - [`client`]: `loft send | read | chat | rooms`, the FTPChat v1.7 wire format over an
 //!   FTP session.
 //!
