@@ -10,13 +10,17 @@ FIRST = b"" if sys.argv[1] == "empty" else seal(fernet_for("secret"), "alice", "
 MIN_ROTATIONS, ROTATE, KEEP_ARCHIVES = int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 fernet = fernet_for("secret")
 put(connect(), "room.txt", FIRST, cmd="APPE")
+# Where the follower starts, taken before any writer runs (as FTPChat's first download).
+c = connect()
+START = c.size("room.txt")
+c.quit()
 stop = threading.Event()
 got, sizes, problems, rotations = [], [], [], set()
 max_live = [0]
 
 def follower():
     f = connect()
-    last = f.size("room.txt")
+    last = START
     def poll():
         nonlocal last
         size = f.size("room.txt")
