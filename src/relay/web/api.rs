@@ -393,7 +393,7 @@ async fn rooms(web: &Web, s: &Session) -> Result<Resp, Fail> {
     .map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
     let mut found = found;
     found.sort_by(|a, b| a["room"].as_str().cmp(&b["room"].as_str()));
-    Ok(json_response(StatusCode::OK, json!({ "rooms": found })))
+    Ok(json_response(StatusCode::OK, json!({ "rooms": found, "user": s.user.name, "read_only": s.user.read_only })))
 }
 
 /// `GET /api/seen?room=R`: read receipts, as `SITE SEEN` lists them.

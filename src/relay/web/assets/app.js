@@ -122,7 +122,10 @@ function needsLogin(e) {
 async function loadRooms() {
   let rooms;
   try {
-    ({ rooms } = await api.rooms());
+    let readOnly;
+    ({ rooms, read_only: readOnly } = await api.rooms());
+    // After a reload the page keeps its session but not what the login said.
+    if (typeof readOnly === 'boolean') api.readOnly = readOnly;
   } catch (e) {
     if (!needsLogin(e)) showError('room-error', `Cannot list rooms: ${e.message}`);
     return;

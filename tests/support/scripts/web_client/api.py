@@ -118,6 +118,8 @@ def bad_input():
 
     # A read-only user reads but cannot write.
     r = login("reader", "reader-pass")
+    st, _, d = request("GET", "/api/rooms", session=r)
+    assert st == 200 and d["read_only"] is True, (st, d)
     st, _, d = request("GET", "/api/log?room=lobby", session=r)
     assert st == 200 and d["lines"] == [good], (st, d)
     st, _, d = request("POST", "/api/append?room=lobby", good + "\n", session=r, ctype="text/plain")
@@ -184,6 +186,7 @@ def shared_rooms():
     assert d["from"] == nxt and d["lines"] == [web_line], d
     st, _, d = request("GET", "/api/rooms", session=s)
     assert {"room": "team/dev", "size": nxt + len(web_line) + 1} in d["rooms"], d
+    assert d["user"] == "chat" and d["read_only"] is False, d
 
     # Receipts: the page's mark is what SITE SEEN lists.
     assert request("POST", "/api/seen?room=team/dev", {"offset": 10**12}, session=s)[0] == 204
