@@ -11,7 +11,6 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const LOFT: &str = env!("CARGO_BIN_EXE_loft");
 const KEY: &str = "wait key";
 
 struct Fake {
@@ -44,20 +43,9 @@ impl Drop for Fake {
     }
 }
 
+/// The client against the fake server (which takes any password).
 fn loft(home: &std::path::Path, args: &[&str]) -> Command {
-    let mut c = Command::new(LOFT);
-    c.args(args)
-        .env("HOME", home)
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("XDG_STATE_HOME")
-        .env_remove("LOFT_SERVER")
-        .env_remove("LOFT_ROOM")
-        .env_remove("LOFT_NAME")
-        .env_remove("LOFT_PROFILE")
-        .env("LOFT_FTP_PASSWORD", "x")
-        .env("LOFT_ROOM_KEY", KEY)
-        .stdin(Stdio::null());
-    c
+    common::loft_client(home, KEY, args)
 }
 
 fn send(f: &Fake, home: &std::path::Path, text: &str) {
