@@ -26,6 +26,7 @@ mod rooms_rotation;
 mod rooms_site;
 mod serve_curl_lftp;
 mod serve_disk_full;
+mod serve_files;
 mod serve_flood;
 mod serve_ftplib;
 mod serve_hardening;
