@@ -92,6 +92,9 @@ pub(crate) fn get(args: GetArgs) -> Result<Exit> {
 /// The latest file in the room that `wanted` names (the start of an id, a name, or
 /// a whole reference).
 async fn find(s: &mut Session, room_file: &str, key: &RoomKey, wanted: &str) -> Result<FileRef> {
+    // A Loft relay ends a session's RETR of a room at the size its last SIZE answered
+    // (for FTPChat): ask again, so that what this session sent since is included.
+    s.size(room_file).await?;
     let got = s.read_from(room_file, 0).await?.ok_or_else(|| {
         Error::new(Exit::Refused, format!("{room_file}: no such room on the relay (`loft rooms` lists them)"))
     })?;

@@ -532,8 +532,12 @@ impl Session {
                 drop(s);
                 return Ok(None);
             }
-            s.finish().await?;
-            Ok(Some(total))
+            match s.finish().await {
+                // Refused once the data connection was open (the relay answers 150 first).
+                Err(FtpError::UnexpectedResponse(r)) if code(&r) == 550 && total == 0 => Ok(None),
+                Err(e) => Err(e),
+                Ok(()) => Ok(Some(total)),
+            }
         });
         if let Some(why) = refused {
             // The rest of the transfer was not read: this connection is done.

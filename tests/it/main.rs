@@ -15,6 +15,7 @@ mod common;
 mod cli_config;
 mod client_chat;
 mod client_codec;
+mod client_files;
 mod client_hostile;
 mod client_relay;
 mod client_send;
