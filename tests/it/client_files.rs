@@ -9,7 +9,7 @@ use crate::common;
 use common::Relay;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 const ROOM_KEY: &str = "files room key";
