@@ -5,7 +5,6 @@ its argument. A scenario exits non-zero with an assertion message on failure.
 """
 
 import ftplib
-import io
 import os
 import socket
 import ssl
