@@ -148,8 +148,10 @@ where
         let mut timeout_delay = Box::pin(tokio::time::sleep(self.data_idle_timeout));
         tokio::select! {
             Some(command) = data_cmd_rx.recv() => {
-                let session = session_arc.lock().await;
-                self.handle_incoming(DataChanMsg::ExternalCommand(command), session.start_pos).await;
+                // Loft patch 23: a REST offset applies to the next transfer command only,
+                // whatever its outcome (it was kept after a failed transfer).
+                let start_pos = std::mem::take(&mut session_arc.lock().await.start_pos);
+                self.handle_incoming(DataChanMsg::ExternalCommand(command), start_pos).await;
             },
             Some(_) = data_abort_rx.recv() => {
                 self.handle_incoming(DataChanMsg::Abort, 0).await;
