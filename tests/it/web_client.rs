@@ -84,13 +84,14 @@ fn browser_available() -> bool {
 }
 
 fn loft_send(r: &Relay, home: &Path, text: &str) {
-    let o = common::loft_client(
-        home,
-        ROOM_KEY,
-        &["send", "-s", &format!("ftp://chat@127.0.0.1:{}/", r.port), "--room", "lobby", "--name", "cli", text],
-    )
-    .output()
-    .unwrap();
+    loft_send_args(r, home, &[text]);
+}
+
+fn loft_send_args(r: &Relay, home: &Path, args: &[&str]) {
+    let server = format!("ftp://chat@127.0.0.1:{}/", r.port);
+    let mut all = vec!["send", "-s", &server, "--room", "lobby", "--name", "cli"];
+    all.extend_from_slice(args);
+    let o = common::loft_client(home, ROOM_KEY, &all).output().unwrap();
     assert!(o.status.success(), "loft send: {}", String::from_utf8_lossy(&o.stderr));
 }
 
@@ -177,6 +178,8 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
     let pics = tempfile::tempdir().unwrap();
     let photo = pics.path().join("phone photo.png");
     write_png(&photo, 240, 150, 0);
+    let sunset = pics.path().join("sunset.png");
+    write_png(&sunset, 240, 150, 1);
     let notes = pics.path().join("notes.txt");
     std::fs::write(&notes, "Café & co #1?\nSaturday 10:00, bring the map.\n").unwrap();
     let mut child = Command::new("node")
@@ -192,6 +195,7 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
         .env("LOFT_EXPECT_2", "hi from FTPChat")
         .env("LOFT_EXPECT_3", "still here after the restart")
         .env("LOFT_EXPECT_4", "file:café & co #1?.txt")
+        .env("LOFT_EXPECT_5", "file:sunset.png")
         .env("LOFT_ATTACH", &photo)
         .env("LOFT_ATTACH_CAPTION", "the view from here")
         .env("LOFT_STEP_FILE", &step_file)
@@ -230,6 +234,14 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
                 assert!(out.status.success(), "share_file.py: {}", String::from_utf8_lossy(&out.stderr));
                 "expect-4"
             }
+            "STEP expect-5" => {
+                loft_send_args(
+                    &r,
+                    home.path(),
+                    &["--file", sunset.to_str().unwrap(), "--caption", "and from the terminal"],
+                );
+                "expect-5"
+            }
             l if l.starts_with("FAIL") => break,
             _ => continue,
         };
@@ -257,5 +269,29 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
         .unwrap_or_else(|| panic!("the page's photo is not announced in {texts:?}"));
     assert!(shared.contains("?name=phone%20photo.png&"), "{shared}");
     assert_shared_file(&r, shared, &photo);
+    // … and by `loft get`.
+    let (id, ..) = file_ref(shared).unwrap();
+    let got = home.path().join("got.png");
+    let o = common::loft_client(
+        home.path(),
+        ROOM_KEY,
+        &[
+            "get",
+            "-s",
+            &format!("ftp://chat@127.0.0.1:{}/", r.port),
+            "--room",
+            "lobby",
+            &id,
+            "-o",
+            got.to_str().unwrap(),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(o.status.success(), "loft get: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(&got).unwrap(), std::fs::read(&photo).unwrap(), "loft get of the page's photo");
+    for start in ["📎 café & co #1?.txt (", "📎 sunset.png ("] {
+        assert!(texts.iter().any(|t| t.starts_with(start)), "{start:?} not in {texts:?}");
+    }
     assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot");
 }

@@ -133,8 +133,8 @@ test('an empty file is one empty chunk and round-trips', async () => {
 
 test('human sizes', () => {
   const cases = [[0, '0 B'], [12, '12 B'], [999, '999 B'], [1000, '1.0 KB'], [4500, '4.5 KB'], [9949, '9.9 KB'],
-    [9950, '10 KB'], [340000, '340 KB'], [999499, '999 KB'], [999999, '1.0 MB'], [2100000, '2.1 MB'],
-    [16777216, '17 MB'], [1300000000, '1.3 GB']];
+    [9950, '10 KB'], [340000, '340 KB'], [999499, '999 KB'], [999949, '1000 KB'], [999950, '1.0 MB'], [999999, '1.0 MB'],
+    [2100000, '2.1 MB'], [16777216, '17 MB'], [1300000000, '1.3 GB'], [5e15, '5000 TB']];
   for (const [n, s] of cases) assert.equal(files.humanSize(n), s, String(n));
 });
 
@@ -159,7 +159,7 @@ test('the announcement is the README\'s text and round-trips through parseFileRe
   }
 });
 
-test('parseFileRef: any order, unknown parameters, the last reference, and what it refuses', () => {
+test('parseFileRef: any order, unknown and repeated parameters, the last reference, and what it refuses', () => {
   const id = 'ffeeddccbbaa99887766554433221100';
   const sha = '0f'.repeat(32);
   const key = `${'_-'.repeat(21)}A`;
@@ -169,6 +169,8 @@ test('parseFileRef: any order, unknown parameters, the last reference, and what 
   assert.equal(files.parseFileRef(`${ok}`).display, '');
   assert.equal(files.parseFileRef(`📎 x loft-file:nothing ${ok}\n`).id, id);
   assert.equal(files.parseFileRef(`${ok} then words`).display, 'then words');
+  assert.equal(files.parseFileRef(`${ok}&size=13&name=c.txt`).size, 13, 'the last of a repeated parameter');
+  assert.equal(files.parseFileRef(`${ok}&size=13&name=c.txt`).name, 'c.txt');
   // the last loft-file: word counts, even when it is not a valid one
   assert.equal(files.parseFileRef(`${ok} loft-file:junk`), null);
   const bad = [
@@ -179,18 +181,21 @@ test('parseFileRef: any order, unknown parameters, the last reference, and what 
     ok.replace(`key=${key}`, `key=${key.slice(0, -1)}B`), // non-canonical last character
     ok.replace('size=12', 'size=-1'), ok.replace('size=12', 'size=1.5'), ok.replace('size=12', 'size='), ok.replace('size=12&', ''),
     ok.replace('size=12', 'size=99999999999999999'), ok.replace('a%20b', 'a%E9b'),
+    ok.replace('&name=a%20b.txt', ''), ok.replace('&name=a%20b.txt', '&name='),
   ];
   for (const t of bad) assert.equal(files.parseFileRef(t), null, t);
-  assert.equal(files.parseFileRef(ok.replace('&name=a%20b.txt', '')).name, `${id}.bin`);
 });
 
 test('names: images, safe names, types', () => {
   for (const n of ['a.jpg', 'B.JPEG', 'c.Png', 'd.gif', 'e.webp']) assert.ok(files.isImageName(n), n);
   for (const n of ['a.svg', 'a.jpg.txt', 'png', 'a.bmp']) assert.ok(!files.isImageName(n), n);
-  assert.equal(files.safeFileName('../../etc/passwd'), '_.._etc_passwd');
-  assert.equal(files.safeFileName('.hidden'), 'hidden');
-  assert.equal(files.safeFileName('a\u202eb\nc.txt'), 'a_b_c.txt');
-  assert.equal(files.safeFileName('...'), 'file');
+  // as the terminal client's safe_file_name (src/client/files.rs)
+  assert.equal(files.safeFileName('../../etc/passwd'), 'passwd');
+  assert.equal(files.safeFileName('..\\x\\boot.ini'), 'boot.ini');
+  assert.equal(files.safeFileName('.bashrc'), 'bashrc');
+  assert.equal(files.safeFileName('a\nb\u202ec.txt'), 'abc.txt');
+  assert.equal(files.safeFileName('...', 'abc'), 'abc.bin');
+  assert.equal(files.safeFileName('café & co #1?.jpg'), 'café & co #1?.jpg');
   assert.equal(files.imageType('X.JPG'), 'image/jpeg');
   assert.equal(files.imageType('x.webp'), 'image/webp');
 });

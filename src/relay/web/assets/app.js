@@ -345,7 +345,18 @@ function showMessage(room, m) {
   meta.lastChild.dateTime = new Date(m.sent * 1000).toISOString();
   meta.lastChild.title = new Date(m.sent * 1000).toLocaleString();
   const ref = files.parseFileRef(m.text);
-  li.append(meta, el('div', 'text', codec.clean(ref ? ref.display : m.text)));
+  const text = el('div', 'text', codec.clean(ref ? ref.display : m.text));
+  if (ref && ref.display.startsWith('📎 ')) {
+    // The paperclip as the page's own icon: it shows the same without an emoji font.
+    const clip = $('attach').querySelector('svg').cloneNode(true);
+    clip.setAttribute('class', 'clip');
+    clip.setAttribute('role', 'img');
+    clip.setAttribute('aria-label', 'file');
+    clip.removeAttribute('aria-hidden');
+    text.textContent = codec.clean(ref.display.slice(2)); // '📎' is two UTF-16 units
+    text.prepend(clip);
+  }
+  li.append(meta, text);
   if (ref) li.append(fileLine(room, ref));
   append(li);
   if (!own && !room.first && (document.hidden || !document.hasFocus())) {
@@ -399,8 +410,6 @@ function fileLine(room, ref) {
     });
     return box;
   }
-  const name = el('span', 'file-name', codec.cleanName(ref.name));
-  const size = el('span', 'file-size', files.humanSize(ref.size));
   const get = el('button', 'download', 'Download');
   get.type = 'button';
   get.setAttribute('aria-label', `Download ${label}`);
@@ -415,7 +424,7 @@ function fileLine(room, ref) {
       const url = roomUrl(room, new Blob([bytes], { type: 'application/octet-stream' }));
       const a = el('a');
       a.href = url;
-      a.download = files.safeFileName(ref.name);
+      a.download = files.safeFileName(ref.name, ref.id);
       document.body.append(a);
       a.click();
       a.remove();
@@ -429,7 +438,11 @@ function fileLine(room, ref) {
       get.textContent = 'Download';
     }
   });
-  box.append(el('span', 'file-icon', '📄'), name, size, get, error);
+  // The name and size, unless the message's text already says them (the text is the
+  // sender's; what is saved is named by the reference).
+  const said = ref.display.startsWith(`📎 ${ref.name.replace(/[\r\n\t]+/g, ' ')} (${files.humanSize(ref.size)})`);
+  if (!said) box.append(el('span', 'file-name', codec.cleanName(ref.name)), el('span', 'file-size', files.humanSize(ref.size)));
+  box.append(get, error);
   return box;
 }
 

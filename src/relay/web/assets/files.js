@@ -143,19 +143,21 @@ export async function decryptFile(keyString, lff, { size, sha256 }) {
 
 /**
  * A size for people, in decimal units as file managers show them: "12 B", "4.5 KB",
- * "340 KB", "2.1 MB", "1.3 GB". Under 10 of a unit one decimal, else whole numbers; 1000
- * of a unit is the next unit (999999 bytes is "1.0 MB", not "1000 KB").
+ * "340 KB", "2.1 MB", "1.3 GB". The same rule as the terminal client (human_size in
+ * src/client/files.rs): under 1000 bytes exact; else the largest unit (KB, MB, GB, TB)
+ * that leaves under 999.95; one decimal under 9.95 of it, whole numbers above
+ * (999999 bytes is "1.0 MB").
  */
 export function humanSize(n) {
   if (n < 1000) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB', 'PB'];
-  let v = n;
-  for (let i = 0; i < units.length; i++) {
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
+  let u = 0;
+  while (v >= 999.95 && u + 1 < units.length) {
     v /= 1000;
-    const s = v < 9.95 ? v.toFixed(1) : String(Math.round(v));
-    if (Number(s) < 1000 || i === units.length - 1) return `${s} ${units[i]}`;
+    u++;
   }
-  return `${n} B`; // not reached
+  return `${v < 9.95 ? v.toFixed(1) : v.toFixed(0)} ${units[u]}`;
 }
 
 /** A name percent-encoded as UTF-8: everything but A-Z a-z 0-9 - . _ ~ (RFC 3986 unreserved). */
@@ -177,8 +179,9 @@ export function fileAnnouncement({ id, name, size, sha256, key }, caption = '') 
  * The shared file a message's text refers to: {id, name, size, sha256, key, display}, or
  * null when it refers to none (or to one that cannot be valid). The reference is the last
  * whitespace-separated word starting with "loft-file:"; its parameters come in any order,
- * unknown ones are ignored (the first of a repeated one counts). `key` is returned as a
- * Fernet key (with its "="), `display` is the text without the reference.
+ * unknown ones are ignored (the last of a repeated one counts, as in the terminal client);
+ * name, size, sha256 and key are required. `key` is returned as a Fernet key (with its
+ * "="), `display` is the text without the reference.
  */
 export function parseFileRef(text) {
   const re = /(^|\s)(loft-file:\S*)/g;
@@ -195,7 +198,6 @@ export function parseFileRef(text) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     const k = part.slice(0, eq);
-    if (k in params) continue;
     try {
       params[k] = decodeURIComponent(part.slice(eq + 1));
     } catch {
@@ -203,7 +205,7 @@ export function parseFileRef(text) {
     }
   }
   const { name, size, sha256, key } = params;
-  if (!/^[0-9a-f]{32}$/.test(id)) return null;
+  if (!/^[0-9a-f]{32}$/.test(id) || !name) return null;
   if (!/^[0-9a-f]{64}$/.test(sha256 || '')) return null;
   if (!/^\d{1,16}$/.test(size || '') || !Number.isSafeInteger(Number(size))) return null;
   if (!/^[A-Za-z0-9_-]{43}$/.test(key || '')) return null;
@@ -213,7 +215,7 @@ export function parseFileRef(text) {
   const after = text.slice(last.start + last.word.length).trim();
   return {
     id,
-    name: name || `${id}.bin`,
+    name,
     size: Number(size),
     sha256,
     key: `${key}=`,
@@ -226,10 +228,14 @@ export function isImageName(name) {
   return /\.(jpe?g|png|gif|webp)$/i.test(name);
 }
 
-/** A name safe to save under: no folders, no control characters, no leading dots. */
-export function safeFileName(name) {
-  const s = name.replace(/[/\\\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '_').replace(/^[.\s]+/, '').trim();
-  return s || 'file';
+/** A name safe to save under, as the terminal client picks it (safe_file_name): the last
+ *  part of the name only, without control, bidi and zero-width characters, nor leading dots;
+ *  `ID.bin` when nothing is left. */
+export function safeFileName(name, id = 'file') {
+  const base = name.split(/[/\\]/).pop();
+  const s = base.replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060\ufeff\u180e]/g, '')
+    .trim().replace(/^\.+/, '');
+  return s || `${id}.bin`;
 }
 
 /** The MIME type of an image by its name (for the blob the page shows). */
