@@ -7,6 +7,7 @@
 
 use crate::common;
 use common::{set_key, Relay, Setup, PASSWORD};
+use sha2::Digest;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -194,8 +195,9 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
         .env("LOFT_EXPECT_1", "hi from loft send")
         .env("LOFT_EXPECT_2", "hi from FTPChat")
         .env("LOFT_EXPECT_3", "still here after the restart")
-        .env("LOFT_EXPECT_4", "file:café & co #1?.txt")
-        .env("LOFT_EXPECT_5", "file:sunset.png")
+        .env("LOFT_EXPECT_4", "file-error:broken.png")
+        .env("LOFT_EXPECT_5", "file:café & co #1?.txt")
+        .env("LOFT_EXPECT_6", "file:sunset.png")
         .env("LOFT_ATTACH", &photo)
         .env("LOFT_ATTACH_CAPTION", "the view from here")
         .env("LOFT_STEP_FILE", &step_file)
@@ -226,21 +228,30 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
                 "expect-3"
             }
             "STEP expect-4" => {
+                // A file whose announcement does not match it: refused on the page, never shown.
+                let out = r.script_args(
+                    "web_client/share_file.py",
+                    &[sunset.to_str().unwrap(), "broken.png", "", "bad-sha256"],
+                );
+                assert!(out.status.success(), "share_file.py: {}", String::from_utf8_lossy(&out.stderr));
+                "expect-4"
+            }
+            "STEP expect-5" => {
                 // Another client shares a file over FTP as the README says (STOR + APPE).
                 let out = r.script_args(
                     "web_client/share_file.py",
                     &[notes.to_str().unwrap(), "café & co #1?.txt", "for Saturday"],
                 );
                 assert!(out.status.success(), "share_file.py: {}", String::from_utf8_lossy(&out.stderr));
-                "expect-4"
+                "expect-5"
             }
-            "STEP expect-5" => {
+            "STEP expect-6" => {
                 loft_send_args(
                     &r,
                     home.path(),
                     &["--file", sunset.to_str().unwrap(), "--caption", "and from the terminal"],
                 );
-                "expect-5"
+                "expect-6"
             }
             l if l.starts_with("FAIL") => break,
             _ => continue,
@@ -290,6 +301,15 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
     .unwrap();
     assert!(o.status.success(), "loft get: {}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read(&got).unwrap(), std::fs::read(&photo).unwrap(), "loft get of the page's photo");
+    // The page saved what FTP's client shared, byte for byte.
+    let notes_sha =
+        sha2::Sha256::digest(std::fs::read(&notes).unwrap()).iter().fold(String::new(), |s, b| format!("{s}{b:02x}"));
+    assert!(transcript.contains(&format!("DOWNLOADED {notes_sha} café & co #1")), "{transcript}");
+    assert!(
+        transcript
+            .contains("# refused: Cannot show broken.png: wrong SHA-256: this is not the file the message announced"),
+        "{transcript}"
+    );
     for start in ["📎 café & co #1?.txt (", "📎 sunset.png ("] {
         assert!(texts.iter().any(|t| t.starts_with(start)), "{start:?} not in {texts:?}");
     }

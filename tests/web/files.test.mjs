@@ -109,7 +109,7 @@ test('tampered, truncated, wrong length and wrong hash are each refused, saying 
   await rejects(files.decryptFile(f.key, f.body, { ...f, size: f.size - 1 }), 'length', /wrong length: the file decrypts to more than the 54151 bytes/);
   await rejects(files.decryptFile(f.key, f.body, { ...f, size: 0 }), 'length', /wrong length/);
   const wrong = (f.sha256[0] === '0' ? '1' : '0') + f.sha256.slice(1);
-  await rejects(files.decryptFile(f.key, f.body, { ...f, sha256: wrong }), 'hash', /wrong SHA-256/);
+  await rejects(files.decryptFile(f.key, f.body, { ...f, sha256: wrong }), 'hash', /^wrong SHA-256: this is not the file the message announced$/);
   // The lines swapped: each verifies, the whole does not.
   await rejects(files.decryptFile(f.key, join([lines[1], lines[0]]), f), 'hash', /wrong SHA-256/);
 
