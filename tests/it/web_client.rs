@@ -131,7 +131,7 @@ open(path, "wb").write(png)
 
 /// The shared-file reference (`loft-file:ID?…`) of a message text: (id, size, sha256, key).
 fn file_ref(text: &str) -> Option<(String, u64, String, String)> {
-    let word = text.split_whitespace().filter(|w| w.starts_with("loft-file:")).last()?;
+    let word = text.split_whitespace().rfind(|w| w.starts_with("loft-file:"))?;
     let (id, query) = word["loft-file:".len()..].split_once('?')?;
     let param = |k: &str| query.split('&').find_map(|p| p.strip_prefix(k)?.strip_prefix('=')).map(str::to_string);
     Some((id.to_string(), param("size")?.parse().ok()?, param("sha256")?, param("key")?))
