@@ -144,7 +144,7 @@ elif SCENARIO == "web":
     before = on_disk()
     st, _, raw = request("PUT", url, b"not a token\n", session=s)
     assert st == 422 and json.loads(raw)["line"] == 1, (st, raw)
-    st, _, raw = request("PUT", f"/api/files?room=lobby&id=XYZ", good, session=s)
+    st, _, raw = request("PUT", "/api/files?room=lobby&id=XYZ", good, session=s)
     assert st == 400, (st, raw)
     st, _, raw = request("PUT", url, good, session=None)
     assert st == 401, (st, raw)
