@@ -399,14 +399,14 @@ function fileLine(room, ref) {
       img.addEventListener('error', () => {
         box.classList.remove('loading');
         box.classList.add('failed');
-        error.textContent = `${ref.name}: checked, but not an image this browser can show`;
+        error.textContent = `${codec.cleanName(ref.name)}: checked, but not an image this browser can show`;
       }, { once: true });
       img.src = url;
     }, (e) => {
       if (room !== current) return;
       box.classList.remove('loading');
       box.classList.add('failed');
-      error.textContent = `Cannot show ${ref.name}: ${e.message}`;
+      error.textContent = `Cannot show ${codec.cleanName(ref.name)}: ${e.message}`;
     });
     return box;
   }
@@ -571,35 +571,37 @@ async function send() {
 // Files are shared one after the other, in the order they were picked, dropped or pasted.
 let sharing = Promise.resolve();
 function shareFiles(list) {
-  for (const file of list) sharing = sharing.then(() => shareFile(file));
+  const room = current; // the room they were given to, even if another is opened meanwhile
+  for (const file of list) sharing = sharing.then(() => shareFile(room, file));
 }
 
-/** Encrypts `file`, uploads it, then announces it with the text in the box as a caption. */
-async function shareFile(file) {
-  const room = current;
-  if (!room || room !== current || api.readOnly) return;
+/** Encrypts `file`, uploads it, then announces it in `room` with the text in the box as a
+ *  caption (when `room` is still the open one). */
+async function shareFile(room, file) {
+  if (!room || !api.session || api.readOnly) return;
   const box = $('composer');
+  const name = codec.cleanName(file.name);
   showError('send-error', '');
-  if (maxFileBytes === 0) return showError('send-error', `Not sent: ${file.name}: file sharing is off on this relay.`);
+  if (maxFileBytes === 0) return showError('send-error', `Not sent: ${name}: file sharing is off on this relay.`);
   if (maxFileBytes && file.size > maxFileBytes) {
-    return showError('send-error', `Not sent: ${file.name} is ${files.humanSize(file.size)}, over this relay's limit of ${files.humanSize(maxFileBytes)}.`);
+    return showError('send-error', `Not sent: ${name} is ${files.humanSize(file.size)}, over this relay's limit of ${files.humanSize(maxFileBytes)}.`);
   }
   const state = $('send-state');
-  state.textContent = `sending ${file.name}…`;
+  state.textContent = `sending ${name}…`;
   $('attach').disabled = true;
   try {
     const f = await files.encryptFile(new Uint8Array(await file.arrayBuffer()));
     await api.putFile(room.name, f.id, f.body);
-    const caption = box.value;
+    const caption = room === current ? box.value : '';
     await post(room, files.fileAnnouncement({ ...f, name: file.name }, caption));
-    if (caption && box.value === caption) {
+    if (caption && room === current && box.value === caption) {
       box.value = '';
       autosize();
     }
   } catch (e) {
     if (needsLogin(e)) return;
     // The relay's own words (quota full, too large, sharing off, …) say it best.
-    showError('send-error', `Not sent: ${file.name}: ${e.message}`);
+    showError('send-error', `Not sent: ${name}: ${e.message}`);
   } finally {
     state.textContent = '';
     $('attach').disabled = api.readOnly;
