@@ -1,12 +1,13 @@
 //! The web client against a real `loft serve`: its HTTP API driven by Python's HTTPS
 //! client (bad input, shared rooms with FTP, caps), and the page itself in headless
 //! Chromium (log in, send, receive what `loft send` and an FTPChat-style ftplib client
-//! write meanwhile, survive a relay restart).
+//! write meanwhile, survive a relay restart, share an image and show the ones others share).
 
 #![cfg(all(feature = "web", feature = "client"))]
 
 use crate::common;
 use common::{set_key, Relay, Setup, PASSWORD};
+use sha2::Digest;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -84,14 +85,83 @@ fn browser_available() -> bool {
 }
 
 fn loft_send(r: &Relay, home: &Path, text: &str) {
-    let o = common::loft_client(
-        home,
-        ROOM_KEY,
-        &["send", "-s", &format!("ftp://chat@127.0.0.1:{}/", r.port), "--room", "lobby", "--name", "cli", text],
-    )
-    .output()
-    .unwrap();
+    loft_send_args(r, home, &[text]);
+}
+
+fn loft_send_args(r: &Relay, home: &Path, args: &[&str]) {
+    let server = format!("ftp://chat@127.0.0.1:{}/", r.port);
+    let mut all = vec!["send", "-s", &server, "--room", "lobby", "--name", "cli"];
+    all.extend_from_slice(args);
+    let o = common::loft_client(home, ROOM_KEY, &all).output().unwrap();
     assert!(o.status.success(), "loft send: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Writes a small PNG (`w`×`h`, an evening sky with a sun; `seed` moves the sun and shifts
+/// the colours) with Python's zlib: an image the page must decrypt and show.
+fn write_png(path: &Path, w: u32, h: u32, seed: u32) {
+    const SCRIPT: &str = r#"
+import struct, sys, zlib
+path, w, h, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+sx, sy, r = w * (0.3 + 0.4 * seed), h * 0.55, h * 0.22
+rows = bytearray()
+for y in range(h):
+    rows.append(0)
+    t = y / h
+    for x in range(w):
+        if (x - sx) ** 2 + (y - sy) ** 2 < r * r:
+            rows += bytes((255, 214, 90))
+        elif y > h * 0.72:
+            rows += bytes((30 + 20 * seed, 40, 70 - 20 * seed))
+        else:
+            rows += bytes((int(60 + 190 * t), int(40 + 80 * t * (1 - seed * 0.5)), int(140 - 60 * t + 40 * seed)))
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+png += chunk(b"IDAT", zlib.compress(bytes(rows), 9)) + chunk(b"IEND", b"")
+open(path, "wb").write(png)
+"#;
+    let st = Command::new("python3")
+        .args(["-c", SCRIPT])
+        .arg(path)
+        .args([w.to_string(), h.to_string(), seed.to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success(), "could not write {}", path.display());
+}
+
+/// The shared-file reference (`loft-file:ID?…`) of a message text: (id, size, sha256, key).
+fn file_ref(text: &str) -> Option<(String, u64, String, String)> {
+    let word = text.split_whitespace().rfind(|w| w.starts_with("loft-file:"))?;
+    let (id, query) = word["loft-file:".len()..].split_once('?')?;
+    let param = |k: &str| query.split('&').find_map(|p| p.strip_prefix(k)?.strip_prefix('=')).map(str::to_string);
+    Some((id.to_string(), param("size")?.parse().ok()?, param("sha256")?, param("key")?))
+}
+
+/// Checks with Python's `cryptography` (tests/web/files_py.py) that the room's shared
+/// file announced in `text` decrypts, per the README, to the bytes of `original`.
+fn assert_shared_file(r: &Relay, text: &str, original: &Path) {
+    let (id, size, sha256, key) = file_ref(text).unwrap_or_else(|| panic!("no file reference in {text:?}"));
+    let lff = r.root.join(".lobby.txt.files").join(format!("{id}.lff"));
+    assert!(lff.exists(), "{} is not on the relay", lff.display());
+    let req = serde_json::json!({
+        "key": format!("{key}="), "lff_path": lff, "size": size, "sha256": sha256, "original": original,
+    });
+    let mut py = Command::new("python3")
+        .arg(manifest().join("tests/web/files_py.py"))
+        .arg("check")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut py.stdin.take().unwrap(), req.to_string().as_bytes()).unwrap();
+    let out = py.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the shared file of {text:?} does not decrypt to {}: {}",
+        original.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -103,6 +173,16 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
     let home = tempfile::tempdir().unwrap();
     let step_file = r.dir.path().join("step");
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-client.png");
+    // Shared files: the page shares a photo (name with a space: percent-encoded in the
+    // reference), an FTPChat-style Python client shares a non-image over FTP, and
+    // `loft send --file` shares an image; the page shows all three.
+    let pics = tempfile::tempdir().unwrap();
+    let photo = pics.path().join("phone photo.png");
+    write_png(&photo, 240, 150, 0);
+    let sunset = pics.path().join("sunset.png");
+    write_png(&sunset, 240, 150, 1);
+    let notes = pics.path().join("notes.txt");
+    std::fs::write(&notes, "Café & co #1?\nSaturday 10:00, bring the map.\n").unwrap();
     let mut child = Command::new("node")
         .arg(manifest().join("tests/web/e2e.mjs"))
         .env("LOFT_WEB_URL", format!("https://127.0.0.1:{}/", r.web_port))
@@ -115,6 +195,11 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
         .env("LOFT_EXPECT_1", "hi from loft send")
         .env("LOFT_EXPECT_2", "hi from FTPChat")
         .env("LOFT_EXPECT_3", "still here after the restart")
+        .env("LOFT_EXPECT_4", "file-error:broken.png")
+        .env("LOFT_EXPECT_5", "file:café & co #1?.txt")
+        .env("LOFT_EXPECT_6", "file:sunset.png")
+        .env("LOFT_ATTACH", &photo)
+        .env("LOFT_ATTACH_CAPTION", "the view from here")
         .env("LOFT_STEP_FILE", &step_file)
         .env("LOFT_SCREENSHOT", &shot)
         .stdout(Stdio::piped())
@@ -142,6 +227,32 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
                 loft_send(&r, home.path(), "still here after the restart");
                 "expect-3"
             }
+            "STEP expect-4" => {
+                // A file whose announcement does not match it: refused on the page, never shown.
+                let out = r.script_args(
+                    "web_client/share_file.py",
+                    &[sunset.to_str().unwrap(), "broken.png", "", "bad-sha256"],
+                );
+                assert!(out.status.success(), "share_file.py: {}", String::from_utf8_lossy(&out.stderr));
+                "expect-4"
+            }
+            "STEP expect-5" => {
+                // Another client shares a file over FTP as the README says (STOR + APPE).
+                let out = r.script_args(
+                    "web_client/share_file.py",
+                    &[notes.to_str().unwrap(), "café & co #1?.txt", "for Saturday"],
+                );
+                assert!(out.status.success(), "share_file.py: {}", String::from_utf8_lossy(&out.stderr));
+                "expect-5"
+            }
+            "STEP expect-6" => {
+                loft_send_args(
+                    &r,
+                    home.path(),
+                    &["--file", sunset.to_str().unwrap(), "--caption", "and from the terminal"],
+                );
+                "expect-6"
+            }
             l if l.starts_with("FAIL") => break,
             _ => continue,
         };
@@ -160,6 +271,47 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
     let texts: Vec<String> = disk.lines().filter_map(|l| key.open_line(l).ok()).map(|m| m.text).collect();
     for t in ["hello from the phone", "hi from loft send", "hi from FTPChat", "still here after the restart"] {
         assert!(texts.iter().any(|x| x == t), "{t:?} not in {texts:?}");
+    }
+    // The page's photo: announced with its caption, stored encrypted, and readable by
+    // any client that follows the README (here Python's `cryptography`).
+    let shared = texts
+        .iter()
+        .find(|t| t.starts_with("📎 phone photo.png (") && t.contains(" — the view from here loft-file:"))
+        .unwrap_or_else(|| panic!("the page's photo is not announced in {texts:?}"));
+    assert!(shared.contains("?name=phone%20photo.png&"), "{shared}");
+    assert_shared_file(&r, shared, &photo);
+    // … and by `loft get`.
+    let (id, ..) = file_ref(shared).unwrap();
+    let got = home.path().join("got.png");
+    let o = common::loft_client(
+        home.path(),
+        ROOM_KEY,
+        &[
+            "get",
+            "-s",
+            &format!("ftp://chat@127.0.0.1:{}/", r.port),
+            "--room",
+            "lobby",
+            &id,
+            "-o",
+            got.to_str().unwrap(),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(o.status.success(), "loft get: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(&got).unwrap(), std::fs::read(&photo).unwrap(), "loft get of the page's photo");
+    // The page saved what FTP's client shared, byte for byte.
+    let notes_sha =
+        sha2::Sha256::digest(std::fs::read(&notes).unwrap()).iter().fold(String::new(), |s, b| format!("{s}{b:02x}"));
+    assert!(transcript.contains(&format!("DOWNLOADED {notes_sha} café & co #1")), "{transcript}");
+    assert!(
+        transcript
+            .contains("# refused: Cannot show broken.png: wrong SHA-256: this is not the file the message announced"),
+        "{transcript}"
+    );
+    for start in ["📎 café & co #1?.txt (", "📎 sunset.png ("] {
+        assert!(texts.iter().any(|t| t.starts_with(start)), "{start:?} not in {texts:?}");
     }
     assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot");
 }

@@ -10,7 +10,14 @@
 //   LOFT_SEND_LAST      text sent after all expectations (default: LOFT_SEND + " again")
 //   LOFT_EXPECT_1, LOFT_EXPECT_2, …   texts that must appear as messages (`.msg .text`), in
 //                       this order of steps; a value "notice:<text>" expects instead a muted
-//                       notice line containing <text> (e.g. "notice:encrypted with another key")
+//                       notice line containing <text> (e.g. "notice:encrypted with another key"),
+//                       and "file:<name>" a shared file named <name> (for an image, its
+//                       thumbnail decrypted and loaded; for another file, its Download
+//                       button, which the driver then clicks: see DOWNLOADED below), and
+//                       "file-error:<name>" a shared file named <name> that the page
+//                       refuses with an error on its message (printed as "# refused: …")
+//   LOFT_ATTACH         a file the page shares right after READY through the paperclip's file
+//                       input (optional); LOFT_ATTACH_CAPTION the caption typed first (optional)
 //   LOFT_EXPECT_TIMEOUT seconds to wait for each expectation (default 20)
 //   LOFT_STEP_FILE      file the harness writes step names into (see below)
 //   LOFT_STEP_TIMEOUT   seconds to wait for the harness at each step (default 120)
@@ -22,6 +29,14 @@
 //   1. The driver opens the page, logs in, opens LOFT_ROOM with LOFT_ROOM_KEY as LOFT_NAME,
 //      sends LOFT_SEND and waits until it shows as its own message, then prints
 //        READY <LOFT_SEND>
+//      With LOFT_ATTACH, it then shares that file and waits until its own message shows the
+//      file (an image: the thumbnail decrypted and loaded, naturalWidth > 0), and prints
+//        ATTACHED <file name>
+//      (after checking that a click on the thumbnail opens the full image and Escape
+//      closes it).
+//      For a "file:<name>" expectation of a file that is not an image, the driver clicks
+//      Download and prints, before OK, the SHA-256 (hex) of the bytes the browser saved:
+//        DOWNLOADED <sha256> <saved file name>
 //   2. For each i = 1, 2, … while LOFT_EXPECT_i is set, the driver prints
 //        STEP expect-<i>
 //      The harness does whatever the step needs (`loft send` LOFT_EXPECT_i, append with
@@ -39,9 +54,10 @@
 //   failed requests (expected while the relay restarts) do not.
 
 import { chromium } from 'playwright-core';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const env = process.env;
 const say = (line) => process.stdout.write(`${line}\n`);
@@ -86,8 +102,71 @@ async function waitForHarness(step) {
   fail(`the harness did not write "${step}" into ${env.LOFT_STEP_FILE} within ${stepTimeout / 1000} s`);
 }
 
-/** Waits until a message (or a notice, with "notice:") with this text is on the page. */
+const isImage = (file) => /\.(jpe?g|png|gif|webp)$/i.test(file);
+
+/** Waits until a message shows the shared file `file` (an image: its thumbnail loaded). */
+async function waitForFile(page, file, { own = false, timeout = expectTimeout } = {}) {
+  try {
+    await page.waitForFunction(([file, own, image]) => [...document.querySelectorAll(`#messages .msg${own ? '.own' : ''} .file`)]
+      .some((f) => f.dataset.name === file && (image
+        ? [...f.querySelectorAll('img')].some((i) => i.complete && i.naturalWidth > 0)
+        : !!f.querySelector('button.download'))), [file, own, isImage(file)], { timeout, polling: 100 });
+  } catch {
+    const shown = await page.$$eval('#messages > *', (els) => els.map((e) => `${e.className}: ${e.textContent}`)).catch(() => []);
+    const sending = await page.textContent('#send-state').catch(() => '?');
+    const error = await page.textContent('#send-error').catch(() => '?');
+    process.stderr.write(`sending: ${sending}\nsend error: ${error}\npage shows:\n  ${shown.join('\n  ')}\n`);
+    fail(`${own ? 'own ' : ''}file ${JSON.stringify(file)} did not show${isImage(file) ? ' as a loaded thumbnail' : ''} within ${timeout / 1000} s`);
+  }
+}
+
+/** The message part of the last shared file named `file`. */
+const fileBox = async (page, file) => (await page.$$('#messages .msg .file'))
+  .at((await page.$$eval('#messages .msg .file', (els, file) => els.map((e) => e.dataset.name).lastIndexOf(file), file)));
+
+/** Clicks Download on the file `file` and says what the browser saved. */
+async function download(page, file) {
+  const box = await fileBox(page, file);
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: expectTimeout }), box.$eval('button.download', (b) => b.click())]);
+  const path = await dl.path();
+  if (!path) fail(`the download of ${JSON.stringify(file)} failed: ${await dl.failure()}`);
+  const error = await box.$eval('.file-error', (e) => e.textContent);
+  if (error) fail(`the download of ${JSON.stringify(file)} shows an error: ${error}`);
+  say(`DOWNLOADED ${createHash('sha256').update(readFileSync(path)).digest('hex')} ${dl.suggestedFilename()}`);
+}
+
+/** Waits until the file `file` shows an error on its message instead of the file. */
+async function waitForFileError(page, file) {
+  try {
+    await page.waitForFunction((file) => [...document.querySelectorAll('#messages .msg .file')]
+      .some((f) => f.dataset.name === file && f.querySelector('.file-error')?.textContent), file, { timeout: expectTimeout, polling: 100 });
+  } catch {
+    fail(`file ${JSON.stringify(file)} did not show an error within ${expectTimeout / 1000} s`);
+  }
+  const box = await fileBox(page, file);
+  if (await box.$$eval('img', (imgs) => imgs.some((i) => i.naturalWidth > 0))) fail(`file ${JSON.stringify(file)} shows an image despite its error`);
+  info(`refused: ${await box.$eval('.file-error', (e) => e.textContent)}`);
+}
+
+/** Opens the thumbnail of the image `file` full size, checks it, closes it with Escape. */
+async function viewImage(page, file) {
+  const box = await fileBox(page, file);
+  await box.$eval('button.thumb', (b) => b.click());
+  await page.waitForFunction(() => !document.getElementById('viewer').hidden && document.getElementById('viewer-img').naturalWidth > 0, null, { timeout: expectTimeout });
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.getElementById('viewer').hidden, null, { timeout: expectTimeout });
+}
+
+/** Waits until a message (or a notice, with "notice:"; a shared file, with "file:" or
+ *  "file-error:") with this text is on the page. */
 async function waitForText(page, expected, { own = false, timeout = expectTimeout } = {}) {
+  if (expected.startsWith('file-error:')) return waitForFileError(page, expected.slice(11));
+  if (expected.startsWith('file:')) {
+    const file = expected.slice(5);
+    await waitForFile(page, file, { own, timeout });
+    if (!isImage(file)) await download(page, file);
+    return;
+  }
   const notice = expected.startsWith('notice:');
   const want = notice ? expected.slice(7) : expected;
   try {
@@ -153,6 +232,18 @@ async function main() {
     info(`room ${room} open`);
     await send(page, first);
     say(`READY ${first}`);
+
+    if (env.LOFT_ATTACH) {
+      const file = basename(env.LOFT_ATTACH);
+      if (env.LOFT_ATTACH_CAPTION) await page.fill('#composer', env.LOFT_ATTACH_CAPTION);
+      if (!await page.isVisible('#attach')) fail('no paperclip button (#attach) on the page');
+      await page.setInputFiles('#attach-input', env.LOFT_ATTACH);
+      await waitForFile(page, file, { own: true });
+      if (env.LOFT_ATTACH_CAPTION && await page.inputValue('#composer') !== '') fail('the caption stayed in the message box');
+      await viewImage(page, file);
+      info(`shared ${file}`);
+      say(`ATTACHED ${file}`);
+    }
 
     for (const [i, expected] of expectations.entries()) {
       const step = `expect-${i + 1}`;

@@ -12,6 +12,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("/assets/app.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.js")),
     ("/assets/api.js", "text/javascript; charset=utf-8", include_bytes!("assets/api.js")),
     ("/assets/codec.js", "text/javascript; charset=utf-8", include_bytes!("assets/codec.js")),
+    ("/assets/files.js", "text/javascript; charset=utf-8", include_bytes!("assets/files.js")),
     ("/assets/style.css", "text/css; charset=utf-8", include_bytes!("assets/style.css")),
     ("/assets/icon.svg", "image/svg+xml", include_bytes!("assets/icon.svg")),
 ];

@@ -59,8 +59,12 @@ export class Api {
   append(room, lines) { return this.call('POST', '/api/append', { query: { room }, body: lines, type: 'text/plain; charset=utf-8' }); }
   seen(room) { return this.call('GET', '/api/seen', { query: { room } }); }
   markSeen(room, offset) { return this.call('POST', '/api/seen', { query: { room }, body: JSON.stringify({ offset }), type: 'application/json' }); }
+  /** Uploads a shared file's encrypted bytes (token lines): {id, bytes}. */
+  putFile(room, id, body) { return this.call('PUT', '/api/files', { query: { room, id }, body, type: 'application/octet-stream' }); }
+  /** A shared file's encrypted bytes, as an ArrayBuffer. */
+  getFile(room, id, signal) { return this.call('GET', '/api/files', { query: { room, id }, signal, binary: true }); }
 
-  async raw(method, path, { query, body, type, signal, auth = true }) {
+  async raw(method, path, { query, body, type, signal, auth = true, binary = false }) {
     const url = query ? `${path}?${new URLSearchParams(query)}` : path;
     const headers = {};
     if (type) headers['Content-Type'] = type;
@@ -73,6 +77,14 @@ export class Api {
       throw new NetError(`the relay cannot be reached (${e.message})`);
     }
     if (res.status === 204) return {};
+    if (binary && res.ok) {
+      try {
+        return await res.arrayBuffer();
+      } catch (e) {
+        if (signal?.aborted) throw e;
+        throw new NetError(`the download was cut (${e.message})`);
+      }
+    }
     let data = {};
     try { data = await res.json(); } catch { /* an error page or a cut connection */ }
     if (res.ok) return data;

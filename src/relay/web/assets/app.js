@@ -1,8 +1,11 @@
 // Loft's web chat: login, room list, one followed room (long-poll on GET /api/log), sending.
 // Message text comes from anyone who knows the room key, so it only ever reaches the page
 // through textContent (never innerHTML), after the same cleaning as the terminal client.
+// Shared files (README "Sharing files"): encrypted here with a fresh key, uploaded with
+// PUT /api/files, announced by an ordinary message; images show as thumbnails.
 
 import * as codec from './codec.js';
+import * as files from './files.js';
 import { Api, ApiError, AuthError } from './api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -11,6 +14,9 @@ const keys = new Map(); // room -> derived key, for this page's life
 let me = '';            // display name (the sender name in messages)
 let current = null;     // the followed room, see openRoom()
 let unread = 0;
+let maxFileBytes = null; // the relay's chat.max_file_bytes (0: file sharing off), once known
+// Images up to this size are fetched and shown by themselves; bigger ones on request.
+const AUTO_IMAGE_BYTES = 16 * 1024 * 1024;
 
 // ---- small helpers -------------------------------------------------------------------
 
@@ -123,9 +129,14 @@ async function loadRooms() {
   let rooms;
   try {
     let readOnly;
-    ({ rooms, read_only: readOnly } = await api.rooms());
+    let max;
+    ({ rooms, read_only: readOnly, max_file_bytes: max } = await api.rooms());
     // After a reload the page keeps its session but not what the login said.
     if (typeof readOnly === 'boolean') api.readOnly = readOnly;
+    if (typeof max === 'number') {
+      maxFileBytes = max;
+      $('attach').hidden = max === 0;
+    }
   } catch (e) {
     if (!needsLogin(e)) showError('room-error', `Cannot list rooms: ${e.message}`);
     return;
@@ -181,9 +192,17 @@ async function onRoomOpen(ev) {
   openRoom(room, key);
 }
 
+function leaveRoom() {
+  if (!current) return;
+  current.abort.abort();
+  closeViewer();
+  for (const url of current.urls) URL.revokeObjectURL(url);
+  current.urls.clear();
+}
+
 function openRoom(name, key) {
-  if (current) current.abort.abort();
-  current = { name, key, next: 0, tokens: new Set(), lastDate: null, abort: new AbortController(), first: true, seenSent: -1 };
+  leaveRoom();
+  current = { name, key, next: 0, tokens: new Set(), lastDate: null, abort: new AbortController(), first: true, seenSent: -1, urls: new Set() };
   unread = 0;
   updateTitle();
   $('room-title').textContent = name;
@@ -193,6 +212,7 @@ function openRoom(name, key) {
   const canSend = !api.readOnly;
   $('composer').disabled = !canSend;
   $('send').disabled = !canSend;
+  $('attach').disabled = !canSend;
   $('composer').placeholder = canSend ? 'Message' : 'This user is read-only';
   for (const b of document.querySelectorAll('#room-list .room')) b.classList.toggle('active', b.dataset.room === name);
   if (isNarrow()) drawer(false);
@@ -324,13 +344,153 @@ function showMessage(room, m) {
   meta.append(el('span', 'user', codec.cleanName(m.user)), el('time', 'time', m.time.slice(11)));
   meta.lastChild.dateTime = new Date(m.sent * 1000).toISOString();
   meta.lastChild.title = new Date(m.sent * 1000).toLocaleString();
-  li.append(meta, el('div', 'text', codec.clean(m.text)));
+  const ref = files.parseFileRef(m.text);
+  const text = el('div', 'text', codec.clean(ref ? ref.display : m.text));
+  if (ref && ref.display.startsWith('📎 ')) {
+    // The paperclip as the page's own icon: it shows the same without an emoji font.
+    const clip = $('attach').querySelector('svg').cloneNode(true);
+    clip.setAttribute('class', 'clip');
+    clip.setAttribute('role', 'img');
+    clip.setAttribute('aria-label', 'file');
+    clip.removeAttribute('aria-hidden');
+    text.textContent = codec.clean(ref.display.slice(2)); // '📎' is two UTF-16 units
+    text.prepend(clip);
+  }
+  li.append(meta, text);
+  if (ref) li.append(fileLine(room, ref));
   append(li);
   if (!own && !room.first && (document.hidden || !document.hasFocus())) {
     unread++;
     updateTitle();
-    if (document.hidden) notify(room, m);
+    if (document.hidden) notify(room, ref ? { ...m, text: ref.display } : m);
   }
+}
+
+// ---- shared files in messages --------------------------------------------------------
+
+/** The part of a message that shows a shared file: a thumbnail for an image (fetched and
+ *  checked by itself), else the name, size and a download button. */
+function fileLine(room, ref) {
+  const box = el('div', 'file');
+  box.dataset.name = ref.name;
+  const error = el('p', 'error file-error');
+  error.setAttribute('role', 'alert');
+  const label = `${codec.cleanName(ref.name)} (${files.humanSize(ref.size)})`;
+  if (files.isImageName(ref.name) && ref.size <= AUTO_IMAGE_BYTES) {
+    box.classList.add('image', 'loading');
+    const thumb = el('button', 'thumb');
+    thumb.type = 'button';
+    thumb.setAttribute('aria-label', `Open the image ${label}`);
+    const img = el('img');
+    img.alt = codec.cleanName(ref.name);
+    thumb.append(img);
+    thumb.addEventListener('click', (ev) => { ev.stopPropagation(); if (img.src) openViewer(img.src, img.alt); });
+    box.append(thumb, error);
+    limited(() => fetchFile(room, ref)).then((bytes) => {
+      if (room !== current) return;
+      const url = roomUrl(room, new Blob([bytes], { type: files.imageType(ref.name) }));
+      img.addEventListener('load', () => {
+        // The thumbnail grows the list: stay at the bottom if the reader was there.
+        const list = $('messages');
+        const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+        box.classList.remove('loading');
+        if (atBottom) list.scrollTop = list.scrollHeight;
+      }, { once: true });
+      img.addEventListener('error', () => {
+        box.classList.remove('loading');
+        box.classList.add('failed');
+        error.textContent = `${codec.cleanName(ref.name)}: checked, but not an image this browser can show`;
+      }, { once: true });
+      img.src = url;
+    }, (e) => {
+      if (room !== current) return;
+      box.classList.remove('loading');
+      box.classList.add('failed');
+      error.textContent = `Cannot show ${codec.cleanName(ref.name)}: ${e.message}`;
+    });
+    return box;
+  }
+  const get = el('button', 'download', 'Download');
+  get.type = 'button';
+  get.setAttribute('aria-label', `Download ${label}`);
+  get.addEventListener('click', async (ev) => {
+    ev.stopPropagation();
+    get.disabled = true;
+    get.textContent = 'Downloading…';
+    error.textContent = '';
+    try {
+      const bytes = await fetchFile(room, ref);
+      if (room !== current) return;
+      const url = roomUrl(room, new Blob([bytes], { type: 'application/octet-stream' }));
+      const a = el('a');
+      a.href = url;
+      a.download = files.safeFileName(ref.name, ref.id);
+      document.body.append(a);
+      a.click();
+      a.remove();
+      // The browser reads the blob when the download starts; then it is only memory.
+      setTimeout(() => { URL.revokeObjectURL(url); room.urls.delete(url); }, 60000);
+    } catch (e) {
+      if (needsLogin(e)) return;
+      error.textContent = `Not saved: ${e.message}`;
+    } finally {
+      get.disabled = false;
+      get.textContent = 'Download';
+    }
+  });
+  // The name and size, unless the message's text already says them (the text is the
+  // sender's; what is saved is named by the reference).
+  const said = ref.display.startsWith(`📎 ${ref.name.replace(/[\r\n\t]+/g, ' ')} (${files.humanSize(ref.size)})`);
+  if (!said) box.append(el('span', 'file-name', codec.cleanName(ref.name)), el('span', 'file-size', files.humanSize(ref.size)));
+  box.append(get, error);
+  return box;
+}
+
+/** Fetches, decrypts and checks a shared file: its bytes, or an error saying what is wrong. */
+async function fetchFile(room, ref) {
+  let lff;
+  try {
+    lff = await api.getFile(room.name, ref.id, room.abort.signal);
+  } catch (e) {
+    if (e.status === 404) throw new Error('not on the relay (removed with old history, or never uploaded)');
+    throw e;
+  }
+  return files.decryptFile(ref.key, lff, ref);
+}
+
+/** A blob URL that lives as long as the room stays open. */
+function roomUrl(room, blob) {
+  const url = URL.createObjectURL(blob);
+  room.urls.add(url);
+  return url;
+}
+
+// At most two files fetched at once: a history full of photos must not flood a phone.
+let running = 0;
+const waiting = [];
+function limited(job) {
+  return new Promise((resolve, reject) => {
+    const start = () => {
+      running++;
+      job().then(resolve, reject).finally(() => {
+        running--;
+        if (waiting.length) waiting.shift()();
+      });
+    };
+    if (running < 2) start(); else waiting.push(start);
+  });
+}
+
+function openViewer(src, alt) {
+  $('viewer-img').src = src;
+  $('viewer-img').alt = alt;
+  $('viewer').hidden = false;
+  $('viewer').focus();
+}
+
+function closeViewer() {
+  $('viewer').hidden = true;
+  $('viewer-img').removeAttribute('src');
 }
 
 // ---- receipts and notifications ------------------------------------------------------
@@ -371,6 +531,23 @@ function onVisible() {
 
 // ---- sending -------------------------------------------------------------------------
 
+/** Seals `text` as a message from me and appends it to `room`. */
+async function post(room, text) {
+  const token = await codec.seal(room.key, me, text);
+  await api.append(room.name, `${token}\n`);
+  wake(); // the follower may be waiting out a backoff
+}
+
+function sendFailed(e) {
+  const why = {
+    403: 'not allowed (a read-only user, or a room this user may not write)',
+    413: 'the message is too large',
+    507: 'the relay\'s disk is full',
+  }[e.status];
+  const detail = why && e.message && !why.includes(e.message) ? ` (${e.message})` : '';
+  showError('send-error', `Not sent: ${why || e.message}${detail}. Your text is kept.`);
+}
+
 async function send() {
   const room = current;
   const box = $('composer');
@@ -379,25 +556,60 @@ async function send() {
   $('send').disabled = true;
   showError('send-error', '');
   try {
-    const token = await codec.seal(room.key, me, text);
-    await api.append(room.name, `${token}\n`);
+    await post(room, text);
     if (box.value === text) box.value = '';
     autosize();
-    wake(); // the follower may be waiting out a backoff
   } catch (e) {
     if (needsLogin(e)) return;
-    const why = {
-      403: 'not allowed (a read-only user, or a room this user may not write)',
-      413: 'the message is too large',
-      507: 'the relay\'s disk is full',
-    }[e.status];
-    const detail = why && e.message && !why.includes(e.message) ? ` (${e.message})` : '';
-    showError('send-error', `Not sent: ${why || e.message}${detail}. Your text is kept.`);
+    sendFailed(e);
   } finally {
     $('send').disabled = api.readOnly;
     box.focus();
   }
 }
+
+// Files are shared one after the other, in the order they were picked, dropped or pasted.
+let sharing = Promise.resolve();
+function shareFiles(list) {
+  const room = current; // the room they were given to, even if another is opened meanwhile
+  for (const file of list) sharing = sharing.then(() => shareFile(room, file));
+}
+
+/** Encrypts `file`, uploads it, then announces it in `room` with the text in the box as a
+ *  caption (when `room` is still the open one). */
+async function shareFile(room, file) {
+  if (!room || !api.session || api.readOnly) return;
+  const box = $('composer');
+  const name = codec.cleanName(file.name);
+  showError('send-error', '');
+  if (maxFileBytes === 0) return showError('send-error', `Not sent: ${name}: file sharing is off on this relay.`);
+  if (maxFileBytes && file.size > maxFileBytes) {
+    return showError('send-error', `Not sent: ${name} is ${files.humanSize(file.size)}, over this relay's limit of ${files.humanSize(maxFileBytes)}.`);
+  }
+  const state = $('send-state');
+  state.textContent = `sending ${name}…`;
+  $('attach').disabled = true;
+  try {
+    const f = await files.encryptFile(new Uint8Array(await file.arrayBuffer()));
+    await api.putFile(room.name, f.id, f.body);
+    const caption = room === current ? box.value : '';
+    await post(room, files.fileAnnouncement({ ...f, name: file.name }, caption));
+    if (caption && room === current && box.value === caption) {
+      box.value = '';
+      autosize();
+    }
+  } catch (e) {
+    if (needsLogin(e)) return;
+    // The relay's own words (quota full, too large, sharing off, …) say it best.
+    showError('send-error', `Not sent: ${name}: ${e.message}`);
+  } finally {
+    state.textContent = '';
+    $('attach').disabled = api.readOnly;
+  }
+}
+
+/** Whether a drag carries files (not text or a link from the page). */
+const carriesFiles = (ev) => [...(ev.dataTransfer?.types || [])].includes('Files');
 
 function autosize() {
   const box = $('composer');
@@ -415,6 +627,35 @@ function init() {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); send(); }
   });
   $('composer').addEventListener('input', autosize);
+  $('attach').addEventListener('click', () => $('attach-input').click());
+  $('attach-input').addEventListener('change', () => {
+    const input = $('attach-input');
+    shareFiles([...input.files]);
+    input.value = ''; // the same file can be picked again
+  });
+  $('composer').addEventListener('paste', (ev) => {
+    const list = [...(ev.clipboardData?.files || [])];
+    if (!list.length || !current || api.readOnly) return;
+    ev.preventDefault();
+    shareFiles(list);
+  });
+  // A file dropped anywhere on the page is shared in the open room, never opened by the
+  // browser in place of the chat.
+  document.addEventListener('dragover', (ev) => {
+    if (!carriesFiles(ev)) return;
+    ev.preventDefault();
+    const ok = current && !api.readOnly && !$('chat-view').hidden;
+    ev.dataTransfer.dropEffect = ok ? 'copy' : 'none';
+    document.body.classList.toggle('dropping', !!ok);
+  });
+  document.addEventListener('dragleave', (ev) => { if (!ev.relatedTarget) document.body.classList.remove('dropping'); });
+  document.addEventListener('drop', (ev) => {
+    if (!carriesFiles(ev)) return;
+    ev.preventDefault();
+    document.body.classList.remove('dropping');
+    if (current && !api.readOnly && !$('chat-view').hidden) shareFiles([...ev.dataTransfer.files]);
+  });
+  $('viewer').addEventListener('click', closeViewer);
   $('menu').addEventListener('click', () => {
     const open = !document.body.classList.contains('drawer-open');
     drawer(open);
@@ -423,9 +664,12 @@ function init() {
   $('notify').addEventListener('click', askNotifications);
   // The phone drawer closes like a menu: a tap beside it or Escape.
   $('main').addEventListener('click', () => drawer(false));
-  document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') drawer(false); });
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape') return;
+    if (!$('viewer').hidden) closeViewer(); else drawer(false);
+  });
   $('logout').addEventListener('click', async () => {
-    if (current) current.abort.abort();
+    leaveRoom();
     current = null;
     keys.clear(); // remembered keys stay: that is what "remember on this device" means
     await api.logout();

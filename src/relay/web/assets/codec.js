@@ -43,7 +43,7 @@ export function b64urlEncode(bytes) {
 
 // Like the Rust side: URL-safe base64 first, then standard, both with canonical padding
 // and canonical trailing bits (atob() alone accepts a changed last character).
-function b64decode(s) {
+export function b64decode(s) {
   if (s.length % 4 !== 0) return null;
   if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s) && !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return null;
   const url = s.replace(/\+/g, '-').replace(/\//g, '_');
