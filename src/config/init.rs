@@ -117,6 +117,8 @@ ports = "50000-50100"
 # max_room_bytes = 67108864  # what a room may hold in all; past it appends get 452
 # max_messages_per_minute = 120  # per user, all rooms (0 = no limit)
 # max_bytes_per_minute = 524288  # per user, all rooms (0 = no limit)
+# max_file_bytes = 16777216  # largest shared file (original size; 0 = file sharing off)
+# files_quota_bytes = 268435456  # what one room's shared files may take on disk (0 = no limit)
 
 [web]
 # The chat page for phones and laptops, over HTTPS with the certificate above:

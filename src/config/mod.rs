@@ -373,6 +373,18 @@ pub(crate) struct ChatConfig {
     /// Bytes one user may append per minute, to all rooms (0 = no limit).
     #[serde(default = "d_max_bytes_minute")]
     pub(crate) max_bytes_per_minute: u64,
+    /// Largest shared file, original size in bytes (0: file sharing off).
+    #[serde(default = "d_max_file")]
+    pub(crate) max_file_bytes: u64,
+    /// What one room's shared files may take on disk, in bytes (0: no limit).
+    #[serde(default = "d_files_quota")]
+    pub(crate) files_quota_bytes: u64,
+}
+fn d_max_file() -> u64 {
+    16 * 1024 * 1024
+}
+fn d_files_quota() -> u64 {
+    256 * 1024 * 1024
 }
 fn d_keep_days() -> u64 {
     7
@@ -419,6 +431,8 @@ impl Default for ChatConfig {
             max_room_bytes: d_max_room(),
             max_messages_per_minute: d_max_messages(),
             max_bytes_per_minute: d_max_bytes_minute(),
+            max_file_bytes: d_max_file(),
+            files_quota_bytes: d_files_quota(),
         }
     }
 }

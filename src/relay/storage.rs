@@ -24,6 +24,7 @@ use crate::base::glob::GlobSet;
 use crate::base::sync::Unpoison;
 use crate::relay::rates::{lines_in, RateLimits, Rates};
 use crate::relay::user::LoftUser;
+use crate::room::files::{self, FileError};
 use crate::room::rotate;
 use crate::room::{RoomError, Rooms, WriteMode};
 use async_trait::async_trait;
@@ -92,6 +93,33 @@ impl StorageConfig {
         path.components().any(|c| matches!(c, Component::Normal(n) if rotate::is_state_name(&n.to_string_lossy())))
     }
 
+    /// Whether `path` is in (or is) a room's files folder: a folder named like
+    /// `.lobby.txt.files` beside anything that the room patterns match.
+    fn in_files_dir(&self, path: &Path) -> bool {
+        path.components().any(|c| matches!(c, Component::Normal(n) if files::room_of_files_dir(&n.to_string_lossy()).is_some_and(|r| self.patterns.is_match(&r.to_lowercase()))))
+    }
+
+    /// What `path` is in the files area of a room, if it is there at all.
+    pub(crate) fn shared_file(&self, user: &LoftUser, path: &Path) -> Result<Option<FilesPath>> {
+        let Some(rel) = Self::relative(path) else {
+            return Err(Error::from(ErrorKind::PermissionDenied));
+        };
+        let parts: Vec<_> = rel.components().collect();
+        for (i, c) in parts.iter().enumerate() {
+            let Component::Normal(n) = c else { continue };
+            let n = n.to_string_lossy();
+            let Some(room_name) = files::room_of_files_dir(&n) else { continue };
+            let room_rel: PathBuf = parts[..i].iter().collect::<PathBuf>().join(room_name);
+            let Some(room) = self.room(user, &room_rel)? else { continue };
+            return Ok(Some(match parts.len() - i {
+                1 => FilesPath::Folder,
+                2 => FilesPath::File { room, name: parts[i + 1].as_os_str().to_string_lossy().into_owned() },
+                _ => FilesPath::Deeper,
+            }));
+        }
+        Ok(None)
+    }
+
     /// The path relative to the user's home, with `.` and `..` resolved; `None` if it
     /// would climb out.
     fn relative(path: &Path) -> Option<PathBuf> {
@@ -124,7 +152,11 @@ impl StorageConfig {
             return Err(Error::from(ErrorKind::PermissionDenied));
         };
         let lower = PathBuf::from(rel.to_string_lossy().to_lowercase());
-        if rel.as_os_str().is_empty() || Self::in_state_dir(&rel) || !self.patterns.is_match(&lower) {
+        if rel.as_os_str().is_empty()
+            || Self::in_state_dir(&rel)
+            || !self.patterns.is_match(&lower)
+            || self.in_files_dir(&rel)
+        {
             return Ok(None);
         }
         let real = user.home.join(&rel);
@@ -164,6 +196,7 @@ impl StorageConfig {
                 let child = d.join(e.file_name());
                 match e.file_type() {
                     Ok(t) if t.is_dir() && rotate::is_state_name(&e.file_name().to_string_lossy()) => return true,
+                    Ok(t) if t.is_dir() && self.in_files_dir(&child) => return true,
                     Ok(t) if t.is_dir() => todo.push(child),
                     Ok(t) if t.is_file() && matches!(self.room(user, &child), Ok(Some(_))) => return true,
                     _ => {}
@@ -186,6 +219,17 @@ fn same_name_ignoring_case(dir: &Path, name: &std::ffi::OsStr) -> Option<PathBuf
         .flatten()
         .find(|e| e.file_name().to_string_lossy().to_lowercase() == wanted)
         .map(|e| e.path())
+}
+
+/// Where in a room's files area a path is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FilesPath {
+    /// The files folder itself (`.lobby.txt.files`).
+    Folder,
+    /// A file in it, of the room at `room` (real path).
+    File { room: PathBuf, name: String },
+    /// Below a folder in it: there is nothing there.
+    Deeper,
 }
 
 /// One session's view of the files.
@@ -300,6 +344,16 @@ impl LoftStorage {
         start: Option<u64>,
     ) -> Result<u64> {
         let cmd = if start.is_none() { "APPE" } else { "STOR" };
+        match self.shared.shared_file(user, path) {
+            Ok(None) => {}
+            Ok(Some(place)) => {
+                return match self.store_shared_file(user, place, &mut input, start, cmd).await {
+                    Ok(n) => Ok(n),
+                    Err(e) => Err(drain(&mut input, e).await),
+                }
+            }
+            Err(e) => return Err(drain(&mut input, e).await),
+        }
         let checked =
             Self::deny_read_only(user).and_then(|_| Self::deny_state(path)).and_then(|_| self.room(user, path));
         let room = match checked {
@@ -398,6 +452,56 @@ impl LoftStorage {
         }
     }
 
+    /// An upload into a room's files area: only a `STOR` of a new `ID.lff`, checked and
+    /// capped by [`files::store`].
+    async fn store_shared_file<R: AsyncRead + Send + Unpin>(
+        &self,
+        user: &LoftUser,
+        place: FilesPath,
+        input: &mut R,
+        start: Option<u64>,
+        cmd: &str,
+    ) -> Result<u64> {
+        Self::deny_read_only(user)?;
+        let FilesPath::File { room, name } = place else {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                reason("a room's files folder holds files only: STOR ID.lff into it"),
+            ));
+        };
+        if start != Some(0) {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                reason("shared files are write-once: upload a new one with STOR (no APPE, no REST)"),
+            ));
+        }
+        let Some(id) = files::id_of(&name) else { return Err(file_error(FileError::BadName)) };
+        let limits = self.shared.rooms.settings().files;
+        match files::store(&room, id, input, limits, user_free(user).await).await {
+            Ok(n) => {
+                tracing::info!(target: "loft::transfer", user = %user.name, cmd, room = %room.display(), file = %name, bytes = n, "shared file stored");
+                Ok(n)
+            }
+            Err(e) => {
+                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, room = %room.display(), file = %name, "shared file refused: {e}");
+                Err(file_error(e))
+            }
+        }
+    }
+
+    /// Refuses changes in a room's files area other than a new file (and a `DELE` by a
+    /// user allowed to delete rooms).
+    fn deny_files_change(&self, user: &LoftUser, path: &Path, dele: bool) -> Result<()> {
+        match self.shared.shared_file(user, path)? {
+            None => Ok(()),
+            Some(FilesPath::File { .. }) if dele && user.allow_delete => Ok(()),
+            Some(_) => Err(Error::new(
+                ErrorKind::PermissionDenied,
+                reason("a room's shared files are write-once and go with the room's history (chat.allow_delete is off for this user)"),
+            )),
+        }
+    }
+
     async fn append_room<R: AsyncRead + Send + Unpin>(
         &self,
         user: &LoftUser,
@@ -461,6 +565,17 @@ async fn drain<R: AsyncRead + Unpin>(input: &mut R, err: Error) -> Error {
 /// A reason for the client, carried as the storage error's source.
 fn reason(s: &str) -> Box<dyn std::error::Error + Send + Sync> {
     s.to_string().into()
+}
+
+fn file_error(e: FileError) -> Error {
+    let kind = match e.ftp_code() {
+        552 => ErrorKind::ExceededStorageAllocationError,
+        553 => ErrorKind::FileNameNotAllowedError,
+        452 => ErrorKind::InsufficientStorageSpaceError,
+        550 => ErrorKind::PermissionDenied,
+        _ => ErrorKind::LocalError,
+    };
+    Error::new(kind, reason(&e.to_string()))
 }
 
 fn room_error(e: RoomError) -> Error {
@@ -584,6 +699,16 @@ fn part_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.loft-part"))
 }
 
+/// What `user` may still store under their `quota_bytes`, if they have one.
+pub(crate) async fn user_free(user: &LoftUser) -> files::UserRoom {
+    if user.quota_bytes == 0 {
+        return None;
+    }
+    let home = user.home.clone();
+    let used = tokio::task::spawn_blocking(move || disk_usage(&home)).await.unwrap_or(u64::MAX);
+    Some((user.quota_bytes.saturating_sub(used), user.quota_bytes))
+}
+
 /// The bytes the files under `dir` take (bounded: past 100000 entries, counted as full).
 fn disk_usage(dir: &Path) -> u64 {
     let mut total = 0u64;
@@ -671,7 +796,10 @@ impl StorageBackend<LoftUser> for LoftStorage {
         let list = self.fs()?.list(user, path).await?;
         Ok(list
             .into_iter()
-            .filter(|f| !rotate::is_state_name(&f.path.to_string_lossy()))
+            .filter(|f| {
+                let name = f.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+                !rotate::is_state_name(&name) && !self.shared.in_files_dir(Path::new(&*name))
+            })
             .map(|f| {
                 let mut len = None;
                 if f.metadata.is_file() {
@@ -728,6 +856,7 @@ impl StorageBackend<LoftUser> for LoftStorage {
     async fn del<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
         Self::deny_read_only(user)?;
         Self::deny_state(path.as_ref())?;
+        self.deny_files_change(user, path.as_ref(), true)?;
         self.deny_room_change(user, path.as_ref(), "deleting")?;
         self.fs()?.del(user, path.as_ref()).await?;
         tracing::info!(target: "loft::transfer", user = %user.name, cmd = "DELE", path = %path.as_ref().display(), "deleted");
@@ -737,6 +866,7 @@ impl StorageBackend<LoftUser> for LoftStorage {
     async fn mkd<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
         Self::deny_read_only(user)?;
         Self::deny_state(path.as_ref())?;
+        self.deny_files_change(user, path.as_ref(), false)?;
         self.fs()?.mkd(user, path).await
     }
 
@@ -744,6 +874,8 @@ impl StorageBackend<LoftUser> for LoftStorage {
         Self::deny_read_only(user)?;
         Self::deny_state(from.as_ref())?;
         Self::deny_state(to.as_ref())?;
+        self.deny_files_change(user, from.as_ref(), false)?;
+        self.deny_files_change(user, to.as_ref(), false)?;
         self.deny_room_change(user, from.as_ref(), "renaming")?;
         self.deny_room_change(user, to.as_ref(), "replacing")?;
         if !user.allow_delete {
@@ -765,6 +897,7 @@ impl StorageBackend<LoftUser> for LoftStorage {
     async fn rmd<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
         Self::deny_read_only(user)?;
         Self::deny_state(path.as_ref())?;
+        self.deny_files_change(user, path.as_ref(), false)?;
         self.fs()?.rmd(user, path).await
     }
 

@@ -65,6 +65,7 @@
 //! to be that live file ([`Rooms::open_read`]), so a rotation between the two cannot shift
 //! what they read.
 
+pub mod files;
 mod leader;
 mod log;
 pub mod rotate;
@@ -109,6 +110,8 @@ pub(crate) struct RoomSettings {
     pub(crate) rotate: RotateSettings,
     /// What a room may hold, archives and live part together (0: no limit).
     pub(crate) max_room_bytes: u64,
+    /// The limits of shared files (see [`crate::room::files`]).
+    pub(crate) files: files::FileLimits,
 }
 
 impl From<&ChatConfig> for RoomSettings {
@@ -124,6 +127,7 @@ impl From<&ChatConfig> for RoomSettings {
                 keep_days: c.keep_days,
             },
             max_room_bytes: c.max_room_bytes,
+            files: files::FileLimits { max_file_bytes: c.max_file_bytes, quota_bytes: c.files_quota_bytes },
         }
     }
 }

@@ -385,23 +385,28 @@ pub(crate) fn rotate_until(
 pub(crate) fn prune(room: &Path, s: &RotateSettings) {
     let all = archives(room);
     if s.keep_archives == 0 || all.len() <= s.keep_archives {
+        super::files::prune(room, None);
         return;
     }
     let extra = all.len() - s.keep_archives;
     let min_age = Duration::from_secs(s.keep_days.saturating_mul(86_400));
     let now = SystemTime::now();
+    // The time of the newest archive removed: the room's history before it is gone, and
+    // so are the files announced in it.
+    let mut lost = None;
     // Oldest first, and never one younger than keep_days: a burst of messages must not
     // push a room's recent history out (max_room_bytes bounds the disk instead).
     for (_, _, p) in all.into_iter().take(extra) {
-        let old_enough = s.keep_days == 0
-            || fs::metadata(&p)
-                .and_then(|m| m.modified())
-                .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age >= min_age));
+        let modified = fs::metadata(&p).and_then(|m| m.modified());
+        let old_enough =
+            s.keep_days == 0 || modified.as_ref().is_ok_and(|t| now.duration_since(*t).is_ok_and(|age| age >= min_age));
         if !old_enough {
             break;
         }
         remove_archive(&p);
+        lost = modified.ok().max(lost);
     }
+    super::files::prune(room, lost);
 }
 
 /// Where a room's history starts: the logical offset of its earliest archived byte, or

@@ -39,6 +39,7 @@ fn settings(sync: SyncPolicy) -> RoomSettings {
         max_append_bytes: 64 * 1024,
         rotate: RoomSettings::default().rotate,
         max_room_bytes: 0,
+        files: files::FileLimits { max_file_bytes: 1 << 20, quota_bytes: 0 },
     }
 }
 
@@ -652,6 +653,7 @@ fn settings_come_from_the_config() {
             max_append_bytes: 999,
             rotate: RotateSettings { rotate_bytes: 256 * 1024, keep_bytes: 64 * 1024, keep_archives: 16, keep_days: 7 },
             max_room_bytes: 64 * 1024 * 1024,
+            files: files::FileLimits { max_file_bytes: 1 << 20, quota_bytes: 0 },
         }
     );
     assert_eq!(RoomSettings::default().sync, SyncPolicy::Batch);

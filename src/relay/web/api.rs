@@ -7,8 +7,9 @@
 use super::{assets, sessions::Session, Web};
 use crate::relay::auth::Refused;
 use crate::relay::user;
+use crate::room::files::{self, FileError};
 use crate::room::{RoomError, WriteMode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
@@ -21,7 +22,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-type Resp = Response<Full<Bytes>>;
+/// An answer's body: small ones whole, shared files streamed from the disk.
+pub(super) type Body = Either<Full<Bytes>, FileBody>;
+pub(super) type Resp = Response<Body>;
+
+/// A whole body.
+pub(super) fn full(b: impl Into<Bytes>) -> Body {
+    Either::Left(Full::new(b.into()))
+}
 
 /// The longest long-poll a client may ask for, in seconds (as `SITE WAIT`).
 const MAX_WAIT_SECS: u64 = 60;
@@ -88,7 +96,7 @@ fn same_origin(req: &Request<Incoming>, scheme: &str) -> Result<(), Fail> {
 }
 
 pub(super) fn json_response(status: StatusCode, body: serde_json::Value) -> Resp {
-    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
+    let mut r = Response::new(full(body.to_string()));
     *r.status_mut() = status;
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
@@ -112,7 +120,7 @@ fn fail(status: StatusCode, message: &str) -> Fail {
 }
 
 fn no_content() -> Resp {
-    let mut r = Response::new(Full::new(Bytes::new()));
+    let mut r = Response::new(full(Bytes::new()));
     *r.status_mut() = StatusCode::NO_CONTENT;
     r
 }
@@ -140,7 +148,12 @@ async fn api(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp
             let s = session(web, &req)?;
             mark_seen(web, &s, &query, req).await
         }
-        (_, "/api/login" | "/api/logout" | "/api/rooms" | "/api/log" | "/api/append" | "/api/seen") => {
+        (Method::PUT, "/api/files") => {
+            let s = session(web, &req)?;
+            put_file(web, &s, &query, req).await
+        }
+        (Method::GET, "/api/files") => get_file(web, &session(web, &req)?, &query).await,
+        (_, "/api/login" | "/api/logout" | "/api/rooms" | "/api/log" | "/api/append" | "/api/seen" | "/api/files") => {
             Err(fail(StatusCode::METHOD_NOT_ALLOWED, &format!("{} is not allowed on {path}", req.method())))
         }
         _ => Err(fail(StatusCode::NOT_FOUND, &format!("{path}: no such API call"))),
@@ -393,7 +406,11 @@ async fn rooms(web: &Web, s: &Session) -> Result<Resp, Fail> {
     .map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
     let mut found = found;
     found.sort_by(|a, b| a["room"].as_str().cmp(&b["room"].as_str()));
-    Ok(json_response(StatusCode::OK, json!({ "rooms": found, "user": s.user.name, "read_only": s.user.read_only })))
+    let max_file_bytes = web.relay.rooms.settings().files.max_file_bytes;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({ "rooms": found, "user": s.user.name, "read_only": s.user.read_only, "max_file_bytes": max_file_bytes }),
+    ))
 }
 
 /// `GET /api/seen?room=R`: read receipts, as `SITE SEEN` lists them.
@@ -430,6 +447,148 @@ async fn mark_seen(
         let _ = tokio::task::spawn_blocking(move || rooms.seen.save(&real)).await;
     }
     Ok(no_content())
+}
+
+/// The file id a request names (`id=…`: 32 lowercase hex digits).
+fn file_id(query: &HashMap<String, String>) -> Result<String, Fail> {
+    let id = query.get("id").map(String::as_str).unwrap_or("");
+    if files::is_file_id(id) {
+        Ok(id.to_string())
+    } else {
+        Err(fail(StatusCode::BAD_REQUEST, &format!("id={id:?}: a file id is 32 lowercase hex digits")))
+    }
+}
+
+/// `PUT /api/files?room=R&id=ID`, body = the encrypted file: what a `STOR` of
+/// `.R.files/ID.lff` does, streamed through the same checks.
+async fn put_file(
+    web: &Web,
+    s: &Session,
+    query: &HashMap<String, String>,
+    req: Request<Incoming>,
+) -> Result<Resp, Fail> {
+    if s.user.read_only {
+        return Err(fail(StatusCode::FORBIDDEN, "this account is read-only: it can fetch files, not share them"));
+    }
+    let real = room(web, s, query)?;
+    let id = file_id(query)?;
+    let limits = web.relay.rooms.settings().files;
+    let mut input = BodyReader { body: req.into_body(), chunk: Bytes::new() };
+    let user_free = crate::relay::storage::user_free(&s.user).await;
+    match files::store(&real, &id, &mut input, limits, user_free).await {
+        Ok(n) => {
+            tracing::info!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %real.display(), file = %id, bytes = n, "shared file stored");
+            Ok(json_response(StatusCode::CREATED, json!({ "id": id, "bytes": n })))
+        }
+        Err(e) => {
+            tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %real.display(), file = %id, "shared file refused: {e}");
+            // Read what is left (bounded), so that the browser gets this answer rather
+            // than a connection reset in the middle of its upload.
+            let _ = tokio::time::timeout(Duration::from_secs(5), async {
+                tokio::io::copy(&mut tokio::io::AsyncReadExt::take(&mut input, 32 << 20), &mut tokio::io::sink()).await
+            })
+            .await;
+            Err(file_fail(e))
+        }
+    }
+}
+
+fn file_fail(e: FileError) -> Fail {
+    let status = match &e {
+        FileError::Off => StatusCode::FORBIDDEN,
+        FileError::BadName => StatusCode::BAD_REQUEST,
+        FileError::Exists => StatusCode::CONFLICT,
+        FileError::Invalid { line, .. } => {
+            return Fail(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": e.to_string(), "line": line }))
+        }
+        FileError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        FileError::QuotaFull { .. } | FileError::UserQuota { .. } => StatusCode::INSUFFICIENT_STORAGE,
+        FileError::Io(_) if e.ftp_code() == 452 => StatusCode::INSUFFICIENT_STORAGE,
+        FileError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    fail(status, &e.to_string())
+}
+
+/// `GET /api/files?room=R&id=ID`: the encrypted file, streamed.
+async fn get_file(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<Resp, Fail> {
+    let real = room(web, s, query)?;
+    let id = file_id(query)?;
+    let path = files::files_dir(&real).join(format!("{id}{}", files::EXTENSION));
+    let missing =
+        || fail(StatusCode::NOT_FOUND, &format!("no shared file {id} in this room (pruned with old history?)"));
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_file() => {}
+        _ => return Err(missing()),
+    }
+    let file = tokio::fs::File::open(&path).await.map_err(|_| missing())?;
+    let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+    tracing::info!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %real.display(), file = %id, bytes = len, "download");
+    let mut r = Response::new(Either::Right(FileBody { file, buf: vec![0; 64 * 1024] }));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    Ok(r)
+}
+
+/// A request body read as a stream of bytes.
+struct BodyReader {
+    body: Incoming,
+    chunk: Bytes,
+}
+
+impl tokio::io::AsyncRead for BodyReader {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use hyper::body::Body as _;
+        use std::task::Poll;
+        loop {
+            if !self.chunk.is_empty() {
+                let n = buf.remaining().min(self.chunk.len());
+                let part = self.chunk.split_to(n);
+                buf.put_slice(&part);
+                return Poll::Ready(Ok(()));
+            }
+            match std::pin::Pin::new(&mut self.body).poll_frame(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(Ok(())),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(std::io::Error::other(e))),
+                Poll::Ready(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.chunk = data;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A shared file sent in pieces of 64 KiB: a router does not hold the whole file.
+pub(super) struct FileBody {
+    file: tokio::fs::File,
+    buf: Vec<u8>,
+}
+
+impl hyper::body::Body for FileBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        use std::task::Poll;
+        use tokio::io::AsyncRead as _;
+        let this = &mut *self;
+        let mut rb = tokio::io::ReadBuf::new(&mut this.buf);
+        match std::pin::Pin::new(&mut this.file).poll_read(cx, &mut rb) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
+            Poll::Ready(Ok(())) if rb.filled().is_empty() => Poll::Ready(None),
+            Poll::Ready(Ok(())) => Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::copy_from_slice(rb.filled()))))),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
 //! The page's files, compiled into the binary: a router has no place to put them, and
 //! nothing is fetched from anywhere else at run time (the CSP forbids it too).
 
-use super::api::error;
-use http_body_util::Full;
+use super::api::{error, full, Resp};
 use hyper::body::Bytes;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Response, StatusCode};
@@ -18,7 +17,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
 ];
 
 /// A `GET` (or `HEAD`) of one of the page's files.
-pub(super) fn get(method: &Method, path: &str) -> Response<Full<Bytes>> {
+pub(super) fn get(method: &Method, path: &str) -> Resp {
     if method != Method::GET && method != Method::HEAD {
         return error(StatusCode::METHOD_NOT_ALLOWED, "only GET here");
     }
@@ -26,7 +25,7 @@ pub(super) fn get(method: &Method, path: &str) -> Response<Full<Bytes>> {
     let Some((_, kind, bytes)) = FILES.iter().find(|(p, _, _)| *p == path) else {
         return error(StatusCode::NOT_FOUND, &format!("{path}: not found"));
     };
-    let mut r = Response::new(Full::new(Bytes::from_static(bytes)));
+    let mut r = Response::new(full(Bytes::from_static(bytes)));
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     // The files change only with the binary; a relay upgrade must not serve a stale
     // mix of old and new modules, so the browser revalidates each time.

@@ -1,0 +1,487 @@
+//! Shared files: encrypted blobs kept beside a room, announced in it.
+//!
+//! Why files are not simply lines of the room: FTPChat reads a room line by line and
+//! stops for good at the first line it cannot decrypt, and a room is capped, rotated and
+//! read whole by every poll. So a file lives apart, in the room's files folder
+//! (`.lobby.txt.files/ID.lff`), and what the room gets is one ordinary message that
+//! carries the file's key (README, "Sharing files"). The relay never sees a key.
+//!
+//! What the relay can still do without a key, it does here, as it does for room lines:
+//! - **The shape.** An upload is Fernet tokens, one per line ([`token::check_line`]),
+//!   each line at most [`MAX_LINE`] bytes, the last one ending with `\n`. A stray `STOR`
+//!   of a photo in the clear is refused, with the line it stopped at.
+//! - **Write-once, whole or nothing.** A file is written to a hidden part file and renamed
+//!   into place when complete and synced: no reader ever fetches half a file, a failed
+//!   upload leaves nothing, and an existing id is never replaced (the id is the client's
+//!   random name; replacing would let anyone swap a file someone announced).
+//! - **The size.** `chat.max_file_bytes` bounds the original size, estimated from the
+//!   tokens from below (a token of `57 + 16k` bytes holds at least `16k - 16` bytes), so a
+//!   file that fits is never refused; `chat.files_quota_bytes` bounds what a room's
+//!   files take on the disk. Both are checked while the upload streams in, so a router
+//!   never holds or writes more than the limit.
+//! - **Pruning.** A file goes when the room's history it was announced in goes:
+//!   [`prune`] is called with the time of the newest archive that rotation pruned, and
+//!   removes the files older than that (with a margin for the upload-then-announce gap).
+//!   A room that never loses history never loses its files.
+
+use super::token;
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+
+/// The suffix of a room's files folder (`.lobby.txt.files`).
+pub(crate) const FILES_SUFFIX: &str = ".files";
+/// The extension of a stored file (`ID.lff`: Loft file format).
+pub(crate) const EXTENSION: &str = ".lff";
+/// The longest line a file may have: a token of 256 KiB holds a chunk of about 190 KiB
+/// (clients write 48 KiB chunks; others may choose larger ones).
+pub(crate) const MAX_LINE: usize = 256 * 1024;
+/// A file is removed only if it is this much older than the history pruned (an
+/// announcement follows its upload, maybe after a slow link finished it).
+const ANNOUNCE_MARGIN: Duration = Duration::from_secs(3600);
+/// A part file left by a crash is removed once it is this old.
+const STALE_PART: Duration = Duration::from_secs(86_400);
+
+/// The files limits of `[chat]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileLimits {
+    /// Largest original size of one file (0: file sharing is off).
+    pub(crate) max_file_bytes: u64,
+    /// What one room's files may take on disk (0: no limit).
+    pub(crate) quota_bytes: u64,
+}
+
+/// The files folder of the room at `room`.
+pub(crate) fn files_dir(room: &Path) -> PathBuf {
+    let name = room.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    room.with_file_name(format!(".{name}{FILES_SUFFIX}"))
+}
+
+/// Whether a file name is a room's files folder; the room's name when it is
+/// (`.lobby.txt.files` → `lobby.txt`). Any case: FAT does not tell them apart.
+pub(crate) fn room_of_files_dir(name: &str) -> Option<&str> {
+    let inner = name.strip_prefix('.')?;
+    let cut = inner.len().checked_sub(FILES_SUFFIX.len())?;
+    if cut == 0 || !inner.is_char_boundary(cut) || !inner[cut..].eq_ignore_ascii_case(FILES_SUFFIX) {
+        return None;
+    }
+    Some(&inner[..cut])
+}
+
+/// Whether `id` is a file id: 32 lowercase hex digits (128 random bits).
+pub(crate) fn is_file_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The id in a stored file's name (`ID.lff`), if it is one.
+pub(crate) fn id_of(name: &str) -> Option<&str> {
+    name.strip_suffix(EXTENSION).filter(|id| is_file_id(id))
+}
+
+/// Why a file upload was refused; in every case nothing was kept.
+#[derive(Debug)]
+pub(crate) enum FileError {
+    /// `chat.max_file_bytes = 0`.
+    Off,
+    /// The name is not `ID.lff`.
+    BadName,
+    /// A file with this id exists (or is being uploaded).
+    Exists,
+    /// Line `line` (1-based) is not a token, or the upload is not whole lines.
+    Invalid { line: usize, reason: String },
+    /// Over `chat.max_file_bytes` of original size.
+    TooLarge { limit: u64 },
+    /// The room's files would take more than `chat.files_quota_bytes`.
+    QuotaFull { limit: u64 },
+    /// The user's files would take more than their `quota_bytes`.
+    UserQuota { limit: u64 },
+    /// The file system failed.
+    Io(io::Error),
+}
+
+impl FileError {
+    /// The FTP reply code: `550`, `553`, `552` (too large, quota), `452` (disk full), `451`.
+    pub(crate) fn ftp_code(&self) -> u16 {
+        match self {
+            FileError::Off | FileError::Exists => 550,
+            FileError::BadName | FileError::Invalid { .. } => 553,
+            FileError::TooLarge { .. } | FileError::QuotaFull { .. } | FileError::UserQuota { .. } => 552,
+            FileError::Io(e) if super::is_disk_full(e) => 452,
+            FileError::Io(_) => 451,
+        }
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileError::Off => write!(f, "file sharing is off on this relay (chat.max_file_bytes = 0)"),
+            FileError::BadName => {
+                write!(f, "a shared file is named ID{EXTENSION}, ID being 32 lowercase hex digits")
+            }
+            FileError::Exists => write!(f, "a file with this id exists already: shared files are write-once"),
+            FileError::Invalid { line, reason } => write!(f, "file refused: line {line}: {reason}"),
+            FileError::TooLarge { limit } => write!(
+                f,
+                "file refused: larger than this relay's limit of {} (chat.max_file_bytes); nothing was kept",
+                human_bytes(*limit)
+            ),
+            FileError::QuotaFull { limit } => write!(
+                f,
+                "file refused: this room's files would take more than {} (chat.files_quota_bytes); older files go when the room's history is pruned; nothing was kept",
+                human_bytes(*limit)
+            ),
+            FileError::UserQuota { limit } => write!(
+                f,
+                "file refused: this account's files may take at most {} (quota_bytes); nothing was kept",
+                human_bytes(*limit)
+            ),
+            FileError::Io(e) if super::is_disk_full(e) => write!(f, "file refused: the relay's disk is full"),
+            FileError::Io(e) => write!(f, "file not stored: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for FileError {}
+
+impl From<io::Error> for FileError {
+    fn from(e: io::Error) -> Self {
+        FileError::Io(e)
+    }
+}
+
+/// `16 MiB`, `300 KiB`, `12 bytes`: for limits in replies.
+pub(crate) fn human_bytes(n: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    match n {
+        n if n >= MIB && n.is_multiple_of(MIB) => format!("{} MiB", n / MIB),
+        n if n >= MIB => format!("{:.1} MiB", n as f64 / MIB as f64),
+        n if n >= 1024 => format!("{} KiB", n / 1024),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// Checks an upload line by line as it streams in.
+#[derive(Debug, Default)]
+struct Checker {
+    /// Bytes of the line not yet ended.
+    pending: Vec<u8>,
+    /// Lines completed so far.
+    lines: usize,
+    /// The least the original file can hold, from the tokens so far.
+    plain_at_least: u64,
+}
+
+impl Checker {
+    /// Takes the next bytes of the upload.
+    fn feed(&mut self, mut data: &[u8], limits: FileLimits) -> Result<(), FileError> {
+        while let Some(nl) = data.iter().position(|&b| b == b'\n') {
+            if self.pending.is_empty() {
+                self.line(&data[..nl], limits)?;
+            } else {
+                self.pending.extend_from_slice(&data[..nl]);
+                let whole = std::mem::take(&mut self.pending);
+                self.line(&whole, limits)?;
+            }
+            data = &data[nl + 1..];
+        }
+        if self.pending.len() + data.len() > MAX_LINE {
+            return Err(self.too_long());
+        }
+        self.pending.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn too_long(&self) -> FileError {
+        FileError::Invalid {
+            line: self.lines + 1,
+            reason: format!("longer than {} KiB: not a token of a shared file", MAX_LINE / 1024),
+        }
+    }
+
+    fn line(&mut self, line: &[u8], limits: FileLimits) -> Result<(), FileError> {
+        self.lines += 1;
+        if line.len() > MAX_LINE {
+            self.lines -= 1;
+            return Err(self.too_long());
+        }
+        token::check_line(line).map_err(|reason| FileError::Invalid { line: self.lines, reason })?;
+        // check_line accepted canonical padded base64: 4 symbols per 3 bytes.
+        let pad = line.iter().rev().take_while(|&&b| b == b'=').count();
+        let decoded = line.len() / 4 * 3 - pad;
+        self.plain_at_least += (decoded - token::OVERHEAD - token::BLOCK) as u64;
+        if self.plain_at_least > limits.max_file_bytes {
+            return Err(FileError::TooLarge { limit: limits.max_file_bytes });
+        }
+        Ok(())
+    }
+
+    /// The upload ended: it must have been whole lines, at least one.
+    fn finish(&self) -> Result<(), FileError> {
+        if !self.pending.is_empty() {
+            return Err(FileError::Invalid {
+                line: self.lines + 1,
+                reason: "the last line does not end with a newline (was the upload cut short?)".into(),
+            });
+        }
+        if self.lines == 0 {
+            return Err(FileError::Invalid {
+                line: 1,
+                reason: "empty upload: a file is at least one token line".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// What the `.lff` files under `dir` take (part files included: they are on the disk).
+pub(crate) fn usage(dir: &Path) -> u64 {
+    let Ok(rd) = fs::read_dir(dir) else { return 0 };
+    rd.flatten().filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum()
+}
+
+/// What the uploading user may still store: `(bytes free, their quota_bytes)`, when
+/// they have a quota.
+pub(crate) type UserRoom = Option<(u64, u64)>;
+
+/// Stores the upload `input` as the file `id` of the room at `room` (a real path), after
+/// checking it; returns the bytes stored.
+pub(crate) async fn store<R: AsyncRead + Unpin>(
+    room: &Path,
+    id: &str,
+    input: &mut R,
+    limits: FileLimits,
+    user: UserRoom,
+) -> Result<u64, FileError> {
+    if limits.max_file_bytes == 0 {
+        return Err(FileError::Off);
+    }
+    if !is_file_id(id) {
+        return Err(FileError::BadName);
+    }
+    let dir = files_dir(room);
+    match fs::symlink_metadata(&dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(FileError::Io(io::Error::other("the room's files folder is not a folder"))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e.into()),
+        },
+        Err(e) => return Err(e.into()),
+    }
+    let target = dir.join(format!("{id}{EXTENSION}"));
+    if fs::symlink_metadata(&target).is_ok() {
+        return Err(FileError::Exists);
+    }
+    let used = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || usage(&dir)).await.unwrap_or(u64::MAX)
+    };
+    if limits.quota_bytes > 0 && used >= limits.quota_bytes {
+        return Err(FileError::QuotaFull { limit: limits.quota_bytes });
+    }
+    if let Some((0, quota)) = user {
+        return Err(FileError::UserQuota { limit: quota });
+    }
+    let part = dir.join(format!(".{id}{EXTENSION}.part"));
+    let file = match tokio::fs::OpenOptions::new().write(true).create_new(true).open(&part).await {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(FileError::Exists),
+        Err(e) => return Err(e.into()),
+    };
+    let written = fill(file, input, limits, used, user).await;
+    let done = match written {
+        Ok(n) => match fs::symlink_metadata(&target) {
+            Ok(_) => Err(FileError::Exists),
+            Err(_) => fs::rename(&part, &target).map(|()| n).map_err(FileError::from),
+        },
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(n) => {
+            if let Ok(d) = fs::File::open(&dir) {
+                let _ = d.sync_all();
+            }
+            Ok(n)
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&part);
+            Err(e)
+        }
+    }
+}
+
+/// Copies `input` into `file` through the checker; returns the bytes written.
+async fn fill<R: AsyncRead + Unpin>(
+    file: tokio::fs::File,
+    input: &mut R,
+    limits: FileLimits,
+    used: u64,
+    user: UserRoom,
+) -> Result<u64, FileError> {
+    let mut out = tokio::io::BufWriter::with_capacity(64 * 1024, file);
+    let mut check = Checker::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = input.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        check.feed(&buf[..n], limits)?;
+        total += n as u64;
+        if limits.quota_bytes > 0 && used + total > limits.quota_bytes {
+            return Err(FileError::QuotaFull { limit: limits.quota_bytes });
+        }
+        if let Some((_, quota)) = user.filter(|(free, _)| total > *free) {
+            return Err(FileError::UserQuota { limit: quota });
+        }
+        out.write_all(&buf[..n]).await?;
+    }
+    check.finish()?;
+    out.flush().await?;
+    out.get_ref().sync_all().await?;
+    Ok(total)
+}
+
+/// Removes the files of the room at `room` older than `history_lost` (the time of the
+/// newest archive just pruned) by more than the announcement margin, and part files a
+/// crash left behind.
+pub(crate) fn prune(room: &Path, history_lost: Option<SystemTime>) {
+    let dir = files_dir(room);
+    let Ok(rd) = fs::read_dir(&dir) else { return };
+    let now = SystemTime::now();
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Ok(modified) = e.metadata().and_then(|m| m.modified()) else { continue };
+        let stale_part = name.starts_with('.')
+            && name.ends_with(".part")
+            && now.duration_since(modified).is_ok_and(|age| age > STALE_PART);
+        let announced_in_lost_history =
+            id_of(&name).is_some() && history_lost.is_some_and(|lost| modified + ANNOUNCE_MARGIN < lost);
+        if stale_part || announced_in_lost_history {
+            match fs::remove_file(e.path()) {
+                Ok(()) => tracing::info!(file = %e.path().display(), "shared file pruned with the room's history"),
+                Err(err) => tracing::warn!(file = %e.path().display(), "cannot prune shared file: {err}"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE;
+    use base64::Engine as _;
+
+    const LIMITS: FileLimits = FileLimits { max_file_bytes: 1 << 20, quota_bytes: 0 };
+
+    /// A token-shaped line holding `blocks` ciphertext blocks.
+    fn token(blocks: usize) -> String {
+        let mut raw = vec![0x80u8];
+        raw.resize(token::OVERHEAD + token::BLOCK * blocks, 7);
+        URL_SAFE.encode(raw)
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(room_of_files_dir(".lobby.txt.files"), Some("lobby.txt"));
+        assert_eq!(room_of_files_dir(".LOBBY.TXT.FILES"), Some("LOBBY.TXT"));
+        assert_eq!(room_of_files_dir(".files"), None);
+        assert_eq!(room_of_files_dir("lobby.txt.files"), None);
+        assert_eq!(room_of_files_dir(".é.files"), Some("é"));
+        assert_eq!(files_dir(Path::new("/a/lobby.txt")), PathBuf::from("/a/.lobby.txt.files"));
+        assert!(is_file_id("0123456789abcdef0123456789abcdef"));
+        assert!(!is_file_id("0123456789ABCDEF0123456789abcdef"));
+        assert!(!is_file_id("0123456789abcdef"));
+        assert_eq!(id_of("0123456789abcdef0123456789abcdef.lff"), Some("0123456789abcdef0123456789abcdef"));
+        assert_eq!(id_of("0123456789abcdef0123456789abcdef.txt"), None);
+    }
+
+    #[test]
+    fn the_checker_takes_lines_split_anywhere() {
+        let body = format!("{}\n{}\n", token(3), token(1));
+        for split in 0..body.len() {
+            let mut c = Checker::default();
+            c.feed(&body.as_bytes()[..split], LIMITS).unwrap();
+            c.feed(&body.as_bytes()[split..], LIMITS).unwrap();
+            c.finish().unwrap();
+            assert_eq!(c.lines, 2);
+            // 3 blocks hold at least 32 bytes, 1 block at least 0.
+            assert_eq!(c.plain_at_least, 32);
+        }
+    }
+
+    #[test]
+    fn the_checker_refuses_what_a_reader_could_not_open() {
+        let mut c = Checker::default();
+        let e = c.feed(format!("{}\nhello\n", token(1)).as_bytes(), LIMITS).unwrap_err();
+        assert!(matches!(e, FileError::Invalid { line: 2, .. }), "{e}");
+        let mut c = Checker::default();
+        c.feed(token(1).as_bytes(), LIMITS).unwrap();
+        assert!(matches!(c.finish(), Err(FileError::Invalid { line: 1, .. })));
+        assert!(matches!(Checker::default().finish(), Err(FileError::Invalid { line: 1, .. })));
+        let mut c = Checker::default();
+        assert!(matches!(c.feed(&vec![b'A'; MAX_LINE + 1], LIMITS), Err(FileError::Invalid { line: 1, .. })));
+        let small = FileLimits { max_file_bytes: 100, quota_bytes: 0 };
+        let mut c = Checker::default();
+        c.feed(format!("{}\n", token(7)).as_bytes(), small).unwrap();
+        assert!(matches!(c.feed(format!("{}\n", token(2)).as_bytes(), small), Err(FileError::TooLarge { .. })));
+    }
+
+    #[tokio::test]
+    async fn a_refused_upload_leaves_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let room = tmp.path().join("lobby.txt");
+        let id = "00000000000000000000000000000001";
+        let mut bad: &[u8] = b"not a token\n";
+        assert!(store(&room, id, &mut bad, LIMITS, None).await.is_err());
+        let names: Vec<_> = fs::read_dir(files_dir(&room)).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert!(names.is_empty(), "{names:?}");
+        let good = format!("{}\n", token(2));
+        let n = store(&room, id, &mut good.as_bytes(), LIMITS, None).await.unwrap();
+        assert_eq!(n, good.len() as u64);
+        assert!(matches!(store(&room, id, &mut good.as_bytes(), LIMITS, None).await, Err(FileError::Exists)));
+        let quota = FileLimits { quota_bytes: good.len() as u64 + 10, ..LIMITS };
+        let other = "00000000000000000000000000000002";
+        assert!(matches!(
+            store(&room, other, &mut good.as_bytes(), quota, None).await,
+            Err(FileError::QuotaFull { .. })
+        ));
+        assert!(!files_dir(&room).join(format!("{other}.lff")).exists());
+        let off = FileLimits { max_file_bytes: 0, quota_bytes: 0 };
+        assert!(matches!(store(&room, other, &mut good.as_bytes(), off, None).await, Err(FileError::Off)));
+        let user = Some((good.len() as u64 - 1, 1000));
+        assert!(matches!(
+            store(&room, other, &mut good.as_bytes(), LIMITS, user).await,
+            Err(FileError::UserQuota { .. })
+        ));
+        assert!(!files_dir(&room).join(format!("{other}.lff")).exists());
+    }
+
+    #[test]
+    fn pruning_follows_the_history() {
+        let tmp = tempfile::tempdir().unwrap();
+        let room = tmp.path().join("lobby.txt");
+        let dir = files_dir(&room);
+        fs::create_dir(&dir).unwrap();
+        let old = dir.join("00000000000000000000000000000001.lff");
+        let new = dir.join("00000000000000000000000000000002.lff");
+        let part = dir.join(".00000000000000000000000000000003.lff.part");
+        for p in [&old, &new, &part] {
+            fs::write(p, "x\n").unwrap();
+        }
+        let now = SystemTime::now();
+        let two_days = Duration::from_secs(2 * 86_400);
+        fs::File::options().write(true).open(&old).unwrap().set_modified(now - two_days).unwrap();
+        fs::File::options().write(true).open(&part).unwrap().set_modified(now - two_days).unwrap();
+        prune(&room, None);
+        assert!(old.exists() && new.exists() && !part.exists());
+        prune(&room, Some(now - Duration::from_secs(86_400)));
+        assert!(!old.exists() && new.exists());
+    }
+}
