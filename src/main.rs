@@ -15,6 +15,7 @@ use std::process::ExitCode;
 ///
 ///     loft send -s ftp://chat@relay/ --room lobby "hello"
 ///     loft read -s ftp://chat@relay/ --room lobby --follow
+///     loft send --room lobby --file photo.jpg; loft get --room lobby 3f2a9c1b
 ///
 /// The config file is -c PATH, else $LOFT_CONFIG, else /etc/loft/loft.toml.
 /// Run `loft help <command>` for the manual of one command.
@@ -40,6 +41,9 @@ enum Command {
     /// Interactive chat in a room.
     #[cfg(feature = "client")]
     Chat(loft::client::ChatArgs),
+    /// Fetch, check and decrypt a file shared in a room.
+    #[cfg(feature = "client")]
+    Get(loft::client::GetArgs),
     /// List the rooms this user can see.
     #[cfg(feature = "client")]
     Rooms(loft::client::RoomsArgs),
@@ -58,6 +62,8 @@ fn main() -> ExitCode {
         Command::Read(a) => finish("read", loft::client::read(a)),
         #[cfg(feature = "client")]
         Command::Chat(a) => finish("chat", loft::client::chat(a)),
+        #[cfg(feature = "client")]
+        Command::Get(a) => finish("get", loft::client::get(a)),
         #[cfg(feature = "client")]
         Command::Rooms(a) => finish("rooms", loft::client::rooms(a)),
     }

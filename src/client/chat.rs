@@ -36,6 +36,10 @@ enum Input {
     Room(Box<RoomChoice>, RoomKey),
     Who,
     Rooms,
+    /// `/file PATH`: share a file, then announce it.
+    File(std::path::PathBuf),
+    /// `/get FILE`: fetch a shared file into the current folder.
+    Get(String),
     /// The watcher reached the relay again: retry the outbox now, not at the next backoff.
     Nudge,
     Quit(oneshot::Sender<()>),
@@ -231,8 +235,32 @@ fn handle_line(line: &str, current: &mut RoomChoice, tx: &mpsc::UnboundedSender<
     match cmd {
         "quit" | "exit" | "q" => return false,
         "help" | "?" => screen.notice(
-            "/room NAME: switch room · /who: who is around · /rooms: list rooms · /quit: leave · //text sends \"/text\"",
+            "/room NAME: switch room · /file PATH: share a file · /get FILE: fetch one · /who: who is around · /rooms: list rooms · /quit: leave · //text sends \"/text\"",
         ),
+        "file" => {
+            if rest.is_empty() {
+                screen.notice("/file PATH shares a file in this room");
+                return true;
+            }
+            let path = match (rest.strip_prefix("~/"), std::env::var_os("HOME")) {
+                (Some(r), Some(home)) => std::path::Path::new(&home).join(r),
+                _ => std::path::PathBuf::from(rest),
+            };
+            match super::get::readable_file(&path) {
+                Ok(p) => {
+                    screen.notice(&format!("sharing {}…", p.display()));
+                    let _ = tx.send(Input::File(p));
+                }
+                Err(e) => screen.notice(&e.message),
+            }
+        }
+        "get" => {
+            if rest.is_empty() {
+                screen.notice("/get FILE fetches a shared file (FILE: the id shown as [loft get …], or its name)");
+                return true;
+            }
+            let _ = tx.send(Input::Get(rest.to_string()));
+        }
         "who" => {
             let _ = tx.send(Input::Who);
         }
@@ -328,6 +356,19 @@ impl Controller {
                         if retry_at.is_some() {
                             retry_at = Some(Instant::now());
                             backoff.reset();
+                        }
+                    }
+                    Some(Input::File(path)) => match super::get::share(&mut s, &self.room.file, &path).await {
+                        Ok(r) => {
+                            let _ = tx.send(Input::Say(r.announcement(None)));
+                        }
+                        Err(e) => self.screen.notice(&format!("/file: {e}")),
+                    },
+                    Some(Input::Get(wanted)) => {
+                        let done = super::get::find_and_fetch(&mut s, &self.room.file, &self.key, &wanted).await;
+                        match done {
+                            Ok(said) => self.screen.notice(&said),
+                            Err(e) => self.screen.notice(&format!("/get: {e}")),
                         }
                     }
                     Some(Input::Who) => self.who(&mut s).await,

@@ -123,6 +123,23 @@ impl RoomKey {
         decompress(&compressed)
     }
 
+    /// Encrypts bytes as they are, without compression (a chunk of a shared file).
+    pub(crate) fn seal_bytes(&self, data: &[u8]) -> String {
+        self.fernet.encrypt(data)
+    }
+
+    /// Decrypts one token into its bytes, without decompression (a chunk of a shared file).
+    pub(crate) fn open_bytes(&self, token: &str) -> Result<Vec<u8>, LineError> {
+        let raw = token_bytes(token)?;
+        if !self.signature_matches(&raw) {
+            return Err(LineError::OtherKey);
+        }
+        let stamp = u64::from_be_bytes(raw[1..9].try_into().expect("8 bytes"));
+        self.fernet
+            .decrypt_at_time(token, None, stamp.max(now_unix()))
+            .map_err(|_| LineError::NotAMessage("the token is signed with this key but does not decrypt".into()))
+    }
+
     /// Reads one room line: the message, or why it is not one.
     pub fn open_line(&self, line: &str) -> Result<Message, LineError> {
         let token = line.trim();

@@ -20,6 +20,7 @@
 
 pub mod chat;
 pub mod codec;
+pub mod files;
 pub mod outbox;
 pub mod output;
 pub mod reader;
@@ -28,6 +29,7 @@ pub mod target;
 pub mod trust;
 
 mod follow;
+mod get;
 mod read;
 mod rooms;
 mod send;
@@ -219,6 +221,9 @@ An interactive chat: new messages appear above the line you are typing.
   /room NAME      switch to another room (asks for its key; Enter keeps the current one)
   /who            who is around (SITE SEEN on a Loft relay, else recent senders)
   /rooms          the rooms you can see
+  /file PATH      share a file (encrypted, announced in the room; see `loft get`)
+  /get FILE       fetch a shared file into the current folder (FILE: the id shown
+                  as [loft get …], or the file's name)
   /help           this list
 
 Up and Down recall what you typed. A message that cannot be sent now is kept in
@@ -244,10 +249,56 @@ pub struct SendArgs {
     /// own. (Without it, a message the relay cannot take now is kept: exit code 7.)
     #[arg(long)]
     pub(crate) no_queue: bool,
+    /// Share this file: it is encrypted with a key of its own, stored beside the room,
+    /// and announced by a message that carries the key (see `loft get`).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) file: Option<PathBuf>,
+    /// With --file: text sent along with the file.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) caption: Option<String>,
     /// The message; `-` or nothing (with input piped) reads it from standard input.
     #[arg(value_name = "TEXT")]
     pub(crate) text: Vec<String>,
 }
+
+/// `loft get`
+#[derive(clap::Args, Debug)]
+#[command(after_help = EXIT_CODES, after_long_help = format!("{GET_MANUAL}\n\n{EXIT_CODES}"))]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub(crate) connect: ConnectArgs,
+    #[command(flatten)]
+    pub(crate) room: RoomArgs,
+    /// Where to write the file (default: its name, in the current folder; `-`: standard
+    /// output, once it has been checked).
+    #[arg(short = 'o', long, value_name = "PATH")]
+    pub(crate) output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// The file: the start of its id as `loft read` shows it (`3f2a9c1b`), its name (the
+    /// latest file of that name), or a whole `loft-file:…` reference.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: String,
+}
+
+const GET_MANUAL: &str = "\
+Fetches a file shared in a room (`loft send --file`, `/file` in `loft chat`, or the
+paperclip on the web page), checks it and decrypts it:
+
+    $ loft read --room lobby
+    20:14 alice: 📎 photo.jpg (2.1 MB) — the view [loft get 3f2a9c1b]
+    $ loft get --room lobby 3f2a9c1b
+    loft get: photo.jpg (2.1 MB, SHA-256 checked) saved as ./photo.jpg
+
+FILE is looked for among the room's messages that `loft read` shows (the room key
+opens them); a whole `loft-file:` reference (in `loft read --json`, field `file.ref`)
+needs no room key. The file is written under a temporary name and renamed only once
+every chunk has decrypted and the size and SHA-256 match the announcement: a
+truncated, changed or replaced file is an error, and leaves no output file.
+
+The format is in the README (\"Sharing files\"). Connection, secrets and profiles: see
+`loft send --help`.";
 
 /// `loft read`
 #[derive(clap::Args, Debug)]
@@ -314,6 +365,10 @@ pub fn read(args: ReadArgs) -> Result<u8> {
 
 pub fn chat(args: ChatArgs) -> Result<u8> {
     chat::run(args).map(|e| e as u8)
+}
+
+pub fn get(args: GetArgs) -> Result<u8> {
+    get::get(args).map(|e| e as u8)
 }
 
 pub fn rooms(args: RoomsArgs) -> Result<u8> {

@@ -48,7 +48,12 @@ impl Style {
                 user: &'a str,
                 text: &'a str,
                 own: bool,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                file: Option<serde_json::Value>,
             }
+            let file = super::files::FileRef::find(&m.text).map(|(r, _)| {
+                serde_json::json!({ "id": r.id, "name": r.name, "size": r.size, "sha256": r.sha256, "ref": r.uri() })
+            });
             let j = Json {
                 room: &self.room,
                 time: m.time.format(super::codec::TIME_FORMAT).to_string(),
@@ -56,6 +61,7 @@ impl Style {
                 user: &m.user,
                 text: &m.text,
                 own,
+                file,
             };
             return serde_json::to_string(&j).expect("a message serializes");
         }
@@ -79,7 +85,14 @@ impl Style {
             (false, false) => user.clone(),
         };
         let time = if self.color { format!("\x1b[2m{hhmm}\x1b[0m") } else { hhmm };
-        let text = clean(&m.text);
+        // A shared file: what people read, and how to fetch it (not the long reference).
+        let text = match super::files::FileRef::find(&m.text) {
+            Some((r, before)) => {
+                let hint = format!("[loft get {}]", &r.id[..8]);
+                format!("{} {}", clean(&before), self.dim(&hint))
+            }
+            None => clean(&m.text),
+        };
         let indent = " ".repeat(prefix_width);
         let body = text.split('\n').collect::<Vec<_>>().join(&format!("\n{indent}"));
         out.push_str(&format!("{time} {name}: {body}"));

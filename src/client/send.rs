@@ -12,10 +12,38 @@ use std::io::{IsTerminal, Read};
 use std::sync::Arc;
 
 pub(crate) fn send(args: SendArgs) -> Result<Exit> {
-    let text = message_text(&args.text)?;
+    if args.file.is_none() && args.caption.is_some() {
+        return Err(Error::usage("--caption goes with --file; a message is given as TEXT"));
+    }
+    if args.file.is_some() && !args.text.is_empty() {
+        return Err(Error::usage("with --file, the text to go with the file is --caption TEXT"));
+    }
+    let local = args.file.as_deref().map(super::get::readable_file).transpose()?;
+    let text = if local.is_some() { String::new() } else { message_text(&args.text)? };
     let t = Arc::new(target::resolve(&args.connect)?);
     let room = target::resolve_room(&args.room, &t)?;
     let key = RoomKey::derive(&room.password);
+    let text = match local {
+        // The file first: the announcement goes through the outbox like any message,
+        // and it must never point at a file the relay does not have.
+        Some(path) => {
+            let shared = runtime()?.block_on(async {
+                let mut s = Session::new(t.clone(), stderr_notifier());
+                let r = super::get::share(&mut s, &room.file, &path).await;
+                s.quit().await;
+                r
+            })?;
+            eprintln!(
+                "loft send: shared {} ({}); others fetch it with: loft get --room {} {}",
+                shared.name,
+                super::files::human_size(shared.size),
+                room.name,
+                &shared.id[..8]
+            );
+            shared.announcement(args.caption.as_deref())
+        }
+        None => text,
+    };
     let token = key.seal_message(&room.sender, &text);
     let outbox = Outbox::for_target(&t);
     runtime()?.block_on(async {

@@ -469,6 +469,84 @@ impl Session {
         }
     }
 
+    /// Uploads the local file `local` as `file` (STOR), streamed. Not retried after the
+    /// data started: a shared file is write-once, so a retry takes a new id.
+    pub(crate) async fn put_file(&mut self, file: &str, local: &std::path::Path) -> Result<()> {
+        let len = std::fs::metadata(local).map(|m| m.len()).unwrap_or(0);
+        // Slow links: allow 16 KiB/s on top of the usual deadline.
+        let extra = Duration::from_secs(len / (16 * 1024));
+        let mut switched = false;
+        loop {
+            let mut src = tokio::fs::File::open(local)
+                .await
+                .map_err(|e| Error::new(Exit::Failure, format!("cannot read {}: {e}", local.display())))?;
+            let r = op!(self, extra, |ftp| {
+                let mut up = ftp.put_with_stream(file).await?;
+                tokio::io::copy(&mut src, &mut up).await.map_err(FtpError::ConnectionError)?;
+                up.finish().await
+            });
+            match r {
+                Err(e) if e.exit == Exit::Refused && !switched && mode_refused(&e) => {
+                    switched = true;
+                    self.switch_mode();
+                }
+                r => return r,
+            }
+        }
+    }
+
+    /// Downloads `file` (RETR), handing each piece to `sink`, at most `max` bytes; `None`
+    /// if there is no such file. `sink`'s error ends the download.
+    pub(crate) async fn get_file(
+        &mut self,
+        file: &str,
+        max: u64,
+        sink: &mut (dyn FnMut(&[u8]) -> std::result::Result<(), String> + Send),
+    ) -> Result<Option<u64>> {
+        let extra = Duration::from_secs(max / (16 * 1024));
+        let mut refused: Option<String> = None;
+        let r = op!(self, extra, |ftp| {
+            let mut s = match ftp.retr_as_stream(file).await {
+                Ok(s) => s,
+                Err(FtpError::UnexpectedResponse(r)) if code(&r) == 550 => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut total = 0u64;
+            loop {
+                let n = s.read(&mut buf).await.map_err(FtpError::ConnectionError)?;
+                if n == 0 {
+                    break;
+                }
+                total += n as u64;
+                if total > max {
+                    refused = Some(format!("{file} is larger than it can be for the size announced"));
+                    break;
+                }
+                if let Err(why) = sink(&buf[..n]) {
+                    refused = Some(why);
+                    break;
+                }
+            }
+            if refused.is_some() {
+                drop(s);
+                return Ok(None);
+            }
+            match s.finish().await {
+                // Refused once the data connection was open (the relay answers 150 first).
+                Err(FtpError::UnexpectedResponse(r)) if code(&r) == 550 && total == 0 => Ok(None),
+                Err(e) => Err(e),
+                Ok(()) => Ok(Some(total)),
+            }
+        });
+        if let Some(why) = refused {
+            // The rest of the transfer was not read: this connection is done.
+            self.disconnect();
+            return Err(Error::new(Exit::Refused, why));
+        }
+        r
+    }
+
     fn switch_mode(&mut self) {
         self.mode = if self.mode == Mode::Passive { Mode::ExtendedPassive } else { Mode::Passive };
         if let Some(f) = self.ftp.as_mut() {

@@ -83,6 +83,9 @@ root = {root}
 mode = "optional"
 cert = "loft.crt"
 key = "loft.key"
+# TLS data connections must resume the control connection's TLS session (vsftpd's
+# require_ssl_reuse): curl, lftp and FileZilla do; FTPChat (Python's ftplib) does not.
+# require_session_reuse = false
 
 [passive]
 # Ports for data connections; open them in the firewall with the control port.

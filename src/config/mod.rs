@@ -165,11 +165,16 @@ pub(crate) struct TlsConfig {
     /// PEM private key; default `loft.key` beside the config.
     #[serde(default = "default_key")]
     pub(crate) key: PathBuf,
+    /// A TLS data connection must resume its control connection's TLS session (as
+    /// vsftpd's `require_ssl_reuse`): ties it to its session behind one NAT. FTPChat
+    /// (Python's ftplib) never resumes, so this refuses its TLS transfers: opt-in.
+    #[serde(default)]
+    pub(crate) require_session_reuse: bool,
 }
 
 impl Default for TlsConfig {
     fn default() -> Self {
-        TlsConfig { mode: TlsMode::default(), cert: default_cert(), key: default_key() }
+        TlsConfig { mode: TlsMode::default(), cert: default_cert(), key: default_key(), require_session_reuse: false }
     }
 }
 fn default_cert() -> PathBuf {
@@ -564,6 +569,12 @@ impl Config {
                 "expected at least one address, like [\"0.0.0.0:8443\"], or set enabled = false".into(),
             ));
         }
+        if self.tls.require_session_reuse && self.tls.mode == TlsMode::Off {
+            return Err(err(
+                &[Seg::K("tls"), Seg::K("require_session_reuse")],
+                "there is no TLS session to reuse with mode = \"off\": remove it, or set mode = \"optional\" or \"required\"".into(),
+            ));
+        }
         if let Err(m) = parse_port_range(&self.passive.ports) {
             return Err(err(&[Seg::K("passive"), Seg::K("ports")], m));
         }
@@ -929,6 +940,14 @@ mod tests {
         let e = parse("root = \"/srv\"\nlisten = [\"0.0.0.0:21\",\n  \"nonsense\"]\n").unwrap_err();
         assert_eq!(e.key.as_deref(), Some("listen[1]"));
         assert_eq!(e.position, Some((3, 3)));
+    }
+
+    #[test]
+    fn session_reuse_without_tls_points_at_the_key() {
+        let e = parse("root = \"/srv\"\n[tls]\nmode = \"off\"\nrequire_session_reuse = true\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("tls.require_session_reuse"));
+        assert_eq!(e.position.map(|p| p.0), Some(4));
+        assert!(parse("root = \"/srv\"\n[tls]\nrequire_session_reuse = true\n").is_ok());
     }
 
     #[test]

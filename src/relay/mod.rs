@@ -222,7 +222,7 @@ impl Relay {
             .site_command("SEEN", site::SeenCommand)
             .site_command("HELP", site::HelpCommand);
         if let Some(tls) = &self.tls {
-            b = b.ftps_manual::<PathBuf>(tls.clone());
+            b = b.ftps_manual::<PathBuf>(tls.clone()).ftps_require_session_reuse(cfg.tls.require_session_reuse);
             if cfg.tls.mode == TlsMode::Required {
                 b = b.ftps_required(FtpsRequired::All, FtpsRequired::All);
             }

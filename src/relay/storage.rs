@@ -96,7 +96,7 @@ impl StorageConfig {
     /// Whether `path` is in (or is) a room's files folder: a folder named like
     /// `.lobby.txt.files` beside anything that the room patterns match.
     fn in_files_dir(&self, path: &Path) -> bool {
-        path.components().any(|c| matches!(c, Component::Normal(n) if files::room_of_files_dir(&n.to_string_lossy()).is_some_and(|r| self.patterns.is_match(&r.to_lowercase()))))
+        path.components().any(|c| matches!(c, Component::Normal(n) if files::room_of_files_dir(&n.to_string_lossy()).is_some_and(|r| self.patterns.is_match(r.to_lowercase()))))
     }
 
     /// What `path` is in the files area of a room, if it is there at all.

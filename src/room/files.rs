@@ -88,6 +88,8 @@ pub(crate) enum FileError {
     Off,
     /// The name is not `ID.lff`.
     BadName,
+    /// The room has no file yet (files are shared in rooms that exist).
+    NoRoom,
     /// A file with this id exists (or is being uploaded).
     Exists,
     /// Line `line` (1-based) is not a token, or the upload is not whole lines.
@@ -106,7 +108,7 @@ impl FileError {
     /// The FTP reply code: `550`, `553`, `552` (too large, quota), `452` (disk full), `451`.
     pub(crate) fn ftp_code(&self) -> u16 {
         match self {
-            FileError::Off | FileError::Exists => 550,
+            FileError::Off | FileError::Exists | FileError::NoRoom => 550,
             FileError::BadName | FileError::Invalid { .. } => 553,
             FileError::TooLarge { .. } | FileError::QuotaFull { .. } | FileError::UserQuota { .. } => 552,
             FileError::Io(e) if super::is_disk_full(e) => 452,
@@ -123,6 +125,7 @@ impl fmt::Display for FileError {
                 write!(f, "a shared file is named ID{EXTENSION}, ID being 32 lowercase hex digits")
             }
             FileError::Exists => write!(f, "a file with this id exists already: shared files are write-once"),
+            FileError::NoRoom => write!(f, "no such room yet: files are shared in a room that has messages"),
             FileError::Invalid { line, reason } => write!(f, "file refused: line {line}: {reason}"),
             FileError::TooLarge { limit } => write!(
                 f,
@@ -261,6 +264,9 @@ pub(crate) async fn store<R: AsyncRead + Unpin>(
     }
     if !is_file_id(id) {
         return Err(FileError::BadName);
+    }
+    if !fs::symlink_metadata(room).is_ok_and(|m| m.is_file()) {
+        return Err(FileError::NoRoom);
     }
     let dir = files_dir(room);
     match fs::symlink_metadata(&dir) {
@@ -438,6 +444,9 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let room = tmp.path().join("lobby.txt");
         let id = "00000000000000000000000000000001";
+        let mut bad: &[u8] = b"";
+        assert!(matches!(store(&room, id, &mut bad, LIMITS, None).await, Err(FileError::NoRoom)));
+        fs::write(&room, "").unwrap();
         let mut bad: &[u8] = b"not a token\n";
         assert!(store(&room, id, &mut bad, LIMITS, None).await.is_err());
         let names: Vec<_> = fs::read_dir(files_dir(&room)).unwrap().flatten().map(|e| e.file_name()).collect();

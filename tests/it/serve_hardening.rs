@@ -101,6 +101,44 @@ fn a_passive_port_intruder_cannot_break_a_transfer() {
     scenario(&Relay::start(), "passive_port_intruder");
 }
 
+/// Issue 13.9, behind one NAT: with `tls.require_session_reuse`, a TLS data connection
+/// must resume its own control connection's session: clients that resume (curl here, and
+/// ftplib taught to) work; stock ftplib (FTPChat) is refused; a stranger from the same
+/// address with a session of its own cannot write into the victim's upload.
+#[test]
+fn with_session_reuse_required_only_the_sessions_own_tls_data_connection_transfers() {
+    let r = Relay::with(Setup::default().edit(|t| common::set_key(&t, "tls", "require_session_reuse", "true")));
+    scenario(&r, "session_reuse_required");
+    // curl resumes the control connection's session on every data connection.
+    let url = format!("ftp://127.0.0.1:{}/", r.port);
+    let o = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "--ssl-reqd",
+            "--cacert",
+            r.cert().to_str().unwrap(),
+            "-u",
+            &format!("chat:{}", common::PASSWORD),
+        ])
+        .args([format!("{url}lobby.txt"), format!("{url}lobby.txt")])
+        .output();
+    match o {
+        Ok(o) => {
+            assert!(
+                o.status.success(),
+                "curl: {}
+{}",
+                String::from_utf8_lossy(&o.stderr),
+                r.log()
+            );
+            let disk = std::fs::read(r.root.join("lobby.txt")).unwrap();
+            assert_eq!(o.stdout.len(), 2 * disk.len(), "{}", r.log());
+        }
+        Err(e) => assert!(std::env::var_os("CI").is_none(), "curl: {e}"),
+    }
+    assert!(r.log().contains("must resume the control connection's TLS session"), "{}", r.log());
+}
+
 /// Issue 13 (small): HELP before login names no software version, and FTPChat's SIZE of a
 /// room that does not exist yet is not a warning in the log.
 #[test]

@@ -148,10 +148,7 @@ async fn api(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp
             let s = session(web, &req)?;
             mark_seen(web, &s, &query, req).await
         }
-        (Method::PUT, "/api/files") => {
-            let s = session(web, &req)?;
-            put_file(web, &s, &query, req).await
-        }
+        (Method::PUT, "/api/files") => put_file(web, &query, req).await,
         (Method::GET, "/api/files") => get_file(web, &session(web, &req)?, &query).await,
         (_, "/api/login" | "/api/logout" | "/api/rooms" | "/api/log" | "/api/append" | "/api/seen" | "/api/files") => {
             Err(fail(StatusCode::METHOD_NOT_ALLOWED, &format!("{} is not allowed on {path}", req.method())))
@@ -460,43 +457,46 @@ fn file_id(query: &HashMap<String, String>) -> Result<String, Fail> {
 }
 
 /// `PUT /api/files?room=R&id=ID`, body = the encrypted file: what a `STOR` of
-/// `.R.files/ID.lff` does, streamed through the same checks.
-async fn put_file(
-    web: &Web,
-    s: &Session,
-    query: &HashMap<String, String>,
-    req: Request<Incoming>,
-) -> Result<Resp, Fail> {
-    if s.user.read_only {
-        return Err(fail(StatusCode::FORBIDDEN, "this account is read-only: it can fetch files, not share them"));
-    }
-    let real = room(web, s, query)?;
-    let id = file_id(query)?;
-    let limits = web.relay.rooms.settings().files;
+/// `.R.files/ID.lff` does, streamed through the same checks. However it is refused, the
+/// body is read first (bounded), so that the browser gets the answer rather than a
+/// connection reset in the middle of its upload.
+async fn put_file(web: &Web, query: &HashMap<String, String>, req: Request<Incoming>) -> Result<Resp, Fail> {
+    let checked = session(web, &req).and_then(|s| {
+        if s.user.read_only {
+            return Err(fail(StatusCode::FORBIDDEN, "this account is read-only: it can fetch files, not share them"));
+        }
+        Ok((room(web, &s, query)?, file_id(query)?, s))
+    });
     let mut input = BodyReader { body: req.into_body(), chunk: Bytes::new() };
-    let user_free = crate::relay::storage::user_free(&s.user).await;
-    match files::store(&real, &id, &mut input, limits, user_free).await {
-        Ok(n) => {
-            tracing::info!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %real.display(), file = %id, bytes = n, "shared file stored");
-            Ok(json_response(StatusCode::CREATED, json!({ "id": id, "bytes": n })))
+    let stored = match checked {
+        Ok((real, id, s)) => {
+            let limits = web.relay.rooms.settings().files;
+            let user_free = crate::relay::storage::user_free(&s.user).await;
+            match files::store(&real, &id, &mut input, limits, user_free).await {
+                Ok(n) => {
+                    tracing::info!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %real.display(), file = %id, bytes = n, "shared file stored");
+                    return Ok(json_response(StatusCode::CREATED, json!({ "id": id, "bytes": n })));
+                }
+                Err(e) => {
+                    tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %real.display(), file = %id, "shared file refused: {e}");
+                    file_fail(e)
+                }
+            }
         }
-        Err(e) => {
-            tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %real.display(), file = %id, "shared file refused: {e}");
-            // Read what is left (bounded), so that the browser gets this answer rather
-            // than a connection reset in the middle of its upload.
-            let _ = tokio::time::timeout(Duration::from_secs(5), async {
-                tokio::io::copy(&mut tokio::io::AsyncReadExt::take(&mut input, 32 << 20), &mut tokio::io::sink()).await
-            })
-            .await;
-            Err(file_fail(e))
-        }
-    }
+        Err(f) => f,
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        tokio::io::copy(&mut tokio::io::AsyncReadExt::take(&mut input, 32 << 20), &mut tokio::io::sink()).await
+    })
+    .await;
+    Err(stored)
 }
 
 fn file_fail(e: FileError) -> Fail {
     let status = match &e {
         FileError::Off => StatusCode::FORBIDDEN,
         FileError::BadName => StatusCode::BAD_REQUEST,
+        FileError::NoRoom => StatusCode::NOT_FOUND,
         FileError::Exists => StatusCode::CONFLICT,
         FileError::Invalid { line, .. } => {
             return Fail(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": e.to_string(), "line": line }))

@@ -4,12 +4,14 @@ Run by tests/it/serve_hardening.rs (the harness's `script_args`) with the scenar
 its argument. A scenario exits non-zero with an assertion message on failure.
 """
 
+import ftplib
 import os
 import socket
+import ssl
 import sys
 import time
 
-from prelude import ROOT, connect, expect_error, fernet_for, get, put, room_file, seal  # noqa: E402
+from prelude import CERT, HOST, PASSWORD, PORT, ROOT, connect, expect_error, fernet_for, get, put, room_file, seal  # noqa: E402
 
 
 def folders_with_rooms_stay_put():
@@ -210,6 +212,77 @@ def passive_port_intruder():
     print("ok")
 
 
+class ReusingFTP(ftplib.FTP_TLS):
+    """ftplib as clients that resume the control connection's TLS session on data
+    connections (curl, lftp, FileZilla) do; stock ftplib (and so FTPChat) does not."""
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)
+        return conn, size
+
+
+def tls12_context():
+    # TLS 1.2 session ids can be resumed again and again; a TLS 1.3 ticket once.
+    ctx = ssl.create_default_context(cafile=CERT)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def session_reuse_required():
+    """tls.require_session_reuse: a TLS data connection must resume its own control
+    connection's session, so a stranger behind the same NAT (same address) cannot take a
+    session's data connection, and a client that does not resume is refused."""
+    fernet = fernet_for("secret")
+    # A client that resumes: transfers work, again and again.
+    f = ReusingFTP(context=tls12_context(), timeout=30)
+    f.connect(HOST, PORT)
+    f.login("chat", PASSWORD)
+    f.prot_p()
+    for i in range(3):
+        put(f, "lobby.txt", seal(fernet, "alice", f"resumed {i}"), cmd="APPE")
+    assert len(get(f, "lobby.txt").splitlines()) == 3
+    # Stock ftplib (FTPChat) does not resume: its transfers are refused, the room unchanged.
+    before = room_file("lobby.txt")
+    g = connect(tls=True)
+    try:
+        put(g, "lobby.txt", seal(fernet, "bob", "fresh handshake"), cmd="APPE")
+    except (*ftplib.all_errors, ssl.SSLError):
+        pass
+    else:
+        raise AssertionError("a data connection without session reuse was served")
+    assert room_file("lobby.txt") == before
+    # A stranger from the same address takes the victim's passive port first, with a
+    # TLS session of its own: it is refused, and writes nothing.
+    h = ReusingFTP(context=tls12_context(), timeout=30)
+    h.connect(HOST, PORT)
+    h.login("chat", PASSWORD)
+    h.prot_p()
+    assert get(h, "lobby.txt") == before, "the stranger's own session works for itself"
+    host, port = f.makepasv()
+    raw = socket.create_connection((host, port), timeout=5)
+    f.voidcmd("TYPE I")
+    resp = f.sendcmd("APPE lobby.txt")
+    assert resp.startswith("150"), resp
+    try:
+        s_ssl = h.context.wrap_socket(raw, server_hostname="127.0.0.1", session=h.sock.session)
+        s_ssl.sendall(seal(fernet, "mallory", "injected"))
+        s_ssl.close()
+    except OSError:
+        pass
+    try:
+        f.voidresp()
+    except ftplib.all_errors as e:
+        print("victim's transfer:", e)
+    assert room_file("lobby.txt") == before, "the stranger's data reached the room"
+    # The victim's session goes on.
+    put(f, "lobby.txt", seal(fernet, "alice", "after"), cmd="APPE")
+    assert room_file("lobby.txt") != before
+    f.quit()
+    print("ok")
+
+
 def quiet_and_discreet():
     """HELP before login named the libunftp version; a SIZE of a room not created yet (how
     FTPChat asks, every 5 s) was a warning each time."""
@@ -246,4 +319,5 @@ if __name__ == "__main__":
         "passive_port_intruder": passive_port_intruder,
         "quiet_and_discreet": quiet_and_discreet,
         "tls_required_names_the_cause": tls_required_names_the_cause,
+        "session_reuse_required": session_reuse_required,
     }[sys.argv[1]]()

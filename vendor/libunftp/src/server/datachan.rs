@@ -67,9 +67,24 @@ where
     pub storage: Arc<Storage>,
     pub cwd: PathBuf,
     pub ftps_mode: FtpsConfig,
+    /// Loft patch 24: the TLS handshake must resume the control connection's session.
+    pub require_reuse: bool,
     pub logger: slog::Logger,
     pub data_cmd_rx: Option<Receiver<DataChanCmd>>,
     pub data_abort_rx: Option<Receiver<()>>,
+}
+
+/// Loft patch 24: whether a TLS data connection resumed a session (of its own control
+/// connection: each has its own session cache when reuse is required).
+fn resumed<IO>(tls: &tokio_rustls::server::TlsStream<IO>) -> bool {
+    tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+}
+
+fn reuse_refused() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::PermissionDenied,
+        "TLS data connection refused: it must resume the control connection's TLS session",
+    )
 }
 
 use std::fmt;
@@ -148,8 +163,10 @@ where
         let mut timeout_delay = Box::pin(tokio::time::sleep(self.data_idle_timeout));
         tokio::select! {
             Some(command) = data_cmd_rx.recv() => {
-                let session = session_arc.lock().await;
-                self.handle_incoming(DataChanMsg::ExternalCommand(command), session.start_pos).await;
+                // Loft patch 23: a REST offset applies to the next transfer command only,
+                // whatever its outcome (it was kept after a failed transfer).
+                let start_pos = std::mem::take(&mut session_arc.lock().await.start_pos);
+                self.handle_incoming(DataChanMsg::ExternalCommand(command), start_pos).await;
             },
             Some(_) = data_abort_rx.recv() => {
                 self.handle_incoming(DataChanMsg::Abort, 0).await;
@@ -205,7 +222,7 @@ where
         let path = self.cwd.join(path);
         let tx: Sender<ControlChanMsg> = self.control_msg_tx.clone();
         let (timed_out, limit) = (self.timed_out.clone(), self.data_idle_timeout);
-        let mut output = Self::writer(self.socket, self.ftps_mode, "retr").await;
+        let mut output = Self::writer(self.socket, self.ftps_mode, self.require_reuse, "retr").await;
 
         let start_time = Instant::now();
         let result = self
@@ -308,7 +325,7 @@ where
             .storage
             .put(
                 (*self.user).as_ref().unwrap(),
-                Self::reader(self.socket, self.ftps_mode, "stor").await,
+                Self::reader(self.socket, self.ftps_mode, self.require_reuse, "stor").await,
                 path.clone(),
                 start_pos,
             )
@@ -370,7 +387,7 @@ where
         let start_time = Instant::now();
         let put_result = self
             .storage
-            .append((*self.user).as_ref().unwrap(), Self::reader(self.socket, self.ftps_mode, "appe").await, path.clone())
+            .append((*self.user).as_ref().unwrap(), Self::reader(self.socket, self.ftps_mode, self.require_reuse, "appe").await, path.clone())
             .await;
         let duration = start_time.elapsed();
         let put_result = put_result.map_err(|e| timeout_error(&timed_out, limit).unwrap_or(e));
@@ -415,7 +432,7 @@ where
         let path = self.resolve_path(path);
         let tx = self.control_msg_tx.clone();
         let (timed_out, limit) = (self.timed_out.clone(), self.data_idle_timeout);
-        let mut output = Self::writer(self.socket, self.ftps_mode.clone(), command.as_lower_str()).await;
+        let mut output = Self::writer(self.socket, self.ftps_mode.clone(), self.require_reuse, command.as_lower_str()).await;
 
         let start_time = Instant::now();
 
@@ -510,7 +527,7 @@ where
         let path = self.resolve_path(path);
         let tx = self.control_msg_tx.clone();
         let (timed_out, limit) = (self.timed_out.clone(), self.data_idle_timeout);
-        let mut output = Self::writer(self.socket, self.ftps_mode.clone(), "mlsd").await;
+        let mut output = Self::writer(self.socket, self.ftps_mode.clone(), self.require_reuse, "mlsd").await;
 
         let start_time = Instant::now();
 
@@ -606,7 +623,7 @@ where
     }
 
     #[tracing_attributes::instrument]
-    async fn writer(socket: DataStream, ftps_mode: FtpsConfig, command: &'static str) -> Box<dyn AsyncWrite + Send + Unpin + Sync> {
+    async fn writer(socket: DataStream, ftps_mode: FtpsConfig, reuse: bool, command: &'static str) -> Box<dyn AsyncWrite + Send + Unpin + Sync> {
         match ftps_mode {
             FtpsConfig::Off => Box::new(MeasuringWriter::new(socket, command)) as Box<dyn AsyncWrite + Send + Unpin + Sync>,
             FtpsConfig::Building { .. } => panic!("Illegal state"),
@@ -616,6 +633,7 @@ where
                     // Loft patch 2: a client that breaks off the data-channel handshake gets a
                     // failed transfer, not a panic (which under panic=abort ends the server).
                     match acceptor.accept(socket).await {
+                        Ok(tls_stream) if reuse && !resumed(&tls_stream) => Err(reuse_refused()),
                         Ok(tls_stream) => Ok(MeasuringWriter::new(tls_stream, command)),
                         Err(e) => Err(e),
                     }
@@ -630,7 +648,7 @@ where
     }
 
     #[tracing_attributes::instrument]
-    async fn reader(socket: DataStream, ftps_mode: FtpsConfig, command: &'static str) -> Box<dyn AsyncRead + Send + Unpin + Sync> {
+    async fn reader(socket: DataStream, ftps_mode: FtpsConfig, reuse: bool, command: &'static str) -> Box<dyn AsyncRead + Send + Unpin + Sync> {
         match ftps_mode {
             FtpsConfig::Off => Box::new(MeasuringReader::new(socket, command)) as Box<dyn AsyncRead + Send + Unpin + Sync>,
             FtpsConfig::Building { .. } => panic!("Illegal state"),
@@ -640,6 +658,7 @@ where
                     // Loft patch 2: a client that breaks off the data-channel handshake gets a
                     // failed transfer, not a panic (which under panic=abort ends the server).
                     match acceptor.accept(socket).await {
+                        Ok(tls_stream) if reuse && !resumed(&tls_stream) => Err(reuse_refused()),
                         Ok(tls_stream) => Ok(MeasuringReader::new(CloseNotifyOnEof::new(tls_stream), command)),
                         Err(e) => Err(e),
                     }
@@ -751,6 +770,7 @@ where
             storage: Arc::clone(&session.storage),
             cwd: session.cwd.clone(),
             ftps_mode,
+            require_reuse: session.data_tls && session.tls_session_reuse,
             logger,
             data_abort_rx: Some(data_abort_rx),
             data_cmd_rx: Some(data_cmd_rx),
@@ -898,15 +918,25 @@ impl ListCommand {
 /// write fails with the handshake's error kind, so the transfer ends with an error reply.
 struct FailedStream(std::io::ErrorKind);
 
+impl FailedStream {
+    fn error(&self) -> std::io::Error {
+        match self.0 {
+            // Loft patch 24: the only permission error here is a refused session reuse.
+            std::io::ErrorKind::PermissionDenied => reuse_refused(),
+            kind => std::io::Error::new(kind, "data channel TLS handshake failed"),
+        }
+    }
+}
+
 impl AsyncRead for FailedStream {
     fn poll_read(self: Pin<&mut Self>, _cx: &mut Context<'_>, _buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Err(std::io::Error::new(self.0, "data channel TLS handshake failed")))
+        Poll::Ready(Err(self.error()))
     }
 }
 
 impl AsyncWrite for FailedStream {
     fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, _buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        Poll::Ready(Err(std::io::Error::new(self.0, "data channel TLS handshake failed")))
+        Poll::Ready(Err(self.error()))
     }
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Poll::Ready(Ok(()))

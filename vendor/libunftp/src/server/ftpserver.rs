@@ -70,6 +70,7 @@ where
     ftps_mode: FtpsConfig,
     ftps_required_control_chan: FtpsRequired,
     ftps_required_data_chan: FtpsRequired,
+    ftps_require_session_reuse: bool,
     idle_session_timeout: std::time::Duration,
     data_idle_timeout: std::time::Duration,
     data_connections: crate::server::datachan::DataConnections,
@@ -103,6 +104,7 @@ where
     ftps_mode: FtpsConfig,
     ftps_required_control_chan: FtpsRequired,
     ftps_required_data_chan: FtpsRequired,
+    ftps_require_session_reuse: bool,
     ftps_tls_flags: TlsFlags,
     ftps_client_auth: FtpsClientAuth,
     ftps_trust_store: PathBuf,
@@ -161,6 +163,7 @@ where
             logger: slog::Logger::root(slog_stdlog::StdLog {}.fuse(), slog::o!()),
             ftps_required_control_chan: options::DEFAULT_FTPS_REQUIRE,
             ftps_required_data_chan: options::DEFAULT_FTPS_REQUIRE,
+            ftps_require_session_reuse: false,
             ftps_tls_flags: TlsFlags::default(),
             ftps_client_auth: FtpsClientAuth::default(),
             ftps_trust_store: options::DEFAULT_FTPS_TRUST_STORE.into(),
@@ -233,6 +236,7 @@ where
             ftps_mode: self.ftps_mode,
             ftps_required_control_chan: self.ftps_required_control_chan,
             ftps_required_data_chan: self.ftps_required_data_chan,
+            ftps_require_session_reuse: self.ftps_require_session_reuse,
             ftps_tls_flags: self.ftps_tls_flags,
             ftps_client_auth: self.ftps_client_auth,
             ftps_trust_store: self.ftps_trust_store,
@@ -298,6 +302,7 @@ where
             logger: slog::Logger::root(slog_stdlog::StdLog {}.fuse(), slog::o!()),
             ftps_required_control_chan: options::DEFAULT_FTPS_REQUIRE,
             ftps_required_data_chan: options::DEFAULT_FTPS_REQUIRE,
+            ftps_require_session_reuse: false,
             ftps_tls_flags: TlsFlags::default(),
             ftps_client_auth: FtpsClientAuth::default(),
             ftps_trust_store: options::DEFAULT_FTPS_TRUST_STORE.into(),
@@ -381,6 +386,7 @@ where
             ftps_mode,
             ftps_required_control_chan: self.ftps_required_control_chan,
             ftps_required_data_chan: self.ftps_required_data_chan,
+            ftps_require_session_reuse: self.ftps_require_session_reuse,
             idle_session_timeout: self.idle_session_timeout,
             data_idle_timeout: self.data_idle_timeout,
             data_connections: self.data_connections.clone(),
@@ -467,6 +473,15 @@ where
     {
         self.ftps_required_control_chan = for_control_chan.into();
         self.ftps_required_data_chan = for_data_chan.into();
+        self
+    }
+
+    /// Loft patch 24: require that a TLS data connection resumes the TLS session of its own
+    /// control connection (vsftpd's `require_ssl_reuse`), which ties it to its session even
+    /// from the same address. Each control connection then gets a session cache of its
+    /// own, so no other connection's session can be resumed.
+    pub fn ftps_require_session_reuse(mut self, on: bool) -> Self {
+        self.ftps_require_session_reuse = on;
         self
     }
 
@@ -1113,6 +1128,7 @@ where
             logger: server.logger.new(slog::o!()),
             ftps_required_control_chan: server.ftps_required_control_chan,
             ftps_required_data_chan: server.ftps_required_data_chan,
+            ftps_require_session_reuse: server.ftps_require_session_reuse,
             site_md5: server.site_md5,
             site_handlers: server.site_handlers.clone(),
             data_listener: server.data_listener.clone(),

@@ -96,6 +96,8 @@ where
     // Tells if FTPS/TLS security is available to the session or not. The variables cmd_tls and
     // data_tls tells if the channels are actually encrypted or not.
     pub ftps_config: FtpsConfig,
+    /// Loft patch 24: TLS data connections must resume this session's TLS session.
+    pub tls_session_reuse: bool,
     // True if the command channel is in secure mode at the moment. Changed by AUTH and CCC commands.
     pub cmd_tls: bool,
     // True if the data channel is in secure mode at the moment. Changed by the PROT command.
@@ -144,6 +146,7 @@ where
             rename_from: None,
             state: SessionState::New,
             ftps_config: FtpsConfig::Off,
+            tls_session_reuse: false,
             cmd_tls: false,
             data_tls: false,
             collect_metrics: false,

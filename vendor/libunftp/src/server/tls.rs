@@ -198,3 +198,23 @@ impl StoresServerSessions for TlsSessionCache {
         true
     }
 }
+
+/// Loft patch 24: a ticketer that issues no tickets (rustls' own is not public), for
+/// connections whose sessions must stay in their own cache.
+#[derive(Debug)]
+pub struct NoTickets;
+
+impl rustls::server::ProducesTickets for NoTickets {
+    fn enabled(&self) -> bool {
+        false
+    }
+    fn lifetime(&self) -> u32 {
+        0
+    }
+    fn encrypt(&self, _plain: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+    fn decrypt(&self, _cipher: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+}

@@ -69,6 +69,7 @@ where
     pub logger: slog::Logger,
     pub ftps_required_control_chan: FtpsRequired,
     pub ftps_required_data_chan: FtpsRequired,
+    pub require_session_reuse: bool,
     pub site_md5: SiteMd5,
     pub site_handlers: Arc<HashMap<String, Arc<dyn SiteCommandHandler<Storage, User>>>>,
     pub data_listener: Arc<dyn DataListener>,
@@ -100,6 +101,7 @@ where
         ftps_config,
         ftps_required_control_chan,
         ftps_required_data_chan,
+        require_session_reuse,
         collect_metrics,
         idle_session_timeout,
         data_idle_timeout,
@@ -115,6 +117,18 @@ where
     } = config;
 
     let tls_configured = matches!(ftps_config, FtpsConfig::On { .. });
+    // Loft patch 24: with session reuse required, this connection's TLS sessions are kept
+    // in a cache of its own (and no tickets are issued), so a data connection can resume
+    // only a session of this control connection.
+    let ftps_config = match ftps_config {
+        FtpsConfig::On { tls_config } if require_session_reuse => {
+            let mut own = (*tls_config).clone();
+            own.session_storage = rustls::server::ServerSessionMemoryCache::new(32);
+            own.ticketer = Arc::new(crate::server::tls::NoTickets);
+            FtpsConfig::On { tls_config: Arc::new(own) }
+        }
+        other => other,
+    };
     let storage_features = storage.supported_features();
     let (control_msg_tx, mut control_msg_rx): (Sender<ControlChanMsg>, Receiver<ControlChanMsg>) = channel(1);
     let local_addr = tcp_stream.local_addr()?;
@@ -124,6 +138,7 @@ where
         .control_msg_tx(control_msg_tx.clone())
         .control_connection(control_connection)
         .failed_logins(failed_logins);
+    session.tls_session_reuse = require_session_reuse;
     if let Some(b) = binder.lock().unwrap().take() {
         session = session.binder(b);
     }

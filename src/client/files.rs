@@ -1,0 +1,440 @@
+//! Shared files, client side: the encrypted file, and the reference in its announcement.
+//!
+//! Why this shape (README, "Sharing files", is the specification):
+//! - **A key per file, carried by the announcement.** The announcement is an ordinary
+//!   message under the room key, so whoever can read the room can fetch the file, and
+//!   nobody else, the relay included. A key of its own means a file can be passed on (its
+//!   reference) without giving away the room key.
+//! - **Chunks of [`CHUNK`] bytes, one Fernet token per line.** Neither end ever holds the
+//!   whole file, the relay checks the shape with the same rule as room lines, and any
+//!   Fernet library opens it. No compression: what people share (photos, PDFs) is
+//!   compressed already.
+//! - **Size and SHA-256 in the reference.** Tokens are authenticated one by one, not as a
+//!   sequence: the hash (under the room key's protection) is what makes a dropped,
+//!   repeated or reordered chunk an error. So nothing is written to its final name until
+//!   the whole file has checked out.
+
+use super::codec::{LineError, RoomKey};
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+use std::io::{self, Read, Write};
+
+/// Bytes of the original file per token line.
+pub(crate) const CHUNK: usize = 49152;
+/// What starts a reference in a message.
+pub(crate) const SCHEME: &str = "loft-file:";
+/// The mark that starts an announcement.
+pub(crate) const CLIP: &str = "📎";
+
+/// What a Loft client needs to fetch, open and check a shared file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileRef {
+    /// 32 lowercase hex digits: the file's name on the relay (`ID.lff`).
+    pub(crate) id: String,
+    /// The file's name, as the sender had it.
+    pub(crate) name: String,
+    /// The original size in bytes.
+    pub(crate) size: u64,
+    /// SHA-256 of the original bytes, lowercase hex.
+    pub(crate) sha256: String,
+    /// The file's Fernet key without its final `=` (43 characters).
+    pub(crate) key: String,
+}
+
+impl FileRef {
+    /// A new reference for a file about to be shared: a fresh key and id.
+    pub(crate) fn fresh(name: &str) -> FileRef {
+        let key = fernet::Fernet::generate_key();
+        let id: [u8; 16] = rand::random();
+        FileRef {
+            id: hex(&id),
+            name: name.to_string(),
+            size: 0,
+            sha256: String::new(),
+            key: key.trim_end_matches('=').to_string(),
+        }
+    }
+
+    /// The key as a Fernet key.
+    pub(crate) fn room_key(&self) -> Result<RoomKey, String> {
+        RoomKey::from_fernet_key(&format!("{}=", self.key))
+            .ok_or_else(|| "the reference's key is not a Fernet key".into())
+    }
+
+    /// `loft-file:ID?name=…&size=…&sha256=…&key=…`
+    pub(crate) fn uri(&self) -> String {
+        format!(
+            "{SCHEME}{}?name={}&size={}&sha256={}&key={}",
+            self.id,
+            percent_encode(&self.name),
+            self.size,
+            self.sha256,
+            self.key
+        )
+    }
+
+    /// The message text that announces the file: readable in FTPChat, parsable here.
+    pub(crate) fn announcement(&self, caption: Option<&str>) -> String {
+        let mut text = format!("{CLIP} {} ({})", display_name(&self.name), human_size(self.size));
+        if let Some(c) = caption.map(str::trim).filter(|c| !c.is_empty()) {
+            let _ = write!(text, " — {c}");
+        }
+        let _ = write!(text, " {}", self.uri());
+        text
+    }
+
+    /// The reference in a message text, and the text before it (what people read).
+    pub(crate) fn find(text: &str) -> Option<(FileRef, String)> {
+        let (at, word) = text
+            .split_whitespace()
+            .rfind(|w| w.starts_with(SCHEME))
+            .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))?;
+        let r = FileRef::parse(word).ok()?;
+        let before = text[..at].trim_end().to_string();
+        Some((r, before))
+    }
+
+    /// Parses a `loft-file:` reference; `Err` says what is wrong.
+    pub(crate) fn parse(s: &str) -> Result<FileRef, String> {
+        let rest = s.trim().strip_prefix(SCHEME).ok_or_else(|| format!("a file reference starts with {SCHEME}"))?;
+        let (id, query) = rest.split_once('?').ok_or("the reference has no parameters (…?name=…&size=…)")?;
+        if !is_id(id) {
+            return Err(format!("{id:?}: a file id is 32 lowercase hex digits"));
+        }
+        let (mut name, mut size, mut sha256, mut key) = (None, None, None, None);
+        for pair in query.split('&') {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match k {
+                "name" => name = Some(percent_decode(v).ok_or("the name is not percent-encoded UTF-8")?),
+                "size" => size = Some(v.parse::<u64>().map_err(|_| format!("size={v:?}: not a number of bytes"))?),
+                "sha256" if v.len() == 64 && v.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) => {
+                    sha256 = Some(v.to_string())
+                }
+                "sha256" => return Err("sha256 is 64 lowercase hex digits".into()),
+                "key" if v.len() == 43 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+                    key = Some(v.to_string())
+                }
+                "key" => return Err("key is 43 URL-safe base64 characters".into()),
+                _ => {}
+            }
+        }
+        let missing = |what: &str| format!("the reference has no {what}");
+        let r = FileRef {
+            id: id.to_string(),
+            name: name.ok_or_else(|| missing("name"))?,
+            size: size.ok_or_else(|| missing("size"))?,
+            sha256: sha256.ok_or_else(|| missing("sha256"))?,
+            key: key.ok_or_else(|| missing("key"))?,
+        };
+        r.room_key()?;
+        Ok(r)
+    }
+
+    /// Where the file is on the relay, for the room file `room` (`team/lobby.txt` →
+    /// `team/.lobby.txt.files/ID.lff`).
+    pub(crate) fn remote_path(&self, room: &str) -> String {
+        let (dir, base) = match room.rsplit_once('/') {
+            Some((d, b)) => (format!("{d}/"), b),
+            None => (String::new(), room),
+        };
+        format!("{dir}.{base}.files/{}.lff", self.id)
+    }
+
+    /// A name that is safe to create in the current folder: no path, no control
+    /// characters, not hidden.
+    pub(crate) fn safe_file_name(&self) -> String {
+        let base = self.name.rsplit(['/', '\\']).next().unwrap_or("");
+        let clean: String =
+            super::output::clean_name(base).chars().filter(|c| !c.is_control() && *c != '\u{fffd}').collect();
+        let clean = clean.trim().trim_start_matches('.').to_string();
+        if clean.is_empty() {
+            format!("{}.bin", self.id)
+        } else {
+            clean
+        }
+    }
+}
+
+fn is_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// The name as shown in the announcement's readable part: one line, no control or
+/// direction-changing characters (which could fake another line).
+fn display_name(name: &str) -> String {
+    super::output::clean(name).chars().filter(|c| !c.is_control()).collect()
+}
+
+/// Percent-encoding of UTF-8: all but `A-Z a-z 0-9 - . _ ~`.
+pub(crate) fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let h = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(h, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// `12 B`, `340 KB`, `2.1 MB`: sizes for people (powers of 1000, as file managers show).
+pub(crate) fn human_size(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1000.0;
+    let mut unit = 0;
+    while v >= 999.95 && unit + 1 < UNITS.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    if v < 9.95 {
+        format!("{v:.1} {}", UNITS[unit])
+    } else {
+        format!("{v:.0} {}", UNITS[unit])
+    }
+}
+
+/// Encrypts `input` into `out`, one token line per [`CHUNK`]; fills in `r.size` and
+/// `r.sha256`.
+pub(crate) fn encrypt(r: &mut FileRef, input: &mut impl Read, out: &mut impl Write) -> io::Result<()> {
+    let key = r.room_key().map_err(io::Error::other)?;
+    let mut hash = Sha256::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        // Fill the whole chunk (a read may return less) so that chunks are CHUNK bytes.
+        let mut n = 0;
+        while n < CHUNK {
+            match input.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        // An empty file is one empty chunk; otherwise no empty chunk at the end.
+        if n == 0 && size > 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+        size += n as u64;
+        out.write_all(key.seal_bytes(&buf[..n]).as_bytes())?;
+        out.write_all(b"\n")?;
+        if n < CHUNK {
+            break;
+        }
+    }
+    r.size = size;
+    r.sha256 = hex(&hash.finalize());
+    Ok(())
+}
+
+/// Opens an encrypted file as it streams in, and checks it against its reference.
+pub(crate) struct Decryptor {
+    key: RoomKey,
+    expected: FileRef,
+    pending: Vec<u8>,
+    hash: Sha256,
+    size: u64,
+    lines: usize,
+}
+
+/// The longest line accepted (the relay stores at most 256 KiB a line).
+const MAX_LINE: usize = 256 * 1024;
+
+impl Decryptor {
+    pub(crate) fn new(r: &FileRef) -> Result<Decryptor, String> {
+        Ok(Decryptor {
+            key: r.room_key()?,
+            expected: r.clone(),
+            pending: Vec::new(),
+            hash: Sha256::new(),
+            size: 0,
+            lines: 0,
+        })
+    }
+
+    /// Takes the next downloaded bytes, writing what they decrypt to into `out`.
+    pub(crate) fn feed(&mut self, mut data: &[u8], out: &mut impl Write) -> Result<(), String> {
+        while let Some(nl) = data.iter().position(|&b| b == b'\n') {
+            self.pending.extend_from_slice(&data[..nl]);
+            let line = std::mem::take(&mut self.pending);
+            self.line(&line, out)?;
+            data = &data[nl + 1..];
+        }
+        if self.pending.len() + data.len() > MAX_LINE {
+            return Err(format!("line {} is longer than {} KiB: not a shared file", self.lines + 1, MAX_LINE / 1024));
+        }
+        self.pending.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn line(&mut self, line: &[u8], out: &mut impl Write) -> Result<(), String> {
+        self.lines += 1;
+        let n = self.lines;
+        let token = std::str::from_utf8(line).map_err(|_| format!("line {n} is not a token"))?;
+        let plain = self.key.open_bytes(token).map_err(|e| match e {
+            LineError::OtherKey => {
+                format!("line {n} does not open with the file's key: the file was changed or replaced")
+            }
+            LineError::Malformed(why) => format!("line {n} is not a token ({why}): the file is damaged"),
+            LineError::NotAMessage(why) => format!("line {n}: {why}"),
+        })?;
+        self.size += plain.len() as u64;
+        if self.size > self.expected.size {
+            return Err(format!(
+                "the file is longer than the {} bytes announced: it was changed or is not the one announced",
+                self.expected.size
+            ));
+        }
+        self.hash.update(&plain);
+        out.write_all(&plain).map_err(|e| format!("cannot write the output: {e}"))
+    }
+
+    /// The download ended: the file must be whole and the one announced.
+    pub(crate) fn finish(self) -> Result<(), String> {
+        if !self.pending.is_empty() {
+            return Err("the file ends in the middle of a line: it is truncated".into());
+        }
+        if self.lines == 0 {
+            return Err("the file is empty on the relay: it is truncated".into());
+        }
+        if self.size != self.expected.size {
+            return Err(format!(
+                "the file holds {} bytes, the announcement says {}: it is truncated or not the one announced",
+                self.size, self.expected.size
+            ));
+        }
+        if hex(&self.hash.finalize()) != self.expected.sha256 {
+            return Err("the file's SHA-256 is not the one announced: chunks were changed, dropped or reordered".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(data: &[u8]) -> (FileRef, Vec<u8>) {
+        let mut r = FileRef::fresh("x.bin");
+        let mut enc = Vec::new();
+        encrypt(&mut r, &mut &data[..], &mut enc).unwrap();
+        (r, enc)
+    }
+
+    /// The error of opening a damaged file (never the bytes: they are large).
+    fn damage(r: &FileRef, enc: &[u8]) -> String {
+        match open(r, enc) {
+            Ok(v) => format!("opened, {} bytes", v.len()),
+            Err(e) => e,
+        }
+    }
+
+    fn open(r: &FileRef, enc: &[u8]) -> Result<Vec<u8>, String> {
+        let mut d = Decryptor::new(r)?;
+        let mut out = Vec::new();
+        for piece in enc.chunks(1000) {
+            d.feed(piece, &mut out)?;
+        }
+        d.finish().map(|()| out)
+    }
+
+    #[test]
+    fn files_of_every_chunk_boundary_round_trip() {
+        for n in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK] {
+            let data: Vec<u8> = (0..n).map(|i| (i * 7 % 251) as u8).collect();
+            let (r, enc) = round_trip(&data);
+            let lines = enc.iter().filter(|&&b| b == b'\n').count();
+            assert_eq!(lines, n.div_ceil(CHUNK).max(1), "{n}");
+            assert_eq!(open(&r, &enc).unwrap(), data, "{n}");
+            assert_eq!(r.size, n as u64);
+        }
+    }
+
+    #[test]
+    fn damage_is_named() {
+        let data: Vec<u8> = (0..2 * CHUNK + 10).map(|i| (i % 253) as u8).collect();
+        let (r, enc) = round_trip(&data);
+        let text = String::from_utf8(enc.clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // Truncated: the last line dropped, or cut short.
+        let dropped = format!("{}\n{}\n", lines[0], lines[1]);
+        assert!(damage(&r, dropped.as_bytes()).contains("truncated"));
+        assert!(damage(&r, &enc[..enc.len() - 1]).contains("truncated"));
+        // Tampered: one character changed.
+        let mut bad = enc.clone();
+        bad[100] = if bad[100] == b'A' { b'B' } else { b'A' };
+        assert!(damage(&r, &bad).contains("line 1"));
+        // Reordered: every token opens, the hash does not match.
+        let swapped = format!("{}\n{}\n{}\n", lines[1], lines[0], lines[2]);
+        assert!(damage(&r, swapped.as_bytes()).contains("SHA-256"));
+        // Another file's key.
+        let other = FileRef { key: FileRef::fresh("y").key, ..r.clone() };
+        assert!(damage(&other, &enc).contains("key"));
+    }
+
+    #[test]
+    fn references_round_trip_through_the_announcement() {
+        let mut r = FileRef::fresh("café & co #1?.jpg");
+        r.size = 2_100_000;
+        r.sha256 = "ab".repeat(32);
+        let text = r.announcement(Some("the view"));
+        assert!(text.starts_with("📎 café & co #1?.jpg (2.1 MB) — the view loft-file:"), "{text}");
+        let (back, shown) = FileRef::find(&text).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(shown, "📎 café & co #1?.jpg (2.1 MB) — the view");
+        assert!(r.uri().contains("name=caf%C3%A9%20%26%20co%20%231%3F.jpg&"), "{}", r.uri());
+        assert!(FileRef::find("no file here").is_none());
+        assert!(FileRef::parse("loft-file:xyz?name=a").is_err());
+        // Parameters in any order, unknown ones ignored.
+        let shuffled = format!(
+            "{SCHEME}{}?key={}&v=2&sha256={}&size=2100000&name=caf%C3%A9%20%26%20co%20%231%3F.jpg",
+            r.id, r.key, r.sha256
+        );
+        assert_eq!(FileRef::parse(&shuffled).unwrap(), r);
+    }
+
+    #[test]
+    fn names_and_places() {
+        let r = FileRef { name: "../../etc/passwd".into(), ..FileRef::fresh("a") };
+        assert_eq!(r.safe_file_name(), "passwd");
+        let r = FileRef { name: ".bashrc".into(), ..r };
+        assert_eq!(r.safe_file_name(), "bashrc");
+        let r = FileRef { name: "a\nb\u{202e}c.txt".into(), ..r };
+        assert_eq!(r.safe_file_name(), "abc.txt");
+        assert_eq!(r.remote_path("team/lobby.txt"), format!("team/.lobby.txt.files/{}.lff", r.id));
+        assert_eq!(r.remote_path("lobby.txt"), format!(".lobby.txt.files/{}.lff", r.id));
+        assert_eq!(human_size(12), "12 B");
+        assert_eq!(human_size(340_000), "340 KB");
+        assert_eq!(human_size(2_100_000), "2.1 MB");
+        assert_eq!(human_size(999_999), "1.0 MB");
+    }
+}
