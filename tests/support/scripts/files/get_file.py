@@ -28,20 +28,22 @@ try:
         fail(f"cannot read the room {room_path(room)}: {e}")
 
     # The latest announcement: the last message, in room order, whose text ends with a
-    # `loft-file:` reference (of the file named `want`, if given). As an FTPChat reader,
-    # stop at the first line that does not decrypt.
+    # `loft-file:` reference (of the file named `want`, if given). Unlike an FTPChat
+    # reader, lines that do not decrypt with the room key are skipped (with a warning),
+    # as `loft read` does, so that one foreign line does not hide later announcements.
     found, bad = None, []
-    try:
-        for n, _when, user, text in read_room(data, fernet):
-            try:
-                ref = parse_reference(text)
-            except FileError as e:
-                bad.append(f"line {n}: {e}")
-                continue
-            if ref and (want is None or ref["name"] == want):
-                found = (n, user, ref)
-    except FileError as e:
-        print(f"get_file: warning: {room_path(room)}: {e}; looked no further", file=sys.stderr)
+
+    def skipped(e):
+        print(f"get_file: warning: {room_path(room)}: {e}; skipped", file=sys.stderr)
+
+    for n, _when, user, text in read_room(data, fernet, skip=skipped):
+        try:
+            ref = parse_reference(text)
+        except FileError as e:
+            bad.append(f"line {n}: {e}")
+            continue
+        if ref and (want is None or ref["name"] == want):
+            found = (n, user, ref)
     for b in bad:
         print(f"get_file: warning: malformed reference skipped, {b}", file=sys.stderr)
     if found is None:

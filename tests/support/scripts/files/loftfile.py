@@ -76,10 +76,11 @@ def parse_message(plain):
     return m.group(1), m.group(2), m.group(3)
 
 
-def read_room(data, fernet):
+def read_room(data, fernet, skip=None):
     """Yields (line_number, when, user, text) for each line of a room, in order, with the
     v1.7 rule: the first line that does not decrypt (or decompress, or parse) raises
-    FileError naming its line number, and nothing after it is read."""
+    FileError naming its line number, and nothing after it is read. With `skip` (a
+    function of the FileError), such a line is passed to it and the reading goes on."""
     if data and not data.endswith(b"\n"):
         last = data.count(b"\n") + 1
         torn = True
@@ -89,23 +90,35 @@ def read_room(data, fernet):
     if lines and lines[-1] == b"":
         lines.pop()
     for n, line in enumerate(lines, 1):
-        if not line.strip():
-            raise FileError(f"line {n}: empty line (an FTPChat reader cannot decrypt it)")
         try:
-            plain = fernet.decrypt(line.strip())
-        except InvalidToken:
-            raise FileError(f"line {n}: does not decrypt with this room key (an FTPChat reader stops here)")
-        try:
-            text = zlib.decompress(plain).decode("utf-8")
-        except (zlib.error, UnicodeDecodeError) as e:
-            raise FileError(f"line {n}: decrypts but is not zlib-compressed UTF-8 ({e})")
-        try:
-            when, user, msg = parse_message(text)
-        except ValueError as e:
-            raise FileError(f"line {n}: {e}")
-        if torn and n == last:
-            raise FileError(f"line {n}: the room does not end with a newline (a torn last line)")
-        yield n, when, user, msg
+            msg = _read_line(n, line, fernet, torn and n == last)
+        except FileError as e:
+            if skip is None:
+                raise
+            skip(e)
+            continue
+        yield msg
+
+
+def _read_line(n, line, fernet, torn):
+    """One room line -> (n, when, user, text), or FileError naming line n."""
+    if not line.strip():
+        raise FileError(f"line {n}: empty line (an FTPChat reader cannot decrypt it)")
+    try:
+        plain = fernet.decrypt(line.strip())
+    except InvalidToken:
+        raise FileError(f"line {n}: does not decrypt with this room key (an FTPChat reader stops here)")
+    try:
+        text = zlib.decompress(plain).decode("utf-8")
+    except (zlib.error, UnicodeDecodeError) as e:
+        raise FileError(f"line {n}: decrypts but is not zlib-compressed UTF-8 ({e})")
+    try:
+        when, user, msg = parse_message(text)
+    except ValueError as e:
+        raise FileError(f"line {n}: {e}")
+    if torn:
+        raise FileError(f"line {n}: the room does not end with a newline (a torn last line)")
+    return n, when, user, msg
 
 
 # ---------------------------------------------------------------- files (README 1-5)

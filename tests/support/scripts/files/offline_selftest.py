@@ -171,5 +171,8 @@ rejects(lambda: list(read_room(room + b"\n" + line, rf)), "line 4: empty line", 
 rejects(lambda: list(read_room(rf.encrypt(b"not zlib") + b"\n", rf)), "line 1: decrypts but is not zlib", "no zlib")
 rejects(lambda: list(read_room(rf.encrypt(zlib.compress(b"no stamp")) + b"\n", rf)), "line 1: not `YYYY", "no stamp")
 check(list(read_room(b"", rf)) == [], "empty room")
+skipped = []
+got = [u for _, _, u, _ in read_room(room + stranger + seal(rf, "c", "after"), rf, skip=skipped.append)]
+check(got == ["a", "py-interop", "b", "c"] and len(skipped) == 1 and "line 4" in str(skipped[0]), (got, skipped))
 
 print(f"offline_selftest: ok, {checks} checks")

@@ -7,7 +7,7 @@ announcement text.
 
 Run with PYTHONPATH=tests/support and the prelude's environment."""
 from prelude import *  # noqa: F403
-from loftfile import announcement, encrypt_file, file_path, files_dir, new_id, new_key, room_path, seal, split_args
+from loftfile import announcement, encrypt_file, file_path, new_id, new_key, room_path, seal, split_args
 
 opts, pos = split_args(sys.argv[1:], "put_file.py ROOM ROOM_PASSWORD PATH [CAPTION]", 3, 4)
 room, room_password, path = pos[:3]
@@ -35,18 +35,9 @@ try:
     try:
         put(f, target, body)
     except ftplib.error_perm as e:
-        # The README does not say whether the files folder exists before the first share:
-        # on a 550, make it and try once more.
-        if not str(e).startswith("550"):
-            fail(f"STOR {target} refused: {e}")
-        try:
-            f.mkd(files_dir(room))
-        except ftplib.error_perm as e2:
-            fail(f"STOR {target} refused ({e}) and MKD {files_dir(room)} too ({e2})")
-        try:
-            put(f, target, body)
-        except ftplib.error_perm as e3:
-            fail(f"STOR {target} refused: {e3}")
+        # README is silent on it, but Loft makes the files folder itself and refuses a
+        # file beside a room that does not exist yet (550): say the relay's reply.
+        fail(f"STOR {target} refused: {e}")
     try:
         put(f, room_path(room), line, cmd="APPE")
     except ftplib.error_perm as e:
