@@ -268,3 +268,64 @@ fn chat_shares_with_file_and_fetches_with_get() {
     let files = shared_files(&r, home.path());
     assert_eq!(files.len(), 1, "{files:?}");
 }
+
+/// The README's format is enough to write another client: Python scripts written from it
+/// alone (tests/support/scripts/files, with `cryptography`) fetch what `loft send --file`
+/// shares and share what `loft get` fetches, over FTP and FTPS; and an FTPChat v1.7-style
+/// reader of the same room (which stops for good at a line it cannot decrypt) opens every
+/// line, announcements included.
+#[test]
+fn python_written_from_the_readme_and_loft_share_files_both_ways() {
+    if common::skip_without_cryptography() {
+        return;
+    }
+    let r = Relay::start();
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let script = |name: &str, args: &[&str]| {
+        let o = r.script_args(name, args);
+        assert!(o.status.success(), "{name} {args:?}\n{}\n--- server log\n{}", text(&o), r.log());
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let o = loft(&r, home.path(), work.path(), "send", &["--room", "lobby", "hello from loft"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // loft → Python, over plain FTP and over FTPS.
+    std::fs::write(work.path().join("été photo+1.bin"), data(123_457, 5)).unwrap();
+    let o = loft(
+        &r,
+        home.path(),
+        work.path(),
+        "send",
+        &["--room", "lobby", "--file", "été photo+1.bin", "--caption", "from loft"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    for tls in [None, Some("--tls")] {
+        let out = work.path().join(format!("py-got-{}.bin", tls.is_some()));
+        let mut args = vec!["lobby", ROOM_KEY, out.to_str().unwrap(), "été photo+1.bin"];
+        args.extend(tls);
+        let said = script("files/get_file.py", &args);
+        assert!(said.starts_with("ok été photo+1.bin 123457 "), "{said}");
+        assert_eq!(std::fs::read(&out).unwrap(), data(123_457, 5));
+    }
+    // Python → loft.
+    let py_file = work.path().join("from-python.bin");
+    std::fs::write(&py_file, data(2 * CHUNK + 1, 6)).unwrap();
+    let said = script("files/put_file.py", &["lobby", ROOM_KEY, py_file.to_str().unwrap(), "made in Python", "--tls"]);
+    assert!(said.contains("📎 from-python.bin") && said.contains("loft-file:"), "{said}");
+    let out = tempfile::tempdir().unwrap();
+    let o = loft(&r, home.path(), out.path(), "get", &["--room", "lobby", "from-python.bin"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read(out.path().join("from-python.bin")).unwrap(), data(2 * CHUNK + 1, 6));
+    // The scripts' own checks of the format (damaged files, references), without a relay.
+    assert!(script("files/offline_selftest.py", &[]).contains("ok"));
+    // An FTPChat v1.7 reader opens every line of the room, the announcements too.
+    for tls in [None, Some("--tls")] {
+        let mut args = vec!["lobby", ROOM_KEY];
+        args.extend(tls);
+        let read = script("files/ftpchat_reader.py", &args);
+        assert_eq!(read.lines().count(), 3, "{read}");
+        assert!(read.contains("chat: hello from loft"), "{read}");
+        assert!(read.contains("chat: 📎 été photo+1.bin (123 KB) — from loft loft-file:"), "{read}");
+        assert!(read.contains("py-interop: 📎 from-python.bin"), "{read}");
+    }
+}
