@@ -434,11 +434,7 @@ impl Session {
         loop {
             let r = idempotent!(self, |ftp| retr(ftp, file, offset).await);
             match r {
-                // The data connection setup (PASV/EPSV) was not understood: try the other one.
-                Err(e) if e.exit == Exit::Refused && !switched && mode_refused(&e) => {
-                    switched = true;
-                    self.switch_mode();
-                }
+                Err(e) if self.other_mode(&mut switched, &e) => {}
                 Ok(Some(got)) if got.cut => {
                     // The rest of the transfer was not read: this connection is done.
                     self.disconnect();
@@ -460,10 +456,7 @@ impl Session {
                 up.finish().await
             });
             match r {
-                Err(e) if e.exit == Exit::Refused && !switched && mode_refused(&e) => {
-                    switched = true;
-                    self.switch_mode();
-                }
+                Err(e) if self.other_mode(&mut switched, &e) => {}
                 r => return r,
             }
         }
@@ -486,10 +479,7 @@ impl Session {
                 up.finish().await
             });
             match r {
-                Err(e) if e.exit == Exit::Refused && !switched && mode_refused(&e) => {
-                    switched = true;
-                    self.switch_mode();
-                }
+                Err(e) if self.other_mode(&mut switched, &e) => {}
                 r => return r,
             }
         }
@@ -505,46 +495,64 @@ impl Session {
     ) -> Result<Option<u64>> {
         let extra = Duration::from_secs(max / (16 * 1024));
         let mut refused: Option<String> = None;
-        let r = op!(self, extra, |ftp| {
-            let mut s = match ftp.retr_as_stream(file).await {
-                Ok(s) => s,
-                Err(FtpError::UnexpectedResponse(r)) if code(&r) == 550 => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            let mut buf = vec![0u8; 64 * 1024];
-            let mut total = 0u64;
-            loop {
-                let n = s.read(&mut buf).await.map_err(FtpError::ConnectionError)?;
-                if n == 0 {
-                    break;
+        let mut switched = false;
+        let r = loop {
+            let r = op!(self, extra, |ftp| {
+                let mut s = match ftp.retr_as_stream(file).await {
+                    Ok(s) => s,
+                    Err(FtpError::UnexpectedResponse(r)) if code(&r) == 550 => return Ok(None),
+                    Err(e) => return Err(e),
+                };
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut total = 0u64;
+                loop {
+                    let n = s.read(&mut buf).await.map_err(FtpError::ConnectionError)?;
+                    if n == 0 {
+                        break;
+                    }
+                    total += n as u64;
+                    if total > max {
+                        refused = Some(format!("{file} is larger than it can be for the size announced"));
+                        break;
+                    }
+                    if let Err(why) = sink(&buf[..n]) {
+                        refused = Some(why);
+                        break;
+                    }
                 }
-                total += n as u64;
-                if total > max {
-                    refused = Some(format!("{file} is larger than it can be for the size announced"));
-                    break;
+                if refused.is_some() {
+                    drop(s);
+                    return Ok(None);
                 }
-                if let Err(why) = sink(&buf[..n]) {
-                    refused = Some(why);
-                    break;
+                match s.finish().await {
+                    // Refused once the data connection was open (the relay answers 150 first).
+                    Err(FtpError::UnexpectedResponse(r)) if code(&r) == 550 && total == 0 => Ok(None),
+                    Err(e) => Err(e),
+                    Ok(()) => Ok(Some(total)),
                 }
+            });
+            match r {
+                Err(e) if self.other_mode(&mut switched, &e) => {}
+                r => break r,
             }
-            if refused.is_some() {
-                drop(s);
-                return Ok(None);
-            }
-            match s.finish().await {
-                // Refused once the data connection was open (the relay answers 150 first).
-                Err(FtpError::UnexpectedResponse(r)) if code(&r) == 550 && total == 0 => Ok(None),
-                Err(e) => Err(e),
-                Ok(()) => Ok(Some(total)),
-            }
-        });
+        };
         if let Some(why) = refused {
             // The rest of the transfer was not read: this connection is done.
             self.disconnect();
             return Err(Error::new(Exit::Refused, why));
         }
         r
+    }
+
+    /// Whether to try again with the other data connection setup, after `e`: the first
+    /// time PASV (or EPSV) is not understood, it switches to the other one.
+    fn other_mode(&mut self, switched: &mut bool, e: &Error) -> bool {
+        if e.exit != Exit::Refused || *switched || !mode_refused(e) {
+            return false;
+        }
+        *switched = true;
+        self.switch_mode();
+        true
     }
 
     fn switch_mode(&mut self) {

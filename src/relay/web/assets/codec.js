@@ -155,9 +155,13 @@ export function isToken(line) {
 
 /** Compresses and encrypts one plaintext into a token (no newline). */
 export async function sealPlaintext(key, plaintext, nowSeconds = Math.floor(Date.now() / 1000)) {
-  const compressed = await compress(enc.encode(plaintext));
+  return sealBytes(key, await compress(enc.encode(plaintext)), nowSeconds);
+}
+
+/** Encrypts bytes as they are into a token (no newline): a chunk of a shared file. */
+export async function sealBytes(key, data, nowSeconds = Math.floor(Date.now() / 1000)) {
   const iv = globalThis.crypto.getRandomValues(new Uint8Array(16));
-  const ct = new Uint8Array(await subtle.encrypt({ name: 'AES-CBC', iv }, key.aes, compressed)); // PKCS7
+  const ct = new Uint8Array(await subtle.encrypt({ name: 'AES-CBC', iv }, key.aes, data)); // PKCS7
   const body = new Uint8Array(25 + ct.length);
   body[0] = 0x80;
   new DataView(body.buffer).setBigUint64(1, BigInt(nowSeconds));

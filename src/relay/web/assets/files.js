@@ -12,7 +12,7 @@
 //
 // Only WebCrypto: the file key is made and used in the page, the relay sees token lines.
 
-import { b64decode, b64urlEncode, keyFromFernet } from './codec.js';
+import { b64decode, b64urlEncode, keyFromFernet, sealBytes } from './codec.js';
 
 export const CHUNK = 49152;
 // Fernet: version byte, 8-byte timestamp, 16-byte IV, at least one AES block, 32-byte HMAC.
@@ -35,22 +35,6 @@ const asBytes = (b) => (b instanceof Uint8Array ? b : new Uint8Array(b));
 
 async function sha256Hex(bytes) {
   return hex(new Uint8Array(await subtle.digest('SHA-256', bytes)));
-}
-
-/** One Fernet token (no newline) of `data`, as is (no compression). */
-async function sealBytes(key, data, nowSeconds) {
-  const iv = globalThis.crypto.getRandomValues(new Uint8Array(16));
-  const ct = new Uint8Array(await subtle.encrypt({ name: 'AES-CBC', iv }, key.aes, data)); // PKCS7
-  const body = new Uint8Array(25 + ct.length);
-  body[0] = 0x80;
-  new DataView(body.buffer).setBigUint64(1, BigInt(nowSeconds));
-  body.set(iv, 9);
-  body.set(ct, 25);
-  const mac = new Uint8Array(await subtle.sign('HMAC', key.sign, body));
-  const token = new Uint8Array(body.length + 32);
-  token.set(body);
-  token.set(mac, body.length);
-  return b64urlEncode(token);
 }
 
 /**
