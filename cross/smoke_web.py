@@ -11,6 +11,7 @@ client wrote (smoke.txt, by smoke_client.py) reads back through the API too. Exi
 only if all of that worked; prints each step, and the reason on failure.
 """
 
+import gzip
 import http.client
 import json
 import ssl
@@ -32,7 +33,7 @@ def main():
 
     def request(method, path, body=None, session=None):
         conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=60)
-        headers = {}
+        headers = {"Accept-Encoding": "gzip"}  # as browsers do; the page is kept gzipped
         if body is not None:
             headers["Content-Type"] = "application/json" if isinstance(body, dict) else "text/plain"
             body = json.dumps(body).encode() if isinstance(body, dict) else body.encode()
@@ -41,6 +42,8 @@ def main():
         conn.request(method, path, body=body, headers=headers)
         resp = conn.getresponse()
         data = resp.read()
+        if resp.getheader("Content-Encoding") == "gzip":
+            data = gzip.decompress(data)
         version = conn.sock.version() if conn.sock else "?"
         conn.close()
         return resp, data, version

@@ -57,7 +57,8 @@ pub(super) async fn route(
             Err(f) => f.into_response(),
         }
     } else {
-        assets::get(req.method(), &path)
+        let accept = req.headers().get(header::ACCEPT_ENCODING).map(|v| v.to_str().unwrap_or(""));
+        assets::get(req.method(), &path, accept)
     };
     secure(&mut resp, path.starts_with("/api/"));
     Ok(resp)

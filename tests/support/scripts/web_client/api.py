@@ -4,6 +4,7 @@ Run by tests/it/web_client.rs (the harness's `script_args`) with the scenario as
 argument; the harness sets WEB_PORT beside the prelude's environment. Each scenario exits non-zero with an assertion message when something is off.
 """
 
+import gzip
 import http.client
 import json
 import os
@@ -22,7 +23,8 @@ def request(method, path, body=None, session=None, headers=None, ctype=None):
     """One HTTPS request, the relay's certificate checked. Returns (status, headers, json|text)."""
     ctx = ssl.create_default_context(cafile=CERT)
     c = http.client.HTTPSConnection("127.0.0.1", WEB_PORT, context=ctx, timeout=90)
-    h = dict(headers or {})
+    # As browsers do (Python's http.client alone says "identity": the page is kept gzipped).
+    h = {"Accept-Encoding": "gzip", **(headers or {})}
     if session:
         h["Authorization"] = f"Bearer {session}"
     if isinstance(body, (dict, list)):
@@ -36,6 +38,8 @@ def request(method, path, body=None, session=None, headers=None, ctype=None):
     r = c.getresponse()
     raw = r.read()
     c.close()
+    if r.getheader("Content-Encoding") == "gzip":
+        raw = gzip.decompress(raw)
     try:
         data = json.loads(raw) if raw else None
     except ValueError:
@@ -66,8 +70,11 @@ def bad_input():
     csp = h["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, csp
     assert h["x-frame-options"] == "DENY" and h["referrer-policy"] == "no-referrer", h
-    st, _, d = request("GET", "/assets/codec.js")
-    assert st == 200 and "export" in d
+    st, h, d = request("GET", "/assets/codec.js")
+    assert st == 200 and "export" in d and h["content-encoding"] == "gzip", h
+    # Kept compressed only: a client that refuses gzip is told so.
+    st, _, d = request("GET", "/", headers={"Accept-Encoding": "identity"})
+    assert st == 406 and "--compressed" in d["error"], (st, d)
     assert request("GET", "/nothing-here")[0] == 404
 
     st, _, d = request("POST", "/api/login", {"user": "chat", "password": "wrong"})
