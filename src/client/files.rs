@@ -15,6 +15,7 @@
 //!   the whole file has checked out.
 
 use super::codec::{LineError, RoomKey};
+use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
@@ -44,7 +45,7 @@ pub(crate) struct FileRef {
 impl FileRef {
     /// A new reference for a file about to be shared: a fresh key and id.
     pub(crate) fn fresh(name: &str) -> FileRef {
-        let key = fernet::Fernet::generate_key();
+        let key = base64::engine::general_purpose::URL_SAFE.encode(rand::random::<[u8; 32]>());
         let id: [u8; 16] = rand::random();
         FileRef {
             id: hex(&id),

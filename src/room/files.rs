@@ -252,10 +252,13 @@ pub(crate) type UserRoom = Option<(u64, u64)>;
 
 /// Stores the upload `input` as the file `id` of the room at `room` (a real path), after
 /// checking it; returns the bytes stored.
-pub(crate) async fn store<R: AsyncRead + Unpin>(
+///
+/// The input is a trait object: FTP and the web API each have their own reader type, and
+/// one copy of this code is enough on a router's flash.
+pub(crate) async fn store(
     room: &Path,
     id: &str,
-    input: &mut R,
+    input: &mut (dyn AsyncRead + Unpin + Send),
     limits: FileLimits,
     user: UserRoom,
 ) -> Result<u64, FileError> {
@@ -322,9 +325,9 @@ pub(crate) async fn store<R: AsyncRead + Unpin>(
 }
 
 /// Copies `input` into `file` through the checker; returns the bytes written.
-async fn fill<R: AsyncRead + Unpin>(
+async fn fill(
     file: tokio::fs::File,
-    input: &mut R,
+    input: &mut (dyn AsyncRead + Unpin + Send),
     limits: FileLimits,
     used: u64,
     user: UserRoom,
