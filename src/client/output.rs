@@ -49,10 +49,23 @@ impl Style {
                 text: &'a str,
                 own: bool,
                 #[serde(skip_serializing_if = "Option::is_none")]
-                file: Option<serde_json::Value>,
+                file: Option<File>,
             }
-            let file = super::files::FileRef::find(&m.text).map(|(r, _)| {
-                serde_json::json!({ "id": r.id, "name": r.name, "size": r.size, "sha256": r.sha256, "ref": r.uri() })
+            #[derive(serde::Serialize)]
+            struct File {
+                id: String,
+                name: String,
+                size: u64,
+                sha256: String,
+                #[serde(rename = "ref")]
+                reference: String,
+            }
+            let file = super::files::FileRef::find(&m.text).map(|(r, _)| File {
+                reference: r.uri(),
+                id: r.id,
+                name: r.name,
+                size: r.size,
+                sha256: r.sha256,
             });
             let j = Json {
                 room: &self.room,

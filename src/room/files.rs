@@ -297,8 +297,8 @@ pub(crate) async fn store(
         return Err(FileError::UserQuota { limit: quota });
     }
     let part = dir.join(format!(".{id}{EXTENSION}.part"));
-    let file = match tokio::fs::OpenOptions::new().write(true).create_new(true).open(&part).await {
-        Ok(f) => f,
+    let file = match fs::OpenOptions::new().write(true).create_new(true).open(&part) {
+        Ok(f) => tokio::fs::File::from_std(f),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(FileError::Exists),
         Err(e) => return Err(e.into()),
     };
