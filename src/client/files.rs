@@ -99,7 +99,7 @@ impl FileRef {
     pub(crate) fn parse(s: &str) -> Result<FileRef, String> {
         let rest = s.trim().strip_prefix(SCHEME).ok_or_else(|| format!("a file reference starts with {SCHEME}"))?;
         let (id, query) = rest.split_once('?').ok_or("the reference has no parameters (…?name=…&size=…)")?;
-        if !is_id(id) {
+        if !crate::room::files::is_file_id(id) {
             return Err(format!("{id:?}: a file id is 32 lowercase hex digits"));
         }
         let (mut name, mut size, mut sha256, mut key) = (None, None, None, None);
@@ -154,10 +154,6 @@ impl FileRef {
             clean
         }
     }
-}
-
-fn is_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -568,12 +568,14 @@ fn reason(s: &str) -> Box<dyn std::error::Error + Send + Sync> {
 }
 
 fn file_error(e: FileError) -> Error {
-    let kind = match e.ftp_code() {
-        552 => ErrorKind::ExceededStorageAllocationError,
-        553 => ErrorKind::FileNameNotAllowedError,
-        452 => ErrorKind::InsufficientStorageSpaceError,
-        550 => ErrorKind::PermissionDenied,
-        _ => ErrorKind::LocalError,
+    let kind = match &e {
+        FileError::Off | FileError::Exists | FileError::NoRoom => ErrorKind::PermissionDenied,
+        FileError::BadName | FileError::Invalid { .. } => ErrorKind::FileNameNotAllowedError,
+        FileError::TooLarge { .. } | FileError::QuotaFull { .. } | FileError::UserQuota { .. } => {
+            ErrorKind::ExceededStorageAllocationError
+        }
+        FileError::Io(_) if e.ftp_code() == 452 => ErrorKind::InsufficientStorageSpaceError,
+        FileError::Io(_) => ErrorKind::LocalError,
     };
     Error::new(kind, reason(&e.to_string()))
 }
