@@ -1460,7 +1460,7 @@ async fn main() {
     );
 
     // Tokens: real FTPChat lines, sealed before anything is timed.
-    let key = loft::client::codec::RoomKey::from_fernet_key(&fernet::Fernet::generate_key()).unwrap();
+    let key = loft::ftpchat::key::RoomKey::from_fernet_key(&fernet::Fernet::generate_key()).unwrap();
     let connector = tls_connector();
     for &tls in &s.modes {
         let mode = if tls { "FTPS (AUTH TLS, PROT P)" } else { "plain FTP" };

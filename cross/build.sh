@@ -25,6 +25,8 @@
 #                     1: --no-default-features, e.g. a relay-only router build without
 #                     the client (`loft send|read|chat|rooms`): the default feature `client`
 #   LOFT_NICE         prefix for cargo, default "nice -n 19"
+#   LOFT_SIZE_BUDGET  bytes a MIPS build with the default features may take (default
+#                     3500000); over it the build fails, printing the size and the budget
 #   LOFT_SMALL        1 (default): the nightly (build-std) targets are built for size:
 #                     panics abort without a message (-Cpanic=immediate-abort), no
 #                     panic locations, no unwind tables, std built with optimize_for_size
@@ -129,6 +131,24 @@ check_mips_t9() {
 	fi
 }
 
+# The router budget: a MIPS binary with the default features (relay, client, web), built
+# for size, must fit in LOFT_SIZE_BUDGET bytes (default 3,500,000: what a 4 MB router
+# flash holds beside OpenWrt). docs/install.md#sizes says where the bytes go.
+check_budget() {
+	case "$1" in
+	mips*) ;;
+	*) return 0 ;;
+	esac
+	[ -z "${LOFT_FEATURES:-}" ] && [ "${LOFT_NO_DEFAULT_FEATURES:-0}" != 1 ] && [ "${LOFT_SMALL:-1}" = 1 ] || return 0
+	budget=${LOFT_SIZE_BUDGET:-3500000}
+	if [ "$2" -gt "$budget" ]; then
+		echo "$0: $1: $2 bytes, over the size budget of $budget bytes by $(($2 - budget)) bytes" >&2
+		echo "  (docs/install.md#sizes lists where the bytes go; cargo bloat or nm --size-sort on an unstripped build finds more)" >&2
+		exit 1
+	fi
+	echo "== $1: within the size budget: $2 of $budget bytes ($((budget - $2)) bytes left)"
+}
+
 build_one() {
 	target=$1
 	plan "$target"
@@ -193,6 +213,7 @@ build_one() {
 	secs=$(($(date +%s) - start))
 	size=$(wc -c <"$out" | tr -d ' ')
 	echo "== $target: $out, $size bytes, ${secs} s"
+	check_budget "$target" "$size"
 	if command -v file >/dev/null 2>&1; then
 		file "$out" | grep -q 'statically linked' || {
 			echo "$0: $out is not statically linked:" >&2

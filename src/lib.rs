@@ -27,5 +27,6 @@ pub mod base;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod config;
+pub mod ftpchat;
 pub mod relay;
 pub mod room;

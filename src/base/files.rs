@@ -1,8 +1,10 @@
-//! Replacing a file so that a crash or a power cut leaves the old one or the new one.
+//! Files on a router's disk: replacing one so that a crash or a power cut leaves the old
+//! one or the new one, and measuring what a folder takes.
 //!
 //! Routers lose power without warning, and Loft rewrites small files that must never be
 //! half-written: the config (with password hashes), a room's rotation state, read
 //! receipts, the client's outbox. One helper with the strongest guarantee serves them all.
+//! Quotas need what a folder takes on disk: one bounded walk serves them all.
 
 use std::fs::{self, File, OpenOptions, Permissions};
 use std::io::{self, Write};
@@ -44,6 +46,43 @@ pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
 /// fsyncs a folder, so that a rename or a new file in it survives a power cut.
 pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
+}
+
+/// How deep [`usage`] looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Depth {
+    /// The files directly in the folder (a room's shared files).
+    Flat,
+    /// Every file below it (a user's home, for `quota_bytes`).
+    Tree,
+}
+
+/// The bytes the files under `dir` take; a folder that cannot be read counts as empty.
+/// Bounded: past 100,000 entries the answer is `u64::MAX` (a quota check then refuses,
+/// rather than a client making the relay walk for ever).
+pub(crate) fn usage(dir: &Path, depth: Depth) -> u64 {
+    let mut total = 0u64;
+    let mut todo = vec![dir.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > 100_000 {
+                return u64::MAX;
+            }
+            match e.metadata() {
+                Ok(m) if m.is_dir() => {
+                    if depth == Depth::Tree {
+                        todo.push(e.path())
+                    }
+                }
+                Ok(m) => total = total.saturating_add(m.len()),
+                Err(_) => {}
+            }
+        }
+    }
+    total
 }
 
 #[cfg(test)]

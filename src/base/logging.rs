@@ -16,12 +16,11 @@
 use serde::Deserialize;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
 
 /// Text for people, JSON for log collectors (`log.format`, `--log-format`).
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
-pub(crate) enum LogFormat {
+pub enum LogFormat {
     #[default]
     Text,
     Json,
@@ -89,24 +88,58 @@ fn filter(rust_log: Option<&str>, level: Option<&str>) -> (Targets, Option<Strin
     }
 }
 
+/// A subscriber with Loft's filter and format, writing to `writer`. [`init`] installs one
+/// writing to stderr for the process; a program that holds relays in-process (the
+/// integration tests) makes one per relay and sets it as the default of the relay's
+/// threads, so each relay's log can be read on its own. `spec` is a filter as in
+/// `RUST_LOG` (see the module documentation); `None` is the default.
+pub fn dispatch<W>(spec: Option<&str>, format: LogFormat, writer: W) -> tracing::Dispatch
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    let (targets, bad) = filter(spec, None);
+    let d = build(targets, format, writer).0;
+    if let Some(e) = bad {
+        tracing::dispatcher::with_default(&d, || {
+            tracing::warn!("log filter not understood, using {DEFAULT_FILTER:?}: {e}");
+        });
+    }
+    d
+}
+
+/// Lets libunftp's records (slog → `log`) reach tracing: `log`'s one global logger
+/// forwards to whichever tracing subscriber is the default on the thread that logs.
+/// [`init`] does this too; calling it again does nothing.
+pub fn bridge_log() {
+    let _ = tracing_log::LogTracer::init();
+}
+
+fn build<W>(targets: Targets, format: LogFormat, writer: W) -> (tracing::Dispatch, LevelFilter)
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    let max = tracing_subscriber::Layer::<tracing_subscriber::Registry>::max_level_hint(&targets)
+        .unwrap_or(LevelFilter::TRACE);
+    // The fmt builder has its own level filter (INFO unless told): open it to what the
+    // targets allow, so that they alone decide.
+    let builder = tracing_subscriber::fmt().with_max_level(max).with_writer(writer);
+    let d = match format {
+        LogFormat::Json => tracing::Dispatch::new(builder.json().flatten_event(true).finish().with(targets)),
+        LogFormat::Text => tracing::Dispatch::new(builder.with_ansi(false).finish().with(targets)),
+    };
+    (d, max)
+}
+
 /// Installs the global subscriber. `RUST_LOG` wins over the config's level.
 pub(crate) fn init(level: Option<&str>, format: LogFormat) {
     let rust_log = std::env::var("RUST_LOG").ok();
     let (targets, bad) = filter(rust_log.as_deref(), level);
-    let max = tracing_subscriber::Layer::<tracing_subscriber::Registry>::max_level_hint(&targets);
-    // The fmt builder has its own level filter (INFO unless told): open it to what the
-    // targets allow, so that they alone decide.
-    let builder =
-        tracing_subscriber::fmt().with_max_level(max.unwrap_or(LevelFilter::TRACE)).with_writer(std::io::stderr);
-    // try_init also installs the log → tracing bridge (tracing-log).
-    let installed = match format {
-        LogFormat::Json => builder.json().flatten_event(true).finish().with(targets).try_init(),
-        LogFormat::Text => builder.with_ansi(false).finish().with(targets).try_init(),
-    };
-    if installed.is_ok() {
+    let (d, max) = build(targets, format, std::io::stderr);
+    if tracing::dispatcher::set_global_default(d).is_ok() {
+        bridge_log();
         // The bridge lets every `log` record through to tracing's filter; stop the ones no
         // target wants at the source (libunftp's debug chatter costs formatting otherwise).
-        log::set_max_level(match max.unwrap_or(LevelFilter::TRACE) {
+        log::set_max_level(match max {
             LevelFilter::OFF => log::LevelFilter::Off,
             LevelFilter::ERROR => log::LevelFilter::Error,
             LevelFilter::WARN => log::LevelFilter::Warn,

@@ -9,4 +9,6 @@ pub mod files;
 pub mod glob;
 pub mod logging;
 pub mod password;
+pub mod prompt;
 pub mod sync;
+pub mod text;

@@ -13,7 +13,6 @@
 //! Without a terminal (a pipe, a test) the same loop reads lines from stdin and prints
 //! plainly, which keeps the logic testable and scriptable.
 
-use super::codec::RoomKey;
 use super::follow::{follow_loop, Follow};
 use super::outbox::Outbox;
 use super::output::Style;
@@ -24,6 +23,7 @@ use super::send::report_problems;
 use super::session::{Backoff, Notifier, Session};
 use super::target::{self, is_fatal, RoomChoice, Target};
 use super::{ChatArgs, Error, Exit, Result};
+use crate::ftpchat::key::RoomKey;
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
@@ -65,7 +65,7 @@ impl Screen {
         let _ = self.printer.lock().unwrap().print(s);
     }
 
-    fn message(&self, m: &super::codec::Message) {
+    fn message(&self, m: &crate::ftpchat::message::Message) {
         let line = self.style.lock().unwrap().message(m);
         self.print(line);
     }

@@ -2,13 +2,13 @@
 //! reconnecting with backoff when the network goes away. Shared by `loft read --follow`
 //! and `loft chat`.
 
-use super::codec::RoomKey;
 use super::outbox::Outbox;
 use super::reader::{Batch, RoomReader};
 use super::send::report_flush;
 use super::session::{Backoff, Notifier, Session, Waited};
 use super::target::is_fatal;
 use super::{Error, Exit, Result};
+use crate::ftpchat::key::RoomKey;
 use std::time::Duration;
 
 /// How long one `SITE WAIT` lasts before it is renewed.

@@ -7,11 +7,12 @@
 //! a hidden part file beside the output, renamed only once the whole file has checked
 //! out. A person who finds `photo.jpg` in their folder can trust it is the file announced.
 
-use super::codec::RoomKey;
-use super::files::{self, Decryptor, FileRef};
 use super::session::{stderr_notifier, Session};
 use super::target;
 use super::{runtime, Error, Exit, GetArgs, Result};
+use crate::base::text::{clean_name, human_size};
+use crate::ftpchat::file::{self as files, Decryptor, FileRef};
+use crate::ftpchat::key::RoomKey;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -148,7 +149,7 @@ async fn fetch(s: &mut Session, room_file: &str, r: &FileRef, output: Option<&Pa
     let to_stdout = output == Some(Path::new("-"));
     let out = match output {
         Some(p) if !to_stdout => p.to_path_buf(),
-        _ => PathBuf::from(r.safe_file_name()),
+        _ => PathBuf::from(safe_file_name(r)),
     };
     if !to_stdout && !force && fs::symlink_metadata(&out).is_ok() {
         return Err(Error::usage(format!(
@@ -185,7 +186,7 @@ async fn fetch(s: &mut Session, room_file: &str, r: &FileRef, output: Option<&Pa
     let file = w.into_inner().map_err(|e| fail(e.into_error()))?;
     file.sync_all().map_err(fail)?;
     drop(file);
-    let shown = format!("{} ({}, SHA-256 checked)", r.name, files::human_size(r.size));
+    let shown = format!("{} ({}, SHA-256 checked)", r.name, human_size(r.size));
     if to_stdout {
         let mut input = File::open(&temp.0).map_err(fail)?;
         std::io::copy(&mut input, &mut std::io::stdout().lock())
@@ -194,4 +195,32 @@ async fn fetch(s: &mut Session, room_file: &str, r: &FileRef, output: Option<&Pa
     }
     fs::rename(&temp.0, &out).map_err(fail)?;
     Ok(format!("{shown} saved as {}", out.display()))
+}
+
+/// A name for `r` that is safe to create in the current folder: no path, no control
+/// characters, not hidden.
+fn safe_file_name(r: &FileRef) -> String {
+    let base = r.name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = clean_name(base).chars().filter(|c| !c.is_control() && *c != '\u{fffd}').collect();
+    let clean = clean.trim().trim_start_matches('.').to_string();
+    if clean.is_empty() {
+        format!("{}.bin", r.id)
+    } else {
+        clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_names() {
+        let r = FileRef { name: "../../etc/passwd".into(), ..FileRef::fresh("a") };
+        assert_eq!(safe_file_name(&r), "passwd");
+        let r = FileRef { name: ".bashrc".into(), ..r };
+        assert_eq!(safe_file_name(&r), "bashrc");
+        let r = FileRef { name: "a\nb\u{202e}c.txt".into(), ..r };
+        assert_eq!(safe_file_name(&r), "abc.txt");
+    }
 }

@@ -19,8 +19,6 @@
 //! - [`chat`]: the interactive screen.
 
 pub mod chat;
-pub mod codec;
-pub mod files;
 pub mod outbox;
 pub mod output;
 pub mod reader;

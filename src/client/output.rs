@@ -9,7 +9,9 @@
 //! window title) and bidirectional overrides (which can make text read differently than
 //! it is) are replaced.
 
-use super::codec::Message;
+use crate::base::text::{clean, clean_name};
+use crate::ftpchat::file::FileRef;
+use crate::ftpchat::message::{Message, TIME_FORMAT};
 use chrono::{Datelike, NaiveDate};
 use std::io::IsTerminal;
 
@@ -60,7 +62,7 @@ impl Style {
                 #[serde(rename = "ref")]
                 reference: String,
             }
-            let file = super::files::FileRef::find(&m.text).map(|(r, _)| File {
+            let file = FileRef::find(&m.text).map(|(r, _)| File {
                 reference: r.uri(),
                 id: r.id,
                 name: r.name,
@@ -69,7 +71,7 @@ impl Style {
             });
             let j = Json {
                 room: &self.room,
-                time: m.time.format(super::codec::TIME_FORMAT).to_string(),
+                time: m.time.format(TIME_FORMAT).to_string(),
                 sent: m.sent,
                 user: &m.user,
                 text: &m.text,
@@ -99,7 +101,7 @@ impl Style {
         };
         let time = if self.color { format!("\x1b[2m{hhmm}\x1b[0m") } else { hhmm };
         // A shared file: what people read, and how to fetch it (not the long reference).
-        let text = match super::files::FileRef::find(&m.text) {
+        let text = match FileRef::find(&m.text) {
             Some((r, before)) => {
                 let hint = format!("[loft get {}]", &r.id[..8]);
                 format!("{} {}", clean(&before), self.dim(&hint))
@@ -140,40 +142,6 @@ pub(crate) fn colour_of(user: &str) -> u8 {
     const COLOURS: [u8; 12] = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96];
     let h = user.bytes().fold(2166136261u32, |h, b| (h ^ b as u32).wrapping_mul(16777619));
     COLOURS[(h % COLOURS.len() as u32) as usize]
-}
-
-/// Text made safe for a terminal: newlines and tabs stay, a `\r` before a newline goes,
-/// other control characters and bidi overrides become U+FFFD.
-pub(crate) fn clean(s: &str) -> String {
-    let s = s.replace("\r\n", "\n");
-    s.chars()
-        .map(|c| match c {
-            '\n' | '\t' => c,
-            c if c.is_control() => '\u{fffd}',
-            c if is_bidi(c) => '\u{fffd}',
-            c => c,
-        })
-        .collect()
-}
-
-/// Bidirectional overrides, embeddings, isolates and marks: they make text read
-/// differently than it is.
-fn is_bidi(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
-}
-
-/// A sender's name made safe to show: like [`clean`], and a newline, a tab or an
-/// invisible (zero-width) character becomes U+FFFD too. A name is one line chosen by
-/// whoever sent the message; with a newline in it, the rest of the name would print as a
-/// separate, clean-looking message from someone else.
-pub(crate) fn clean_name(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            c if c.is_control() || is_bidi(c) => '\u{fffd}',
-            '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{180e}' => '\u{fffd}',
-            c => c,
-        })
-        .collect()
 }
 
 #[cfg(test)]

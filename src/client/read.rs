@@ -1,6 +1,5 @@
 //! `loft read`: a room printed once, or followed (`--follow`), for people and for scripts.
 
-use super::codec::RoomKey;
 use super::follow::{follow_loop, Follow};
 use super::outbox::Outbox;
 use super::output::Style;
@@ -9,6 +8,7 @@ use super::send::report_flush;
 use super::session::{stderr_notifier, Session};
 use super::target::{self, RoomChoice, Target};
 use super::{runtime, Error, Exit, ReadArgs, Result};
+use crate::ftpchat::key::RoomKey;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;

@@ -14,9 +14,10 @@
 //!   ends, not from where it was asked to start.
 //! - Lines for another key and lines that are not tokens are counted, never fatal.
 
-use super::codec::{LineError, Message, RoomKey};
 use super::session::Session;
 use super::Result;
+use crate::ftpchat::key::{LineError, RoomKey};
+use crate::ftpchat::message::Message;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -169,7 +170,7 @@ impl RoomReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::codec::compose;
+    use crate::ftpchat::message::compose;
 
     fn key() -> RoomKey {
         RoomKey::from_fernet_key(&fernet::Fernet::generate_key()).unwrap()

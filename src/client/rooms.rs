@@ -3,6 +3,7 @@
 use super::session::{stderr_notifier, Session};
 use super::target::{self};
 use super::{runtime, Exit, Result, RoomsArgs};
+use crate::base::text::human_size;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -47,23 +48,4 @@ pub(crate) fn rooms(args: RoomsArgs) -> Result<Exit> {
         s.quit().await;
         Ok(Exit::Ok)
     })
-}
-
-fn human_size(n: u64) -> String {
-    match n {
-        n if n < 1024 => format!("{n} B"),
-        n if n < 1024 * 1024 => format!("{:.1} KiB", n as f64 / 1024.0),
-        n => format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(human_size(10), "10 B");
-        assert_eq!(human_size(2048), "2.0 KiB");
-    }
 }

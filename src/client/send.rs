@@ -3,11 +3,11 @@
 //! The message is sealed and written to the outbox before the relay is tried; it leaves
 //! the outbox only once the relay holds it (or a later command finds it already there).
 
-use super::codec::{LineError, RoomKey};
 use super::outbox::{Flushed, Outbox};
 use super::session::{stderr_notifier, Notifier, Session};
 use super::target::{self, is_fatal};
 use super::{runtime, Error, Exit, Result, SendArgs};
+use crate::ftpchat::key::{LineError, RoomKey};
 use std::io::{IsTerminal, Read};
 use std::sync::Arc;
 
@@ -36,7 +36,7 @@ pub(crate) fn send(args: SendArgs) -> Result<Exit> {
             eprintln!(
                 "loft send: shared {} ({}); others fetch it with: loft get --room {} {}",
                 shared.name,
-                super::files::human_size(shared.size),
+                crate::base::text::human_size(shared.size),
                 room.name,
                 &shared.id[..8]
             );

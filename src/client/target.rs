@@ -11,6 +11,7 @@
 
 use super::trust::Fingerprint;
 use super::{ConnectArgs, Error, Exit, Result, RoomArgs, TlsChoice};
+use crate::base::text::{self, Decode};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -131,20 +132,7 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 fn percent_decode(s: &str) -> Result<String, String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
-            out.push(hex.ok_or_else(|| format!("{s:?}: bad %-escape"))?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| format!("{s:?}: %-escapes are not UTF-8"))
+    text::percent_decode(s, Decode::Strict)
 }
 
 /// A room name as the user gives it, checked: `lobby` or `lobby.txt` both mean `lobby.txt`.
@@ -347,7 +335,7 @@ pub(crate) fn resolve_room(r: &RoomArgs, t: &Target) -> Result<RoomChoice> {
         .or_else(|| env("LOFT_NAME"))
         .or_else(|| t.profile.name.clone())
         .unwrap_or_else(|| t.url.user.clone());
-    super::codec::check_user_name(&sender).map_err(|e| Error::usage(format!("--name: {e}")))?;
+    crate::ftpchat::message::check_user_name(&sender).map_err(|e| Error::usage(format!("--name: {e}")))?;
     Ok(RoomChoice { name, file, password, sender })
 }
 
@@ -379,33 +367,7 @@ pub(crate) fn read_secret_file(p: &Path, what: &str) -> Result<String> {
 
 /// Asks on the terminal without echo; `None` when there is no terminal.
 pub(crate) fn prompt_secret(prompt: &str) -> Option<String> {
-    use std::io::{BufRead, Write};
-    use std::os::fd::AsRawFd;
-    let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").ok()?;
-    let fd = tty.as_raw_fd();
-    // SAFETY: plain termios calls on a file descriptor we own for the duration.
-    let saved = unsafe {
-        let mut t: libc::termios = std::mem::zeroed();
-        if libc::tcgetattr(fd, &mut t) != 0 {
-            return None;
-        }
-        let saved = t;
-        t.c_lflag &= !libc::ECHO;
-        t.c_lflag |= libc::ECHONL;
-        libc::tcsetattr(fd, libc::TCSANOW, &t);
-        saved
-    };
-    let mut w = &tty;
-    let _ = w.write_all(prompt.as_bytes());
-    let _ = w.flush();
-    let mut line = String::new();
-    let read = std::io::BufReader::new(&tty).read_line(&mut line);
-    // SAFETY: restores the settings saved above.
-    unsafe {
-        libc::tcsetattr(fd, libc::TCSANOW, &saved);
-    }
-    read.ok().filter(|n| *n > 0)?;
-    Some(line.trim_end_matches(['\n', '\r']).to_string())
+    crate::base::prompt::secret(prompt)
 }
 
 /// Whether an exit code means the settings are wrong (not worth retrying).

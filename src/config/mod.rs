@@ -502,7 +502,7 @@ impl std::error::Error for ConfigError {}
 
 impl Config {
     /// Reads, parses and validates the file; relative paths become relative to its folder.
-    pub(crate) fn load(path: &Path) -> Result<Config, ConfigError> {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.to_path_buf(),
             position: None,

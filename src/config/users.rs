@@ -6,7 +6,7 @@
 
 use super::{resolve_path, Config, Error};
 use crate::base::files::write_atomic;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table};
 
@@ -117,25 +117,8 @@ pub(crate) fn random_password() -> String {
 }
 
 fn prompt_hidden(prompt: &str) -> Result<String, String> {
-    eprint!("{prompt}");
-    let _ = std::io::stderr().flush();
-    let fd = libc::STDIN_FILENO;
-    // SAFETY: termios is plain data; tcgetattr/tcsetattr on stdin, restored below.
-    let mut old: libc::termios = unsafe { std::mem::zeroed() };
-    let have_tty = unsafe { libc::tcgetattr(fd, &mut old) } == 0;
-    if have_tty {
-        let mut noecho = old;
-        noecho.c_lflag &= !libc::ECHO;
-        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &noecho) };
-    }
-    let mut line = String::new();
-    let r = std::io::stdin().lock().read_line(&mut line);
-    if have_tty {
-        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &old) };
-        eprintln!();
-    }
-    r.map_err(|e| format!("reading the password: {e}"))?;
-    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+    crate::base::prompt::secret(prompt)
+        .ok_or_else(|| "no password typed; nothing changed (or use --password-stdin)".into())
 }
 
 /// Loads the document, applies `edit`, validates the result, writes it atomically.

@@ -13,18 +13,24 @@
 
 pub mod auth;
 pub mod limits;
+mod listen;
 pub(crate) mod rates;
+mod serve;
+mod server;
 pub mod site;
 pub mod storage;
 pub mod user;
 #[cfg(feature = "web")]
 mod web;
 
+pub use serve::{run, Overrides, ServeArgs};
+pub use server::{Handle, Server};
+
 use crate::base::sync::Unpoison;
 use crate::base::{cert, logging};
-use crate::config::{self, Config, LogFormat, TlsMode};
+use crate::config::{self, Config, TlsMode};
 use crate::room::{RoomSettings, Rooms};
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{anyhow, Result};
 use auth::{LoftAuthenticator, Logins, UserTable};
 use libunftp::options::{FtpsRequired, PassiveHost};
 use libunftp::ServerBuilder;
@@ -32,45 +38,13 @@ use limits::Limiter;
 use rates::{RateLimits, Rates};
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use storage::{LoftStorage, StorageConfig};
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use user::{LoftUser, Provider};
-
-/// Run the relay: FTP and explicit FTPS (AUTH TLS) for chat rooms and files.
-///
-/// Reads the config (-c PATH, else $LOFT_CONFIG, else /etc/loft/loft.toml), listens on
-/// every address in `listen`, and serves until SIGTERM or SIGINT, when it stops accepting,
-/// gives running transfers `limits.shutdown_grace` seconds, and exits 0. SIGHUP re-reads
-/// the users, limits and chat settings without dropping sessions.
-///
-/// Logs go to stderr (text, or --log-format json), one line per login, transfer and
-/// refused connection; the level is `log.level` in the config, or RUST_LOG.
-///
-/// Exit status: 0 after a clean stop, 1 if the relay cannot start (address in use,
-/// unreadable certificate), 2 for a bad config.
-#[derive(clap::Args, Debug)]
-#[command(verbatim_doc_comment)]
-pub struct ServeArgs {
-    /// The config file [default: $LOFT_CONFIG, else /etc/loft/loft.toml].
-    #[arg(short = 'c', long = "config", value_name = "PATH")]
-    pub(crate) config: Option<PathBuf>,
-    /// Listen on ADDR:PORT instead of the config's `listen` (repeat for several).
-    #[arg(long = "listen", value_name = "ADDR")]
-    pub(crate) listen: Vec<String>,
-    /// Serve the web client on ADDR:PORT instead of `[web] listen` (repeat for several).
-    #[arg(long = "web-listen", value_name = "ADDR")]
-    pub web_listen: Vec<String>,
-    /// Serve this folder instead of the config's `root`.
-    #[arg(long = "root", value_name = "DIR")]
-    pub(crate) root: Option<PathBuf>,
-    /// Log format (overrides `log.format`).
-    #[arg(long = "log-format", value_enum, value_name = "FORMAT")]
-    pub(crate) log_format: Option<LogFormat>,
-}
 
 /// What the config decides for the sessions that start now, built once per (re)load and
 /// swapped whole on SIGHUP: a session keeps the snapshot it started with.
@@ -123,32 +97,10 @@ struct Relay {
     data_connections: libunftp::DataConnections,
     tls: Option<Arc<rustls::ServerConfig>>,
     greetings: Greetings,
-    overrides: Overrides,
-}
-
-#[derive(Debug, Clone, Default)]
-struct Overrides {
-    listen: Vec<String>,
-    web_listen: Vec<String>,
-    root: Option<PathBuf>,
-}
-
-impl Overrides {
-    fn apply(&self, cfg: &mut Config) {
-        if !self.listen.is_empty() {
-            cfg.listen = self.listen.clone();
-        }
-        if !self.web_listen.is_empty() {
-            cfg.web.listen = self.web_listen.clone();
-        }
-        if let Some(r) = &self.root {
-            cfg.root = r.clone();
-        }
-    }
 }
 
 impl Relay {
-    fn new(cfg: Config, overrides: Overrides) -> Result<Relay> {
+    fn new(cfg: Config) -> Result<Relay> {
         let tls = match cfg.tls.mode {
             TlsMode::Off => None,
             _ => Some(cert::load(&cfg.tls.cert, &cfg.tls.key)?.config),
@@ -166,7 +118,6 @@ impl Relay {
             data_connections: libunftp::DataConnections::default(),
             tls,
             greetings,
-            overrides,
         })
     }
 
@@ -230,16 +181,9 @@ impl Relay {
         b.build().map_err(|e| anyhow!("{e}"))
     }
 
-    /// Re-reads the config file and applies what can change without a restart.
-    fn reload(&self, path: &Path) {
-        let mut cfg = match Config::load(path) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!("reload refused, keeping the running config: {e}");
-                return;
-            }
-        };
-        self.overrides.apply(&mut cfg);
+    /// Applies a new config: what can change without a restart takes effect for the
+    /// sessions that start from now on; listen addresses, root, TLS and web wait for one.
+    fn reload(&self, mut cfg: Config) {
         let old = self.live.get().config.clone();
         if cfg.listen != old.listen
             || cfg.web.listen != old.web.listen
@@ -294,53 +238,6 @@ impl Relay {
     }
 }
 
-/// Binds one address; IPv6 sockets are IPv6-only so `0.0.0.0:21` and `[::]:21` can be
-/// listened on together.
-fn bind(addr: SocketAddr) -> Result<TcpListener> {
-    use socket2::{Domain, Socket, Type};
-    let domain = if addr.is_ipv6() { Domain::IPV6 } else { Domain::IPV4 };
-    let s = Socket::new(domain, Type::STREAM, None)?;
-    if addr.is_ipv6() {
-        s.set_only_v6(true)?;
-    }
-    s.set_reuse_address(true)?;
-    s.set_nonblocking(true)?;
-    s.bind(&addr.into()).map_err(|e| {
-        let hint = match e.kind() {
-            std::io::ErrorKind::AddrInUse => {
-                ": the address is in use (another FTP server?); choose another with --listen or `listen`"
-            }
-            std::io::ErrorKind::PermissionDenied => {
-                ": ports below 1024 need root or CAP_NET_BIND_SERVICE; or listen on 2121"
-            }
-            std::io::ErrorKind::AddrNotAvailable => ": this machine has no such address",
-            _ => "",
-        };
-        anyhow!("cannot listen on {addr}: {e}{hint}")
-    })?;
-    s.listen(1024)?;
-    Ok(TcpListener::from_std(s.into())?)
-}
-
-/// Tells systemd (Type=notify) that the relay is ready, when run under it.
-fn sd_notify(state: &str) {
-    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else { return };
-    let sock = match std::os::unix::net::UnixDatagram::unbound() {
-        Ok(s) => s,
-        Err(_) => return,
-    };
-    let bytes = path.as_encoded_bytes();
-    let r = if let Some(name) = bytes.strip_prefix(b"@") {
-        use std::os::linux::net::SocketAddrExt;
-        std::os::unix::net::SocketAddr::from_abstract_name(name).and_then(|a| sock.send_to_addr(state.as_bytes(), &a))
-    } else {
-        sock.send_to(state.as_bytes(), Path::new(&path))
-    };
-    if let Err(e) = r {
-        tracing::debug!("sd_notify: {e}");
-    }
-}
-
 /// What can stop the relay from starting or running.
 #[derive(Debug)]
 pub enum Error {
@@ -366,142 +263,4 @@ impl crate::base::exit::Failure for Error {
             Error::Start(_) => 1,
         }
     }
-}
-
-/// `loft serve`.
-pub fn run(args: ServeArgs) -> Result<u8, Error> {
-    let path = config::resolve_path(args.config.as_deref());
-    let mut cfg = Config::load(&path).map_err(|e| Error::Config(e.into()))?;
-    let overrides =
-        Overrides { listen: args.listen.clone(), web_listen: args.web_listen.clone(), root: args.root.clone() };
-    overrides.apply(&mut cfg);
-    for a in cfg.listen.iter().chain(&args.web_listen) {
-        if a.parse::<SocketAddr>().is_err() {
-            return Err(Error::Config(config::Error::Usage(format!(
-                "--listen {a:?}: expected ADDRESS:PORT, like 0.0.0.0:2121 or [::]:2121"
-            ))));
-        }
-    }
-    logging::init(cfg.log.level.as_deref(), args.log_format.unwrap_or(cfg.log.format));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Start(anyhow!("cannot start the runtime: {e}")))?;
-    let result = rt.block_on(serve(cfg, path, overrides));
-    rt.shutdown_timeout(Duration::from_secs(1));
-    result.map(|()| 0).map_err(|e| {
-        tracing::error!("{e:#}");
-        Error::Start(e)
-    })
-}
-
-/// Serves until SIGTERM/SIGINT.
-async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
-    // Signals first: a SIGHUP that arrived before its handler (a reload right after the
-    // start, as `systemctl reload` or a script may send) would end the process.
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut hup = signal(SignalKind::hangup())?;
-    std::fs::create_dir_all(&cfg.root)
-        .with_context(|| format!("cannot create the root folder {}", cfg.root.display()))?;
-    let mut listeners = Vec::new();
-    for a in &cfg.listen {
-        let addr: SocketAddr = a.parse().map_err(|_| anyhow!("bad listen address {a:?}"))?;
-        listeners.push(bind(addr)?);
-    }
-    let web_addrs: Vec<SocketAddr> = if cfg.web.enabled && cfg!(feature = "web") {
-        cfg.web
-            .listen
-            .iter()
-            .map(|a| a.parse().map_err(|_| anyhow!("bad [web] listen address {a:?}")))
-            .collect::<Result<_>>()?
-    } else {
-        Vec::new()
-    };
-    let mut web_listeners = Vec::new();
-    for addr in web_addrs {
-        web_listeners.push(bind(addr).map_err(|e| anyhow!("[web] {e:#} (or set [web] enabled = false)"))?);
-    }
-    if cfg.web.enabled && !cfg!(feature = "web") {
-        tracing::info!("this build has no web client (cargo feature `web`); [web] is ignored");
-    }
-    let tls_mode = cfg.tls.mode;
-    let grace = cfg.limits.shutdown_grace;
-    let relay = Arc::new(Relay::new(cfg, overrides)?);
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    for l in listeners {
-        let addr = l.local_addr()?;
-        tracing::info!(target: "loft::conn", "listening on {addr} (FTP, TLS {})", match tls_mode {
-            TlsMode::Off => "off",
-            TlsMode::Optional => "optional",
-            TlsMode::Required => "required",
-        });
-        let relay = relay.clone();
-        let mut stop = stop_rx.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = stop.changed() => break,
-                    r = l.accept() => match r {
-                        Ok((stream, peer)) => {
-                            tokio::spawn(relay.clone().handle(stream, peer));
-                        }
-                        Err(e) => {
-                            // Out of file descriptors, most likely: back off, do not spin.
-                            tracing::warn!(target: "loft::conn", "accept failed: {e}");
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                        }
-                    }
-                }
-            }
-        });
-    }
-    #[cfg(feature = "web")]
-    if !web_listeners.is_empty() {
-        let web = web::Web::new(relay.clone())?;
-        for l in web_listeners {
-            tracing::info!(target: "loft::conn", "listening on {} (web, {})", l.local_addr()?, web.scheme());
-            tokio::spawn(web.clone().accept_loop(l, stop_rx.clone()));
-        }
-    }
-    #[cfg(not(feature = "web"))]
-    drop(web_listeners);
-    sd_notify("READY=1");
-
-    loop {
-        tokio::select! {
-            _ = term.recv() => break,
-            _ = int.recv() => break,
-            _ = hup.recv() => relay.reload(&path),
-        }
-    }
-    sd_notify("STOPPING=1");
-    let _ = stop_tx.send(true);
-    // A transfer is running from its data connection's accept (the client may already have
-    // its 150 before the storage backend is called) until the backend is done with it.
-    let busy = || relay.data_connections.open();
-    let running = busy();
-    tracing::info!(
-        transfers = running,
-        sessions = relay.limiter.active(),
-        "stopping: no new connections; waiting up to {} s for transfers",
-        grace.as_secs()
-    );
-    let deadline = Instant::now() + grace;
-    while busy() > 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let left = busy();
-    if left > 0 {
-        tracing::warn!(
-            transfers = left,
-            fsyncs = relay.rooms.fsyncs(),
-            "grace period over: stopping with transfers still running"
-        );
-    } else {
-        tracing::info!(fsyncs = relay.rooms.fsyncs(), "stopped cleanly");
-    }
-    Ok(())
 }

@@ -22,6 +22,7 @@
 
 use crate::base::glob::GlobSet;
 use crate::base::sync::Unpoison;
+use crate::ftpchat;
 use crate::relay::rates::{lines_in, RateLimits, Rates};
 use crate::relay::user::LoftUser;
 use crate::room::files::{self, FileError};
@@ -96,7 +97,7 @@ impl StorageConfig {
     /// Whether `path` is in (or is) a room's files folder: a folder named like
     /// `.lobby.txt.files` beside anything that the room patterns match.
     fn in_files_dir(&self, path: &Path) -> bool {
-        path.components().any(|c| matches!(c, Component::Normal(n) if files::room_of_files_dir(&n.to_string_lossy()).is_some_and(|r| self.patterns.is_match(r.to_lowercase()))))
+        path.components().any(|c| matches!(c, Component::Normal(n) if ftpchat::file::room_of_files_dir(&n.to_string_lossy()).is_some_and(|r| self.patterns.is_match(r.to_lowercase()))))
     }
 
     /// What `path` is in the files area of a room, if it is there at all.
@@ -108,7 +109,7 @@ impl StorageConfig {
         for (i, c) in parts.iter().enumerate() {
             let Component::Normal(n) = c else { continue };
             let n = n.to_string_lossy();
-            let Some(room_name) = files::room_of_files_dir(&n) else { continue };
+            let Some(room_name) = ftpchat::file::room_of_files_dir(&n) else { continue };
             let room_rel: PathBuf = parts[..i].iter().collect::<PathBuf>().join(room_name);
             let Some(room) = self.room(user, &room_rel)? else { continue };
             return Ok(Some(match parts.len() - i {
@@ -399,7 +400,10 @@ impl LoftStorage {
         let mut cap = (self.shared.max_upload_bytes > 0).then(|| (self.shared.max_upload_bytes, Limit::Upload));
         if user.quota_bytes > 0 {
             let home = user.home.clone();
-            let used = tokio::task::spawn_blocking(move || disk_usage(&home)).await.unwrap_or(u64::MAX);
+            let used =
+                tokio::task::spawn_blocking(move || crate::base::files::usage(&home, crate::base::files::Depth::Tree))
+                    .await
+                    .unwrap_or(u64::MAX);
             let replaced = existing.map_or(0, |len| len.saturating_sub(at));
             let free = user.quota_bytes.saturating_sub(used.saturating_sub(replaced));
             if free == 0 {
@@ -475,7 +479,7 @@ impl LoftStorage {
                 reason("shared files are write-once: upload a new one with STOR (no APPE, no REST)"),
             ));
         }
-        let Some(id) = files::id_of(&name) else { return Err(file_error(FileError::BadName)) };
+        let Some(id) = ftpchat::file::id_of(&name) else { return Err(file_error(FileError::BadName)) };
         let limits = self.shared.rooms.settings().files;
         match files::store(&room, id, input, limits, user_free(user).await).await {
             Ok(n) => {
@@ -574,7 +578,7 @@ fn file_error(e: FileError) -> Error {
         FileError::TooLarge { .. } | FileError::QuotaFull { .. } | FileError::UserQuota { .. } => {
             ErrorKind::ExceededStorageAllocationError
         }
-        FileError::Io(_) if e.ftp_code() == 452 => ErrorKind::InsufficientStorageSpaceError,
+        FileError::DiskFull(_) => ErrorKind::InsufficientStorageSpaceError,
         FileError::Io(_) => ErrorKind::LocalError,
     };
     Error::new(kind, reason(&e.to_string()))
@@ -585,10 +589,8 @@ fn room_error(e: RoomError) -> Error {
         RoomError::TooLarge { .. } => Error::new(ErrorKind::ExceededStorageAllocationError, reason(&e.to_string())),
         RoomError::Invalid { .. } => Error::new(ErrorKind::FileNameNotAllowedError, reason(&e.to_string())),
         RoomError::Full { .. } => Error::new(ErrorKind::InsufficientStorageSpaceError, reason(&e.to_string())),
-        RoomError::Io(_) if e.ftp_code() == 452 => Error::new(
-            ErrorKind::InsufficientStorageSpaceError,
-            reason("the relay's disk is full; the room is unchanged"),
-        ),
+        RoomError::DiskFull(_) => Error::new(ErrorKind::InsufficientStorageSpaceError, reason(&e.to_string())),
+        RoomError::NoRoom => Error::new(ErrorKind::PermanentFileNotAvailable, reason(&e.to_string())),
         RoomError::Io(io) => Error::from(io),
     }
 }
@@ -707,30 +709,10 @@ pub(crate) async fn user_free(user: &LoftUser) -> files::UserRoom {
         return None;
     }
     let home = user.home.clone();
-    let used = tokio::task::spawn_blocking(move || disk_usage(&home)).await.unwrap_or(u64::MAX);
+    let used = tokio::task::spawn_blocking(move || crate::base::files::usage(&home, crate::base::files::Depth::Tree))
+        .await
+        .unwrap_or(u64::MAX);
     Some((user.quota_bytes.saturating_sub(used), user.quota_bytes))
-}
-
-/// The bytes the files under `dir` take (bounded: past 100000 entries, counted as full).
-fn disk_usage(dir: &Path) -> u64 {
-    let mut total = 0u64;
-    let mut todo = vec![dir.to_path_buf()];
-    let mut seen = 0usize;
-    while let Some(d) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for e in entries.flatten() {
-            seen += 1;
-            if seen > 100_000 {
-                return u64::MAX;
-            }
-            match e.metadata() {
-                Ok(m) if m.is_dir() => todo.push(e.path()),
-                Ok(m) => total = total.saturating_add(m.len()),
-                Err(_) => {}
-            }
-        }
-    }
-    total
 }
 
 /// Fails the upload once it passes its limit (`max_upload_bytes` or the quota).

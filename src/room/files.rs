@@ -24,21 +24,17 @@
 //!   removes the files older than that (with a margin for the upload-then-announce gap).
 //!   A room that never loses history never loses its files.
 
-use super::token;
+use crate::base::files::Depth;
+use crate::base::text::human_size;
+use crate::ftpchat::file::{files_dir, id_of, is_file_id, EXTENSION, MAX_LINE};
+use crate::ftpchat::token;
 use std::fmt;
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
-/// The suffix of a room's files folder (`.lobby.txt.files`).
-pub(crate) const FILES_SUFFIX: &str = ".files";
-/// The extension of a stored file (`ID.lff`: Loft file format).
-pub(crate) const EXTENSION: &str = ".lff";
-/// The longest line a file may have: a token of 256 KiB holds a chunk of about 190 KiB
-/// (clients write 48 KiB chunks; others may choose larger ones).
-pub(crate) const MAX_LINE: usize = 256 * 1024;
 /// A file is removed only if it is this much older than the history pruned (an
 /// announcement follows its upload, maybe after a slow link finished it).
 const ANNOUNCE_MARGIN: Duration = Duration::from_secs(3600);
@@ -52,33 +48,6 @@ pub(crate) struct FileLimits {
     pub(crate) max_file_bytes: u64,
     /// What one room's files may take on disk (0: no limit).
     pub(crate) quota_bytes: u64,
-}
-
-/// The files folder of the room at `room`.
-pub(crate) fn files_dir(room: &Path) -> PathBuf {
-    let name = room.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    room.with_file_name(format!(".{name}{FILES_SUFFIX}"))
-}
-
-/// Whether a file name is a room's files folder; the room's name when it is
-/// (`.lobby.txt.files` → `lobby.txt`). Any case: FAT does not tell them apart.
-pub(crate) fn room_of_files_dir(name: &str) -> Option<&str> {
-    let inner = name.strip_prefix('.')?;
-    let cut = inner.len().checked_sub(FILES_SUFFIX.len())?;
-    if cut == 0 || !inner.is_char_boundary(cut) || !inner[cut..].eq_ignore_ascii_case(FILES_SUFFIX) {
-        return None;
-    }
-    Some(&inner[..cut])
-}
-
-/// Whether `id` is a file id: 32 lowercase hex digits (128 random bits).
-pub(crate) fn is_file_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-/// The id in a stored file's name (`ID.lff`), if it is one.
-pub(crate) fn id_of(name: &str) -> Option<&str> {
-    name.strip_suffix(EXTENSION).filter(|id| is_file_id(id))
 }
 
 /// Why a file upload was refused; in every case nothing was kept.
@@ -100,21 +69,10 @@ pub(crate) enum FileError {
     QuotaFull { limit: u64 },
     /// The user's files would take more than their `quota_bytes`.
     UserQuota { limit: u64 },
-    /// The file system failed.
+    /// The disk (or the file system's quota) is full.
+    DiskFull(io::Error),
+    /// The file system failed otherwise.
     Io(io::Error),
-}
-
-impl FileError {
-    /// The FTP reply code: `550`, `553`, `552` (too large, quota), `452` (disk full), `451`.
-    pub(crate) fn ftp_code(&self) -> u16 {
-        match self {
-            FileError::Off | FileError::Exists | FileError::NoRoom => 550,
-            FileError::BadName | FileError::Invalid { .. } => 553,
-            FileError::TooLarge { .. } | FileError::QuotaFull { .. } | FileError::UserQuota { .. } => 552,
-            FileError::Io(e) if super::is_disk_full(e) => 452,
-            FileError::Io(_) => 451,
-        }
-    }
 }
 
 impl fmt::Display for FileError {
@@ -130,41 +88,46 @@ impl fmt::Display for FileError {
             FileError::TooLarge { limit } => write!(
                 f,
                 "file refused: larger than this relay's limit of {} (chat.max_file_bytes); nothing was kept",
-                human_bytes(*limit)
+                limit_text(*limit)
             ),
             FileError::QuotaFull { limit } => write!(
                 f,
                 "file refused: this room's files would take more than {} (chat.files_quota_bytes); older files go when the room's history is pruned; nothing was kept",
-                human_bytes(*limit)
+                limit_text(*limit)
             ),
             FileError::UserQuota { limit } => write!(
                 f,
                 "file refused: this account's files may take at most {} (quota_bytes); nothing was kept",
-                human_bytes(*limit)
+                limit_text(*limit)
             ),
-            FileError::Io(e) if super::is_disk_full(e) => write!(f, "file refused: the relay's disk is full"),
+            FileError::DiskFull(_) => write!(f, "file refused: the relay's disk is full; nothing was kept"),
             FileError::Io(e) => write!(f, "file not stored: {e}"),
         }
     }
 }
 
-impl std::error::Error for FileError {}
-
-impl From<io::Error> for FileError {
-    fn from(e: io::Error) -> Self {
-        FileError::Io(e)
+impl std::error::Error for FileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FileError::Io(e) | FileError::DiskFull(e) => Some(e),
+            _ => None,
+        }
     }
 }
 
-/// `16 MiB`, `300 KiB`, `12 bytes`: for limits in replies.
-pub(crate) fn human_bytes(n: u64) -> String {
-    const MIB: u64 = 1 << 20;
-    match n {
-        n if n >= MIB && n.is_multiple_of(MIB) => format!("{} MiB", n / MIB),
-        n if n >= MIB => format!("{:.1} MiB", n as f64 / MIB as f64),
-        n if n >= 1024 => format!("{} KiB", n / 1024),
-        n => format!("{n} bytes"),
+impl From<io::Error> for FileError {
+    fn from(e: io::Error) -> Self {
+        if super::is_disk_full(&e) {
+            FileError::DiskFull(e)
+        } else {
+            FileError::Io(e)
+        }
     }
+}
+
+/// A limit in a reply: `17 MB (16777216 bytes)`.
+fn limit_text(n: u64) -> String {
+    format!("{} ({n} bytes)", human_size(n))
 }
 
 /// Checks an upload line by line as it streams in.
@@ -240,10 +203,10 @@ impl Checker {
     }
 }
 
-/// What the `.lff` files under `dir` take (part files included: they are on the disk).
+/// What the `.lff` files of a room's files folder take (part files included: they are
+/// on the disk).
 pub(crate) fn usage(dir: &Path) -> u64 {
-    let Ok(rd) = fs::read_dir(dir) else { return 0 };
-    rd.flatten().filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum()
+    crate::base::files::usage(dir, Depth::Flat)
 }
 
 /// What the uploading user may still store: `(bytes free, their quota_bytes)`, when
@@ -394,21 +357,6 @@ mod tests {
         let mut raw = vec![0x80u8];
         raw.resize(token::OVERHEAD + token::BLOCK * blocks, 7);
         URL_SAFE.encode(raw)
-    }
-
-    #[test]
-    fn names() {
-        assert_eq!(room_of_files_dir(".lobby.txt.files"), Some("lobby.txt"));
-        assert_eq!(room_of_files_dir(".LOBBY.TXT.FILES"), Some("LOBBY.TXT"));
-        assert_eq!(room_of_files_dir(".files"), None);
-        assert_eq!(room_of_files_dir("lobby.txt.files"), None);
-        assert_eq!(room_of_files_dir(".é.files"), Some("é"));
-        assert_eq!(files_dir(Path::new("/a/lobby.txt")), PathBuf::from("/a/.lobby.txt.files"));
-        assert!(is_file_id("0123456789abcdef0123456789abcdef"));
-        assert!(!is_file_id("0123456789ABCDEF0123456789abcdef"));
-        assert!(!is_file_id("0123456789abcdef"));
-        assert_eq!(id_of("0123456789abcdef0123456789abcdef.lff"), Some("0123456789abcdef0123456789abcdef"));
-        assert_eq!(id_of("0123456789abcdef0123456789abcdef.txt"), None);
     }
 
     #[test]

@@ -70,7 +70,6 @@ mod leader;
 mod log;
 pub mod rotate;
 pub mod seen;
-pub mod token;
 mod upload;
 
 use crate::base::sync::Unpoison;
@@ -168,24 +167,16 @@ pub(crate) enum RoomError {
     Invalid { line: usize, reason: String },
     /// The room holds `chat.max_room_bytes` already (reply `452`).
     Full { limit: u64 },
-    /// The file system failed (reply `452` when the disk is full, else `451`).
+    /// The disk (or the file system's quota) is full.
+    DiskFull(io::Error),
+    /// No room by that name (or its folder) exists.
+    NoRoom,
+    /// The file system failed otherwise.
     Io(io::Error),
 }
 
-impl RoomError {
-    /// The FTP reply code for this error: `552`, `553`, `452` (disk full) or `451`.
-    pub(crate) fn ftp_code(&self) -> u16 {
-        match self {
-            RoomError::TooLarge { .. } => 552,
-            RoomError::Invalid { .. } => 553,
-            RoomError::Full { .. } => 452,
-            RoomError::Io(e) if is_disk_full(e) => 452,
-            RoomError::Io(_) => 451,
-        }
-    }
-}
-
-fn is_disk_full(e: &io::Error) -> bool {
+/// Whether an I/O error means that the disk, or a quota of the file system, is full.
+pub(crate) fn is_disk_full(e: &io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG))
         || e.kind() == io::ErrorKind::StorageFull
 }
@@ -203,7 +194,8 @@ impl fmt::Display for RoomError {
                 f,
                 "room not written: it holds its maximum of {limit} bytes (chat.max_room_bytes); the relay's admin can raise it"
             ),
-            RoomError::Io(e) if is_disk_full(e) => write!(f, "room not written: disk full"),
+            RoomError::DiskFull(_) => write!(f, "room not written: the relay's disk is full; the room is unchanged"),
+            RoomError::NoRoom => write!(f, "no such room"),
             RoomError::Io(e) => write!(f, "room not written: {e}"),
         }
     }
@@ -212,7 +204,7 @@ impl fmt::Display for RoomError {
 impl std::error::Error for RoomError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            RoomError::Io(e) => Some(e),
+            RoomError::Io(e) | RoomError::DiskFull(e) => Some(e),
             _ => None,
         }
     }
@@ -220,7 +212,11 @@ impl std::error::Error for RoomError {
 
 impl From<io::Error> for RoomError {
     fn from(e: io::Error) -> Self {
-        RoomError::Io(e)
+        match e.kind() {
+            _ if is_disk_full(&e) => RoomError::DiskFull(e),
+            io::ErrorKind::NotFound => RoomError::NoRoom,
+            _ => RoomError::Io(e),
+        }
     }
 }
 
@@ -431,7 +427,7 @@ impl Rooms {
                         }
                     }
                 }
-                Err(RoomError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
+                Err(RoomError::NoRoom) => {
                     if tokio::time::Instant::now() >= deadline {
                         return Ok(0);
                     }

@@ -1,6 +1,6 @@
 use super::log::{cut_tail, scan_lines};
-use super::token::check_line;
 use super::*;
+use crate::ftpchat::token::check_line;
 use std::fs::OpenOptions;
 use std::io::Write;
 
@@ -125,7 +125,7 @@ async fn an_invalid_line_refuses_the_whole_upload_and_leaves_the_room_as_it_was(
         }
         e => panic!("expected Invalid, got {e:?}"),
     }
-    assert_eq!(err.ftp_code(), 553);
+    assert!(matches!(err, RoomError::Invalid { .. }), "{err:?}");
     assert!(err.to_string().starts_with("line 3: not a Fernet token: not URL-safe base64"), "{err}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
     assert_eq!(rooms.fsyncs(), 0);
@@ -162,7 +162,7 @@ async fn too_large_is_refused_before_anything() {
     assert!(data.len() > 200);
     let err = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap_err();
     assert!(matches!(err, RoomError::TooLarge { limit: 200 }), "{err:?}");
-    assert_eq!(err.ftp_code(), 552);
+    assert!(matches!(err, RoomError::TooLarge { .. }), "{err:?}");
     assert!(err.to_string().contains("200 bytes"), "{err}");
     assert!(!path.exists(), "a refused upload creates nothing");
     // Exactly at the limit is fine.
@@ -325,9 +325,8 @@ async fn a_full_disk_leaves_no_partial_line_and_the_retry_is_not_a_duplicate() {
     // The next write stops in the middle of the second line, as a full disk does.
     *lock(&rooms.shared.short_write) = Some(t[1].len() + 10);
     let err = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap_err();
-    assert!(matches!(&err, RoomError::Io(e) if e.raw_os_error() == Some(libc::ENOSPC)), "{err:?}");
-    assert_eq!(err.ftp_code(), 452);
-    assert_eq!(err.to_string(), "room not written: disk full");
+    assert!(matches!(&err, RoomError::DiskFull(e) if e.raw_os_error() == Some(libc::ENOSPC)), "{err:?}");
+    assert_eq!(err.to_string(), "room not written: the relay's disk is full; the room is unchanged");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "cut back to the length before");
     let out = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap();
     assert_eq!((out.written_lines, out.duplicate_lines), (2, 0));
@@ -533,10 +532,7 @@ async fn a_watch_sees_every_append_and_keeps_the_room_open() {
     let path = room_file(&dir, &format!("{}\npartial", t[0]));
     let rooms = Rooms::new(settings(SyncPolicy::Never));
     rooms.set_keep_open(0);
-    assert!(matches!(
-        rooms.subscribe(&dir.path().join("missing.txt")).await,
-        Err(RoomError::Io(e)) if e.kind() == io::ErrorKind::NotFound
-    ));
+    assert!(matches!(rooms.subscribe(&dir.path().join("missing.txt")).await, Err(RoomError::NoRoom)));
     assert!(!dir.path().join("missing.txt").exists(), "subscribing creates nothing");
     let mut w = rooms.subscribe(&path).await.unwrap();
     assert_eq!(w.end(), t[0].len() as u64 + 1, "opened and repaired");
@@ -591,9 +587,9 @@ async fn a_folder_is_not_a_room() {
     let dir = tempfile::tempdir().unwrap();
     let rooms = Rooms::new(settings(SyncPolicy::Never));
     let err = rooms.append(dir.path(), token().as_bytes(), WriteMode::Append).await.unwrap_err();
-    assert_eq!(err.ftp_code(), 451, "{err}");
+    assert!(matches!(err, RoomError::Io(_)), "{err}");
     let err = rooms.append(&dir.path().join("nope/room.txt"), token().as_bytes(), WriteMode::Append).await;
-    assert!(matches!(err, Err(RoomError::Io(e)) if e.kind() == io::ErrorKind::NotFound));
+    assert!(matches!(err, Err(RoomError::NoRoom)), "{err:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

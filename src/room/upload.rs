@@ -4,8 +4,8 @@
 //! the client sent them, empty ones included, so the number points at what the person
 //! sees); a half-applied upload would be impossible to retry.
 
-use super::token::check_line;
 use super::{RoomError, RoomSettings, Store};
+use crate::ftpchat::token::check_line;
 
 /// A validated upload: its bytes, and where its non-empty lines are.
 #[derive(Default)]

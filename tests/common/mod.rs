@@ -1,8 +1,14 @@
-//! Test harness: a real `loft serve` on loopback, driven by real FTP clients.
+//! Test harness: a real Loft relay on loopback, driven by real FTP clients.
 //!
-//! Each relay gets its own temporary folder, a config made by `loft init`, a port the
-//! kernel picks (`--listen 127.0.0.1:0`, read back from the log) and its own passive port
-//! range, so tests run in parallel on a shared machine without fixed ports.
+//! Each relay gets its own temporary folder, a config made by `loft init`, ports the
+//! kernel picks (127.0.0.1:0) and its own passive port range, so tests run in parallel on
+//! a shared machine without fixed ports.
+//!
+//! A relay runs in this process ([`Relay::with`]): `loft::relay::Server::bind` on the
+//! config, `run` on a runtime of its own in a thread of its own, its log collected by a
+//! subscriber of its own, a reload through its handle. Only what is about the process —
+//! signals, exit statuses, a SIGKILL in the middle of a write, the RSS of the process —
+//! starts `loft serve` as a child ([`Relay::process`]).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
@@ -20,24 +26,53 @@ pub fn vectors_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ftpchat-v1.7.json")
 }
 
+/// The one policy for something a test needs from the machine (a tool, a Python
+/// module, a mount): present, the test runs (`true`); missing on a developer's machine,
+/// the test says so on a visible `SKIP:` line and returns (`false`); missing under CI (`CI`
+/// set), the test fails, since .ci/run installs everything a test needs and a broken
+/// install step must not pass as skipped tests. `install` says how to get it.
+pub fn require(what: &str, present: bool, install: &str) -> bool {
+    if present {
+        return true;
+    }
+    assert!(std::env::var_os("CI").is_none(), "{what} is missing, and CI must have it ({install})");
+    eprintln!("SKIP: {what} is missing ({install}; .ci/run installs it)");
+    false
+}
+
+/// Whether `tool` is on the PATH (or is a path to an executable file).
+pub fn have_tool(tool: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable = |p: &Path| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if tool.contains('/') {
+        return runnable(Path::new(tool));
+    }
+    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|d| runnable(&d.join(tool))))
+}
+
+/// [`require`] for a command on the PATH: `if !require_tool("lftp") { return; }`.
+pub fn require_tool(tool: &str) -> bool {
+    require(tool, have_tool(tool), &format!("apt-get install {}", debian_package(tool)))
+}
+
+/// The Debian package that brings `tool`.
+fn debian_package(tool: &str) -> &str {
+    match tool {
+        "python3" => "python3",
+        "systemd-analyze" => "systemd",
+        "node" => "nodejs",
+        other => other,
+    }
+}
+
 /// Whether python3 with `cryptography` is here.
 pub fn python_has_cryptography() -> bool {
     Command::new("python3").args(["-c", "import cryptography"]).status().map(|s| s.success()).unwrap_or(false)
 }
 
-/// The one policy for a missing Python `cryptography`: a test that needs it skips, and
-/// says why, on a machine without it; under CI (`CI` set), which installs it, that is a
-/// failure instead, so a broken install cannot pass as skipped tests.
+/// [`require`] for python3 with `cryptography`, inverted for the tests' `if … { return }`.
 pub fn skip_without_cryptography() -> bool {
-    if python_has_cryptography() {
-        return false;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "Python's cryptography is missing, and CI must have it (.ci/run: pip install cryptography)"
-    );
-    eprintln!("SKIP: Python's cryptography is missing (pip install cryptography; .ci/run does)");
-    true
+    !require("python3 with cryptography", python_has_cryptography(), "pip install cryptography")
 }
 
 /// Collects a child's output, line by line, in the background.
@@ -145,8 +180,30 @@ pub struct Relay {
     /// The web client's HTTPS port.
     pub web_port: u16,
     pub passive: (u16, u16),
-    child: Option<Child>,
+    running: Running,
     log: Arc<Mutex<String>>,
+}
+
+/// How a relay of a test runs.
+enum Running {
+    /// `Server::run` on a runtime in a thread of this process.
+    InProcess(InProcess),
+    /// `loft serve` as a child process.
+    Process(Child),
+    Stopped,
+}
+
+struct InProcess {
+    handle: loft::relay::Handle,
+    /// The FTP and web addresses it was bound with (a reload keeps them).
+    listen: (String, String),
+    /// Its log subscriber, for what the test thread does in its name (a reload).
+    log: tracing::Dispatch,
+    /// Sent: the relay stops as on SIGTERM (no new connections, transfers finish).
+    graceful: tokio::sync::oneshot::Sender<()>,
+    /// Sent: the relay is dropped where it stands, every session with it.
+    kill: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 /// How to set a relay up before it starts.
@@ -204,12 +261,45 @@ pub fn run_loft(args: &[&str], stdin: Option<&str>) -> Output {
     c.wait_with_output().unwrap()
 }
 
+/// The log filter of the relays of tests (the relay's default filter shows the same).
+const TEST_LOG: &str = "info,libunftp=warn";
+
+/// Appends what a relay logs to its test's buffer, one whole event per write.
+struct LogSink(Arc<Mutex<String>>);
+
+impl Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().push_str(&String::from_utf8_lossy(buf));
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Relay {
+    /// A relay in this process with the config `loft init` writes.
     pub fn start() -> Relay {
         Self::with(Setup::default())
     }
 
+    /// A relay in this process, set up as `setup` says.
     pub fn with(setup: Setup) -> Relay {
+        let mut relay = Self::prepare(setup);
+        relay.run_in_process("127.0.0.1:0", "127.0.0.1:0");
+        relay
+    }
+
+    /// `loft serve` as a child process, for what is about the process: signals, exit
+    /// statuses, SIGKILL, its memory.
+    pub fn process(setup: Setup) -> Relay {
+        let mut relay = Self::prepare(setup);
+        relay.spawn(&["--listen", "127.0.0.1:0", "--web-listen", "127.0.0.1:0"]);
+        relay
+    }
+
+    /// `loft init`, the extra users and the test settings; nothing started.
+    fn prepare(setup: Setup) -> Relay {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("loft.toml");
         let root = dir.path().join("root");
@@ -250,18 +340,66 @@ impl Relay {
             text = edit(text);
         }
         std::fs::write(&config, text).unwrap();
-        let mut relay = Relay {
+        Relay {
             dir,
             config,
             root,
             port: 0,
             web_port: 0,
             passive,
-            child: None,
+            running: Running::Stopped,
             log: Arc::new(Mutex::new(String::new())),
-        };
-        relay.spawn(&["--listen", "127.0.0.1:0", "--web-listen", "127.0.0.1:0"]);
-        relay
+        }
+    }
+
+    /// The config file with the test's listen addresses over it, as `--listen` would.
+    fn load_config(&self, listen: &str, web: &str) -> loft::config::Config {
+        let mut cfg =
+            loft::config::Config::load(&self.config).unwrap_or_else(|e| panic!("the test's config does not load: {e}"));
+        loft::relay::Overrides { listen: vec![listen.into()], web_listen: vec![web.into()], root: None }
+            .apply(&mut cfg);
+        cfg
+    }
+
+    /// Binds and runs the relay on a runtime in a thread of its own (two workers, as
+    /// `loft serve` has), with a log subscriber of its own on every thread of it.
+    fn run_in_process(&mut self, listen: &str, web: &str) {
+        use loft::base::logging;
+        let cfg = self.load_config(listen, web);
+        let sink = self.log.clone();
+        let dispatch = logging::dispatch(Some(TEST_LOG), logging::LogFormat::Text, move || LogSink(sink.clone()));
+        logging::bridge_log();
+        let server = tracing::dispatcher::with_default(&dispatch, || loft::relay::Server::bind(&cfg))
+            .unwrap_or_else(|e| panic!("the relay did not start: {e:#}\n{}", self.log()));
+        self.port = server.ftp_addrs()[0].port();
+        self.web_port = server.web_addrs().first().map_or(0, |a| a.port());
+        let handle = server.handle();
+        let log = dispatch.clone();
+        let (graceful, graceful_rx) = tokio::sync::oneshot::channel::<()>();
+        let (kill, kill_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let _log = tracing::dispatcher::set_default(&dispatch);
+            let each = dispatch.clone();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                // The guard lives as long as the thread: the default stays set.
+                .on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&each)))
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let shutdown = async {
+                    let _ = graceful_rx.await;
+                };
+                tokio::select! {
+                    r = server.run(shutdown) => r.expect("the relay stopped with an error"),
+                    Ok(()) = kill_rx => {}
+                }
+            });
+            rt.shutdown_timeout(Duration::from_secs(10));
+        });
+        self.running =
+            Running::InProcess(InProcess { handle, listen: (listen.into(), web.into()), log, graceful, kill, thread });
     }
 
     /// Starts `loft serve` and waits for "listening on".
@@ -270,7 +408,7 @@ impl Relay {
         args.extend_from_slice(extra);
         let mut child = Command::new(LOFT)
             .args(&args)
-            .env("RUST_LOG", "info,libunftp=warn")
+            .env("RUST_LOG", TEST_LOG)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -307,7 +445,41 @@ impl Relay {
                 panic!("loft serve did not start: {}", self.log());
             }
         }
-        self.child = Some(child);
+        self.running = Running::Process(child);
+    }
+
+    /// Re-reads the config file, as SIGHUP does (through the handle in this process, a
+    /// real SIGHUP to a child), and waits for the relay to say so.
+    pub fn reload(&self) {
+        let before = self.log().matches("config reloaded").count();
+        match &self.running {
+            Running::InProcess(p) => {
+                let cfg = self.load_config(&p.listen.0, &p.listen.1);
+                tracing::dispatcher::with_default(&p.log, || p.handle.reload(cfg));
+            }
+            Running::Process(_) => self.signal(libc::SIGHUP),
+            Running::Stopped => panic!("reload: the relay is not running"),
+        }
+        let t = Instant::now();
+        while self.log().matches("config reloaded").count() == before {
+            assert!(t.elapsed() < Duration::from_secs(10), "the relay did not reload: {}", self.log());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Stops the relay as SIGTERM does and waits for it (in this process, or a child).
+    pub fn stop(&mut self) {
+        match std::mem::replace(&mut self.running, Running::Stopped) {
+            Running::InProcess(p) => {
+                let _ = p.graceful.send(());
+                let _ = p.thread.join();
+            }
+            Running::Process(mut c) => {
+                unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+                let _ = c.wait();
+            }
+            Running::Stopped => {}
+        }
     }
 
     pub fn log(&self) -> String {
@@ -326,19 +498,27 @@ impl Relay {
         false
     }
 
+    /// The child's pid ([`Relay::process`] only).
     pub fn pid(&self) -> u32 {
-        self.child.as_ref().unwrap().id()
+        match &self.running {
+            Running::Process(c) => c.id(),
+            _ => panic!("pid: only a relay started with Relay::process has one of its own"),
+        }
     }
 
+    /// Sends a signal to the child ([`Relay::process`] only).
     pub fn signal(&self, sig: i32) {
         unsafe { libc::kill(self.pid() as i32, sig) };
     }
 
-    /// Waits for the server to exit (after a signal), at most `secs`.
+    /// Waits for the child to exit (after a signal), at most `secs`.
     pub fn wait_exit(&mut self, secs: u64) -> Option<ExitStatus> {
+        let Running::Process(child) = &mut self.running else {
+            panic!("wait_exit: only a relay started with Relay::process exits")
+        };
         let t = Instant::now();
         while t.elapsed() < Duration::from_secs(secs) {
-            if let Some(s) = self.child.as_mut().unwrap().try_wait().unwrap() {
+            if let Some(s) = child.try_wait().unwrap() {
                 return Some(s);
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -346,20 +526,33 @@ impl Relay {
         None
     }
 
-    /// SIGKILL, as a power cut would.
+    /// Stops the relay where it stands: SIGKILL to a child, as a power cut would; in this
+    /// process, the server and every session are dropped without a goodbye.
     pub fn kill(&mut self) {
-        if let Some(c) = self.child.as_mut() {
-            let _ = c.kill();
-            let _ = c.wait();
+        match std::mem::replace(&mut self.running, Running::Stopped) {
+            Running::InProcess(p) => {
+                let _ = p.kill.send(());
+                let _ = p.thread.join();
+            }
+            Running::Process(mut c) => {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+            Running::Stopped => {}
         }
     }
 
-    /// Starts the server again on the same port.
+    /// Kills the relay and starts it again on the same ports, the same way it ran.
     pub fn restart(&mut self) {
+        let in_process = !matches!(self.running, Running::Process(_));
         self.kill();
         let addr = format!("127.0.0.1:{}", self.port);
         let web = format!("127.0.0.1:{}", self.web_port);
-        self.spawn(&["--listen", &addr, "--web-listen", &web]);
+        if in_process {
+            self.run_in_process(&addr, &web);
+        } else {
+            self.spawn(&["--listen", &addr, "--web-listen", &web]);
+        }
     }
 
     pub fn cert(&self) -> PathBuf {

@@ -25,7 +25,7 @@ fn send_as(r: &Relay, home: &std::path::Path, name: &str, room: &str, text: &str
 
 /// How many messages with exactly `text` the room file holds.
 fn count_on_relay(r: &Relay, room: &str, text: &str) -> usize {
-    let key = loft::client::codec::RoomKey::derive(ROOM_KEY);
+    let key = loft::ftpchat::key::RoomKey::derive(ROOM_KEY);
     let disk = std::fs::read_to_string(r.root.join(format!("{room}.txt"))).unwrap_or_default();
     disk.lines().filter_map(|l| key.open_line(l).ok()).filter(|m| m.text == text).count()
 }
@@ -142,8 +142,7 @@ struct Tmux {
 
 impl Tmux {
     fn start(r: &Relay, home: &std::path::Path, name: &str) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().map(|o| !o.status.success()).unwrap_or(true) {
-            eprintln!("skipping: tmux is not installed");
+        if !common::require_tool("tmux") {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();

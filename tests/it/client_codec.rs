@@ -3,7 +3,8 @@
 
 #![cfg(feature = "client")]
 
-use loft::client::codec::{self, LineError, RoomKey};
+use loft::ftpchat::key::{self, LineError, RoomKey};
+use loft::ftpchat::message;
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -24,15 +25,15 @@ fn python_ok() -> bool {
 #[test]
 fn salt_and_rounds_match_the_vectors() {
     let v = vectors();
-    assert_eq!(v["salt"].as_str().unwrap().as_bytes(), codec::SALT);
-    assert_eq!(v["iterations"].as_u64().unwrap(), codec::ITERATIONS as u64);
+    assert_eq!(v["salt"].as_str().unwrap().as_bytes(), key::SALT);
+    assert_eq!(v["iterations"].as_u64().unwrap(), key::ITERATIONS as u64);
 }
 
 #[test]
 fn every_vector_key_matches() {
     for k in vectors()["keys"].as_array().unwrap() {
         let password = k["password"].as_str().unwrap();
-        assert_eq!(codec::derive_fernet_key(password), k["fernet_key"].as_str().unwrap(), "password {password:?}");
+        assert_eq!(key::derive_fernet_key(password), k["fernet_key"].as_str().unwrap(), "password {password:?}");
     }
 }
 
@@ -45,9 +46,9 @@ fn every_vector_token_decrypts_to_its_plaintext() {
         assert_eq!(key.open(token).unwrap(), plaintext);
         let m = key.open_line(token).unwrap();
         assert_eq!(m.sent, t["time"].as_u64().unwrap());
-        let (time, user, text) = codec::parse(plaintext).unwrap();
+        let (time, user, text) = message::parse(plaintext).unwrap();
         assert_eq!((m.time, &m.user, &m.text), (time, &user, &text));
-        assert_eq!(codec::compose(m.time, &m.user, &m.text), plaintext, "compose(parse(p)) == p");
+        assert_eq!(message::compose(m.time, &m.user, &m.text), plaintext, "compose(parse(p)) == p");
     }
 }
 
@@ -101,7 +102,7 @@ fn loft_tokens_decrypt_in_python() {
         assert_eq!(g.as_deref(), Some(want.as_str()));
     }
     let last = got.last().unwrap().as_deref().expect("python decrypts what loft sealed");
-    let (_, user, text) = codec::parse(last).unwrap();
+    let (_, user, text) = message::parse(last).unwrap();
     assert_eq!((user.as_str(), text.as_str()), ("zoë", "line one\nline: two"));
 }
 

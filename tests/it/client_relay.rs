@@ -276,7 +276,7 @@ fn python_written_room_is_read_by_loft_and_loft_written_room_by_python() {
     let plains: Vec<String> =
         dumped.lines().map(|l| serde_json::from_str::<Option<String>>(l).unwrap().unwrap()).collect();
     assert_eq!(plains.len(), 4);
-    let (_, user, text) = loft::client::codec::parse(&plains[3]).unwrap();
+    let (_, user, text) = loft::ftpchat::message::parse(&plains[3]).unwrap();
     assert_eq!((user.as_str(), text.as_str()), ("chat", "from loft ✓"));
 }
 
@@ -285,12 +285,12 @@ fn undecryptable_and_malformed_lines_do_not_stop_reading() {
     let r = Relay::start();
     let c = Client::new(&r);
     ok(&c.send("noisy", "first"));
-    let other = loft::client::codec::RoomKey::derive("another room");
+    let other = loft::ftpchat::key::RoomKey::derive("another room");
     let mut f = std::fs::OpenOptions::new().append(true).open(room_file(&r, "noisy")).unwrap();
     writeln!(f, "{}", other.seal_message("mallory", "you cannot read me")).unwrap();
     writeln!(f, "{}", other.seal_message("mallory", "nor me")).unwrap();
     f.write_all(b"this is not a token\n\xff\xfe binary\n\n").unwrap();
-    let key = loft::client::codec::RoomKey::derive(ROOM_KEY);
+    let key = loft::ftpchat::key::RoomKey::derive(ROOM_KEY);
     writeln!(f, "{}", key.seal("decrypts but is not a chat message")).unwrap();
     drop(f);
     ok(&c.send("noisy", "last"));
@@ -375,7 +375,7 @@ fn an_interrupted_append_is_not_delivered_twice() {
     let r = Relay::start();
     let c = Client::new(&r);
     ok(&c.send("once", "already here"));
-    let key = loft::client::codec::RoomKey::derive(ROOM_KEY);
+    let key = loft::ftpchat::key::RoomKey::derive(ROOM_KEY);
     let token = key.seal_message("chat", "appended, but the 226 was lost");
     let mut f = std::fs::OpenOptions::new().append(true).open(room_file(&r, "once")).unwrap();
     let at = f.metadata().unwrap().len();

@@ -27,10 +27,11 @@ struct Vsftpd {
 
 impl Vsftpd {
     fn start() -> Option<Vsftpd> {
-        let Some(bin) = find_vsftpd() else {
-            eprintln!("skipping: vsftpd is not installed (set $VSFTPD to a binary)");
+        let found = find_vsftpd();
+        if !crate::common::require("vsftpd", found.is_some(), "apt-get install vsftpd, or set $VSFTPD to its binary") {
             return None;
-        };
+        }
+        let bin = found.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let anon = dir.path().join("anon");
         std::fs::create_dir_all(anon.join("chat")).unwrap();

@@ -20,11 +20,12 @@ struct Fake {
 
 impl Fake {
     fn start(args: &[&str]) -> Option<Fake> {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/client_fakeftp.py");
-        let Ok(mut child) = Command::new("python3").arg(script).args(args).stdout(Stdio::piped()).spawn() else {
-            eprintln!("skipping: no python3");
+        if !common::require_tool("python3") {
             return None;
-        };
+        }
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/client_fakeftp.py");
+        let mut child =
+            Command::new("python3").arg(script).args(args).stdout(Stdio::piped()).spawn().expect("start python3");
         let mut line = String::new();
         BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
         let port = line.trim().strip_prefix("PORT ").expect("the fake server prints its port").parse().unwrap();

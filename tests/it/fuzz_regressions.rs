@@ -7,9 +7,10 @@
 
 use crate::common;
 
-use loft::client::codec::{self, LineError, RoomKey};
 use loft::config::Config;
-use loft::room::token::check_line;
+use loft::ftpchat::key::{LineError, RoomKey};
+use loft::ftpchat::token::check_line;
+use loft::ftpchat::{message, token};
 use std::io::Write as _;
 use std::path::Path;
 
@@ -25,7 +26,7 @@ fn vector_tokens() -> Vec<String> {
 fn room_line(data: &[u8]) {
     if check_line(data).is_ok() {
         let s = std::str::from_utf8(data).expect("an accepted line is ASCII");
-        assert!(codec::is_token(s), "the relay accepts {s:?}, the client would not");
+        assert!(token::is_token(s), "the relay accepts {s:?}, the client would not");
     }
 }
 
@@ -160,7 +161,7 @@ fn the_codec_opens_anything_without_panicking() {
         &not_utf8,
     ] {
         let token = f.encrypt(payload);
-        assert!(codec::is_token(&token));
+        assert!(token::is_token(&token));
         assert_ne!(k.open_line(&token).err(), Some(LineError::OtherKey));
     }
     // Round trips, odd text included.
@@ -170,6 +171,6 @@ fn the_codec_opens_anything_without_panicking() {
         assert_eq!(k.open(&token).as_deref(), Ok(text));
     }
     for text in ["", "2026-11-22 10:00", "2026-11-22 10:00:", "2026-11-22 10:00:a", "2026-11-22 10:0é", "é"] {
-        let _ = codec::parse(text);
+        let _ = message::parse(text);
     }
 }

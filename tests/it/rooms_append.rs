@@ -7,12 +7,16 @@ use crate::common;
 use common::{set_key, Relay, Setup};
 
 fn busy_relay() -> Relay {
-    Relay::with(Setup::default().edit(|t| {
+    Relay::with(busy_setup())
+}
+
+fn busy_setup() -> Setup {
+    Setup::default().edit(|t| {
         let t = set_key(&t, "limits", "max_per_ip", "100");
         // These tests read the room file whole: no rotation (tested in rooms_rotation.rs).
         let t = set_key(&t, "chat", "rotate_bytes", "0");
         set_key(&t, "limits", "max_connections", "200")
-    }))
+    })
 }
 
 #[test]
@@ -81,8 +85,7 @@ fn deleting_renaming_or_overwriting_a_room_is_refused() {
         }
     }
     std::fs::write(&r.config, doc.to_string()).unwrap();
-    r.signal(libc::SIGHUP);
-    assert!(r.wait_log("config reloaded"));
+    r.reload();
     let token = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(common::vectors_path()).unwrap())
         .unwrap()["tokens"][0]["token"]
         .as_str()
@@ -107,7 +110,8 @@ fn sigkill_while_appending_loses_no_acknowledged_message() {
     if common::skip_without_cryptography() {
         return;
     }
-    let mut r = busy_relay();
+    // A child process: what is tested is a SIGKILL.
+    let mut r = Relay::process(busy_setup());
     let ack = r.dir.path().join("acked.txt");
     for delay_ms in [30u64, 250, 700] {
         let before = std::fs::read(&ack).map(|d| d.len()).unwrap_or(0);

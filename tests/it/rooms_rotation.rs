@@ -10,13 +10,17 @@ use crate::common;
 use common::{set_key, Relay, Setup};
 
 fn rotating_relay(rotate: u64, keep: u64, archives: usize) -> Relay {
-    Relay::with(Setup::default().edit(move |t| {
+    Relay::with(rotating_setup(rotate, keep, archives))
+}
+
+fn rotating_setup(rotate: u64, keep: u64, archives: usize) -> Setup {
+    Setup::default().edit(move |t| {
         let t = set_key(&t, "limits", "max_per_ip", "100");
         let t = set_key(&t, "limits", "max_connections", "200");
         let t = set_key(&t, "chat", "rotate_bytes", &rotate.to_string());
         let t = set_key(&t, "chat", "keep_bytes", &keep.to_string());
         set_key(&t, "chat", "keep_archives", &archives.to_string())
-    }))
+    })
 }
 
 #[test]
@@ -111,7 +115,8 @@ fn a_kill_during_rotation_loses_and_doubles_nothing() {
     if common::skip_without_cryptography() {
         return;
     }
-    let mut r = rotating_relay(2048, 1024, 0);
+    // A child process: what is tested is a SIGKILL.
+    let mut r = Relay::process(rotating_setup(2048, 1024, 0));
     let ack = r.dir.path().join("acked.txt");
     std::fs::write(&ack, "").unwrap();
     r.script_ok("rooms_rotation/make_room.py");

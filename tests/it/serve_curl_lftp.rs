@@ -5,10 +5,6 @@ use crate::common;
 use common::Relay;
 use std::process::Command;
 
-fn have(tool: &str) -> bool {
-    Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().map(|o| o.status.success()).unwrap_or(false)
-}
-
 fn curl(r: &Relay, args: &[&str]) -> std::process::Output {
     Command::new("curl")
         .args(["-sS", "--max-time", "30", "--user", &format!("chat:{}", common::PASSWORD)])
@@ -32,8 +28,7 @@ impl<T> Tap for T {}
 
 #[test]
 fn curl_ftps_with_the_generated_certificate_and_insecure() {
-    if !have("curl") {
-        eprintln!("SKIP: curl is not installed (.ci/run installs it)");
+    if !common::require_tool("curl") {
         return;
     }
     let r = Relay::start();
@@ -73,8 +68,7 @@ fn curl_ftps_with_the_generated_certificate_and_insecure() {
 
 #[test]
 fn lftp_ftps_with_the_generated_certificate_and_insecure() {
-    if !have("lftp") {
-        eprintln!("SKIP: lftp is not installed (.ci/run installs it)");
+    if !common::require_tool("lftp") {
         return;
     }
     let r = Relay::start();

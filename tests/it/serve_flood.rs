@@ -9,7 +9,8 @@ use common::{set_key, Relay, Setup};
 #[test]
 #[ignore = "slow hardening test: .ci/run runs it (cargo test --test it -- --ignored)"]
 fn connection_floods_and_half_open_logins_leave_room_for_a_real_client() {
-    let r = Relay::with(Setup::default().edit(|t| {
+    // A child process: the script measures the relay's own memory.
+    let r = Relay::process(Setup::default().edit(|t| {
         let t = set_key(&t, "limits", "max_connections", "40");
         let t = set_key(&t, "limits", "max_per_ip", "10");
         set_key(&t, "limits", "idle_timeout", "3")

@@ -61,8 +61,7 @@ fn uploads_cannot_grow_sparse_leave_parts_or_pass_the_quota() {
     let cfg = std::fs::read_to_string(&r.config).unwrap();
     let cfg = cfg.replace("name = \"quota\"", "name = \"quota\"\nquota_bytes = 3000");
     std::fs::write(&r.config, cfg).unwrap();
-    r.signal(libc::SIGHUP);
-    assert!(r.wait_log("config reloaded"), "{}", r.log());
+    r.reload();
     scenario(&r, "uploads_stay_bounded");
 }
 

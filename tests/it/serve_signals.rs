@@ -2,11 +2,11 @@
 //! period, then exits 0; SIGHUP reloads users without dropping sessions.
 
 use crate::common;
-use common::{run_loft, Relay};
+use common::{run_loft, Relay, Setup};
 
 #[test]
 fn sigterm_lets_a_running_transfer_finish_and_exits_0() {
-    let mut r = Relay::start();
+    let mut r = Relay::process(Setup::default());
     let child = r.spawn_script("serve_signals/sigterm_lets_a_running_transfer_finish_and_exits_0.py");
     assert!(r.wait_file("started"), "the upload did not start: {}", r.log());
     r.signal(libc::SIGTERM);
@@ -22,7 +22,7 @@ fn sigterm_lets_a_running_transfer_finish_and_exits_0() {
 
 #[test]
 fn sighup_reloads_users_without_dropping_sessions() {
-    let r = Relay::start();
+    let r = Relay::process(Setup::default());
     let child = r.spawn_script("serve_signals/sighup_reloads_users_without_dropping_sessions.py");
     assert!(r.wait_file("ready"), "{}", r.log());
     let o = run_loft(&["user", "add", "newbie", "-c", r.config.to_str().unwrap(), "--password-stdin"], Some("fresh\n"));

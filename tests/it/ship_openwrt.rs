@@ -3,6 +3,7 @@
 //! `passwd`, the mount hotplug script, the .ipk layout, and shellcheck when installed.
 //! Run once with `sh` and, when installed, once with busybox's ash (OpenWrt's shell).
 
+use crate::common;
 use std::path::Path;
 use std::process::Command;
 
@@ -30,8 +31,7 @@ fn openwrt_scripts_under_sh() {
 
 #[test]
 fn openwrt_scripts_under_busybox_ash() {
-    if !Command::new("busybox").arg("true").output().is_ok_and(|o| o.status.success()) {
-        eprintln!("skip: busybox not installed (apt-get install busybox)");
+    if !common::require_tool("busybox") {
         return;
     }
     run(&["busybox", "sh"]);

@@ -8,8 +8,8 @@ use std::process::Command;
 
 #[test]
 fn smoke_script_passes_on_the_host_binary() {
-    if !Command::new("python3").arg("-c").arg("import ssl, ftplib").output().is_ok_and(|o| o.status.success()) {
-        eprintln!("skip: python3 with ssl and ftplib not available");
+    let ok = Command::new("python3").arg("-c").arg("import ssl, ftplib").output().is_ok_and(|o| o.status.success());
+    if !crate::common::require("python3 with ssl and ftplib", ok, "apt-get install python3") {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -5,6 +5,8 @@
 //! disk full). The reference is docs/web.md.
 
 use super::{assets, sessions::Session, Web};
+use crate::base::text::{percent_decode, Decode};
+use crate::ftpchat;
 use crate::relay::auth::Refused;
 use crate::relay::user;
 use crate::room::files::{self, FileError};
@@ -233,23 +235,7 @@ fn parse_query(q: &str) -> HashMap<String, String> {
 }
 
 fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = b.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
-        match (b[i], hex) {
-            (b'+', _) => out.push(b' '),
-            (b'%', Some(h)) => {
-                // Two ASCII hex digits: always valid UTF-8 and a valid byte.
-                out.push(u8::from_str_radix(std::str::from_utf8(h).unwrap_or("0"), 16).unwrap_or(0));
-                i += 2;
-            }
-            (c, _) => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode(s, Decode::Form).unwrap_or_default()
 }
 
 /// The room a request names (`room=team/dev`), resolved as `SITE` commands resolve it:
@@ -281,7 +267,7 @@ async fn read_log(web: &Web, s: &Session, query: &HashMap<String, String>) -> Re
     let mut read = rooms.read_lines(&real, from, MAX_READ_BYTES).await;
     let nothing = |r: &Result<(u64, Vec<u8>), RoomError>| match r {
         Ok((_, b)) => b.is_empty(),
-        Err(RoomError::Io(e)) => e.kind() == std::io::ErrorKind::NotFound,
+        Err(RoomError::NoRoom) => true,
         Err(_) => false,
     };
     if wait > 0 && nothing(&read) {
@@ -295,7 +281,7 @@ async fn read_log(web: &Web, s: &Session, query: &HashMap<String, String>) -> Re
     let (start, bytes) = match read {
         Ok(r) => r,
         // Not created yet: empty, and the page may be the first to write.
-        Err(RoomError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => (0, Vec::new()),
+        Err(RoomError::NoRoom) => (0, Vec::new()),
         Err(e) => return Err(room_error(e)),
     };
     let next = start + bytes.len() as u64;
@@ -359,9 +345,8 @@ fn room_error(e: RoomError) -> Fail {
             Fail(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": e.to_string(), "line": line }))
         }
         RoomError::Full { .. } => fail(StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
-        RoomError::Io(_) if e.ftp_code() == 452 => {
-            fail(StatusCode::INSUFFICIENT_STORAGE, "the relay's disk is full; the room is unchanged")
-        }
+        RoomError::DiskFull(_) => fail(StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
+        RoomError::NoRoom => fail(StatusCode::NOT_FOUND, &e.to_string()),
         RoomError::Io(_) => fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
@@ -450,7 +435,7 @@ async fn mark_seen(
 /// The file id a request names (`id=…`: 32 lowercase hex digits).
 fn file_id(query: &HashMap<String, String>) -> Result<String, Fail> {
     let id = query.get("id").map(String::as_str).unwrap_or("");
-    if files::is_file_id(id) {
+    if ftpchat::file::is_file_id(id) {
         Ok(id.to_string())
     } else {
         Err(fail(StatusCode::BAD_REQUEST, &format!("id={id:?}: a file id is 32 lowercase hex digits")))
@@ -504,7 +489,7 @@ fn file_fail(e: FileError) -> Fail {
         }
         FileError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         FileError::QuotaFull { .. } | FileError::UserQuota { .. } => StatusCode::INSUFFICIENT_STORAGE,
-        FileError::Io(_) if e.ftp_code() == 452 => StatusCode::INSUFFICIENT_STORAGE,
+        FileError::DiskFull(_) => StatusCode::INSUFFICIENT_STORAGE,
         FileError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     fail(status, &e.to_string())
@@ -514,7 +499,7 @@ fn file_fail(e: FileError) -> Fail {
 async fn get_file(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<Resp, Fail> {
     let real = room(web, s, query)?;
     let id = file_id(query)?;
-    let path = files::files_dir(&real).join(format!("{id}{}", files::EXTENSION));
+    let path = ftpchat::file::files_dir(&real).join(format!("{id}{}", ftpchat::file::EXTENSION));
     let missing =
         || fail(StatusCode::NOT_FOUND, &format!("no shared file {id} in this room (pruned with old history?)"));
     match std::fs::symlink_metadata(&path) {

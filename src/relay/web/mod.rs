@@ -32,8 +32,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
 /// How long a client has to finish its TLS handshake.
@@ -82,25 +81,8 @@ impl Web {
         }
     }
 
-    /// Accepts connections on `l` until `stop` changes.
-    pub(super) async fn accept_loop(self: Arc<Self>, l: TcpListener, mut stop: watch::Receiver<bool>) {
-        loop {
-            tokio::select! {
-                _ = stop.changed() => break,
-                r = l.accept() => match r {
-                    Ok((stream, peer)) => {
-                        tokio::spawn(self.clone().handle(stream, peer));
-                    }
-                    Err(e) => {
-                        tracing::warn!(target: "loft::web", "accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                    }
-                }
-            }
-        }
-    }
-
-    async fn handle(self: Arc<Self>, stream: TcpStream, peer: SocketAddr) {
+    /// Serves one connection: TLS (unless `[web] https = false`), then HTTP/1.1.
+    pub(super) async fn handle(self: Arc<Self>, stream: TcpStream, peer: SocketAddr) {
         let snap = self.relay.live.get();
         let limits = &snap.config.limits;
         // Over the caps, the connection is still answered (with 503, after TLS, so the

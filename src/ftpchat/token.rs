@@ -28,19 +28,29 @@ use base64::engine::general_purpose::URL_SAFE;
 use base64::{DecodeError, Engine as _};
 
 /// The version byte of every Fernet token (spec version 0x80).
-pub(crate) const VERSION: u8 = 0x80;
+pub const VERSION: u8 = 0x80;
 /// Decoded bytes around the ciphertext: version 1 + timestamp 8 + IV 16 + HMAC 32.
-pub(crate) const OVERHEAD: usize = 1 + 8 + 16 + 32;
+pub const OVERHEAD: usize = 1 + 8 + 16 + 32;
 /// AES block size: the ciphertext is a positive multiple of it.
-pub(crate) const BLOCK: usize = 16;
+pub const BLOCK: usize = 16;
 /// The shortest possible token, decoded (one ciphertext block).
-pub(crate) const MIN_DECODED: usize = OVERHEAD + BLOCK;
+pub const MIN_DECODED: usize = OVERHEAD + BLOCK;
 
 /// Is `line` (without its newline) one well-formed Fernet token?
 ///
 /// `Err` is a short reason, fit for an FTP reply, such as `version byte is 0x12, expected
 /// 0x80` or `not URL-safe base64: byte '+' at column 5`. Columns are 1-based.
 pub fn check_line(line: &[u8]) -> Result<(), String> {
+    decode(line).map(drop)
+}
+
+/// Whether `line` (surrounding whitespace and line end ignored) is shaped like a token.
+pub fn is_token(line: &str) -> bool {
+    check_line(line.trim().as_bytes()).is_ok()
+}
+
+/// The bytes of a well-formed token (see [`check_line`]), checked against no key.
+pub fn decode(line: &[u8]) -> Result<Vec<u8>, String> {
     if line.is_empty() {
         return Err("empty line".into());
     }
@@ -55,7 +65,7 @@ pub fn check_line(line: &[u8]) -> Result<(), String> {
     if n < MIN_DECODED || !(n - OVERHEAD).is_multiple_of(BLOCK) {
         return Err(format!("a token is {MIN_DECODED} + {BLOCK}k bytes long, this one is {n}"));
     }
-    Ok(())
+    Ok(decoded)
 }
 
 /// Says what is wrong with the base64, in words a person can act on.

@@ -1,6 +1,8 @@
-//! Shared files, client side: the encrypted file, and the reference in its announcement.
+//! Shared files: the encrypted file, where it lives beside its room, and the reference in
+//! the message that announces it. docs/files.md is the specification; this module, the
+//! page's `files.js` and the Python of tests/support/scripts/files implement it.
 //!
-//! Why this shape (README, "Sharing files", is the specification):
+//! Why this shape:
 //! - **A key per file, carried by the announcement.** The announcement is an ordinary
 //!   message under the room key, so whoever can read the room can fetch the file, and
 //!   nobody else, the relay included. A key of its own means a file can be passed on (its
@@ -14,18 +16,57 @@
 //!   repeated or reordered chunk an error. So nothing is written to its final name until
 //!   the whole file has checked out.
 
-use super::codec::{LineError, RoomKey};
+#[cfg(feature = "client")]
+use super::key::{LineError, RoomKey};
+use crate::base::text::{clean, human_size, percent_decode, percent_encode, Decode};
 use base64::Engine as _;
+#[cfg(feature = "client")]
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
+#[cfg(feature = "client")]
 use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 
 /// Bytes of the original file per token line.
-pub(crate) const CHUNK: usize = 49152;
+pub const CHUNK: usize = 49152;
 /// What starts a reference in a message.
-pub(crate) const SCHEME: &str = "loft-file:";
+pub const SCHEME: &str = "loft-file:";
 /// The mark that starts an announcement.
-pub(crate) const CLIP: &str = "📎";
+pub const CLIP: &str = "📎";
+/// The suffix of a room's files folder (`.lobby.txt.files`).
+pub const FILES_SUFFIX: &str = ".files";
+/// The extension of a stored file (`ID.lff`: Loft file format).
+pub const EXTENSION: &str = ".lff";
+/// The longest line a file may have: a token of 256 KiB holds a chunk of about 190 KiB
+/// (Loft writes 48 KiB chunks; other clients may choose larger ones).
+pub const MAX_LINE: usize = 256 * 1024;
+
+/// The files folder of the room at `room`.
+pub fn files_dir(room: &Path) -> PathBuf {
+    let name = room.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    room.with_file_name(format!(".{name}{FILES_SUFFIX}"))
+}
+
+/// Whether a file name is a room's files folder; the room's name when it is
+/// (`.lobby.txt.files` → `lobby.txt`). Any case: FAT does not tell them apart.
+pub fn room_of_files_dir(name: &str) -> Option<&str> {
+    let inner = name.strip_prefix('.')?;
+    let cut = inner.len().checked_sub(FILES_SUFFIX.len())?;
+    if cut == 0 || !inner.is_char_boundary(cut) || !inner[cut..].eq_ignore_ascii_case(FILES_SUFFIX) {
+        return None;
+    }
+    Some(&inner[..cut])
+}
+
+/// Whether `id` is a file id: 32 lowercase hex digits (128 random bits).
+pub fn is_file_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The id in a stored file's name (`ID.lff`), if it is one.
+pub fn id_of(name: &str) -> Option<&str> {
+    name.strip_suffix(EXTENSION).filter(|id| is_file_id(id))
+}
 
 /// What a Loft client needs to fetch, open and check a shared file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +98,7 @@ impl FileRef {
     }
 
     /// The key as a Fernet key.
+    #[cfg(feature = "client")]
     pub(crate) fn room_key(&self) -> Result<RoomKey, String> {
         RoomKey::from_fernet_key(&format!("{}=", self.key))
             .ok_or_else(|| "the reference's key is not a Fernet key".into())
@@ -99,14 +141,14 @@ impl FileRef {
     pub(crate) fn parse(s: &str) -> Result<FileRef, String> {
         let rest = s.trim().strip_prefix(SCHEME).ok_or_else(|| format!("a file reference starts with {SCHEME}"))?;
         let (id, query) = rest.split_once('?').ok_or("the reference has no parameters (…?name=…&size=…)")?;
-        if !crate::room::files::is_file_id(id) {
+        if !is_file_id(id) {
             return Err(format!("{id:?}: a file id is 32 lowercase hex digits"));
         }
         let (mut name, mut size, mut sha256, mut key) = (None, None, None, None);
         for pair in query.split('&') {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             match k {
-                "name" => name = Some(percent_decode(v).ok_or("the name is not percent-encoded UTF-8")?),
+                "name" => name = Some(percent_decode(v, Decode::Strict).map_err(|e| format!("name: {e}"))?),
                 "size" => size = Some(v.parse::<u64>().map_err(|_| format!("size={v:?}: not a number of bytes"))?),
                 "sha256" if v.len() == 64 && v.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) => {
                     sha256 = Some(v.to_string())
@@ -127,6 +169,7 @@ impl FileRef {
             sha256: sha256.ok_or_else(|| missing("sha256"))?,
             key: key.ok_or_else(|| missing("key"))?,
         };
+        #[cfg(feature = "client")]
         r.room_key()?;
         Ok(r)
     }
@@ -140,20 +183,6 @@ impl FileRef {
         };
         format!("{dir}.{base}.files/{}.lff", self.id)
     }
-
-    /// A name that is safe to create in the current folder: no path, no control
-    /// characters, not hidden.
-    pub(crate) fn safe_file_name(&self) -> String {
-        let base = self.name.rsplit(['/', '\\']).next().unwrap_or("");
-        let clean: String =
-            super::output::clean_name(base).chars().filter(|c| !c.is_control() && *c != '\u{fffd}').collect();
-        let clean = clean.trim().trim_start_matches('.').to_string();
-        if clean.is_empty() {
-            format!("{}.bin", self.id)
-        } else {
-            clean
-        }
-    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -166,60 +195,12 @@ fn hex(bytes: &[u8]) -> String {
 /// The name as shown in the announcement's readable part: one line, no control or
 /// direction-changing characters (which could fake another line).
 fn display_name(name: &str) -> String {
-    super::output::clean(name).chars().filter(|c| !c.is_control()).collect()
-}
-
-/// Percent-encoding of UTF-8: all but `A-Z a-z 0-9 - . _ ~`.
-pub(crate) fn percent_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let h = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(h, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// `12 B`, `340 KB`, `2.1 MB`: sizes for people (powers of 1000, as file managers show).
-pub(crate) fn human_size(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if n < 1000 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64 / 1000.0;
-    let mut unit = 0;
-    while v >= 999.95 && unit + 1 < UNITS.len() {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if v < 9.95 {
-        format!("{v:.1} {}", UNITS[unit])
-    } else {
-        format!("{v:.0} {}", UNITS[unit])
-    }
+    clean(name).chars().filter(|c| !c.is_control()).collect()
 }
 
 /// Encrypts `input` into `out`, one token line per [`CHUNK`]; fills in `r.size` and
 /// `r.sha256`.
+#[cfg(feature = "client")]
 pub(crate) fn encrypt(r: &mut FileRef, input: &mut impl Read, out: &mut impl Write) -> io::Result<()> {
     let key = r.room_key().map_err(io::Error::other)?;
     let mut hash = Sha256::new();
@@ -254,6 +235,7 @@ pub(crate) fn encrypt(r: &mut FileRef, input: &mut impl Read, out: &mut impl Wri
 }
 
 /// Opens an encrypted file as it streams in, and checks it against its reference.
+#[cfg(feature = "client")]
 pub(crate) struct Decryptor {
     key: RoomKey,
     expected: FileRef,
@@ -263,9 +245,7 @@ pub(crate) struct Decryptor {
     lines: usize,
 }
 
-/// The longest line accepted (the relay stores at most 256 KiB a line).
-const MAX_LINE: usize = 256 * 1024;
-
+#[cfg(feature = "client")]
 impl Decryptor {
     pub(crate) fn new(r: &FileRef) -> Result<Decryptor, String> {
         Ok(Decryptor {
@@ -336,7 +316,7 @@ impl Decryptor {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "client"))]
 mod tests {
     use super::*;
 
@@ -420,18 +400,24 @@ mod tests {
     }
 
     #[test]
-    fn names_and_places() {
-        let r = FileRef { name: "../../etc/passwd".into(), ..FileRef::fresh("a") };
-        assert_eq!(r.safe_file_name(), "passwd");
-        let r = FileRef { name: ".bashrc".into(), ..r };
-        assert_eq!(r.safe_file_name(), "bashrc");
-        let r = FileRef { name: "a\nb\u{202e}c.txt".into(), ..r };
-        assert_eq!(r.safe_file_name(), "abc.txt");
+    fn names() {
+        assert_eq!(room_of_files_dir(".lobby.txt.files"), Some("lobby.txt"));
+        assert_eq!(room_of_files_dir(".LOBBY.TXT.FILES"), Some("LOBBY.TXT"));
+        assert_eq!(room_of_files_dir(".files"), None);
+        assert_eq!(room_of_files_dir("lobby.txt.files"), None);
+        assert_eq!(room_of_files_dir(".é.files"), Some("é"));
+        assert_eq!(files_dir(Path::new("/a/lobby.txt")), PathBuf::from("/a/.lobby.txt.files"));
+        assert!(is_file_id("0123456789abcdef0123456789abcdef"));
+        assert!(!is_file_id("0123456789ABCDEF0123456789abcdef"));
+        assert!(!is_file_id("0123456789abcdef"));
+        assert_eq!(id_of("0123456789abcdef0123456789abcdef.lff"), Some("0123456789abcdef0123456789abcdef"));
+        assert_eq!(id_of("0123456789abcdef0123456789abcdef.txt"), None);
+    }
+
+    #[test]
+    fn places() {
+        let r = FileRef::fresh("a");
         assert_eq!(r.remote_path("team/lobby.txt"), format!("team/.lobby.txt.files/{}.lff", r.id));
         assert_eq!(r.remote_path("lobby.txt"), format!(".lobby.txt.files/{}.lff", r.id));
-        assert_eq!(human_size(12), "12 B");
-        assert_eq!(human_size(340_000), "340 KB");
-        assert_eq!(human_size(2_100_000), "2.1 MB");
-        assert_eq!(human_size(999_999), "1.0 MB");
     }
 }
