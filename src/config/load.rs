@@ -1,0 +1,43 @@
+//! Reading `loft.toml`: the file, serde's parse with the place of a mistake, relative
+//! paths made absolute, then [`validate`](super::validate).
+
+use super::locate::{key_at, line_col};
+use super::{Config, ConfigError};
+use std::path::{Path, PathBuf};
+
+impl Config {
+    /// Reads, parses and validates the file; relative paths become relative to its folder.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            position: None,
+            key: None,
+            message: match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    "no such file; create one with `loft init --root DIR`, or name another with -c PATH or $LOFT_CONFIG"
+                        .into()
+                }
+                _ => format!("cannot read it: {e}"),
+            },
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates `text`, which came from `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let mut cfg: Config = toml::from_str(text).map_err(|e| {
+            let position = e.span().map(|s| line_col(text, s.start));
+            let key = e.span().and_then(|s| key_at(text, s.start));
+            ConfigError { file: path.to_path_buf(), position, key, message: e.message().trim().to_string() }
+        })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
+        // Absolute, so the relay means the same folders whatever its working directory.
+        let base = std::path::absolute(&base).unwrap_or(base);
+        cfg.root = base.join(&cfg.root);
+        cfg.tls.cert = base.join(&cfg.tls.cert);
+        cfg.tls.key = base.join(&cfg.tls.key);
+        cfg.validate(text, path)?;
+        Ok(cfg)
+    }
+}

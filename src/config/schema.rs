@@ -1,0 +1,321 @@
+//! The sections and keys of `loft.toml`, and their defaults.
+//!
+//! A section that may be left out has `#[serde(default)]` on the container: a missing key
+//! takes its value from the section's `impl Default`, the one place each default is
+//! written. `loft init`'s template shows them commented out, and a test uncomments each to
+//! check it is the default indeed; docs/config.md describes every key.
+
+use super::duration::deserialize as duration;
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Addresses to listen on; IPv4 and IPv6 together are fine.
+    #[serde(default = "default_listen")]
+    pub listen: Vec<String>,
+    /// The folder that holds every user's home.
+    pub(crate) root: PathBuf,
+    /// The first line a client sees.
+    #[serde(default = "default_greeting")]
+    pub(crate) greeting: String,
+    /// Allow `anonymous` logins (read-only, home = root).
+    #[serde(default)]
+    pub(crate) anonymous: bool,
+    #[serde(default)]
+    pub(crate) log: LogConfig,
+    #[serde(default)]
+    pub(crate) tls: TlsConfig,
+    #[serde(default)]
+    pub(crate) passive: PassiveConfig,
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub(crate) chat: ChatConfig,
+    #[serde(default)]
+    pub(crate) web: WebConfig,
+    #[serde(default)]
+    pub(crate) users: Vec<UserEntry>,
+}
+
+/// The chat page and its HTTP API, served by the relay (`[web]`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct WebConfig {
+    /// Serve the web client at all.
+    pub(crate) enabled: bool,
+    /// Addresses for HTTPS; IPv4 and IPv6 together are fine.
+    pub(crate) listen: Vec<String>,
+    /// HTTPS with the relay's certificate (`[tls] cert`/`key`). `false` serves plain HTTP,
+    /// where browsers give the page no WebCrypto except on localhost: only for a proxy
+    /// that does TLS in front.
+    pub(crate) https: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { enabled: true, listen: default_web_listen(), https: true }
+    }
+}
+
+pub(crate) fn default_web_listen() -> Vec<String> {
+    vec!["0.0.0.0:8443".into(), "[::]:8443".into()]
+}
+
+pub(crate) fn default_listen() -> Vec<String> {
+    vec!["0.0.0.0:21".into(), "[::]:21".into()]
+}
+fn default_greeting() -> String {
+    "Loft chat relay ready".into()
+}
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LogConfig {
+    /// `error`, `warn`, `info`, `debug`, `trace`, or a tracing filter; `RUST_LOG` wins.
+    pub(crate) level: Option<String>,
+    #[serde(default)]
+    pub(crate) format: LogFormat,
+}
+
+pub(crate) use crate::base::logging::LogFormat;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct TlsConfig {
+    pub(crate) mode: TlsMode,
+    /// PEM certificate chain; default `loft.crt` beside the config.
+    pub(crate) cert: PathBuf,
+    /// PEM private key; default `loft.key` beside the config.
+    pub(crate) key: PathBuf,
+    /// A TLS data connection must resume its control connection's TLS session (as
+    /// vsftpd's `require_ssl_reuse`): ties it to its session behind one NAT. FTPChat
+    /// (Python's ftplib) never resumes, so this refuses its TLS transfers: opt-in.
+    pub(crate) require_session_reuse: bool,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            mode: TlsMode::default(),
+            cert: "loft.crt".into(),
+            key: "loft.key".into(),
+            require_session_reuse: false,
+        }
+    }
+}
+
+/// Whether clients may, must, or cannot use TLS.
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum TlsMode {
+    /// AUTH TLS offered; plain FTP allowed (what FTPChat clients expect: they try TLS and fall back).
+    #[default]
+    Optional,
+    /// Logins and data transfers without TLS are refused.
+    Required,
+    /// No TLS at all.
+    Off,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct PassiveConfig {
+    /// Port range for passive data connections, `"FIRST-LAST"`.
+    pub(crate) ports: String,
+    /// Address or host name to announce in PASV replies (the router's public side behind NAT).
+    /// Default: the address the client connected to.
+    pub(crate) public_host: Option<String>,
+}
+
+impl Default for PassiveConfig {
+    fn default() -> Self {
+        PassiveConfig { ports: "50000-50100".into(), public_host: None }
+    }
+}
+
+impl PassiveConfig {
+    /// The parsed port range (validated at load).
+    pub(crate) fn port_range(&self) -> std::ops::RangeInclusive<u16> {
+        parse_port_range(&self.ports).unwrap_or(50000..=50100)
+    }
+}
+
+pub(super) fn parse_port_range(s: &str) -> Result<std::ops::RangeInclusive<u16>, String> {
+    let (a, b) =
+        s.split_once('-').ok_or_else(|| format!("expected \"FIRST-LAST\", like \"50000-50100\", got {s:?}"))?;
+    let a: u16 = a.trim().parse().map_err(|_| format!("{a:?} is not a port number (1-65535)"))?;
+    let b: u16 = b.trim().parse().map_err(|_| format!("{b:?} is not a port number (1-65535)"))?;
+    if a == 0 || a > b {
+        return Err(format!("expected 1 <= FIRST <= LAST, got {a}-{b}"));
+    }
+    Ok(a..=b)
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Sessions at once, all addresses together; more get `421`.
+    pub max_connections: usize,
+    /// Sessions at once from one address; more get `421`.
+    pub(crate) max_per_ip: usize,
+    /// Seconds a session may stay silent before it is closed.
+    #[serde(deserialize_with = "duration")]
+    pub(crate) idle_timeout: Duration,
+    /// Seconds a data connection may move less than 1 KiB (a client that opens one and
+    /// sends nothing, or trickles) before its transfer is aborted with `426`.
+    #[serde(deserialize_with = "duration")]
+    pub data_timeout: Duration,
+    /// Largest file a client may upload, in bytes (0: no limit).
+    pub(crate) max_upload_bytes: u64,
+    /// What a user's home may hold in all, in bytes, for uploads of files (0: no limit;
+    /// each user can override it with `quota_bytes`). Rooms grow by appends, which
+    /// `[chat]` limits.
+    pub(crate) quota_bytes: u64,
+    /// Seconds that running transfers get to finish on SIGTERM.
+    #[serde(deserialize_with = "duration")]
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) failed_logins: FailedLogins,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 64,
+            max_per_ip: 16,
+            idle_timeout: Duration::from_secs(600),
+            data_timeout: Duration::from_secs(60),
+            max_upload_bytes: 64 * 1024 * 1024,
+            quota_bytes: 0,
+            shutdown_grace: Duration::from_secs(10),
+            failed_logins: FailedLogins::default(),
+        }
+    }
+}
+
+/// After `attempts` failed logins within `window` seconds, logins are refused for `window`
+/// seconds, for the address, the user name, or the pair, as `block` says.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct FailedLogins {
+    pub(crate) attempts: u32,
+    pub(crate) window: u64,
+    pub(crate) block: BlockBy,
+}
+impl Default for FailedLogins {
+    fn default() -> Self {
+        FailedLogins { attempts: 5, window: 300, block: BlockBy::default() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum BlockBy {
+    #[default]
+    Ip,
+    User,
+    Both,
+}
+
+/// How rooms behave (the `room` layer reads it).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct ChatConfig {
+    /// Glob patterns, relative to a user's home, of the files that are rooms.
+    pub(crate) rooms: Vec<String>,
+    /// Refuse room lines that are not well-formed Fernet tokens.
+    pub(crate) validate: bool,
+    /// When an append is durable before `226`: `always`, `batch` (group commit), `never`.
+    pub(crate) sync: SyncPolicy,
+    /// Largest single append to a room, in bytes (larger: `552`).
+    pub(crate) max_append_bytes: usize,
+    /// Let users delete, rename or overwrite rooms (each user can override this).
+    pub(crate) allow_delete: bool,
+    /// Rotate a room once its live file is longer than this (bytes; 0 = never).
+    pub(crate) rotate_bytes: u64,
+    /// What a rotated room's live file keeps (bytes, cut at a line boundary).
+    pub(crate) keep_bytes: u64,
+    /// Archives kept per room beyond `keep_days` (0 = no limit): older ones are pruned,
+    /// oldest first.
+    pub(crate) keep_archives: usize,
+    /// No archive younger than this many days is pruned, whatever `keep_archives` says,
+    /// so nobody can push a room's recent history out by posting a lot; 0 lets the count
+    /// alone decide.
+    pub(crate) keep_days: u64,
+    /// What one room may hold, archives and live part together (bytes; 0 = no limit).
+    /// An append past it is refused (`452`) and logged, rather than deleting history.
+    pub(crate) max_room_bytes: u64,
+    /// Messages (lines) one user may append per minute, to all rooms (0 = no limit).
+    pub(crate) max_messages_per_minute: u32,
+    /// Bytes one user may append per minute, to all rooms (0 = no limit).
+    pub(crate) max_bytes_per_minute: u64,
+    /// Largest shared file, original size in bytes (0: file sharing off).
+    pub(crate) max_file_bytes: u64,
+    /// What one room's shared files may take on disk, in bytes (0: no limit).
+    pub(crate) files_quota_bytes: u64,
+}
+impl Default for ChatConfig {
+    fn default() -> Self {
+        ChatConfig {
+            rooms: vec!["*.txt".into()],
+            validate: true,
+            sync: SyncPolicy::default(),
+            max_append_bytes: 64 * 1024,
+            allow_delete: false,
+            rotate_bytes: 256 * 1024,
+            keep_bytes: 64 * 1024,
+            keep_archives: 16,
+            keep_days: 7,
+            max_room_bytes: 64 * 1024 * 1024,
+            max_messages_per_minute: 120,
+            max_bytes_per_minute: 512 * 1024,
+            max_file_bytes: 16 * 1024 * 1024,
+            files_quota_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SyncPolicy {
+    /// fsync every append before `226`.
+    Always,
+    /// Appends waiting behind the room lock share one write and one fsync.
+    #[default]
+    Batch,
+    /// Leave it to the OS.
+    Never,
+}
+
+/// One `[[users]]` entry.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UserEntry {
+    pub(crate) name: String,
+    /// A PHC string (`$pbkdf2-sha256$i=…`), never the password itself.
+    pub(crate) password: String,
+    /// Subfolder of `root` this user sees as `/`; default: the root itself.
+    #[serde(default)]
+    pub(crate) home: Option<String>,
+    #[serde(default)]
+    pub(crate) read_only: bool,
+    /// Overrides `chat.allow_delete` for this user.
+    #[serde(default)]
+    pub(crate) allow_delete: Option<bool>,
+    /// Overrides `limits.quota_bytes` for this user (0: no limit).
+    #[serde(default)]
+    pub(crate) quota_bytes: Option<u64>,
+}
+
+impl Config {
+    /// The absolute home folder of a user (root joined with their `home`).
+    pub(crate) fn home_of(&self, user: &UserEntry) -> PathBuf {
+        match &user.home {
+            Some(h) if !h.is_empty() => self.root.join(h.trim_start_matches('/')),
+            _ => self.root.clone(),
+        }
+    }
+}

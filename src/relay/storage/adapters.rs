@@ -1,0 +1,118 @@
+//! What the backend hands libunftp: metadata with a room's logical size, and the readers
+//! that count a download, record it for `SITE SEEN`, and cut an upload at its limit.
+
+use crate::room::Rooms;
+use std::fmt::Debug;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::SystemTime;
+use tokio::io::{AsyncRead, ReadBuf};
+use unftp_core::storage::{Metadata, Permissions, Result};
+
+/// Metadata as clients see it.
+#[derive(Debug)]
+pub(crate) struct LoftMeta {
+    pub(super) inner: unftp_sbe_fs::Meta,
+    /// A room's logical size (see [`crate::room::rotate`]), reported instead of the live
+    /// file's length.
+    pub(super) len: Option<u64>,
+}
+
+impl Metadata for LoftMeta {
+    fn len(&self) -> u64 {
+        self.len.unwrap_or_else(|| self.inner.len())
+    }
+    fn is_dir(&self) -> bool {
+        self.inner.is_dir()
+    }
+    fn is_file(&self) -> bool {
+        self.inner.is_file()
+    }
+    fn is_symlink(&self) -> bool {
+        self.inner.is_symlink()
+    }
+    fn modified(&self) -> Result<SystemTime> {
+        self.inner.modified()
+    }
+    fn gid(&self) -> u32 {
+        self.inner.gid()
+    }
+    fn uid(&self) -> u32 {
+        self.inner.uid()
+    }
+    fn links(&self) -> u64 {
+        self.inner.links()
+    }
+    fn permissions(&self) -> Permissions {
+        self.inner.permissions()
+    }
+    fn readlink(&self) -> Option<&Path> {
+        self.inner.readlink()
+    }
+}
+
+/// Counts what a download sent, and logs it at the end.
+pub(super) struct CountingReader {
+    pub(super) inner: Box<dyn AsyncRead + Send + Sync + Unpin>,
+    pub(super) bytes: u64,
+    pub(super) user: String,
+    pub(super) path: String,
+}
+
+impl AsyncRead for CountingReader {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        self.bytes += (buf.filled().len() - before) as u64;
+        r
+    }
+}
+
+impl Drop for CountingReader {
+    fn drop(&mut self) {
+        tracing::info!(target: "loft::transfer", user = %self.user, cmd = "RETR", path = %self.path, bytes = self.bytes, "download");
+    }
+}
+
+/// A room download that records the read receipt (`SITE SEEN`) when it reaches its end.
+pub(super) struct SeenAtEnd<R> {
+    pub(super) inner: R,
+    pub(super) seen: Option<(Arc<Rooms>, PathBuf, String, u64)>,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for SeenAtEnd<R> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() == before && buf.remaining() > 0 {
+            if let Some((rooms, real, name, cap)) = self.seen.take() {
+                if rooms.seen.note(&real, &name, cap) {
+                    tokio::task::spawn_blocking(move || rooms.seen.save(&real));
+                }
+            }
+        }
+        r
+    }
+}
+
+/// Fails the upload once it passes its limit (`max_upload_bytes` or the quota).
+pub(super) struct LimitedReader<R> {
+    pub(super) inner: R,
+    pub(super) left: u64,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for LimitedReader<R> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = (buf.filled().len() - before) as u64;
+        if n > self.left {
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::FileTooLarge, "upload over its limit")));
+        }
+        self.left -= n;
+        r
+    }
+}

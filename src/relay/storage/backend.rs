@@ -1,0 +1,171 @@
+//! The libunftp `StorageBackend` of a session: each FTP command's storage call, routed
+//! through the path policy to the room store, the shared files or the file system.
+
+use super::adapters::CountingReader;
+use super::errors::{reason, room_error};
+use super::{LoftMeta, LoftStorage};
+use crate::base::sync::Unpoison;
+use crate::relay::user::LoftUser;
+use crate::room::rotate;
+use async_trait::async_trait;
+use std::fmt::Debug;
+use std::io;
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncRead;
+use unftp_core::storage::{Error, ErrorKind, Fileinfo, Metadata, Result, StorageBackend};
+
+#[async_trait]
+impl StorageBackend<LoftUser> for LoftStorage {
+    type Metadata = LoftMeta;
+
+    fn enter(&mut self, user: &LoftUser) -> io::Result<()> {
+        match self.fs_.as_mut() {
+            // Home = root: the root handle is the home already (cap-std cannot open "").
+            Some(_) if user.home == self.shared.root => Ok(()),
+            Some(fs) => StorageBackend::<LoftUser>::enter(fs, user),
+            None => Err(io::Error::other("the relay's storage is unavailable")),
+        }
+    }
+
+    fn supported_features(&self) -> u32 {
+        unftp_core::storage::FEATURE_RESTART
+    }
+
+    async fn metadata<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<LoftMeta> {
+        let room = self.room(user, path.as_ref())?;
+        // A room asked for under another case is looked up under its own name.
+        let own = room.as_ref().and_then(|real| {
+            let home = user.home.canonicalize().ok()?;
+            real.strip_prefix(home).ok().map(|rel| Path::new("/").join(rel))
+        });
+        let inner = match own {
+            Some(p) => self.fs()?.metadata(user, p).await?,
+            None => self.fs()?.metadata(user, path).await?,
+        };
+        let mut len = None;
+        if let Some(real) = room.filter(|_| inner.is_file()) {
+            let end = self.shared.rooms.subscribe(&real).await.map_err(room_error)?.end();
+            self.sized.lock().unpoisoned().insert(real, end);
+            len = Some(end);
+        }
+        Ok(LoftMeta { inner, len })
+    }
+
+    async fn list<P: AsRef<Path> + Send + Debug>(
+        &self,
+        user: &LoftUser,
+        path: P,
+    ) -> Result<Vec<Fileinfo<PathBuf, LoftMeta>>> {
+        let dir = path.as_ref().to_path_buf();
+        let list = self.fs()?.list(user, path).await?;
+        Ok(list
+            .into_iter()
+            .filter(|f| {
+                let name = f.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+                !rotate::is_state_name(&name) && !self.shared.in_files_dir(Path::new(&*name))
+            })
+            .map(|f| {
+                let mut len = None;
+                if f.metadata.is_file() {
+                    if let Ok(Some(real)) = self.room(user, &dir.join(&f.path)) {
+                        len = Some(rotate::logical_len(&real, f.metadata.len()));
+                    }
+                }
+                Fileinfo { path: f.path, metadata: LoftMeta { inner: f.metadata, len } }
+            })
+            .collect())
+    }
+
+    async fn get<P: AsRef<Path> + Send + Debug>(
+        &self,
+        user: &LoftUser,
+        path: P,
+        start_pos: u64,
+    ) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
+        let shown = path.as_ref().display().to_string();
+        let room = self.room(user, path.as_ref())?;
+        let inner: Box<dyn AsyncRead + Send + Sync + Unpin> = match room {
+            Some(real) => self.read_room(user, real, start_pos).await?,
+            None => {
+                // A FIFO or a device would block the transfer (and its slot) forever.
+                let meta = self.fs()?.metadata(user, path.as_ref()).await?;
+                if !meta.is_file() {
+                    return Err(Error::new(ErrorKind::PermanentFileNotAvailable, reason("not a regular file")));
+                }
+                self.fs()?.get(user, path, start_pos).await?
+            }
+        };
+        Ok(Box::new(CountingReader { inner, bytes: 0, user: user.name.clone(), path: shown }))
+    }
+
+    async fn put<P: AsRef<Path> + Send + Debug, R: AsyncRead + Send + Sync + Unpin + 'static>(
+        &self,
+        user: &LoftUser,
+        input: R,
+        path: P,
+        start_pos: u64,
+    ) -> Result<u64> {
+        self.upload(user, input, path.as_ref(), Some(start_pos)).await
+    }
+
+    async fn append<P: AsRef<Path> + Send + Debug, R: AsyncRead + Send + Sync + Unpin + 'static>(
+        &self,
+        user: &LoftUser,
+        input: R,
+        path: P,
+    ) -> Result<u64> {
+        self.upload(user, input, path.as_ref(), None).await
+    }
+
+    async fn del<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
+        Self::deny_read_only(user)?;
+        Self::deny_state(path.as_ref())?;
+        self.deny_files_change(user, path.as_ref(), true)?;
+        self.deny_room_change(user, path.as_ref(), "deleting")?;
+        self.fs()?.del(user, path.as_ref()).await?;
+        tracing::info!(target: "loft::transfer", user = %user.name, cmd = "DELE", path = %path.as_ref().display(), "deleted");
+        Ok(())
+    }
+
+    async fn mkd<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
+        Self::deny_read_only(user)?;
+        Self::deny_state(path.as_ref())?;
+        self.deny_files_change(user, path.as_ref(), false)?;
+        self.fs()?.mkd(user, path).await
+    }
+
+    async fn rename<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, from: P, to: P) -> Result<()> {
+        Self::deny_read_only(user)?;
+        Self::deny_state(from.as_ref())?;
+        Self::deny_state(to.as_ref())?;
+        self.deny_files_change(user, from.as_ref(), false)?;
+        self.deny_files_change(user, to.as_ref(), false)?;
+        self.deny_room_change(user, from.as_ref(), "renaming")?;
+        self.deny_room_change(user, to.as_ref(), "replacing")?;
+        if !user.allow_delete {
+            for (p, what) in [(from.as_ref(), "renaming"), (to.as_ref(), "replacing")] {
+                let is_dir = self.fs()?.metadata(user, p).await.map(|m| m.is_dir()).unwrap_or(false);
+                if is_dir && self.shared.holds_rooms(user, p) {
+                    return Err(Error::new(
+                        ErrorKind::PermissionDenied,
+                        reason(&format!(
+                            "{what} a folder with chat rooms in it is not allowed: rooms only grow (chat.allow_delete is off for this user)"
+                        )),
+                    ));
+                }
+            }
+        }
+        self.fs()?.rename(user, from, to).await
+    }
+
+    async fn rmd<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
+        Self::deny_read_only(user)?;
+        Self::deny_state(path.as_ref())?;
+        self.deny_files_change(user, path.as_ref(), false)?;
+        self.fs()?.rmd(user, path).await
+    }
+
+    async fn cwd<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<()> {
+        self.fs()?.cwd(user, path).await
+    }
+}

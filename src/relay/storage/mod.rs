@@ -1,0 +1,376 @@
+//! The libunftp storage backend: the local filesystem, with rooms routed to the room log.
+//!
+//! Files are served by unftp-sbe-fs, which opens everything through a capability handle
+//! on the user's home (cap-std), so `..`, absolute paths and symlinks cannot leave it.
+//! On top of that this backend decides three things a plain FTP server does not:
+//!
+//! - what a session may do: read-only users get `550` on every write;
+//! - what is a room (a path matching `chat.rooms`), and sends every write to a room
+//!   through [`crate::room`], which serializes, validates and de-duplicates it;
+//!   deleting, renaming or overwriting a room in the middle is refused unless the user is
+//!   allowed (`chat.allow_delete`);
+//! - how a room is read: through logical offsets that survive rotation
+//!   ([`crate::room::rotate`]), up to the size this session's last `SIZE` answered (so a
+//!   client that trusts SIZE never gets a message twice), with each read recorded for
+//!   `SITE SEEN`; a room's hidden state folder (archives) is unlisted and read-only;
+//! - the bookkeeping the server needs: one log line per transfer. (Transfers in flight,
+//!   for a graceful stop, are counted by libunftp's `DataConnections`, from the data
+//!   connection's accept on: the backend is called only after the client got its `150`.)
+//!
+//! libunftp makes one backend per session (Loft builds a libunftp server per
+//! connection), so per-session state can live here.
+//!
+//! By concern: `paths` (which path is a room, a shared file or hidden state), this file
+//! (the session: reads and writes of rooms and shared files), `backend` (each FTP command's
+//! storage call), `quota` (upload limits), `adapters` (metadata and readers handed to
+//! libunftp) and `errors` (room-store errors as FTP replies, in one place).
+
+mod adapters;
+mod backend;
+mod errors;
+mod paths;
+mod quota;
+
+pub(crate) use adapters::LoftMeta;
+pub(crate) use paths::{FilesPath, StorageConfig};
+pub(crate) use quota::user_free;
+
+use crate::base::sync::Unpoison;
+use crate::ftpchat;
+use crate::relay::rates::lines_in;
+use crate::relay::user::LoftUser;
+use crate::room::files::{self, FileError};
+use crate::room::rotate;
+use crate::room::{Rooms, WriteMode};
+use adapters::{LimitedReader, SeenAtEnd};
+use errors::{drain, file_error, reason, room_error};
+use quota::{part_path, Limit};
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncRead, AsyncReadExt};
+use unftp_core::storage::{Error, ErrorKind, Metadata, Result, StorageBackend};
+use unftp_sbe_fs::Filesystem;
+
+/// One session's view of the files.
+#[derive(Debug)]
+pub(crate) struct LoftStorage {
+    /// `None` when the root could not be opened (a USB disk gone): every operation then
+    /// fails with a local error instead of the server stopping.
+    fs_: Option<Filesystem>,
+    shared: Arc<StorageConfig>,
+    /// Per room (real path): the logical size this session's last `SIZE` (or `MLST`,
+    /// `MDTM`) answered, which caps its next `RETR` of that room. The FTPChat client sets
+    /// its offset to what SIZE said, not to what RETR delivered: a RETR that returned more
+    /// would deliver a message now and again on the next poll.
+    sized: Mutex<HashMap<PathBuf, u64>>,
+}
+
+impl LoftStorage {
+    pub(crate) fn new(shared: Arc<StorageConfig>) -> Self {
+        let fs_ = match Filesystem::new(shared.root.clone()) {
+            Ok(fs) => Some(fs),
+            Err(e) => {
+                tracing::error!(root = %shared.root.display(), "cannot open the root folder: {e}");
+                None
+            }
+        };
+        LoftStorage { fs_, shared, sized: Mutex::default() }
+    }
+
+    /// The room registry.
+    pub(crate) fn rooms(&self) -> Arc<Rooms> {
+        self.shared.rooms.clone()
+    }
+
+    /// The room a `SITE` command names; see [`StorageConfig::room_named`].
+    pub(crate) fn site_room(&self, user: &LoftUser, name: &str) -> std::result::Result<PathBuf, String> {
+        self.shared.room_named(user, name)
+    }
+
+    fn deny_state(path: &Path) -> Result<()> {
+        if Self::in_state_dir(path) {
+            return Err(Error::new(ErrorKind::PermissionDenied, reason("a room's archive folder is read-only")));
+        }
+        Ok(())
+    }
+
+    fn fs(&self) -> Result<&Filesystem> {
+        self.fs_.as_ref().ok_or_else(|| Error::new(ErrorKind::LocalError, reason("the relay's storage is unavailable")))
+    }
+
+    fn room(&self, user: &LoftUser, path: &Path) -> Result<Option<PathBuf>> {
+        self.shared.room(user, path)
+    }
+
+    fn in_state_dir(path: &Path) -> bool {
+        StorageConfig::in_state_dir(path)
+    }
+
+    fn deny_read_only(user: &LoftUser) -> Result<()> {
+        if user.read_only {
+            return Err(Error::new(ErrorKind::PermissionDenied, reason("this account is read-only")));
+        }
+        Ok(())
+    }
+
+    fn deny_room_change(&self, user: &LoftUser, path: &Path, what: &str) -> Result<()> {
+        if !user.allow_delete && self.room(user, path)?.is_some() {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                reason(&format!(
+                    "{what} a chat room is not allowed: rooms only grow (chat.allow_delete is off for this user)"
+                )),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A `RETR` of a room from logical offset `start`. The room log knows where the last
+    /// complete line ends (and cuts a tail torn by a crash when it first opens the room), so
+    /// a reader racing a write, or reading after a crash, never gets half a line. After a
+    /// `SIZE`, the read ends exactly at the size it answered. An offset inside an archive
+    /// (a reader that fell behind a rotation) reads on from there through the archives
+    /// and the live part; see [`Rooms::open_span`].
+    async fn read_room(
+        &self,
+        user: &LoftUser,
+        real: PathBuf,
+        start: u64,
+    ) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
+        let asked = self.sized.lock().unpoisoned().remove(&real);
+        let (span, view) = self.shared.rooms.open_span(&real, start, asked).await.map_err(room_error)?;
+        let cap = asked.map_or(view.end, |s| s.min(view.end)).max(view.base);
+        let mut reader: Box<dyn AsyncRead + Send + Sync + Unpin> = Box::new(tokio::io::empty());
+        for (mut file, off, len) in span.parts {
+            // Positioned before tokio takes the file: a seek through tokio's `File` is
+            // applied at its first read, and that must not race the chain.
+            std::io::Seek::seek(&mut file, io::SeekFrom::Start(off)).map_err(Error::from)?;
+            reader = Box::new(reader.chain(tokio::fs::File::from_std(file).take(len)));
+        }
+        // Seen up to `cap` once the whole answer has been read out for sending (not when
+        // the transfer starts: an aborted download has not been seen).
+        let seen = (start <= cap).then(|| (self.shared.rooms.clone(), real, user.name.clone(), cap));
+        Ok(Box::new(SeenAtEnd { inner: reader, seen }))
+    }
+
+    /// An upload: `STOR` at `start` (0, or where `REST` said), or `APPE` (`start` is
+    /// `None`: at the end, as it is when the data is written).
+    async fn upload<R: AsyncRead + Send + Sync + Unpin + 'static>(
+        &self,
+        user: &LoftUser,
+        mut input: R,
+        path: &Path,
+        start: Option<u64>,
+    ) -> Result<u64> {
+        let cmd = if start.is_none() { "APPE" } else { "STOR" };
+        match self.shared.shared_file(user, path) {
+            Ok(None) => {}
+            Ok(Some(place)) => {
+                return match self.store_shared_file(user, place, &mut input, start, cmd).await {
+                    Ok(n) => Ok(n),
+                    Err(e) => Err(drain(&mut input, e).await),
+                }
+            }
+            Err(e) => return Err(drain(&mut input, e).await),
+        }
+        let checked =
+            Self::deny_read_only(user).and_then(|_| Self::deny_state(path)).and_then(|_| self.room(user, path));
+        let room = match checked {
+            Ok(room) => room,
+            Err(e) => return Err(drain(&mut input, e).await),
+        };
+        if let Some(real) = room {
+            // Logical, like the offsets clients see (a REST at the end is the logical size).
+            let len = rotate::logical_len(&real, std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0));
+            let mode = match start {
+                None => Some(WriteMode::Append),
+                Some(0) => Some(WriteMode::Merge),
+                Some(p) if p >= len => Some(WriteMode::Append),
+                Some(_) => None,
+            };
+            if let Some(mode) = mode {
+                return match self.append_room(user, &real, &mut input, mode, cmd).await {
+                    Ok(n) => Ok(n),
+                    Err(e) => Err(drain(&mut input, e).await),
+                };
+            }
+            if let Err(e) = self.deny_room_change(user, path, "overwriting the middle of") {
+                return Err(drain(&mut input, e).await);
+            }
+        }
+        let existing = self.fs()?.metadata(user, path).await.ok().filter(|m| m.is_file()).map(|m| m.len());
+        // Not a room: an APPE appends at the end as it is now (no lock across sessions
+        // needed for ordinary files; rooms are where concurrent appends matter).
+        let at = start.unwrap_or(existing.unwrap_or(0));
+        if at > existing.unwrap_or(0) {
+            // Writing past the end makes a sparse file (on FAT: zeros to the disk's end).
+            let e = Error::new(
+                ErrorKind::PermanentFileNotAvailable,
+                reason(&format!(
+                    "REST {at} is past the end of the file ({} bytes): an upload resumes at or before its end",
+                    existing.unwrap_or(0)
+                )),
+            );
+            return Err(drain(&mut input, e).await);
+        }
+        // The most this upload may add: limits.max_upload_bytes, and what is left of the
+        // home's quota (what the file held from `at` on is replaced, so it counts as free).
+        let mut cap = (self.shared.max_upload_bytes > 0).then(|| (self.shared.max_upload_bytes, Limit::Upload));
+        if user.quota_bytes > 0 {
+            let home = user.home.clone();
+            let used =
+                tokio::task::spawn_blocking(move || crate::base::files::usage(&home, crate::base::files::Depth::Tree))
+                    .await
+                    .unwrap_or(u64::MAX);
+            let replaced = existing.map_or(0, |len| len.saturating_sub(at));
+            let free = user.quota_bytes.saturating_sub(used.saturating_sub(replaced));
+            if free == 0 {
+                let e =
+                    Error::new(ErrorKind::ExceededStorageAllocationError, reason(&Limit::Quota.text(user.quota_bytes)));
+                return Err(drain(&mut input, e).await);
+            }
+            if cap.is_none_or(|(c, _)| free < c) {
+                cap = Some((free, Limit::Quota));
+            }
+        }
+        let limit = cap.map(|c| c.1);
+        let input: Box<dyn AsyncRead + Send + Sync + Unpin> = match cap {
+            Some((left, _)) => Box::new(LimitedReader { inner: input, left }),
+            None => Box::new(input),
+        };
+        // A new file (or a whole new version) is written aside and renamed into place
+        // only when complete: a STOR that fails (disk full, over a limit, the client gone)
+        // leaves no partial file, and an old version stays as it was.
+        let fresh = at == 0 && start.is_some();
+        let target = path.to_path_buf();
+        let part = if fresh { part_path(path) } else { target.clone() };
+        let written = self.fs()?.put(user, input, &part, at).await;
+        let written = match written {
+            Ok(n) if fresh => self.fs()?.rename(user, &part, &target).await.map(|()| n),
+            r => r,
+        };
+        match written {
+            Ok(n) => {
+                tracing::info!(target: "loft::transfer", user = %user.name, cmd, path = %path.display(), bytes = n, "upload");
+                Ok(n)
+            }
+            Err(e) => {
+                if fresh {
+                    let _ = self.fs()?.del(user, &part).await;
+                }
+                let too_large = e.get_io_error().is_some_and(|io| io.kind() == io::ErrorKind::FileTooLarge);
+                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %path.display(), "upload failed: {e}");
+                match limit {
+                    Some(l) if too_large => Err(Error::new(
+                        ErrorKind::ExceededStorageAllocationError,
+                        reason(&l.text(match l {
+                            Limit::Upload => self.shared.max_upload_bytes,
+                            Limit::Quota => user.quota_bytes,
+                        })),
+                    )),
+                    _ => Err(e),
+                }
+            }
+        }
+    }
+
+    /// An upload into a room's files area: only a `STOR` of a new `ID.lff`, checked and
+    /// capped by [`files::store`].
+    async fn store_shared_file<R: AsyncRead + Send + Unpin>(
+        &self,
+        user: &LoftUser,
+        place: FilesPath,
+        input: &mut R,
+        start: Option<u64>,
+        cmd: &str,
+    ) -> Result<u64> {
+        Self::deny_read_only(user)?;
+        let FilesPath::File { room, name } = place else {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                reason("a room's files folder holds files only: STOR ID.lff into it"),
+            ));
+        };
+        if start != Some(0) {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                reason("shared files are write-once: upload a new one with STOR (no APPE, no REST)"),
+            ));
+        }
+        let Some(id) = ftpchat::file::id_of(&name) else { return Err(file_error(FileError::BadName)) };
+        let limits = self.shared.rooms.settings().files;
+        match files::store(&room, id, input, limits, user_free(user).await).await {
+            Ok(n) => {
+                tracing::info!(target: "loft::transfer", user = %user.name, cmd, room = %room.display(), file = %name, bytes = n, "shared file stored");
+                Ok(n)
+            }
+            Err(e) => {
+                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, room = %room.display(), file = %name, "shared file refused: {e}");
+                Err(file_error(e))
+            }
+        }
+    }
+
+    /// Refuses changes in a room's files area other than a new file (and a `DELE` by a
+    /// user allowed to delete rooms).
+    fn deny_files_change(&self, user: &LoftUser, path: &Path, dele: bool) -> Result<()> {
+        match self.shared.shared_file(user, path)? {
+            None => Ok(()),
+            Some(FilesPath::File { .. }) if dele && user.allow_delete => Ok(()),
+            Some(_) => Err(Error::new(
+                ErrorKind::PermissionDenied,
+                reason("a room's shared files are write-once and go with the room's history (chat.allow_delete is off for this user)"),
+            )),
+        }
+    }
+
+    async fn append_room<R: AsyncRead + Send + Unpin>(
+        &self,
+        user: &LoftUser,
+        real: &Path,
+        input: &mut R,
+        mode: WriteMode,
+        cmd: &str,
+    ) -> Result<u64> {
+        let limit = self.shared.max_append_bytes;
+        let mut data = Vec::new();
+        let read = input.take(limit as u64 + 1).read_to_end(&mut data).await.map_err(Error::from)?;
+        if read > limit {
+            tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %real.display(), "refused: upload over {limit} bytes");
+            return Err(Error::new(
+                ErrorKind::ExceededStorageAllocationError,
+                reason(&format!(
+                    "a room append may be at most {limit} bytes (chat.max_append_bytes); nothing was written"
+                )),
+            ));
+        }
+        // A whole-room STOR (the FTPChat fallback) is mostly lines the room holds: its
+        // new lines are what counts, and the room knows them only after the merge.
+        let merge = mode == WriteMode::Merge;
+        let (lines, bytes) = if merge { (0, 0) } else { (lines_in(&data), data.len() as u64) };
+        if let Err(why) = self.shared.rates.admit(&user.name, lines, bytes, self.shared.rate_limits) {
+            tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %real.display(), "refused: {why}");
+            return Err(Error::new(ErrorKind::TransientFileNotAvailable, reason(&why)));
+        }
+        match self.shared.rooms.append(real, &data, mode).await {
+            Ok(out) => {
+                if merge {
+                    self.shared.rates.record(&user.name, out.written_lines as u64, out.bytes_written);
+                }
+                tracing::info!(
+                    target: "loft::transfer",
+                    user = %user.name, cmd, path = %real.display(), bytes = out.bytes_written,
+                    lines = out.written_lines, duplicates = out.duplicate_lines, "room append"
+                );
+                Ok(data.len() as u64)
+            }
+            Err(e) => {
+                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %real.display(), "refused: {e}");
+                Err(room_error(e))
+            }
+        }
+    }
+}

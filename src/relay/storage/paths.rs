@@ -1,0 +1,226 @@
+//! Path policy: which paths are rooms, shared files, or a room's hidden state, for a
+//! user; names resolved as the client gave them, never climbing out of the home.
+
+use super::errors::reason;
+use crate::base::glob::GlobSet;
+use crate::ftpchat;
+use crate::relay::rates::{RateLimits, Rates};
+use crate::relay::user::LoftUser;
+use crate::room::rotate;
+use crate::room::Rooms;
+use std::fmt::Debug;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use unftp_core::storage::{Error, ErrorKind, Result};
+
+/// What every session of the server shares.
+pub(crate) struct StorageConfig {
+    pub(crate) rooms: Arc<Rooms>,
+    /// What each user appended lately, shared by every session and the web API.
+    pub(crate) rates: Arc<Rates>,
+    pub(crate) rate_limits: RateLimits,
+    pub(crate) patterns: GlobSet,
+    pub(crate) root: PathBuf,
+    pub(crate) max_upload_bytes: u64,
+    pub(crate) max_append_bytes: usize,
+}
+
+impl std::fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageConfig")
+            .field("root", &self.root)
+            .field("patterns", &self.patterns)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StorageConfig {
+    /// Builds the room matcher from `chat.rooms` (validated at load).
+    /// A pattern that does not parse matches nothing. Matching ignores case (see
+    /// [`StorageConfig::room`]): patterns are kept in lower case.
+    pub(crate) fn patterns(globs: &[String]) -> GlobSet {
+        let lower: Vec<String> = globs.iter().map(|g| g.to_lowercase()).collect();
+        let good: Vec<&String> = lower.iter().filter(|g| crate::base::glob::Glob::new(g).is_ok()).collect();
+        GlobSet::new(&good).unwrap_or_default()
+    }
+
+    /// The room that a `SITE` command or the web API names (`lobby.txt`, or `lobby` for `lobby.txt` when the
+    /// name has no extension), relative to the user's home; the reason for the client when
+    /// there is none.
+    pub(crate) fn room_named(&self, user: &LoftUser, name: &str) -> std::result::Result<PathBuf, String> {
+        let mut tries = vec![name.to_string()];
+        if Path::new(name).extension().is_none() {
+            tries.push(format!("{name}.txt"));
+        }
+        for n in tries {
+            if let Ok(Some(real)) = self.room(user, Path::new(&n)) {
+                return Ok(real);
+            }
+        }
+        Err(format!("{name}: not a chat room"))
+    }
+
+    /// Whether `path` is inside a room's hidden state folder (archives, offsets, receipts):
+    /// readable, never writable, never a room itself.
+    pub(super) fn in_state_dir(path: &Path) -> bool {
+        path.components().any(|c| matches!(c, Component::Normal(n) if rotate::is_state_name(&n.to_string_lossy())))
+    }
+
+    /// Whether `path` is in (or is) a room's files folder: a folder named like
+    /// `.lobby.txt.files` beside anything that the room patterns match.
+    pub(super) fn in_files_dir(&self, path: &Path) -> bool {
+        path.components().any(|c| matches!(c, Component::Normal(n) if ftpchat::file::room_of_files_dir(&n.to_string_lossy()).is_some_and(|r| self.patterns.is_match(r.to_lowercase()))))
+    }
+
+    /// What `path` is in the files area of a room, if it is there at all.
+    pub(crate) fn shared_file(&self, user: &LoftUser, path: &Path) -> Result<Option<FilesPath>> {
+        let Some(rel) = Self::relative(path) else {
+            return Err(Error::from(ErrorKind::PermissionDenied));
+        };
+        let parts: Vec<_> = rel.components().collect();
+        for (i, c) in parts.iter().enumerate() {
+            let Component::Normal(n) = c else { continue };
+            let n = n.to_string_lossy();
+            let Some(room_name) = ftpchat::file::room_of_files_dir(&n) else { continue };
+            let room_rel: PathBuf = parts[..i].iter().collect::<PathBuf>().join(room_name);
+            let Some(room) = self.room(user, &room_rel)? else { continue };
+            return Ok(Some(match parts.len() - i {
+                1 => FilesPath::Folder,
+                2 => FilesPath::File { room, name: parts[i + 1].as_os_str().to_string_lossy().into_owned() },
+                _ => FilesPath::Deeper,
+            }));
+        }
+        Ok(None)
+    }
+
+    /// The path relative to the user's home, with `.` and `..` resolved; `None` if it
+    /// would climb out.
+    fn relative(path: &Path) -> Option<PathBuf> {
+        let mut out = PathBuf::new();
+        for c in path.components() {
+            match c {
+                Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+                Component::ParentDir => {
+                    if !out.pop() {
+                        return None;
+                    }
+                }
+                Component::Normal(n) => out.push(n),
+            }
+        }
+        Some(out)
+    }
+
+    /// If `path` is a room, its real path on disk (inside the home, not through a
+    /// symlink that leaves it).
+    ///
+    /// Names are compared without regard to case, always: the USB sticks routers serve
+    /// from are FAT or exFAT, where `LOBBY.TXT` *is* `lobby.txt`, and a pattern that
+    /// missed it would let `DELE LOBBY.TXT` or a truncating `STOR` past the room rules.
+    /// So the patterns match case-insensitively, and a name that differs from an
+    /// existing room's only in case is that room (one writer, one history) on any
+    /// file system.
+    pub(crate) fn room(&self, user: &LoftUser, path: &Path) -> Result<Option<PathBuf>> {
+        let Some(rel) = Self::relative(path) else {
+            return Err(Error::from(ErrorKind::PermissionDenied));
+        };
+        let lower = PathBuf::from(rel.to_string_lossy().to_lowercase());
+        if rel.as_os_str().is_empty()
+            || Self::in_state_dir(&rel)
+            || !self.patterns.is_match(&lower)
+            || self.in_files_dir(&rel)
+        {
+            return Ok(None);
+        }
+        let real = user.home.join(&rel);
+        let parent = real.parent().unwrap_or(&user.home);
+        let (Ok(canon_parent), Ok(canon_home)) = (parent.canonicalize(), user.home.canonicalize()) else {
+            return Err(Error::from(ErrorKind::PermanentDirectoryNotAvailable));
+        };
+        if !canon_parent.starts_with(&canon_home) {
+            return Err(Error::from(ErrorKind::PermissionDenied));
+        }
+        let name = real.file_name().unwrap_or_default().to_os_string();
+        let real = same_name_ignoring_case(&canon_parent, &name).unwrap_or_else(|| canon_parent.join(&name));
+        if let Ok(m) = std::fs::symlink_metadata(&real) {
+            if m.file_type().is_symlink() {
+                return Err(Error::new(ErrorKind::PermissionDenied, reason("a room cannot be a symbolic link")));
+            }
+            if !m.is_file() {
+                return Err(Error::new(ErrorKind::PermissionDenied, reason("a room must be a regular file")));
+            }
+        }
+        Ok(Some(real))
+    }
+
+    /// Whether the folder `dir` (relative to the user's home) holds a room, at any depth
+    /// (bounded: a folder too deep or too big to look through counts as holding one).
+    pub(super) fn holds_rooms(&self, user: &LoftUser, dir: &Path) -> bool {
+        let Some(rel) = Self::relative(dir) else { return true };
+        let mut todo = vec![rel];
+        let mut seen = 0usize;
+        while let Some(d) = todo.pop() {
+            let Ok(entries) = std::fs::read_dir(user.home.join(&d)) else { continue };
+            for e in entries.flatten() {
+                seen += 1;
+                if seen > 10_000 || todo.len() > 1_000 {
+                    return true;
+                }
+                let child = d.join(e.file_name());
+                match e.file_type() {
+                    Ok(t) if t.is_dir() && rotate::is_state_name(&e.file_name().to_string_lossy()) => return true,
+                    Ok(t) if t.is_dir() && self.in_files_dir(&child) => return true,
+                    Ok(t) if t.is_dir() => todo.push(child),
+                    Ok(t) if t.is_file() && matches!(self.room(user, &child), Ok(Some(_))) => return true,
+                    _ => {}
+                }
+            }
+        }
+        false
+    }
+}
+
+/// The entry of `dir` named `name` regardless of case, when there is no entry with
+/// exactly that name.
+fn same_name_ignoring_case(dir: &Path, name: &std::ffi::OsStr) -> Option<PathBuf> {
+    if std::fs::symlink_metadata(dir.join(name)).is_ok() {
+        return Some(dir.join(name));
+    }
+    let wanted = name.to_string_lossy().to_lowercase();
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().to_lowercase() == wanted)
+        .map(|e| e.path())
+}
+
+/// Where in a room's files area a path is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FilesPath {
+    /// The files folder itself (`.lobby.txt.files`).
+    Folder,
+    /// A file in it, of the room at `room` (real path).
+    File { room: PathBuf, name: String },
+    /// Below a folder in it: there is nothing there.
+    Deeper,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_cannot_climb() {
+        assert_eq!(StorageConfig::relative(Path::new("/a/./b/../c.txt")), Some(PathBuf::from("a/c.txt")));
+        assert_eq!(StorageConfig::relative(Path::new("/../etc/passwd")), None);
+        assert_eq!(StorageConfig::relative(Path::new("a/../../x")), None);
+    }
+
+    #[test]
+    fn room_patterns_match_at_any_depth() {
+        let p = StorageConfig::patterns(&["*.txt".into()]);
+        assert!(p.is_match("lobby.txt"));
+        assert!(p.is_match("team/lobby.txt"));
+        assert!(!p.is_match("photo.jpg"));
+    }
+}
