@@ -1,7 +1,8 @@
 //! Compresses the web page's files (`src/relay/web/assets`) with gzip into `OUT_DIR`, where
-//! `src/relay/web/assets.rs` embeds them: about 65 KB of HTML, JavaScript and CSS take
-//! about 20 KB of a router's flash that way, and load faster over a slow Wi-Fi. Every
-//! browser accepts gzip; see `assets.rs` for clients that do not.
+//! `src/relay/web/assets.rs` embeds them: the page's HTML, JavaScript and CSS take a third
+//! of their size on a router's flash that way (docs/install.md#sizes has the figures), and
+//! load faster over a slow Wi-Fi. Every browser accepts gzip; see `assets.rs` for clients
+//! that do not.
 
 use std::io::Write;
 use std::path::PathBuf;

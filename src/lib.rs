@@ -7,19 +7,26 @@
 //! The layers, each using only those listed before it:
 //!
 //! - [`base`]: the leaves, used by several layers: password hashes, the TLS certificate,
-//!   the log filter, atomic file replacement, poison-tolerant locks, room-name globs.
+//!   the log filter, files (atomic replacement, folder usage), poison-tolerant locks,
+//!   room-name globs, text for people and URLs (sizes, percent-encoding, cleaning), the
+//!   secret prompt.
 //! - [`config`]: `loft.toml`, checked with the key and line of every mistake, and the
 //!   commands that write it (`loft init`, `loft user …`, `loft check`).
+//! - [`ftpchat`]: the FTPChat v1.7 wire format in one place: the token shape, the room
+//!   key, the message plaintext, and Loft's shared files. It depends only on `base`.
 //! - [`room`]: the room store, what makes Loft chat-aware. One writer per room, validated
 //!   whole-line appends with group commit, de-duplicated retries, recovery after a crash,
 //!   rotation behind logical offsets that never move, read receipts. It knows files and
-//!   offsets, not FTP.
+//!   offsets, not FTP or HTTP: its errors say what happened (disk full, no such room),
+//!   and the relay turns them into replies.
 //! - [`relay`]: `loft serve`, the FTP/FTPS server on libunftp, and beside it the chat page
-//!   and its HTTP API (`relay::web`, the `web` feature). The accept loops and their caps,
+//!   and its HTTP API (`relay::web`, the `web` feature). [`relay::Server`] is the relay as
+//!   a value (bind, run until a shutdown future, reload through a handle), so tests hold
+//!   one in-process; `loft serve` adds the process around it. The accept loops and caps,
 //!   logins, per-user homes and rate limits, the storage backend that routes rooms to the
 //!   room store, and the `SITE` commands.
-//! - [`client`]: `loft send | read | chat | rooms`, the FTPChat v1.7 wire format over an
-//!   FTP session.
+//! - [`client`]: `loft send | read | chat | get | rooms`, FTPChat rooms and shared files
+//!   over an FTP session.
 //!
 //! `src/main.rs` is only the command-line front: every command is a function here.
 

@@ -30,26 +30,51 @@ pub enum LogFormat {
 /// libunftp's chatter only when something is wrong.
 const DEFAULT_FILTER: &str = "info,libunftp=warn,unftp_sbe_fs=warn,rustls=warn";
 
+/// A log filter directive that cannot be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FilterError {
+    /// `target[span{field=…}]=level`: `EnvFilter`'s syntax, not supported.
+    SpanFilter(String),
+    /// Not `target=level`.
+    NotTargetLevel(String),
+    /// Not a level (nor a bare target).
+    Level(String),
+}
+
+impl std::fmt::Display for FilterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FilterError::SpanFilter(d) => {
+                write!(f, "{d:?}: span and field filters are not supported (use target=level)")
+            }
+            FilterError::NotTargetLevel(d) => write!(f, "{d:?}: expected target=level"),
+            FilterError::Level(d) => write!(f, "{d:?}: expected off, error, warn, info, debug or trace"),
+        }
+    }
+}
+
+impl std::error::Error for FilterError {}
+
 /// Parses a filter (see the module documentation); the error says which directive is wrong.
-pub(crate) fn parse_filter(spec: &str) -> Result<Targets, String> {
+pub(crate) fn parse_filter(spec: &str) -> Result<Targets, FilterError> {
     let mut targets = Targets::new();
     for directive in spec.split(',').map(str::trim).filter(|d| !d.is_empty()) {
         if directive.contains(['[', ']', '{', '}']) {
-            return Err(format!("{directive:?}: span and field filters are not supported (use target=level)"));
+            return Err(FilterError::SpanFilter(directive.into()));
         }
         targets = match directive.split_once('=') {
             Some((target, level)) => {
                 let (target, level) = (target.trim(), level.trim());
                 if target.is_empty() || level.contains('=') {
-                    return Err(format!("{directive:?}: expected target=level"));
+                    return Err(FilterError::NotTargetLevel(directive.into()));
                 }
-                targets.with_target(target, parse_level(level).ok_or_else(|| bad_level(directive))?)
+                targets.with_target(target, parse_level(level).ok_or_else(|| FilterError::Level(directive.into()))?)
             }
             None => match parse_level(directive) {
                 Some(level) => targets.with_default(level),
                 // A bare target: everything it logs.
                 None if is_target(directive) => targets.with_target(directive, LevelFilter::TRACE),
-                None => return Err(bad_level(directive)),
+                None => return Err(FilterError::Level(directive.into())),
             },
         };
     }
@@ -61,10 +86,6 @@ fn parse_level(s: &str) -> Option<LevelFilter> {
     s.parse().ok()
 }
 
-fn bad_level(directive: &str) -> String {
-    format!("{directive:?}: expected off, error, warn, info, debug or trace")
-}
-
 /// A module path or other tracing target: no spaces or punctuation beyond `:_-.`.
 fn is_target(s: &str) -> bool {
     s.chars().all(|c| c.is_alphanumeric() || matches!(c, ':' | '_' | '-' | '.'))
@@ -73,7 +94,7 @@ fn is_target(s: &str) -> bool {
 /// The filter for `RUST_LOG` (if set and not empty) or else the config's `log.level`. A
 /// bare level in the config applies to Loft; libunftp stays quiet unless asked by name.
 /// A filter that does not parse falls back to the default (and says so).
-fn filter(rust_log: Option<&str>, level: Option<&str>) -> (Targets, Option<String>) {
+fn filter(rust_log: Option<&str>, level: Option<&str>) -> (Targets, Option<FilterError>) {
     let spec = match (rust_log, level) {
         (Some(v), _) if !v.trim().is_empty() => v.to_string(),
         (_, Some(l)) if !l.contains('=') && !l.contains(',') => {
@@ -187,7 +208,7 @@ mod tests {
     fn errors_name_the_directive() {
         for bad in ["lo/ud", "x=loud", "=info", "a=b=c", "x[span]=info", "x[{f}]=debug", "two words"] {
             let e = parse_filter(bad).unwrap_err();
-            assert!(e.contains(bad.split('=').next().unwrap().trim()), "{bad}: {e}");
+            assert!(e.to_string().contains(bad.split('=').next().unwrap().trim()), "{bad}: {e}");
         }
     }
 

@@ -55,16 +55,38 @@ pub(crate) fn hash_password(password: &str) -> String {
     .to_string()
 }
 
+/// Why a config `password` cannot be verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PhcError {
+    /// Not a PHC string at all (a password written in clear, most likely).
+    NotPhc,
+    /// A hash Loft cannot verify.
+    Algorithm(String),
+    /// No salt or no hash in it.
+    Incomplete,
+}
+
+impl std::fmt::Display for PhcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PhcError::NotPhc => f.write_str("expected a PHC string like \"$pbkdf2-sha256$i=100000,l=32$…\" (set it with `loft user passwd NAME`), not a password"),
+            PhcError::Algorithm(a) => write!(f, "unsupported hash algorithm {a:?}; expected pbkdf2-sha256"),
+            PhcError::Incomplete => f.write_str("the PHC string has no salt or no hash"),
+        }
+    }
+}
+
+impl std::error::Error for PhcError {}
+
 /// Checks that a config `password` is a PHC string Loft can verify.
-pub(crate) fn check_phc(phc: &str) -> Result<(), String> {
-    let h = PasswordHash::new(phc)
-        .map_err(|_| "expected a PHC string like \"$pbkdf2-sha256$i=100000,l=32$…\" (set it with `loft user passwd NAME`), not a password".to_string())?;
+pub(crate) fn check_phc(phc: &str) -> Result<(), PhcError> {
+    let h = PasswordHash::new(phc).map_err(|_| PhcError::NotPhc)?;
     match h.algorithm.as_str() {
         "pbkdf2-sha256" | "pbkdf2-sha512" => {}
-        other => return Err(format!("unsupported hash algorithm {other:?}; expected pbkdf2-sha256")),
+        other => return Err(PhcError::Algorithm(other.into())),
     }
     if h.hash.is_none() || h.salt.is_none() {
-        return Err("the PHC string has no salt or no hash".into());
+        return Err(PhcError::Incomplete);
     }
     Ok(())
 }

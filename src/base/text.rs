@@ -54,7 +54,7 @@ pub enum Decode {
 }
 
 /// Undoes [`percent_encode`] (and other encoders' `%XX`); `Err` says what is wrong.
-pub fn percent_decode(s: &str, how: Decode) -> Result<String, String> {
+pub fn percent_decode(s: &str, how: Decode) -> Result<String, PercentError> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -66,18 +66,36 @@ pub fn percent_decode(s: &str, how: Decode) -> Result<String, String> {
                 out.push(h.iter().fold(0u8, |v, d| v * 16 + (*d as char).to_digit(16).unwrap_or(0) as u8));
                 i += 2;
             }
-            (b'%', None) if how == Decode::Strict => {
-                return Err(format!("{s:?}: a '%' not followed by two hex digits"))
-            }
+            (b'%', None) if how == Decode::Strict => return Err(PercentError::Escape(s.to_string())),
             (c, _) => out.push(c),
         }
         i += 1;
     }
     match how {
-        Decode::Strict => String::from_utf8(out).map_err(|_| format!("{s:?}: its %-escapes are not UTF-8")),
+        Decode::Strict => String::from_utf8(out).map_err(|_| PercentError::Utf8(s.to_string())),
         Decode::Form => Ok(String::from_utf8_lossy(&out).into_owned()),
     }
 }
+
+/// Why [`percent_decode`] refused a text (in [`Decode::Strict`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PercentError {
+    /// A `%` not followed by two hex digits.
+    Escape(String),
+    /// The escapes decode to bytes that are not UTF-8.
+    Utf8(String),
+}
+
+impl std::fmt::Display for PercentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PercentError::Escape(s) => write!(f, "{s:?}: a '%' not followed by two hex digits"),
+            PercentError::Utf8(s) => write!(f, "{s:?}: its %-escapes are not UTF-8"),
+        }
+    }
+}
+
+impl std::error::Error for PercentError {}
 
 /// Text someone else wrote, made safe to show on a terminal or in a log: line ends become
 /// `\n`, and control characters (escape sequences) and bidirectional overrides (which make
@@ -139,9 +157,9 @@ mod tests {
         assert_eq!(percent_decode("a+b%2Bc", Decode::Form).unwrap(), "a b+c");
         assert_eq!(percent_decode("a+b", Decode::Strict).unwrap(), "a+b");
         assert_eq!(percent_decode("100%", Decode::Form).unwrap(), "100%");
-        assert!(percent_decode("100%", Decode::Strict).unwrap_err().contains("two hex digits"));
+        assert!(percent_decode("100%", Decode::Strict).unwrap_err().to_string().contains("two hex digits"));
         assert!(percent_decode("%zz", Decode::Strict).is_err());
-        assert!(percent_decode("%ff", Decode::Strict).unwrap_err().contains("UTF-8"));
+        assert!(percent_decode("%ff", Decode::Strict).unwrap_err().to_string().contains("UTF-8"));
         assert_eq!(percent_decode("%ff", Decode::Form).unwrap(), "\u{fffd}");
         // Multi-byte text around a stray '%' never splits a character.
         assert_eq!(percent_decode("é%é", Decode::Form).unwrap(), "é%é");

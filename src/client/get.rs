@@ -167,12 +167,12 @@ async fn fetch(s: &mut Session, room_file: &str, r: &FileRef, output: Option<&Pa
     let temp = Temp(part);
     let fail = |e: std::io::Error| Error::new(Exit::Failure, format!("cannot write {}: {e}", temp.0.display()));
     let mut w = BufWriter::new(create_private(&temp.0).map_err(fail)?);
-    let mut dec = Decryptor::new(r).map_err(Error::usage)?;
+    let mut dec = Decryptor::new(r).map_err(|e| Error::usage(e.to_string()))?;
     // However the chunks are cut, the encrypted file is well under twice the original.
     let max = r.size.saturating_mul(2).saturating_add(1 << 20);
     let remote = r.remote_path(room_file);
     let bad = |why: String| Error::new(Exit::Failure, format!("{}: {why}; nothing was saved", r.name));
-    let got = s.get_file(&remote, max, &mut |data| dec.feed(data, &mut w)).await.map_err(|e| match e.exit {
+    let got = s.get_file(&remote, max, &mut |data| Ok(dec.feed(data, &mut w)?)).await.map_err(|e| match e.exit {
         Exit::Refused => bad(e.message),
         _ => e,
     })?;
@@ -182,7 +182,7 @@ async fn fetch(s: &mut Session, room_file: &str, r: &FileRef, output: Option<&Pa
             format!("{}: the relay no longer has this file (removed with the room's old history?)", r.name),
         ));
     }
-    dec.finish().map_err(bad)?;
+    dec.finish().map_err(|e| bad(e.to_string()))?;
     let file = w.into_inner().map_err(|e| fail(e.into_error()))?;
     file.sync_all().map_err(fail)?;
     drop(file);

@@ -1,4 +1,4 @@
-//! The chat client: `loft send | read | chat | rooms`.
+//! The chat client: `loft send | read | chat | get | rooms`.
 //!
 //! The same binary that serves on a router is the client on a laptop, a Pi, or the router
 //! itself (alerts from cron scripts), so the client is built for both people and scripts:
@@ -295,7 +295,7 @@ needs no room key. The file is written under a temporary name and renamed only o
 every chunk has decrypted and the size and SHA-256 match the announcement: a
 truncated, changed or replaced file is an error, and leaves no output file.
 
-The format is in the README (\"Sharing files\"). Connection, secrets and profiles: see
+The format is in docs/files.md (\"Shared files\"). Connection, secrets and profiles: see
 `loft send --help`.";
 
 /// `loft read`

@@ -26,6 +26,9 @@ use suppaftp::{FtpError, Mode, Status};
 use tokio::io::AsyncReadExt;
 use tokio::time::timeout;
 
+/// Where [`Session::get_file`] hands each downloaded piece; its error ends the download.
+pub(crate) type Sink<'a> = dyn FnMut(&[u8]) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> + Send + 'a;
+
 /// Where the session reports what a person should know (plain-FTP fallback, a first-use
 /// certificate, reconnects): stderr for `send`/`read`, above the input line for `chat`.
 pub(crate) type Notifier = Arc<dyn Fn(&str) + Send + Sync>;
@@ -491,7 +494,7 @@ impl Session {
         &mut self,
         file: &str,
         max: u64,
-        sink: &mut (dyn FnMut(&[u8]) -> std::result::Result<(), String> + Send),
+        sink: &mut Sink<'_>,
     ) -> Result<Option<u64>> {
         let extra = Duration::from_secs(max / (16 * 1024));
         let mut refused: Option<String> = None;
@@ -516,7 +519,7 @@ impl Session {
                         break;
                     }
                     if let Err(why) = sink(&buf[..n]) {
-                        refused = Some(why);
+                        refused = Some(why.to_string());
                         break;
                     }
                 }

@@ -132,7 +132,7 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 fn percent_decode(s: &str) -> Result<String, String> {
-    text::percent_decode(s, Decode::Strict)
+    text::percent_decode(s, Decode::Strict).map_err(|e| e.to_string())
 }
 
 /// A room name as the user gives it, checked: `lobby` or `lobby.txt` both mean `lobby.txt`.

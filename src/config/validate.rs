@@ -137,7 +137,7 @@ impl Config {
                 return Err(err(&at("name"), format!("user {:?} is defined twice", u.name)));
             }
             if let Err(m) = crate::base::password::check_phc(&u.password) {
-                return Err(err(&at("password"), m));
+                return Err(err(&at("password"), m.to_string()));
             }
             if let Some(h) = &u.home {
                 if let Err(m) = check_home(h) {

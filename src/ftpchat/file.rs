@@ -99,9 +99,8 @@ impl FileRef {
 
     /// The key as a Fernet key.
     #[cfg(feature = "client")]
-    pub(crate) fn room_key(&self) -> Result<RoomKey, String> {
-        RoomKey::from_fernet_key(&format!("{}=", self.key))
-            .ok_or_else(|| "the reference's key is not a Fernet key".into())
+    pub(crate) fn room_key(&self) -> Result<RoomKey, RefError> {
+        RoomKey::from_fernet_key(&format!("{}=", self.key)).ok_or(RefError::KeyUnusable)
     }
 
     /// `loft-file:ID?name=…&size=…&sha256=…&key=…`
@@ -138,36 +137,35 @@ impl FileRef {
     }
 
     /// Parses a `loft-file:` reference; `Err` says what is wrong.
-    pub(crate) fn parse(s: &str) -> Result<FileRef, String> {
-        let rest = s.trim().strip_prefix(SCHEME).ok_or_else(|| format!("a file reference starts with {SCHEME}"))?;
-        let (id, query) = rest.split_once('?').ok_or("the reference has no parameters (…?name=…&size=…)")?;
+    pub(crate) fn parse(s: &str) -> Result<FileRef, RefError> {
+        let rest = s.trim().strip_prefix(SCHEME).ok_or(RefError::Scheme)?;
+        let (id, query) = rest.split_once('?').ok_or(RefError::NoParameters)?;
         if !is_file_id(id) {
-            return Err(format!("{id:?}: a file id is 32 lowercase hex digits"));
+            return Err(RefError::Id(id.to_string()));
         }
         let (mut name, mut size, mut sha256, mut key) = (None, None, None, None);
         for pair in query.split('&') {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             match k {
-                "name" => name = Some(percent_decode(v, Decode::Strict).map_err(|e| format!("name: {e}"))?),
-                "size" => size = Some(v.parse::<u64>().map_err(|_| format!("size={v:?}: not a number of bytes"))?),
+                "name" => name = Some(percent_decode(v, Decode::Strict).map_err(RefError::Name)?),
+                "size" => size = Some(v.parse::<u64>().map_err(|_| RefError::Size(v.to_string()))?),
                 "sha256" if v.len() == 64 && v.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) => {
                     sha256 = Some(v.to_string())
                 }
-                "sha256" => return Err("sha256 is 64 lowercase hex digits".into()),
+                "sha256" => return Err(RefError::Sha256),
                 "key" if v.len() == 43 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
                     key = Some(v.to_string())
                 }
-                "key" => return Err("key is 43 URL-safe base64 characters".into()),
+                "key" => return Err(RefError::Key),
                 _ => {}
             }
         }
-        let missing = |what: &str| format!("the reference has no {what}");
         let r = FileRef {
             id: id.to_string(),
-            name: name.ok_or_else(|| missing("name"))?,
-            size: size.ok_or_else(|| missing("size"))?,
-            sha256: sha256.ok_or_else(|| missing("sha256"))?,
-            key: key.ok_or_else(|| missing("key"))?,
+            name: name.ok_or(RefError::Missing("name"))?,
+            size: size.ok_or(RefError::Missing("size"))?,
+            sha256: sha256.ok_or(RefError::Missing("sha256"))?,
+            key: key.ok_or(RefError::Missing("key"))?,
         };
         #[cfg(feature = "client")]
         r.room_key()?;
@@ -184,6 +182,101 @@ impl FileRef {
         format!("{dir}.{base}.files/{}.lff", self.id)
     }
 }
+
+/// Why a `loft-file:` reference cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefError {
+    Scheme,
+    NoParameters,
+    Id(String),
+    Name(crate::base::text::PercentError),
+    Size(String),
+    Sha256,
+    Key,
+    Missing(&'static str),
+    KeyUnusable,
+}
+
+impl std::fmt::Display for RefError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefError::Scheme => write!(f, "a file reference starts with {SCHEME}"),
+            RefError::NoParameters => f.write_str("the reference has no parameters (…?name=…&size=…)"),
+            RefError::Id(id) => write!(f, "{id:?}: a file id is 32 lowercase hex digits"),
+            RefError::Name(e) => write!(f, "name: {e}"),
+            RefError::Size(v) => write!(f, "size={v:?}: not a number of bytes"),
+            RefError::Sha256 => f.write_str("sha256 is 64 lowercase hex digits"),
+            RefError::Key => f.write_str("key is 43 URL-safe base64 characters"),
+            RefError::Missing(what) => write!(f, "the reference has no {what}"),
+            RefError::KeyUnusable => f.write_str("the reference's key is not a Fernet key"),
+        }
+    }
+}
+
+impl std::error::Error for RefError {}
+
+/// Why a downloaded file is not the one announced; nothing of it may be kept.
+#[cfg(feature = "client")]
+#[derive(Debug)]
+pub(crate) enum CheckError {
+    /// The reference itself cannot be used.
+    Ref(RefError),
+    /// Line `n` is longer than any token of a shared file.
+    LineTooLong(usize),
+    /// Line `n` is not a token.
+    NotToken(usize, String),
+    /// Line `n` is a token under another key: the file was changed or replaced.
+    OtherKey(usize),
+    /// Line `n` opens, but not as a chunk.
+    Unreadable(usize, String),
+    /// More bytes than announced.
+    Longer(u64),
+    /// The last line has no end.
+    CutLine,
+    /// Nothing at all.
+    Empty,
+    /// Fewer bytes than announced.
+    Shorter { got: u64, announced: u64 },
+    /// Every chunk opened, the whole is not the file announced.
+    Hash,
+    /// The output could not be written.
+    Write(io::Error),
+}
+
+#[cfg(feature = "client")]
+impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckError::Ref(e) => e.fmt(f),
+            CheckError::LineTooLong(n) => {
+                write!(f, "line {n} is longer than {} KiB: not a shared file", MAX_LINE / 1024)
+            }
+            CheckError::NotToken(n, why) if why.is_empty() => write!(f, "line {n} is not a token"),
+            CheckError::NotToken(n, why) => write!(f, "line {n} is not a token ({why}): the file is damaged"),
+            CheckError::OtherKey(n) => {
+                write!(f, "line {n} does not open with the file's key: the file was changed or replaced")
+            }
+            CheckError::Unreadable(n, why) => write!(f, "line {n}: {why}"),
+            CheckError::Longer(announced) => write!(
+                f,
+                "the file is longer than the {announced} bytes announced: it was changed or is not the one announced"
+            ),
+            CheckError::CutLine => f.write_str("the file ends in the middle of a line: it is truncated"),
+            CheckError::Empty => f.write_str("the file is empty on the relay: it is truncated"),
+            CheckError::Shorter { got, announced } => write!(
+                f,
+                "the file holds {got} bytes, the announcement says {announced}: it is truncated or not the one announced"
+            ),
+            CheckError::Hash => {
+                f.write_str("the file's SHA-256 is not the one announced: chunks were changed, dropped or reordered")
+            }
+            CheckError::Write(e) => write!(f, "cannot write the output: {e}"),
+        }
+    }
+}
+
+#[cfg(feature = "client")]
+impl std::error::Error for CheckError {}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().fold(String::new(), |mut s, b| {
@@ -247,9 +340,9 @@ pub(crate) struct Decryptor {
 
 #[cfg(feature = "client")]
 impl Decryptor {
-    pub(crate) fn new(r: &FileRef) -> Result<Decryptor, String> {
+    pub(crate) fn new(r: &FileRef) -> Result<Decryptor, CheckError> {
         Ok(Decryptor {
-            key: r.room_key()?,
+            key: r.room_key().map_err(CheckError::Ref)?,
             expected: r.clone(),
             pending: Vec::new(),
             hash: Sha256::new(),
@@ -259,7 +352,7 @@ impl Decryptor {
     }
 
     /// Takes the next downloaded bytes, writing what they decrypt to into `out`.
-    pub(crate) fn feed(&mut self, mut data: &[u8], out: &mut impl Write) -> Result<(), String> {
+    pub(crate) fn feed(&mut self, mut data: &[u8], out: &mut impl Write) -> Result<(), CheckError> {
         while let Some(nl) = data.iter().position(|&b| b == b'\n') {
             self.pending.extend_from_slice(&data[..nl]);
             let line = std::mem::take(&mut self.pending);
@@ -267,50 +360,42 @@ impl Decryptor {
             data = &data[nl + 1..];
         }
         if self.pending.len() + data.len() > MAX_LINE {
-            return Err(format!("line {} is longer than {} KiB: not a shared file", self.lines + 1, MAX_LINE / 1024));
+            return Err(CheckError::LineTooLong(self.lines + 1));
         }
         self.pending.extend_from_slice(data);
         Ok(())
     }
 
-    fn line(&mut self, line: &[u8], out: &mut impl Write) -> Result<(), String> {
+    fn line(&mut self, line: &[u8], out: &mut impl Write) -> Result<(), CheckError> {
         self.lines += 1;
         let n = self.lines;
-        let token = std::str::from_utf8(line).map_err(|_| format!("line {n} is not a token"))?;
+        let token = std::str::from_utf8(line).map_err(|_| CheckError::NotToken(n, String::new()))?;
         let plain = self.key.open_bytes(token).map_err(|e| match e {
-            LineError::OtherKey => {
-                format!("line {n} does not open with the file's key: the file was changed or replaced")
-            }
-            LineError::Malformed(why) => format!("line {n} is not a token ({why}): the file is damaged"),
-            LineError::NotAMessage(why) => format!("line {n}: {why}"),
+            LineError::OtherKey => CheckError::OtherKey(n),
+            LineError::Malformed(why) => CheckError::NotToken(n, why),
+            LineError::NotAMessage(why) => CheckError::Unreadable(n, why),
         })?;
         self.size += plain.len() as u64;
         if self.size > self.expected.size {
-            return Err(format!(
-                "the file is longer than the {} bytes announced: it was changed or is not the one announced",
-                self.expected.size
-            ));
+            return Err(CheckError::Longer(self.expected.size));
         }
         self.hash.update(&plain);
-        out.write_all(&plain).map_err(|e| format!("cannot write the output: {e}"))
+        out.write_all(&plain).map_err(CheckError::Write)
     }
 
     /// The download ended: the file must be whole and the one announced.
-    pub(crate) fn finish(self) -> Result<(), String> {
+    pub(crate) fn finish(self) -> Result<(), CheckError> {
         if !self.pending.is_empty() {
-            return Err("the file ends in the middle of a line: it is truncated".into());
+            return Err(CheckError::CutLine);
         }
         if self.lines == 0 {
-            return Err("the file is empty on the relay: it is truncated".into());
+            return Err(CheckError::Empty);
         }
         if self.size != self.expected.size {
-            return Err(format!(
-                "the file holds {} bytes, the announcement says {}: it is truncated or not the one announced",
-                self.size, self.expected.size
-            ));
+            return Err(CheckError::Shorter { got: self.size, announced: self.expected.size });
         }
         if hex(&self.hash.finalize()) != self.expected.sha256 {
-            return Err("the file's SHA-256 is not the one announced: chunks were changed, dropped or reordered".into());
+            return Err(CheckError::Hash);
         }
         Ok(())
     }
@@ -336,12 +421,12 @@ mod tests {
     }
 
     fn open(r: &FileRef, enc: &[u8]) -> Result<Vec<u8>, String> {
-        let mut d = Decryptor::new(r)?;
+        let mut d = Decryptor::new(r).map_err(|e| e.to_string())?;
         let mut out = Vec::new();
         for piece in enc.chunks(1000) {
-            d.feed(piece, &mut out)?;
+            d.feed(piece, &mut out).map_err(|e| e.to_string())?;
         }
-        d.finish().map(|()| out)
+        d.finish().map(|()| out).map_err(|e| e.to_string())
     }
 
     #[test]

@@ -115,7 +115,7 @@ impl RoomKey {
         let plain = self.open(token)?;
         let raw = token_bytes(token)?;
         let sent = u64::from_be_bytes(raw[1..9].try_into().expect("8 bytes"));
-        let (time, user, text) = parse(&plain).map_err(LineError::NotAMessage)?;
+        let (time, user, text) = parse(&plain).map_err(|e| LineError::NotAMessage(e.to_string()))?;
         Ok(Message { sent, time, user, text })
     }
 
@@ -135,7 +135,7 @@ fn now_unix() -> u64 {
 
 /// The bytes of a line shaped like a token ([`token::decode`]), without checking any key.
 fn token_bytes(token: &str) -> Result<Vec<u8>, LineError> {
-    token::decode(token.as_bytes()).map_err(LineError::Malformed)
+    token::decode(token.as_bytes()).map_err(|e| LineError::Malformed(e.to_string()))
 }
 
 fn decompress(data: &[u8]) -> Result<String, LineError> {

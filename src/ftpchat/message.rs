@@ -41,32 +41,81 @@ fn rstrip(s: &str) -> &str {
 /// first `": "` after the timestamp ends it; the text is everything after (colons and
 /// newlines included). With no `": "` at all the message had an empty text and the
 /// plaintext ends in `:`.
-pub fn parse(plain: &str) -> Result<(NaiveDateTime, String, String), String> {
-    let ts = plain.get(..TIME_LEN).ok_or("too short for a timestamp")?;
-    let time = NaiveDateTime::parse_from_str(ts, TIME_FORMAT).map_err(|_| "no YYYY-MM-DD HH:MM timestamp")?;
-    let rest = plain[TIME_LEN..].strip_prefix(':').ok_or("no ':' after the timestamp")?;
+pub fn parse(plain: &str) -> Result<(NaiveDateTime, String, String), MessageError> {
+    let ts = plain.get(..TIME_LEN).ok_or(MessageError::TooShort)?;
+    let time = NaiveDateTime::parse_from_str(ts, TIME_FORMAT).map_err(|_| MessageError::NoTimestamp)?;
+    let rest = plain[TIME_LEN..].strip_prefix(':').ok_or(MessageError::NoColon)?;
     if let Some((user, text)) = rest.split_once(": ") {
         return Ok((time, user.to_string(), text.to_string()));
     }
     match rest.strip_suffix(':') {
         Some(user) if !user.contains('\n') => Ok((time, user.to_string(), String::new())),
-        _ => Err("no ': ' after the user name".into()),
+        _ => Err(MessageError::NoName),
     }
 }
 
+/// Why a plaintext is not an FTPChat message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageError {
+    TooShort,
+    NoTimestamp,
+    NoColon,
+    NoName,
+}
+
+impl std::fmt::Display for MessageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MessageError::TooShort => "too short for a timestamp",
+            MessageError::NoTimestamp => "no YYYY-MM-DD HH:MM timestamp",
+            MessageError::NoColon => "no ':' after the timestamp",
+            MessageError::NoName => "no ': ' after the user name",
+        })
+    }
+}
+
+impl std::error::Error for MessageError {}
+
+/// Why a name cannot be the sender of messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameError {
+    Empty,
+    /// It contains `": "`, which ends a name.
+    Separator(String),
+    /// It contains a control character.
+    Control(String),
+    /// It starts or ends with a space, or ends with `:`.
+    Edges(String),
+}
+
+impl std::fmt::Display for NameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NameError::Empty => f.write_str("the name is empty"),
+            NameError::Separator(n) => write!(f, "{n:?} contains \": \", which ends a name in the FTPChat format"),
+            NameError::Control(n) => write!(f, "{n:?} contains a control character (a newline?)"),
+            NameError::Edges(n) => {
+                write!(f, "{n:?} starts or ends with a space or ends with ':', which other clients misread")
+            }
+        }
+    }
+}
+
+impl std::error::Error for NameError {}
+
 /// Checks a name for use as the sender of messages: it must survive [`parse`].
-pub fn check_user_name(name: &str) -> Result<(), String> {
+pub fn check_user_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
-        return Err("the name is empty".into());
+        return Err(NameError::Empty);
     }
     if name.contains(": ") {
-        return Err(format!("{name:?} contains \": \", which ends a name in the FTPChat format"));
+        return Err(NameError::Separator(name.into()));
     }
     if name.chars().any(char::is_control) {
-        return Err(format!("{name:?} contains a control character (a newline?)"));
+        return Err(NameError::Control(name.into()));
     }
     if name.ends_with(':') || name != rstrip(name) || name.starts_with(char::is_whitespace) {
-        return Err(format!("{name:?} starts or ends with a space or ends with ':', which other clients misread"));
+        return Err(NameError::Edges(name.into()));
     }
     Ok(())
 }
@@ -97,7 +146,7 @@ mod tests {
         assert_eq!(p("2026-11-22 10:19:dave:"), Ok(("dave".into(), "".into())));
         assert_eq!(p("2026-11-22 10:19:a:b: x"), Ok(("a:b".into(), "x".into())));
         assert_eq!(p("2026-11-22 10:16:bob: 1\n2: 3\n"), Ok(("bob".into(), "1\n2: 3\n".into())));
-        assert_eq!(p("2026-11-22 10:16:bob:x"), Err("no ': ' after the user name".into()));
+        assert_eq!(p("2026-11-22 10:16:bob:x"), Err(MessageError::NoName));
         assert!(p("2026-11-22 10:16").is_err());
         assert!(p("hello world, this is not it").is_err());
         assert!(p("2026-13-22 10:16:bob: x").is_err());

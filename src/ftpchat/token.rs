@@ -36,11 +36,36 @@ pub const BLOCK: usize = 16;
 /// The shortest possible token, decoded (one ciphertext block).
 pub const MIN_DECODED: usize = OVERHEAD + BLOCK;
 
+/// Why a line is not a token. Its text is a short reason, fit for an FTP reply, such as
+/// `version byte is 0x12, expected 0x80` or `not URL-safe base64: byte '+' at column 5`
+/// (columns are 1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenError {
+    /// Nothing on the line.
+    Empty,
+    /// Not URL-safe, padded, canonical base64; the words say where and what.
+    Base64(String),
+    /// The first byte is not Fernet's version byte.
+    Version(u8),
+    /// Not 57 + 16k bytes once decoded.
+    Length(usize),
+}
+
+impl std::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenError::Empty => f.write_str("empty line"),
+            TokenError::Base64(why) => f.write_str(why),
+            TokenError::Version(v) => write!(f, "version byte is {v:#04x}, expected {VERSION:#04x}"),
+            TokenError::Length(n) => write!(f, "a token is {MIN_DECODED} + {BLOCK}k bytes long, this one is {n}"),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {}
+
 /// Is `line` (without its newline) one well-formed Fernet token?
-///
-/// `Err` is a short reason, fit for an FTP reply, such as `version byte is 0x12, expected
-/// 0x80` or `not URL-safe base64: byte '+' at column 5`. Columns are 1-based.
-pub fn check_line(line: &[u8]) -> Result<(), String> {
+pub fn check_line(line: &[u8]) -> Result<(), TokenError> {
     decode(line).map(drop)
 }
 
@@ -50,20 +75,20 @@ pub fn is_token(line: &str) -> bool {
 }
 
 /// The bytes of a well-formed token (see [`check_line`]), checked against no key.
-pub fn decode(line: &[u8]) -> Result<Vec<u8>, String> {
+pub fn decode(line: &[u8]) -> Result<Vec<u8>, TokenError> {
     if line.is_empty() {
-        return Err("empty line".into());
+        return Err(TokenError::Empty);
     }
-    let decoded = URL_SAFE.decode(line).map_err(|e| base64_reason(line, e))?;
+    let decoded = URL_SAFE.decode(line).map_err(|e| TokenError::Base64(base64_reason(line, e)))?;
     // Non-empty input that decoded cleanly has at least one byte, but do not index blindly.
     match decoded.first() {
         Some(&VERSION) => {}
-        Some(&v) => return Err(format!("version byte is {v:#04x}, expected {VERSION:#04x}")),
-        None => return Err("empty token".into()),
+        Some(&v) => return Err(TokenError::Version(v)),
+        None => return Err(TokenError::Empty),
     }
     let n = decoded.len();
     if n < MIN_DECODED || !(n - OVERHEAD).is_multiple_of(BLOCK) {
-        return Err(format!("a token is {MIN_DECODED} + {BLOCK}k bytes long, this one is {n}"));
+        return Err(TokenError::Length(n));
     }
     Ok(decoded)
 }
@@ -159,7 +184,7 @@ mod tests {
     #[test]
     fn wrong_version_is_named() {
         let t = forge(0x12, MIN_DECODED);
-        assert_eq!(check_line(t.as_bytes()).unwrap_err(), "version byte is 0x12, expected 0x80");
+        assert_eq!(check_line(t.as_bytes()).unwrap_err().to_string(), "version byte is 0x12, expected 0x80");
     }
 
     #[test]
@@ -167,7 +192,7 @@ mod tests {
         for n in [1, 2, 56, 57, 70, 72, 74, 88, 90] {
             let t = forge(VERSION, n);
             assert_eq!(
-                check_line(t.as_bytes()).unwrap_err(),
+                check_line(t.as_bytes()).unwrap_err().to_string(),
                 format!("a token is 73 + 16k bytes long, this one is {n}"),
                 "n = {n}"
             );
@@ -179,12 +204,12 @@ mod tests {
         // 89 decoded bytes: 89 % 3 = 2, so the padded form ends in one '='.
         let raw = URL_SAFE.decode(forge(VERSION, 89)).unwrap();
         let unpadded = URL_SAFE_NO_PAD.encode(&raw);
-        let e = check_line(unpadded.as_bytes()).unwrap_err();
+        let e = check_line(unpadded.as_bytes()).unwrap_err().to_string();
         assert_eq!(e, "not URL-safe base64: the '=' padding is missing (1 expected)");
         for t in fixture_tokens() {
             let bare = t.trim_end_matches('=');
             if bare.len() != t.len() {
-                let e = check_line(bare.as_bytes()).unwrap_err();
+                let e = check_line(bare.as_bytes()).unwrap_err().to_string();
                 assert!(e.contains("padding is missing"), "{e}");
             }
         }
@@ -193,7 +218,7 @@ mod tests {
     #[test]
     fn extra_padding_is_refused() {
         let t = forge(VERSION, 89) + "=";
-        let e = check_line(t.as_bytes()).unwrap_err();
+        let e = check_line(t.as_bytes()).unwrap_err().to_string();
         assert!(e.starts_with("not URL-safe base64"), "{e}");
     }
 
@@ -201,7 +226,7 @@ mod tests {
     fn standard_alphabet_gets_a_hint() {
         let t = fixture_tokens().into_iter().find(|t| t.contains('_') || t.contains('-')).unwrap();
         let std_t = t.replace('_', "/").replace('-', "+");
-        let e = check_line(std_t.as_bytes()).unwrap_err();
+        let e = check_line(std_t.as_bytes()).unwrap_err().to_string();
         assert!(e.starts_with("not URL-safe base64: byte '"), "{e}");
         assert!(e.contains("standard base64"), "{e}");
     }
@@ -218,7 +243,7 @@ mod tests {
             (b"gB==", "not canonical base64: last symbol 'B' at column 2 has stray low bits"),
         ];
         for (line, want) in cases {
-            assert_eq!(check_line(line).unwrap_err(), *want, "{:?}", String::from_utf8_lossy(line));
+            assert_eq!(check_line(line).unwrap_err().to_string(), *want, "{:?}", String::from_utf8_lossy(line));
         }
         // A token with its newline, CR or surrounding spaces is not a line's content.
         let t = fixture_tokens().remove(0);
@@ -232,7 +257,7 @@ mod tests {
         let t = fixture_tokens().remove(0);
         let mut raw = URL_SAFE.decode(&t).unwrap();
         raw[0] = 0x81;
-        let e = check_line(URL_SAFE.encode(raw).as_bytes()).unwrap_err();
+        let e = check_line(URL_SAFE.encode(raw).as_bytes()).unwrap_err().to_string();
         assert_eq!(e, "version byte is 0x81, expected 0x80");
     }
 
@@ -250,7 +275,7 @@ mod tests {
                     assert_eq!(raw[0], VERSION);
                     assert!(raw.len() >= MIN_DECODED && (raw.len() - OVERHEAD).is_multiple_of(BLOCK));
                 }
-                Err(e) => assert!(!e.is_empty() && e.len() < 120, "{e}"),
+                Err(e) => assert!(!e.to_string().is_empty() && e.to_string().len() < 120, "{e}"),
             }
         };
         for _ in 0..3000 {

@@ -36,7 +36,7 @@ pub(crate) struct RateLimits {
 impl Rates {
     /// Admits an append of `lines` lines and `bytes` bytes by `user` and counts it, or
     /// says why not (for the client) without counting it.
-    pub(crate) fn admit(&self, user: &str, lines: u64, bytes: u64, l: RateLimits) -> Result<(), String> {
+    pub(crate) fn admit(&self, user: &str, lines: u64, bytes: u64, l: RateLimits) -> Result<(), RateLimited> {
         if l.messages == 0 && l.bytes == 0 {
             return Ok(());
         }
@@ -52,21 +52,41 @@ impl Rates {
         let (had_lines, had_bytes) = q.iter().fold((0, 0), |(a, b), (_, l, n)| (a + l, b + n));
         let retry = q.front().map_or(1, |(t, _, _)| (WINDOW.saturating_sub(now.duration_since(*t))).as_secs().max(1));
         if l.messages > 0 && had_lines + lines > l.messages {
-            return Err(format!(
-                "too many messages: at most {} a minute from each user (chat.max_messages_per_minute); nothing was written, try again in {retry} s",
-                l.messages
-            ));
+            return Err(RateLimited::Messages { limit: l.messages, retry });
         }
         if l.bytes > 0 && had_bytes + bytes > l.bytes {
-            return Err(format!(
-                "too much sent: at most {} bytes a minute from each user (chat.max_bytes_per_minute); nothing was written, try again in {retry} s",
-                l.bytes
-            ));
+            return Err(RateLimited::Bytes { limit: l.bytes, retry });
         }
         q.push_back((now, lines, bytes));
         Ok(())
     }
 }
+
+/// An append refused by a rate limit: nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RateLimited {
+    /// Over `chat.max_messages_per_minute`; `retry` seconds until there is room.
+    Messages { limit: u64, retry: u64 },
+    /// Over `chat.max_bytes_per_minute`.
+    Bytes { limit: u64, retry: u64 },
+}
+
+impl std::fmt::Display for RateLimited {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RateLimited::Messages { limit, retry } => write!(
+                f,
+                "too many messages: at most {limit} a minute from each user (chat.max_messages_per_minute); nothing was written, try again in {retry} s"
+            ),
+            RateLimited::Bytes { limit, retry } => write!(
+                f,
+                "too much sent: at most {limit} bytes a minute from each user (chat.max_bytes_per_minute); nothing was written, try again in {retry} s"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RateLimited {}
 
 impl Rates {
     /// Counts what an append turned out to write (a merge, whose new lines are known
@@ -94,10 +114,10 @@ mod tests {
         let l = RateLimits { messages: 3, bytes: 1000 };
         assert!(r.admit("al", 2, 10, l).is_ok());
         assert!(r.admit("al", 1, 10, l).is_ok());
-        let e = r.admit("al", 1, 10, l).unwrap_err();
+        let e = r.admit("al", 1, 10, l).unwrap_err().to_string();
         assert!(e.contains("at most 3 a minute") && e.contains("try again in"), "{e}");
         assert!(r.admit("bo", 3, 10, l).is_ok(), "another user has their own budget");
-        let e = r.admit("cy", 1, 1001, l).unwrap_err();
+        let e = r.admit("cy", 1, 1001, l).unwrap_err().to_string();
         assert!(e.contains("max_bytes_per_minute"), "{e}");
         assert!(r.admit("cy", 1, 999, l).is_ok(), "a refused append is not counted");
         assert!(r.admit("al", 50, 10, RateLimits { messages: 0, bytes: 0 }).is_ok());

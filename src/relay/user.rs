@@ -47,13 +47,40 @@ impl UserDetailProvider for Provider {
     type User = LoftUser;
 
     async fn provide_user_detail(&self, principal: &Principal) -> Result<LoftUser, UserDetailError> {
-        lookup(&self.config, &principal.username).map_err(UserDetailError::new)
+        lookup(&self.config, &principal.username).map_err(|e| UserDetailError::new(e.to_string()))
+    }
+}
+
+/// Why a user who logged in cannot be served.
+#[derive(Debug)]
+pub(crate) enum LookupError {
+    /// The user was removed from the config (a reload) after the login.
+    Gone(String),
+    /// The home folder cannot be created.
+    Home(std::io::Error),
+}
+
+impl std::fmt::Display for LookupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LookupError::Gone(name) => write!(f, "user {name} is no longer configured"),
+            LookupError::Home(e) => write!(f, "home folder unavailable: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for LookupError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LookupError::Home(e) => Some(e),
+            LookupError::Gone(_) => None,
+        }
     }
 }
 
 /// The [`LoftUser`] a successful login of `name` runs as, under `cfg`; creates the home
 /// folder if it is missing. FTP sessions and web sessions both get theirs here.
-pub(crate) fn lookup(cfg: &Config, name: &str) -> Result<LoftUser, String> {
+pub(crate) fn lookup(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> {
     if name == "anonymous" {
         return Ok(LoftUser {
             name: "anonymous".into(),
@@ -63,12 +90,11 @@ pub(crate) fn lookup(cfg: &Config, name: &str) -> Result<LoftUser, String> {
             quota_bytes: 0,
         });
     }
-    let entry =
-        cfg.users.iter().find(|u| u.name == name).ok_or_else(|| format!("user {name} is no longer configured"))?;
+    let entry = cfg.users.iter().find(|u| u.name == name).ok_or_else(|| LookupError::Gone(name.to_string()))?;
     let home = cfg.home_of(entry);
     if let Err(e) = std::fs::create_dir_all(&home) {
         tracing::error!(user = %entry.name, home = %home.display(), "cannot create the home folder: {e}");
-        return Err(format!("home folder unavailable: {e}"));
+        return Err(LookupError::Home(e));
     }
     Ok(LoftUser {
         name: entry.name.clone(),

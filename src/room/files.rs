@@ -4,7 +4,7 @@
 //! stops for good at the first line it cannot decrypt, and a room is capped, rotated and
 //! read whole by every poll. So a file lives apart, in the room's files folder
 //! (`.lobby.txt.files/ID.lff`), and what the room gets is one ordinary message that
-//! carries the file's key (README, "Sharing files"). The relay never sees a key.
+//! carries the file's key (docs/files.md, "Shared files"). The relay never sees a key.
 //!
 //! What the relay can still do without a key, it does here, as it does for room lines:
 //! - **The shape.** An upload is Fernet tokens, one per line ([`token::check_line`]),
@@ -174,7 +174,8 @@ impl Checker {
             self.lines -= 1;
             return Err(self.too_long());
         }
-        token::check_line(line).map_err(|reason| FileError::Invalid { line: self.lines, reason })?;
+        token::check_line(line)
+            .map_err(|reason| FileError::Invalid { line: self.lines, reason: reason.to_string() })?;
         // check_line accepted canonical padded base64: 4 symbols per 3 bytes.
         let pad = line.iter().rev().take_while(|&&b| b == b'=').count();
         let decoded = line.len() / 4 * 3 - pad;

@@ -32,7 +32,8 @@ impl Upload {
             let content = piece.strip_suffix(b"\r").unwrap_or(piece);
             if !content.is_empty() {
                 if settings.validate {
-                    check_line(content).map_err(|reason| RoomError::Invalid { line: i + 1, reason })?;
+                    check_line(content)
+                        .map_err(|reason| RoomError::Invalid { line: i + 1, reason: reason.to_string() })?;
                 }
                 lines.push(Line { hash: shared.hash(content), start, end: start + content.len() });
             }

@@ -1,6 +1,6 @@
 //! Shared files with the `loft` client against a real `loft serve`: `loft send --file`,
 //! `loft read`, `loft get`, `/file` and `/get` in `loft chat`, damaged and missing files,
-//! and the other implementations of the README's format (Python, written from the README
+//! and the other implementations of docs/files.md's format (Python, written from that document
 //! alone, and an FTPChat v1.7-style reader of the same room).
 
 #![cfg(feature = "client")]
@@ -269,13 +269,13 @@ fn chat_shares_with_file_and_fetches_with_get() {
     assert_eq!(files.len(), 1, "{files:?}");
 }
 
-/// The README's format is enough to write another client: Python scripts written from it
+/// docs/files.md's format is enough to write another client: Python scripts written from it
 /// alone (tests/support/scripts/files, with `cryptography`) fetch what `loft send --file`
 /// shares and share what `loft get` fetches, over FTP and FTPS; and an FTPChat v1.7-style
 /// reader of the same room (which stops for good at a line it cannot decrypt) opens every
 /// line, announcements included.
 #[test]
-fn python_written_from_the_readme_and_loft_share_files_both_ways() {
+fn python_written_from_the_format_doc_and_loft_share_files_both_ways() {
     if common::skip_without_cryptography() {
         return;
     }

@@ -139,7 +139,7 @@ fn file_ref(text: &str) -> Option<(String, u64, String, String)> {
 }
 
 /// Checks with Python's `cryptography` (tests/web/files_py.py) that the room's shared
-/// file announced in `text` decrypts, per the README, to the bytes of `original`.
+/// file announced in `text` decrypts, per docs/files.md, to the bytes of `original`.
 fn assert_shared_file(r: &Relay, text: &str, original: &Path) {
     let (id, size, sha256, key) = file_ref(text).unwrap_or_else(|| panic!("no file reference in {text:?}"));
     let lff = r.root.join(".lobby.txt.files").join(format!("{id}.lff"));
@@ -238,7 +238,7 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
                 "expect-4"
             }
             "STEP expect-5" => {
-                // Another client shares a file over FTP as the README says (STOR + APPE).
+                // Another client shares a file over FTP as docs/files.md says (STOR + APPE).
                 let out = r.script_args(
                     "web_client/share_file.py",
                     &[notes.to_str().unwrap(), "café & co #1?.txt", "for Saturday"],
@@ -274,7 +274,7 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
         assert!(texts.iter().any(|x| x == t), "{t:?} not in {texts:?}");
     }
     // The page's photo: announced with its caption, stored encrypted, and readable by
-    // any client that follows the README (here Python's `cryptography`).
+    // any client that follows docs/files.md (here Python's `cryptography`).
     let shared = texts
         .iter()
         .find(|t| t.starts_with("📎 phone photo.png (") && t.contains(" — the view from here loft-file:"))

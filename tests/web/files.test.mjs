@@ -1,4 +1,4 @@
-// Shared files in the page (src/relay/web/assets/files.js) against README "Sharing files"
+// Shared files in the page (src/relay/web/assets/files.js) against docs/files.md "Shared files"
 // and against Python's `cryptography` (tests/web/files_py.py). Run: node --test tests/web/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,7 +42,7 @@ test('Python cryptography opens the files we encrypt, chunk by chunk', async () 
   }
 });
 
-test('a file made by Python per the README decrypts here', async () => {
+test('a file made by Python per docs/files.md decrypts here', async () => {
   for (const n of [0, 100, 49152, 120000]) {
     const data = random(n);
     const p = python('make', { data: Buffer.from(data).toString('base64') });
@@ -138,7 +138,7 @@ test('human sizes', () => {
   for (const [n, s] of cases) assert.equal(files.humanSize(n), s, String(n));
 });
 
-test('the announcement is the README\'s text and round-trips through parseFileRef', async () => {
+test('the announcement is docs/files.md\'s text and round-trips through parseFileRef', async () => {
   const f = { id: '0123456789abcdef0123456789abcdef', size: 2100000, sha256: 'ab'.repeat(32), key: `${'A'.repeat(42)}E=` };
   assert.equal(files.fileAnnouncement({ ...f, name: 'photo.jpg' }),
     `📎 photo.jpg (2.1 MB) loft-file:${f.id}?name=photo.jpg&size=2100000&sha256=${f.sha256}&key=${'A'.repeat(42)}E`);

@@ -1,4 +1,4 @@
-"""Shared files (README "Sharing files") with Python's `cryptography`, an implementation
+"""Shared files (docs/files.md "Shared files") with Python's `cryptography`, an implementation
 independent of the page's files.js, for tests/web/files.test.mjs.
 
   python3 files_py.py open    stdin: JSON {"key", "lff" (the .lff text), "size", "sha256"}
@@ -7,7 +7,7 @@ independent of the page's files.js, for tests/web/files.test.mjs.
                               exits 0 when the .lff at lff_path decrypts to the file at
                               `original` (and its size and SHA-256 match), else says why
   python3 files_py.py make    stdin: JSON {"data": base64 of a file's bytes}
-                              stdout: JSON {"key", "lff", "size", "sha256"} made per the README
+                              stdout: JSON {"key", "lff", "size", "sha256"} made per docs/files.md
 """
 import base64
 import hashlib

@@ -20,7 +20,7 @@ impl SiteCommandHandler<LoftStorage, LoftUser> for SeenCommand {
         }
         let real = match ctx.storage.site_room(user, name) {
             Ok(r) => r,
-            Err(text) => return reply(ReplyCode::FileError, &text),
+            Err(e) => return reply(ReplyCode::FileError, &e.to_string()),
         };
         let rooms = ctx.storage.rooms();
         let rows = match tokio::task::spawn_blocking(move || rooms.seen.list(&real)).await {

@@ -29,7 +29,7 @@ impl SiteCommandHandler<LoftStorage, LoftUser> for WaitCommand {
         };
         let real = match ctx.storage.site_room(user, name) {
             Ok(r) => r,
-            Err(text) => return reply(ReplyCode::FileError, &text),
+            Err(e) => return reply(ReplyCode::FileError, &e.to_string()),
         };
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         match ctx.storage.rooms().wait_past(&real, offset, deadline).await {

@@ -32,7 +32,7 @@ mod paths;
 mod quota;
 
 pub(crate) use adapters::LoftMeta;
-pub(crate) use paths::{FilesPath, StorageConfig};
+pub(crate) use paths::{FilesPath, NotARoom, StorageConfig};
 pub(crate) use quota::user_free;
 
 use crate::base::sync::Unpoison;
@@ -86,7 +86,7 @@ impl LoftStorage {
     }
 
     /// The room a `SITE` command names; see [`StorageConfig::room_named`].
-    pub(crate) fn site_room(&self, user: &LoftUser, name: &str) -> std::result::Result<PathBuf, String> {
+    pub(crate) fn site_room(&self, user: &LoftUser, name: &str) -> std::result::Result<PathBuf, NotARoom> {
         self.shared.room_named(user, name)
     }
 
@@ -353,7 +353,7 @@ impl LoftStorage {
         let (lines, bytes) = if merge { (0, 0) } else { (lines_in(&data), data.len() as u64) };
         if let Err(why) = self.shared.rates.admit(&user.name, lines, bytes, self.shared.rate_limits) {
             tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %real.display(), "refused: {why}");
-            return Err(Error::new(ErrorKind::TransientFileNotAvailable, reason(&why)));
+            return Err(Error::new(ErrorKind::TransientFileNotAvailable, reason(&why.to_string())));
         }
         match self.shared.rooms.append(real, &data, mode).await {
             Ok(out) => {

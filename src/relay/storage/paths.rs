@@ -13,6 +13,19 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use unftp_core::storage::{Error, ErrorKind, Result};
 
+/// A name (in `SITE` or the web API) that is no room of this user's: `lobby: not a chat
+/// room`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NotARoom(pub(crate) String);
+
+impl std::fmt::Display for NotARoom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: not a chat room", self.0)
+    }
+}
+
+impl std::error::Error for NotARoom {}
+
 /// What every session of the server shares.
 pub(crate) struct StorageConfig {
     pub(crate) rooms: Arc<Rooms>,
@@ -47,7 +60,7 @@ impl StorageConfig {
     /// The room that a `SITE` command or the web API names (`lobby.txt`, or `lobby` for `lobby.txt` when the
     /// name has no extension), relative to the user's home; the reason for the client when
     /// there is none.
-    pub(crate) fn room_named(&self, user: &LoftUser, name: &str) -> std::result::Result<PathBuf, String> {
+    pub(crate) fn room_named(&self, user: &LoftUser, name: &str) -> std::result::Result<PathBuf, NotARoom> {
         let mut tries = vec![name.to_string()];
         if Path::new(name).extension().is_none() {
             tries.push(format!("{name}.txt"));
@@ -57,7 +70,7 @@ impl StorageConfig {
                 return Ok(real);
             }
         }
-        Err(format!("{name}: not a chat room"))
+        Err(NotARoom(name.to_string()))
     }
 
     /// Whether `path` is inside a room's hidden state folder (archives, offsets, receipts):

@@ -182,7 +182,8 @@ async fn login(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Re
         }
         Err(Refused::BadPassword) => return Err(fail(StatusCode::UNAUTHORIZED, "wrong user or password")),
     };
-    let user = user::lookup(&snap.config, &name).map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, &e))?;
+    let user =
+        user::lookup(&snap.config, &name).map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
     let phc = snap.users.users.get(&name).map(|u| u.password.clone()).unwrap_or_default();
     let read_only = user.read_only;
     let session = web.sessions.create(user, phc);
@@ -246,7 +247,7 @@ fn room(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<PathB
         return Err(fail(StatusCode::BAD_REQUEST, "which room? add room=NAME"));
     }
     let snap = web.relay.live.get();
-    snap.storage.room_named(&s.user, name).map_err(|e| fail(StatusCode::NOT_FOUND, &e))
+    snap.storage.room_named(&s.user, name).map_err(|e| fail(StatusCode::NOT_FOUND, &e.to_string()))
 }
 
 fn number(query: &HashMap<String, String>, key: &str) -> Result<u64, Fail> {
@@ -312,7 +313,7 @@ async fn append(web: &Web, s: &Session, query: &HashMap<String, String>, req: Re
     let lines = crate::relay::rates::lines_in(&data);
     if let Err(why) = snap.storage.rates.admit(&s.user.name, lines, data.len() as u64, snap.storage.rate_limits) {
         tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %real.display(), "refused: {why}");
-        return Err(fail(StatusCode::TOO_MANY_REQUESTS, &why));
+        return Err(fail(StatusCode::TOO_MANY_REQUESTS, &why.to_string()));
     }
     match web.relay.rooms.append(&real, &data, WriteMode::Append).await {
         Ok(out) => {

@@ -1,7 +1,7 @@
 // Loft's web chat: login, room list, one followed room (long-poll on GET /api/log), sending.
 // Message text comes from anyone who knows the room key, so it only ever reaches the page
 // through textContent (never innerHTML), after the same cleaning as the terminal client.
-// Shared files (README "Sharing files"): encrypted here with a fresh key, uploaded with
+// Shared files (docs/files.md "Shared files"): encrypted here with a fresh key, uploaded with
 // PUT /api/files, announced by an ordinary message; images show as thumbnails.
 
 import * as codec from './codec.js';

@@ -1,4 +1,4 @@
-// Shared files, as README.md "Sharing files" says (the normative format; `loft send --file`
+// Shared files, as docs/files.md "Shared files" says (the normative format; `loft send --file`
 // and `loft get` write and read the same):
 //
 //   - each file gets a fresh random Fernet key (32 bytes) and a random id (32 lowercase hex);
@@ -150,7 +150,7 @@ export function encodeName(name) {
   return encodeURIComponent(wellFormed).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** The text of the chat message that announces a shared file (README "Sharing files"). */
+/** The text of the chat message that announces a shared file (docs/files.md "Shared files"). */
 export function fileAnnouncement({ id, name, size, sha256, key }, caption = '') {
   // The visible part is one line: a name with a newline would look like another message.
   const shown = name.replace(/[\r\n\t]+/g, ' ');

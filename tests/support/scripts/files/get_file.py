@@ -1,5 +1,5 @@
 """files: fetches the file of the latest announcement in a room (of the file named NAME,
-if given), per README "Sharing files": RETR of `DIR/.NAME.files/ID.lff`, decrypted and
+if given), per docs/files.md "Shared files": RETR of `DIR/.NAME.files/ID.lff`, decrypted and
 checked per step 5, and written to OUT_PATH (temp file + rename) only if all checks.
 Prints `ok NAME BYTES SHA256`; on any failure exits 1 with a message and no OUT_PATH.
 

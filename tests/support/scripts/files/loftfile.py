@@ -1,5 +1,5 @@
-"""Loft's file sharing format (README, "Sharing files") and the FTPChat v1.7 message
-format, written from the README alone: pure functions, no server, no environment.
+"""Loft's file sharing format (docs/files.md, "Shared files") and the FTPChat v1.7 message
+format, written from docs/files.md alone: pure functions, no server, no environment.
 
 The FTP scripts beside this module (`put_file.py`, `get_file.py`, `ftpchat_reader.py`)
 import it after the prelude; `offline_selftest.py` imports it alone."""
@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken
 SALT = "q6334#Q0q8294%E$(#$%^&^%$#@!#%^YHB>$W#CX>E"
 ITERATIONS = 100000
 
-# Loft file sharing (README step 2)
+# Loft file sharing (docs/files.md step 2)
 CHUNK = 49152
 EMOJI = "\U0001F4CE"  # 📎
 DASH = "\u2014"  # —
@@ -52,7 +52,7 @@ def room_path(room):
 
 
 def files_dir(room):
-    """The room `DIR/NAME` keeps its files in `DIR/.NAME.files` (README step 3)."""
+    """The room `DIR/NAME` keeps its files in `DIR/.NAME.files` (docs/files.md step 3)."""
     path = room_path(room)
     d, _, name = path.rpartition("/")
     return f"{d}/.{name}.files" if d else f".{name}.files"
@@ -121,7 +121,7 @@ def _read_line(n, line, fernet, torn):
     return n, when, user, msg
 
 
-# ---------------------------------------------------------------- files (README 1-5)
+# ---------------------------------------------------------------- files (docs/files.md 1-5)
 
 def new_key():
     """32 random bytes, URL-safe base64, 44 characters with the final `=` (step 1)."""
@@ -169,7 +169,7 @@ def decrypt_file(body, key, size, sha256):
 
 
 def human_size(n):
-    """For people only (README: `2.1 MB`): decimal units, one decimal."""
+    """For people only (docs/files.md: `2.1 MB`): decimal units, one decimal."""
     if n < 1000:
         return f"{n} B"
     for unit in ("kB", "MB", "GB", "TB"):

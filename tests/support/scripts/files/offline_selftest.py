@@ -1,6 +1,6 @@
 """files: the put side and the get side of loftfile.py against each other, with no
 server: round trips (empty, 1 byte, 49152, 49153, several chunks, a non-ASCII name), and
-the rejections of README step 5 (tampered token, dropped last line, missing final
+the rejections of docs/files.md step 5 (tampered token, dropped last line, missing final
 newline, wrong size or SHA-256, wrong key), plus the announcement and room formats.
 
     python3 tests/support/scripts/files/offline_selftest.py     (no environment needed)"""

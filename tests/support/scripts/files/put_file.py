@@ -1,4 +1,4 @@
-"""files: shares a file per README "Sharing files": a fresh key and id, chunks of 49152
+"""files: shares a file per docs/files.md "Shared files": a fresh key and id, chunks of 49152
 bytes each Fernet-encrypted, STOR into the room's files folder, then the announcement
 appended to the room with APPE as user `py-interop` (local time). Prints the
 announcement text.
@@ -35,7 +35,7 @@ try:
     try:
         put(f, target, body)
     except ftplib.error_perm as e:
-        # README is silent on it, but Loft makes the files folder itself and refuses a
+        # docs/files.md is silent on it, but Loft makes the files folder itself and refuses a
         # file beside a room that does not exist yet (550): say the relay's reply.
         fail(f"STOR {target} refused: {e}")
     try:

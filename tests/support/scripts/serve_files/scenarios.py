@@ -22,7 +22,7 @@ def fid(n):
 
 
 def body(data, key=None):
-    """A shared file as the README describes it: chunks, one Fernet token a line."""
+    """A shared file as docs/files.md describes it: chunks, one Fernet token a line."""
     f = Fernet(key or Fernet.generate_key())
     chunks = [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)] or [b""]
     return b"".join(f.encrypt(c) + b"\n" for c in chunks)

@@ -1,4 +1,4 @@
-"""web_client: shares a file in `lobby` over FTP exactly as README "Sharing files" says, as
+"""web_client: shares a file in `lobby` over FTP exactly as docs/files.md "Shared files" says, as
 another client (FTPChat-style, Python `cryptography`) would: a fresh Fernet key, 48 KiB
 chunks one token a line, STOR into .lobby.txt.files/ID.lff, then one announcement message
 APPEd to the room under the room key.  Arguments: PATH [NAME [CAPTION [bad-sha256]]];
