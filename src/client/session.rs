@@ -27,7 +27,8 @@ use tokio::io::AsyncReadExt;
 use tokio::time::timeout;
 
 /// Where [`Session::get_file`] hands each downloaded piece; its error ends the download.
-pub(crate) type Sink<'a> = dyn FnMut(&[u8]) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> + Send + 'a;
+pub(crate) type Sink<'a> =
+    dyn FnMut(&[u8]) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> + Send + 'a;
 
 /// Where the session reports what a person should know (plain-FTP fallback, a first-use
 /// certificate, reconnects): stderr for `send`/`read`, above the input line for `chat`.
@@ -490,12 +491,7 @@ impl Session {
 
     /// Downloads `file` (RETR), handing each piece to `sink`, at most `max` bytes; `None`
     /// if there is no such file. `sink`'s error ends the download.
-    pub(crate) async fn get_file(
-        &mut self,
-        file: &str,
-        max: u64,
-        sink: &mut Sink<'_>,
-    ) -> Result<Option<u64>> {
+    pub(crate) async fn get_file(&mut self, file: &str, max: u64, sink: &mut Sink<'_>) -> Result<Option<u64>> {
         let extra = Duration::from_secs(max / (16 * 1024));
         let mut refused: Option<String> = None;
         let mut switched = false;

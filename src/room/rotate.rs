@@ -35,15 +35,38 @@
 //!
 //! # Crash recovery (run whenever a room is opened, so at the first use after a start)
 //!
-//! - State with `next N`: if `live.new` still exists, step 4 did not happen: **undo**
-//!   (delete `live.new` and the archive that starts at `base`, keep `base`). If it is gone,
-//!   step 4 did (a rename is atomic, and nothing else removes it): **finish** (write
-//!   `base N`).
-//! - State without `next`: a rotation died before step 3: delete `live.new`, `*.tmp` and any
-//!   archive that ends after `base` (it copies bytes that are still live).
+//! The rule behind every case: an archive that is a copy of the live file's beginning was
+//! written by a rotation that had not cut yet (its bytes are still live, so the copy goes
+//! and the base is its start); an archive that is not was cut from the live file (it is the
+//! only copy of those bytes, so it stays and the base is its end). Chat lines are tokens
+//! with random IVs and recent duplicates are refused, so a live file that begins, by
+//! chance, with the bytes of the archive cut just before it does not happen.
 //!
-//! Either way no line is lost (every byte is in the live file or an archive, exactly once)
-//! and the logical size is unchanged. A missing state folder means base 0.
+//! By the step a crash interrupted, with the state file:
+//!
+//! - during step 1 (`B-E.txt.tmp` partly written): the state says `base B`; the temporary
+//!   copy goes.
+//! - after step 1 or 2 (`B-E.txt` named, `live.new` maybe written): the state says
+//!   `base B`; the archive is a copy of the live file's beginning: **undo** (it goes, with
+//!   `live.new`).
+//! - after step 3 (`base B` + `next E`, `live.new` still there): step 4 did not happen:
+//!   **undo**, as above.
+//! - after step 4 (`base B` + `next E`, `live.new` gone: a rename is atomic, and nothing
+//!   else removes it): **finish** (write `base E`).
+//! - after step 5 or 6: nothing to do.
+//!
+//! And when the state file is lost too (deleted by hand, a damaged file system), the base
+//! comes back from the archives by the rule above: the newest archive's end, unless it is
+//! a copy of the live file's beginning (a rotation stopped at steps 1 to 3), then its
+//! start. A temporary archive `S-E.txt.tmp` is a partial copy of the live file (step 1
+//! interrupted: it goes), or, only on a file system that reorders renames (the cut became
+//! durable and the archive's name did not), the only copy of bytes cut from the live file:
+//! if it is whole (`E - S` bytes) and starts at the base, it is named and the base moves
+//! to `E`; otherwise it is kept as `S-E.txt.damaged` and logged, never deleted.
+//!
+//! Either way no line is lost (every byte is in the live file or an archive, exactly once),
+//! `SIZE` (base + live bytes) equals the archived bytes + the live bytes, and the logical
+//! size is what it was. A missing state folder means base 0.
 
 use crate::base::files::write_atomic;
 use std::fs::{self, File, OpenOptions};
@@ -137,13 +160,6 @@ fn archive_name(start: u64, end: u64) -> String {
     format!("{start:020}-{end:020}.txt")
 }
 
-/// Whether `name` is an archive being written (`<start>-<end>.txt.tmp`).
-fn is_archive_tmp(name: &str) -> bool {
-    name.strip_suffix(".txt.tmp")
-        .and_then(|stem| stem.split_once('-'))
-        .is_some_and(|(a, b)| a.parse::<u64>().is_ok() && b.parse::<u64>().is_ok())
-}
-
 /// A room's archives, oldest first: (start, end, path).
 pub(crate) fn archives(room: &Path) -> Vec<(u64, u64, PathBuf)> {
     let Ok(rd) = fs::read_dir(state_dir(room)) else { return Vec::new() };
@@ -178,21 +194,71 @@ fn is_live_prefix(room: &Path, archive: &Path) -> io::Result<bool> {
 }
 
 /// A state folder whose `state` file is gone (deleted by hand, a damaged file system):
-/// the base is where the archives end, as their names say. Taking 0 instead would
-/// make every archive look like a rotation cut short, delete them all, and move every
-/// reader's offset back. The one exception is a first rotation that died before writing
-/// any state: its archive is still a copy of the live file's beginning.
+/// the base is where the archives end, as their names say, unless the newest archive is
+/// still a copy of the live file's beginning (a rotation stopped before its cut): then it
+/// is its start, and [`recover`] removes the copy. Taking 0 instead would make every
+/// archive look like a rotation cut short, delete them all, and move every reader's offset
+/// back; taking the end of a copy would serve its bytes twice.
 fn recover_lost_state(room: &Path) -> io::Result<()> {
     let arcs = archives(room);
     let Some((start, end, newest)) = arcs.last() else { return Ok(()) };
-    let base = if *start == 0 && arcs.len() == 1 && is_live_prefix(room, newest)? { 0 } else { *end };
+    let base = if is_live_prefix(room, newest)? { *start } else { *end };
     if base > 0 {
         tracing::error!(
             room = %room.display(), base,
-            "the room's state file is missing: its base is recovered from the archive names"
+            "the room's state file is missing: its base is recovered from the archives"
         );
     }
     write_state(room, State { base, next: None })
+}
+
+/// Settles the temporary archives (`S-E.txt.tmp`) of rotations a crash interrupted, for a
+/// room at `base`; returns the base, moved on if one of them turns out to hold the only
+/// copy of bytes cut from the live file (see the module doc).
+fn settle_archive_tmps(room: &Path, base: u64) -> io::Result<u64> {
+    let dir = state_dir(room);
+    let mut tmps: Vec<(u64, u64, PathBuf)> = match fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let (a, b) = name.strip_suffix(".txt.tmp")?.split_once('-')?;
+                Some((a.parse().ok()?, b.parse().ok()?, e.path()))
+            })
+            .collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(base),
+        Err(e) => return Err(e),
+    };
+    tmps.sort();
+    let mut base = base;
+    for (start, end, path) in tmps {
+        let len = fs::metadata(&path)?.len();
+        if is_live_prefix(room, &path)? || len == 0 {
+            // A copy of bytes still live (step 1 interrupted).
+            fs::remove_file(&path)?;
+        } else if end == base && end > start && len == end - start {
+            // Whole, cut, and the state already moved past it: only its name is missing.
+            tracing::warn!(archive = %path.display(), "naming an archive whose rotation was cut before it was named");
+            fs::rename(&path, dir.join(archive_name(start, end)))?;
+            File::open(&dir)?.sync_all()?;
+        } else if start == base && end > start && len == end - start {
+            // Whole, and its bytes are no longer live: the cut is durable, the name was not.
+            tracing::warn!(archive = %path.display(), "naming an archive whose rotation was cut before it was named");
+            fs::rename(&path, dir.join(archive_name(start, end)))?;
+            File::open(&dir)?.sync_all()?;
+            write_state(room, State { base: end, next: None })?;
+            base = end;
+        } else {
+            let kept = path.with_extension("damaged");
+            tracing::error!(
+                archive = %path.display(), base,
+                "a temporary archive is neither a copy of the live file nor whole: kept as {}",
+                kept.display()
+            );
+            fs::rename(&path, &kept)?;
+        }
+    }
+    Ok(base)
 }
 
 /// Finishes or undoes a rotation that a crash interrupted (see the module doc), and
@@ -227,11 +293,12 @@ pub(crate) fn recover(room: &Path) -> io::Result<u64> {
     if let Ok(rd) = fs::read_dir(&dir) {
         for e in rd.filter_map(|e| e.ok()) {
             let name = e.file_name().to_string_lossy().into_owned();
-            if name == "live.new" || name == "state.tmp" || is_archive_tmp(&name) {
+            if name == "live.new" || name == "state.tmp" {
                 let _ = fs::remove_file(e.path());
             }
         }
     }
+    let base = settle_archive_tmps(room, base)?;
     for (start, end, path) in archives(room) {
         if end > base {
             // Only a copy of bytes the live file still holds may go: anything else is the
@@ -530,6 +597,101 @@ mod tests {
         assert_eq!(archives(&p).len(), 3, "no archive is deleted");
         assert_eq!(everything(&p), text);
         assert_eq!(logical_len(&p, len), text.len() as u64);
+    }
+
+    /// A room with history: 100 lines archived as `0-1000`, 20 live at base 1000.
+    fn room_with_history(dir: &Path) -> (PathBuf, String) {
+        let p = dir.join("r.txt");
+        let all = content(120);
+        fs::create_dir(state_dir(&p)).unwrap();
+        fs::write(state_dir(&p).join(archive_name(0, 1000)), &all[..1000]).unwrap();
+        fs::write(&p, &all[1000..]).unwrap();
+        write_state(&p, State { base: 1000, next: None }).unwrap();
+        (p, all)
+    }
+
+    /// Recovers `p` and checks what readers will see: every byte once, in order; the
+    /// archives contiguous from 0 to the base; SIZE (base + live) = archived + live bytes.
+    fn recovered_whole(p: &Path, all: &str, what: &str) -> u64 {
+        let base = recover(p).unwrap();
+        let live = fs::metadata(p).unwrap().len();
+        assert_eq!(base + live, all.len() as u64, "{what}: the logical size");
+        let mut at = 0;
+        for (start, end, path) in archives(p) {
+            assert_eq!(start, at, "{what}: archives are contiguous");
+            assert_eq!(fs::metadata(&path).unwrap().len(), end - start, "{what}: {}", path.display());
+            at = end;
+        }
+        assert_eq!(at, base, "{what}: SIZE = archived + live bytes");
+        assert_eq!(everything(p), all, "{what}: every line once, none lost");
+        let names: Vec<String> = fs::read_dir(state_dir(p))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n == "live.new" || n.ends_with(".tmp")), "{what}: {names:?}");
+        assert_eq!(read_state(p).unwrap(), State { base, next: None }, "{what}");
+        base
+    }
+
+    /// Issue 23: a kill in the middle of a rotation, then the state file lost too. The
+    /// base must come from the archives that are complete, whatever step was cut short.
+    #[test]
+    fn a_crash_at_any_step_with_the_state_file_lost_serves_every_byte_once() {
+        for stop in 1..=6u8 {
+            let dir = tempfile::tempdir().unwrap();
+            let (p, all) = room_with_history(dir.path());
+            let f = OpenOptions::new().read(true).append(true).open(&p).unwrap();
+            let _ = rotate_until(&p, &f, 1000, 200, &settings(), stop);
+            drop(f);
+            fs::remove_file(state_dir(&p).join("state")).unwrap();
+            let base = recovered_whole(&p, &all, &format!("stopped after step {stop}, state lost"));
+            // Before the cut (steps 1 to 3) the rotation is undone; after it, it stands.
+            assert_eq!(base, if stop <= 3 { 1000 } else { 1170 }, "step {stop}");
+        }
+    }
+
+    #[test]
+    fn a_partial_temporary_archive_is_a_copy_and_goes() {
+        for lose_state in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let (p, all) = room_with_history(dir.path());
+            // Step 1 cut short: the first 50 bytes of the live file copied.
+            fs::write(state_dir(&p).join("00000000000000001000-00000000000000001170.txt.tmp"), &all[1000..1050])
+                .unwrap();
+            if lose_state {
+                fs::remove_file(state_dir(&p).join("state")).unwrap();
+            }
+            assert_eq!(recovered_whole(&p, &all, "a partial copy"), 1000);
+        }
+    }
+
+    /// A file system that reorders renames (FAT on a USB stick without barriers) may keep
+    /// the cut and lose the archive's name: the whole temporary archive is then the only
+    /// copy of the bytes cut, and is named, never deleted.
+    #[test]
+    fn a_cut_live_file_whose_archive_was_not_named_keeps_its_archive() {
+        for state in ["lost", "base 1000", "base 1000 next 1170"] {
+            let dir = tempfile::tempdir().unwrap();
+            let (p, all) = room_with_history(dir.path());
+            fs::write(state_dir(&p).join(format!("{}.tmp", archive_name(1000, 1170))), &all[1000..1170]).unwrap();
+            fs::write(&p, &all[1170..]).unwrap();
+            match state {
+                "lost" => fs::remove_file(state_dir(&p).join("state")).unwrap(),
+                "base 1000" => {}
+                _ => write_state(&p, State { base: 1000, next: Some(1170) }).unwrap(),
+            }
+            assert_eq!(recovered_whole(&p, &all, state), 1170, "{state}");
+        }
+    }
+
+    #[test]
+    fn a_temporary_archive_that_is_neither_is_kept_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, all) = room_with_history(dir.path());
+        let tmp = state_dir(&p).join(format!("{}.tmp", archive_name(1000, 1170)));
+        fs::write(&tmp, "not a copy of anything\n").unwrap();
+        assert_eq!(recovered_whole(&p, &all, "a stray temporary archive"), 1000);
+        assert!(state_dir(&p).join(format!("{}.damaged", archive_name(1000, 1170))).exists());
     }
 
     #[test]
