@@ -70,22 +70,22 @@ pub fn id_of(name: &str) -> Option<&str> {
 
 /// What a Loft client needs to fetch, open and check a shared file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FileRef {
+pub struct FileRef {
     /// 32 lowercase hex digits: the file's name on the relay (`ID.lff`).
-    pub(crate) id: String,
+    pub id: String,
     /// The file's name, as the sender had it.
-    pub(crate) name: String,
+    pub name: String,
     /// The original size in bytes.
-    pub(crate) size: u64,
+    pub size: u64,
     /// SHA-256 of the original bytes, lowercase hex.
-    pub(crate) sha256: String,
+    pub sha256: String,
     /// The file's Fernet key without its final `=` (43 characters).
-    pub(crate) key: String,
+    pub key: String,
 }
 
 impl FileRef {
     /// A new reference for a file about to be shared: a fresh key and id.
-    pub(crate) fn fresh(name: &str) -> FileRef {
+    pub fn fresh(name: &str) -> FileRef {
         let key = base64::engine::general_purpose::URL_SAFE.encode(rand::random::<[u8; 32]>());
         let id: [u8; 16] = rand::random();
         FileRef {
@@ -104,7 +104,7 @@ impl FileRef {
     }
 
     /// `loft-file:ID?name=…&size=…&sha256=…&key=…`
-    pub(crate) fn uri(&self) -> String {
+    pub fn uri(&self) -> String {
         format!(
             "{SCHEME}{}?name={}&size={}&sha256={}&key={}",
             self.id,
@@ -116,7 +116,7 @@ impl FileRef {
     }
 
     /// The message text that announces the file: readable in FTPChat, parsable here.
-    pub(crate) fn announcement(&self, caption: Option<&str>) -> String {
+    pub fn announcement(&self, caption: Option<&str>) -> String {
         let mut text = format!("{CLIP} {} ({})", display_name(&self.name), human_size(self.size));
         if let Some(c) = caption.map(str::trim).filter(|c| !c.is_empty()) {
             let _ = write!(text, " — {c}");
@@ -126,7 +126,7 @@ impl FileRef {
     }
 
     /// The reference in a message text, and the text before it (what people read).
-    pub(crate) fn find(text: &str) -> Option<(FileRef, String)> {
+    pub fn find(text: &str) -> Option<(FileRef, String)> {
         let (at, word) = text
             .split_whitespace()
             .rfind(|w| w.starts_with(SCHEME))
@@ -137,7 +137,7 @@ impl FileRef {
     }
 
     /// Parses a `loft-file:` reference; `Err` says what is wrong.
-    pub(crate) fn parse(s: &str) -> Result<FileRef, RefError> {
+    pub fn parse(s: &str) -> Result<FileRef, RefError> {
         let rest = s.trim().strip_prefix(SCHEME).ok_or(RefError::Scheme)?;
         let (id, query) = rest.split_once('?').ok_or(RefError::NoParameters)?;
         if !is_file_id(id) {
@@ -174,7 +174,7 @@ impl FileRef {
 
     /// Where the file is on the relay, for the room file `room` (`team/lobby.txt` →
     /// `team/.lobby.txt.files/ID.lff`).
-    pub(crate) fn remote_path(&self, room: &str) -> String {
+    pub fn remote_path(&self, room: &str) -> String {
         let (dir, base) = match room.rsplit_once('/') {
             Some((d, b)) => (format!("{d}/"), b),
             None => (String::new(), room),

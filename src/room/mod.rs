@@ -441,13 +441,16 @@ impl Rooms {
 }
 
 /// Where the bytes of a room from one logical offset on are: pieces of files (archives,
-/// then the live file), each as (file, offset in that file, length), in order.
+/// then the live file), each as (file, offset in that file, length), in order. (The web
+/// API reads lines through it; a build without `web` only streams it to FTP.)
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
 pub(crate) struct Span {
     /// The logical offset of the first byte.
     pub(crate) start: u64,
     pub(crate) parts: Vec<(File, u64, u64)>,
 }
 
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
 impl Span {
     pub(crate) fn len(&self) -> u64 {
         self.parts.iter().map(|p| p.2).sum()
@@ -537,6 +540,7 @@ impl Rooms {
     /// [`Rooms::open_span`] for where a reader that fell behind starts) and `bytes` ends
     /// with a newline or is empty. A line longer than `max` is returned whole, so a
     /// reader always moves on.
+    #[cfg_attr(not(feature = "web"), allow(dead_code))]
     pub(crate) async fn read_lines(&self, path: &Path, from: u64, max: usize) -> Result<(u64, Vec<u8>), RoomError> {
         let (span, _) = self.open_span(path, from, None).await?;
         let avail = span.len();

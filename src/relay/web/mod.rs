@@ -98,19 +98,18 @@ impl Web {
         let _ = stream.set_nodelay(true);
         match &self.tls {
             Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => self.clone().serve(tls, peer, refused).await,
+                Ok(Ok(tls)) => self.clone().serve(Box::new(tls), peer, refused).await,
                 Ok(Err(e)) => tracing::debug!(target: "loft::web", peer = %peer, "TLS handshake failed: {e}"),
                 Err(_) => tracing::debug!(target: "loft::web", peer = %peer, "TLS handshake timed out"),
             },
-            None => self.clone().serve(stream, peer, refused).await,
+            None => self.clone().serve(Box::new(stream), peer, refused).await,
         }
         drop(slot);
     }
 
-    async fn serve<S>(self: Arc<Self>, io: S, peer: SocketAddr, refused: Option<String>)
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
+    /// HTTP/1.1 on one connection, TLS or not: one `dyn` stream type, so that hyper's
+    /// connection code is compiled once rather than once for each (22 KB less on mipsel).
+    async fn serve(self: Arc<Self>, io: Box<dyn Stream>, peer: SocketAddr, refused: Option<String>) {
         let web = self.clone();
         let service = service_fn(move |req| api::route(web.clone(), peer, refused.clone(), req));
         let conn = hyper::server::conn::http1::Builder::new()
@@ -123,3 +122,8 @@ impl Web {
         }
     }
 }
+
+/// A web connection's byte stream: a TCP stream, or TLS over one.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}

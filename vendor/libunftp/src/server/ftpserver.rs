@@ -367,9 +367,19 @@ where
         }
         let ftps_mode = match self.ftps_mode {
             FtpsConfig::Off => FtpsConfig::Off,
+            #[cfg(feature = "tls_files")]
             FtpsConfig::Building { certs_file, key_file } => FtpsConfig::On {
                 tls_config: tls::new_config(certs_file, key_file, self.ftps_tls_flags, self.ftps_client_auth, self.ftps_trust_store.clone())?,
             },
+            // Loft patch 25: certificate files need the `tls_files` feature (ftps_manual does not).
+            #[cfg(not(feature = "tls_files"))]
+            FtpsConfig::Building { certs_file, key_file } => {
+                return Err(ServerError::configuration(format!(
+                    "FTPS from certificate files ({} and {}) needs libunftp's `tls_files` feature; use ftps_manual",
+                    certs_file.display(),
+                    key_file.display()
+                )));
+            }
             FtpsConfig::On { tls_config } => FtpsConfig::On { tls_config },
         };
         let binder = Arc::new(std::sync::Mutex::new(self.binder));
@@ -405,6 +415,9 @@ where
 
     /// Enables FTPS by configuring the path to the certificates file and the private key file. Both
     /// should be in PEM format.
+    ///
+    /// Loft patch 25: needs the `tls_files` feature (a default one); without it, [`build`](Self::build)
+    /// fails with a configuration error.
     ///
     /// # Example
     ///

@@ -1,3 +1,7 @@
+// Loft patch 25: without the `tls_files` feature only FtpsConfig, ConfigError and NoTickets are
+// left, and some of these imports are for the file-based configuration alone.
+#![cfg_attr(not(feature = "tls_files"), allow(unused_imports))]
+
 use crate::options::{FtpsClientAuth, TlsFlags};
 use rustls::{
     NoKeyLog, RootCertStore, ServerConfig, SupportedProtocolVersion,
@@ -79,6 +83,7 @@ pub enum ConfigError {
     ClientVerifier(#[from] rustls::server::VerifierBuilderError),
 }
 
+#[cfg(feature = "tls_files")]
 pub fn new_config<P: AsRef<Path>>(
     certs_file: P,
     key_file: P,
@@ -134,6 +139,7 @@ pub fn new_config<P: AsRef<Path>>(
     Ok(Arc::new(config))
 }
 
+#[cfg(feature = "tls_files")]
 fn root_cert_store<P: AsRef<Path>>(trust_pem: P) -> Result<RootCertStore, ConfigError> {
     let mut store = RootCertStore::empty();
     let certs = load_certs(trust_pem)?;
@@ -143,12 +149,14 @@ fn root_cert_store<P: AsRef<Path>>(trust_pem: P) -> Result<RootCertStore, Config
     Ok(store)
 }
 
+#[cfg(feature = "tls_files")]
 fn load_certs<P: AsRef<Path>>(filename: P) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
     let certfile: File = File::open(filename)?;
     let mut reader: BufReader<File> = BufReader::new(certfile);
     Ok(CertificateDer::pem_reader_iter(&mut reader).collect::<Result<_, pem::Error>>()?)
 }
 
+#[cfg(feature = "tls_files")]
 fn load_private_key<P: AsRef<Path>>(filename: P) -> Result<PrivateKeyDer<'static>, ConfigError> {
     let keyfile = File::open(&filename)?;
     let mut reader = BufReader::new(keyfile);
@@ -160,11 +168,13 @@ fn load_private_key<P: AsRef<Path>>(filename: P) -> Result<PrivateKeyDer<'static
 }
 
 /// Stores the session IDs server side.
+#[cfg(feature = "tls_files")]
 #[derive(Debug)]
 struct TlsSessionCache {
     cache: moka::sync::Cache<Vec<u8>, Vec<u8>>,
 }
 
+#[cfg(feature = "tls_files")]
 impl TlsSessionCache {
     /// Make a new TlsSessionCache.  `size` is the maximum
     /// number of stored sessions.
@@ -176,6 +186,7 @@ impl TlsSessionCache {
     }
 }
 
+#[cfg(feature = "tls_files")]
 impl StoresServerSessions for TlsSessionCache {
     fn put(&self, key: Vec<u8>, value: Vec<u8>) -> bool {
         self.cache.insert(key, value);
