@@ -369,8 +369,18 @@ impl Relay {
         let sink = self.log.clone();
         let dispatch = logging::dispatch(Some(TEST_LOG), logging::LogFormat::Text, move || LogSink(sink.clone()));
         logging::bridge_log();
-        let server = tracing::dispatcher::with_default(&dispatch, || loft::relay::Server::bind(&cfg))
-            .unwrap_or_else(|e| panic!("the relay did not start: {e:#}\n{}", self.log()));
+        // A restart binds the ports it had: give the old listeners a moment to be gone.
+        let fixed = !listen.ends_with(":0");
+        let t = Instant::now();
+        let server = loop {
+            match tracing::dispatcher::with_default(&dispatch, || loft::relay::Server::bind(&cfg)) {
+                Ok(s) => break s,
+                Err(e) if fixed && t.elapsed() < Duration::from_secs(5) && format!("{e:#}").contains("in use") => {
+                    std::thread::sleep(Duration::from_millis(100))
+                }
+                Err(e) => panic!("the relay did not start: {e:#}\n{}", self.log()),
+            }
+        };
         self.port = server.ftp_addrs()[0].port();
         self.web_port = server.web_addrs().first().map_or(0, |a| a.port());
         let handle = server.handle();
