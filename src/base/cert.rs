@@ -5,10 +5,9 @@
 //! SHA-256 fingerprint is printed by `loft init` and `loft check`, in the same form the
 //! client prints on first use and records in its `known_hosts`.
 
-use anyhow::{anyhow, Context, Result};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A certificate and key, ready for the server.
@@ -28,49 +27,87 @@ pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// Why a certificate could not be loaded or made.
+#[derive(Debug)]
+pub(crate) enum CertError {
+    ReadCert(PathBuf, std::io::Error),
+    NotPemCert(PathBuf, std::io::Error),
+    NoCert(PathBuf),
+    ReadKey(PathBuf, std::io::Error),
+    NotPemKey(PathBuf, std::io::Error),
+    NoKey(PathBuf),
+    Tls(rustls::Error),
+    Unusable(PathBuf, PathBuf, rustls::Error),
+    Make(String),
+    Write(PathBuf, std::io::Error),
+}
+
+impl std::fmt::Display for CertError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CertError::ReadCert(p, e) => write!(
+                f,
+                "cannot read the TLS certificate {}: make one with `loft init`, or set [tls] cert, or mode = \"off\": {e}",
+                p.display()
+            ),
+            CertError::NotPemCert(p, e) => write!(f, "{}: not a PEM certificate: {e}", p.display()),
+            CertError::NoCert(p) => {
+                write!(f, "{}: no certificate in it (expected PEM `-----BEGIN CERTIFICATE-----`)", p.display())
+            }
+            CertError::ReadKey(p, e) => write!(f, "cannot read the TLS key {}: {e}", p.display()),
+            CertError::NotPemKey(p, e) => write!(f, "{}: not a PEM private key: {e}", p.display()),
+            CertError::NoKey(p) => write!(f, "{}: no private key in it", p.display()),
+            CertError::Tls(e) => write!(f, "TLS setup: {e}"),
+            CertError::Unusable(c, k, e) => {
+                write!(f, "{} and {} do not make a usable certificate: {e}", c.display(), k.display())
+            }
+            CertError::Make(why) => write!(f, "cannot make a certificate: {why}"),
+            CertError::Write(p, e) => write!(f, "writing {}: {e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for CertError {}
+
 /// Loads a PEM certificate chain and key into a server config.
-pub(crate) fn load(cert: &Path, key: &Path) -> Result<Loaded> {
+pub(crate) fn load(cert: &Path, key: &Path) -> Result<Loaded, CertError> {
     let certs: Vec<CertificateDer<'static>> = {
-        let data = std::fs::read(cert).with_context(|| {
-            format!(
-                "cannot read the TLS certificate {}: make one with `loft init`, or set [tls] cert, or mode = \"off\"",
-                cert.display()
-            )
-        })?;
+        let data = std::fs::read(cert).map_err(|e| CertError::ReadCert(cert.into(), e))?;
         rustls_pemfile::certs(&mut data.as_slice())
-            .collect::<std::result::Result<_, _>>()
-            .with_context(|| format!("{}: not a PEM certificate", cert.display()))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| CertError::NotPemCert(cert.into(), e))?
     };
     if certs.is_empty() {
-        return Err(anyhow!("{}: no certificate in it (expected PEM `-----BEGIN CERTIFICATE-----`)", cert.display()));
+        return Err(CertError::NoCert(cert.into()));
     }
     let key_der: PrivateKeyDer<'static> = {
-        let data = std::fs::read(key).with_context(|| format!("cannot read the TLS key {}", key.display()))?;
+        let data = std::fs::read(key).map_err(|e| CertError::ReadKey(key.into(), e))?;
         rustls_pemfile::private_key(&mut data.as_slice())
-            .with_context(|| format!("{}: not a PEM private key", key.display()))?
-            .ok_or_else(|| anyhow!("{}: no private key in it", key.display()))?
+            .map_err(|e| CertError::NotPemKey(key.into(), e))?
+            .ok_or_else(|| CertError::NoKey(key.into()))?
     };
     let fp = fingerprint(&certs[0]);
     let config = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| anyhow!("TLS setup: {e}"))?
+        .map_err(CertError::Tls)?
         .with_no_client_auth()
         .with_single_cert(certs, key_der)
-        .map_err(|e| anyhow!("{} and {} do not make a usable certificate: {e}", cert.display(), key.display()))?;
+        .map_err(|e| CertError::Unusable(cert.into(), key.into(), e))?;
     Ok(Loaded { config: Arc::new(config), fingerprint: fp })
 }
 
 /// Writes a new self-signed certificate and key (key file mode 0600). Returns the fingerprint.
-pub(crate) fn generate(cert: &Path, key: &Path, names: &[String]) -> Result<String> {
-    let mut params = rcgen::CertificateParams::new(names.to_vec()).map_err(|e| anyhow!("certificate names: {e}"))?;
+pub(crate) fn generate(cert: &Path, key: &Path, names: &[String]) -> Result<String, CertError> {
+    let mut params = rcgen::CertificateParams::new(names.to_vec())
+        .map_err(|e| CertError::Make(format!("certificate names: {e}")))?;
     params.distinguished_name.push(rcgen::DnType::CommonName, names.first().cloned().unwrap_or_else(|| "loft".into()));
     params.not_before = rcgen::date_time_ymd(2024, 1, 1);
     params.not_after = rcgen::date_time_ymd(2099, 12, 31);
-    let kp =
-        rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| anyhow!("key generation: {e}"))?;
-    let c = params.self_signed(&kp).map_err(|e| anyhow!("self-signing: {e}"))?;
-    write_private(key, kp.serialize_pem().as_bytes()).with_context(|| format!("writing {}", key.display()))?;
-    std::fs::write(cert, c.pem()).with_context(|| format!("writing {}", cert.display()))?;
+    let kp = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+        .map_err(|e| CertError::Make(format!("key generation: {e}")))?;
+    let c = params.self_signed(&kp).map_err(|e| CertError::Make(format!("self-signing: {e}")))?;
+    write_private(key, kp.serialize_pem().as_bytes()).map_err(|e| CertError::Write(key.into(), e))?;
+    std::fs::write(cert, c.pem()).map_err(|e| CertError::Write(cert.into(), e))?;
     Ok(fingerprint(c.der()))
 }
 
