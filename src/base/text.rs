@@ -77,6 +77,22 @@ pub fn percent_decode(s: &str, how: Decode) -> Result<String, PercentError> {
     }
 }
 
+/// A path (or a name) a client chose, made safe for a log line: control characters
+/// (`ESC`, `CR`, `NUL`, …) and bidirectional overrides are written escaped (`\u{1b}`), so
+/// a room name cannot rewrite an admin's terminal or forge a log line.
+pub fn logged(p: &std::path::Path) -> String {
+    let s = p.to_string_lossy();
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || is_bidi(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Why [`percent_decode`] refused a text (in [`Decode::Strict`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PercentError {
@@ -163,6 +179,13 @@ mod tests {
         assert_eq!(percent_decode("%ff", Decode::Form).unwrap(), "\u{fffd}");
         // Multi-byte text around a stray '%' never splits a character.
         assert_eq!(percent_decode("é%é", Decode::Form).unwrap(), "é%é");
+    }
+
+    #[test]
+    fn logged_paths_are_escaped() {
+        let p = std::path::Path::new("/r/lob\x1b]0;pwned\x07by\r\nINFO fake\u{202e}.txt");
+        assert_eq!(logged(p), "/r/lob\\u{1b}]0;pwned\\u{7}by\\u{d}\\u{a}INFO fake\\u{202e}.txt");
+        assert_eq!(logged(std::path::Path::new("/r/أحمد.txt")), "/r/أحمد.txt");
     }
 
     #[test]

@@ -338,8 +338,12 @@ pub(crate) fn prune(room: &Path, history_lost: Option<SystemTime>) {
             id_of(&name).is_some() && history_lost.is_some_and(|lost| modified + ANNOUNCE_MARGIN < lost);
         if stale_part || announced_in_lost_history {
             match fs::remove_file(e.path()) {
-                Ok(()) => tracing::info!(file = %e.path().display(), "shared file pruned with the room's history"),
-                Err(err) => tracing::warn!(file = %e.path().display(), "cannot prune shared file: {err}"),
+                Ok(()) => {
+                    tracing::info!(file = %crate::base::text::logged(&e.path()), "shared file pruned with the room's history")
+                }
+                Err(err) => {
+                    tracing::warn!(file = %crate::base::text::logged(&e.path()), "cannot prune shared file: {err}")
+                }
             }
         }
     }

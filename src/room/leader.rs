@@ -85,7 +85,7 @@ impl Room {
 
         let mut before = log.file.metadata()?.len();
         if before != log.len {
-            tracing::warn!(path = %self.path.display(), expected = log.len, found = before, "room changed outside Loft");
+            tracing::warn!(path = %crate::base::text::logged(&self.path), expected = log.len, found = before, "room changed outside Loft");
             let cut = cut_tail(&log.file, before)?;
             if cut > 0 {
                 warn_cut(&self.path, cut);
@@ -160,7 +160,7 @@ impl Room {
             log.recent.insert(h);
         }
         self.publish(log);
-        tracing::debug!(path = %self.path.display(), uploads = jobs.len(), bytes = buf.len(), ?sync, "room written");
+        tracing::debug!(path = %crate::base::text::logged(&self.path), uploads = jobs.len(), bytes = buf.len(), ?sync, "room written");
         Ok(outcomes)
     }
 
@@ -211,25 +211,27 @@ impl Room {
                         log.dev = m.dev();
                         log.ino = m.ino();
                     }
-                    Err(e) => tracing::warn!(path = %self.path.display(), "after rotation: {e}"),
+                    Err(e) => tracing::warn!(path = %crate::base::text::logged(&self.path), "after rotation: {e}"),
                 }
                 log.file = r.file;
                 log.base = r.base;
                 log.len = r.len;
                 log.history = rotate::history_start(&self.path, r.base);
                 self.publish(log);
-                tracing::info!(path = %self.path.display(), base = r.base, live = r.len, "room rotated");
+                tracing::info!(path = %crate::base::text::logged(&self.path), base = r.base, live = r.len, "room rotated");
             }
             Ok(None) => {}
             Err(e) => {
-                tracing::error!(path = %self.path.display(), "room rotation failed, recovering: {e}");
+                tracing::error!(path = %crate::base::text::logged(&self.path), "room rotation failed, recovering: {e}");
                 *slot = None;
                 match Log::open(&self.path, &self.shared, sync, false) {
                     Ok(log) => {
                         self.publish(&log);
                         *slot = Some(log);
                     }
-                    Err(e) => tracing::error!(path = %self.path.display(), "cannot reopen the room: {e}"),
+                    Err(e) => {
+                        tracing::error!(path = %crate::base::text::logged(&self.path), "cannot reopen the room: {e}")
+                    }
                 }
             }
         }
@@ -255,7 +257,7 @@ impl Room {
             Ok(n) if n == buf.len() => return Ok(()),
             // A regular file writes everything unless the disk (or quota) is full.
             Ok(n) => {
-                tracing::warn!(path = %self.path.display(), written = n, wanted = buf.len(), "short write to room");
+                tracing::warn!(path = %crate::base::text::logged(&self.path), written = n, wanted = buf.len(), "short write to room");
                 io::Error::from_raw_os_error(libc::ENOSPC)
             }
             Err(e) => e,

@@ -330,7 +330,7 @@ impl Rooms {
             v.end.saturating_sub(v.history)
         };
         if max > 0 && held + data.len() as u64 > max {
-            tracing::error!(room = %path.display(), held, limit = max, "room full: appends refused (chat.max_room_bytes)");
+            tracing::error!(room = %crate::base::text::logged(path), held, limit = max, "room full: appends refused (chat.max_room_bytes)");
             return Err(RoomError::Full { limit: max });
         }
         Ok(room.submit(upload, mode, true).await?)
@@ -513,7 +513,7 @@ impl Rooms {
                     if parts.is_empty() {
                         start = view.base;
                     } else if at != view.base {
-                        tracing::warn!(room = %room.display(), "the room's archives do not reach its live part");
+                        tracing::warn!(room = %crate::base::text::logged(&room), "the room's archives do not reach its live part");
                     }
                 }
             }
@@ -538,34 +538,83 @@ impl Rooms {
     /// Whole lines of a room from logical offset `from`, at most `max` bytes of them:
     /// `(start, bytes)`, where `start` is the logical offset of `bytes[0]` (see
     /// [`Rooms::open_span`] for where a reader that fell behind starts) and `bytes` ends
-    /// with a newline or is empty. A line longer than `max` is returned whole, so a
-    /// reader always moves on.
+    /// with a newline or is empty. A `from` in the middle of a line starts at the next
+    /// whole line (`start` says where), never with the torn end of one. A line longer than
+    /// `max` is returned whole, so a reader always moves on.
     #[cfg_attr(not(feature = "web"), allow(dead_code))]
     pub(crate) async fn read_lines(&self, path: &Path, from: u64, max: usize) -> Result<(u64, Vec<u8>), RoomError> {
-        let (span, _) = self.open_span(path, from, None).await?;
+        // One byte before `from`, to see whether `from` starts a line. (Offset 0 means a
+        // new reader to `open_span`, so `from` 1 is read from 1: a room's first line is a
+        // token, longer than one byte, so 1 is inside it.)
+        let probe = if from >= 2 { from - 1 } else { from };
+        let (span, _) = self.open_span(path, probe, None).await?;
         let avail = span.len();
-        let start = span.start;
-        let buf = tokio::task::spawn_blocking(move || -> io::Result<Vec<u8>> {
+        let mut start = span.start;
+        let (skipped, buf) = tokio::task::spawn_blocking(move || -> io::Result<(u64, Vec<u8>)> {
+            // Where the first whole line begins, counted from the span's start.
+            let skip = if from == 1 && span.start == 1 {
+                match next_line_start(&span, avail)? {
+                    Some(at) => at,
+                    None => return Ok((avail, Vec::new())),
+                }
+            } else if from >= 2 && span.start + 1 == from {
+                let mut b = [0u8; 1];
+                if span.read_at(0, &mut b)? == 0 {
+                    return Ok((0, Vec::new()));
+                }
+                if b[0] == b'\n' {
+                    1
+                } else {
+                    match next_line_start(&span, avail)? {
+                        Some(at) => at,
+                        None => return Ok((avail, Vec::new())),
+                    }
+                }
+            } else {
+                // `from` is 0, or before the history kept: the span starts on a line.
+                0
+            };
+            let avail = avail - skip;
             let mut want = avail.min(max as u64);
             loop {
                 let mut buf = vec![0u8; want as usize];
-                let n = span.read_at(0, &mut buf)?;
+                let n = span.read_at(skip, &mut buf)?;
                 buf.truncate(n);
                 match buf.iter().rposition(|&b| b == b'\n') {
                     Some(i) => {
                         buf.truncate(i + 1);
-                        return Ok(buf);
+                        return Ok((skip, buf));
                     }
                     None if want < avail => want = (want * 2).clamp(4096, avail),
                     // The logical end is always at a line's end: no newline means nothing.
-                    None => return Ok(Vec::new()),
+                    None => return Ok((skip, Vec::new())),
                 }
             }
         })
         .await
         .map_err(|e| io::Error::other(format!("room read failed: {e}")))??;
+        start += skipped;
         Ok((start, buf))
     }
+}
+
+/// The offset in `span` just after its first newline: where the first whole line starts
+/// when the span starts inside a line. `None`: no newline in the `avail` bytes.
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
+fn next_line_start(span: &Span, avail: u64) -> io::Result<Option<u64>> {
+    let mut buf = vec![0u8; 4096];
+    let mut at = 0;
+    while at < avail {
+        let n = span.read_at(at, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        if let Some(i) = buf[..n].iter().position(|&b| b == b'\n') {
+            return Ok(Some(at + i as u64 + 1));
+        }
+        at += n as u64;
+    }
+    Ok(None)
 }
 
 impl fmt::Debug for Rooms {

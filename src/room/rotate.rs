@@ -205,7 +205,7 @@ fn recover_lost_state(room: &Path) -> io::Result<()> {
     let base = if is_live_prefix(room, newest)? { *start } else { *end };
     if base > 0 {
         tracing::error!(
-            room = %room.display(), base,
+            room = %crate::base::text::logged(room), base,
             "the room's state file is missing: its base is recovered from the archives"
         );
     }
@@ -238,12 +238,12 @@ fn settle_archive_tmps(room: &Path, base: u64) -> io::Result<u64> {
             fs::remove_file(&path)?;
         } else if end == base && end > start && len == end - start {
             // Whole, cut, and the state already moved past it: only its name is missing.
-            tracing::warn!(archive = %path.display(), "naming an archive whose rotation was cut before it was named");
+            tracing::warn!(archive = %crate::base::text::logged(&path), "naming an archive whose rotation was cut before it was named");
             fs::rename(&path, dir.join(archive_name(start, end)))?;
             File::open(&dir)?.sync_all()?;
         } else if start == base && end > start && len == end - start {
             // Whole, and its bytes are no longer live: the cut is durable, the name was not.
-            tracing::warn!(archive = %path.display(), "naming an archive whose rotation was cut before it was named");
+            tracing::warn!(archive = %crate::base::text::logged(&path), "naming an archive whose rotation was cut before it was named");
             fs::rename(&path, dir.join(archive_name(start, end)))?;
             File::open(&dir)?.sync_all()?;
             write_state(room, State { base: end, next: None })?;
@@ -251,7 +251,7 @@ fn settle_archive_tmps(room: &Path, base: u64) -> io::Result<u64> {
         } else {
             let kept = path.with_extension("damaged");
             tracing::error!(
-                archive = %path.display(), base,
+                archive = %crate::base::text::logged(&path), base,
                 "a temporary archive is neither a copy of the live file nor whole: kept as {}",
                 kept.display()
             );
@@ -275,13 +275,13 @@ pub(crate) fn recover(room: &Path) -> io::Result<u64> {
     let live_new = dir.join("live.new");
     let base = match st.next {
         Some(_) if live_new.exists() => {
-            tracing::warn!(room = %room.display(), "a rotation was interrupted before the cut: undoing it");
+            tracing::warn!(room = %crate::base::text::logged(room), "a rotation was interrupted before the cut: undoing it");
             fs::remove_file(&live_new)?;
             write_state(room, State { base: st.base, next: None })?;
             st.base
         }
         Some(next) => {
-            tracing::warn!(room = %room.display(), "a rotation was interrupted after the cut: finishing it");
+            tracing::warn!(room = %crate::base::text::logged(room), "a rotation was interrupted after the cut: finishing it");
             write_state(room, State { base: next, next: None })?;
             next
         }
@@ -304,11 +304,11 @@ pub(crate) fn recover(room: &Path) -> io::Result<u64> {
             // Only a copy of bytes the live file still holds may go: anything else is the
             // only copy of history, whatever the state says.
             if start == base && is_live_prefix(room, &path)? {
-                tracing::warn!(archive = %path.display(), "removing an archive of a rotation that did not complete");
+                tracing::warn!(archive = %crate::base::text::logged(&path), "removing an archive of a rotation that did not complete");
                 fs::remove_file(&path)?;
             } else {
                 tracing::error!(
-                    archive = %path.display(), base,
+                    archive = %crate::base::text::logged(&path), base,
                     "an archive reaches past the room's base but is not a copy of the live file: kept"
                 );
             }
@@ -484,8 +484,8 @@ pub(crate) fn history_start(room: &Path, base: u64) -> u64 {
 
 fn remove_archive(p: &Path) {
     match fs::remove_file(p) {
-        Ok(()) => tracing::info!(archive = %p.display(), "archive pruned"),
-        Err(e) => tracing::warn!(archive = %p.display(), "cannot prune archive: {e}"),
+        Ok(()) => tracing::info!(archive = %crate::base::text::logged(p), "archive pruned"),
+        Err(e) => tracing::warn!(archive = %crate::base::text::logged(p), "cannot prune archive: {e}"),
     }
 }
 

@@ -60,7 +60,7 @@ impl SeenBook {
         let dir = super::rotate::state_dir(room);
         let written = std::fs::create_dir_all(&dir).and_then(|_| write_atomic(&dir.join("seen"), text.as_bytes()));
         if let Err(e) = written {
-            tracing::warn!(room = %room.display(), "cannot save read receipts: {e}");
+            tracing::warn!(room = %crate::base::text::logged(room), "cannot save read receipts: {e}");
         }
     }
 

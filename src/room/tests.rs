@@ -671,3 +671,31 @@ fn scan_lines_handles_chunk_edges_and_overlong_lines() {
     assert_eq!(seen[1..], ["b", "c\r", "", "d"]);
     assert!(seen[0] == a);
 }
+
+/// Issue 19.15: a `from` in the middle of a line (a client's bug, or someone probing)
+/// gets the next whole line and says where it starts, never the torn end of a line.
+#[tokio::test]
+async fn read_lines_from_inside_a_line_starts_at_the_next_whole_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tokens(3);
+    let text = format!("{}\n{}\n{}\n", t[0], t[1], t[2]);
+    let path = room_file(&dir, &text);
+    let rooms = Rooms::new(settings(SyncPolicy::Never));
+    let second = t[0].len() as u64 + 1;
+    let end = text.len() as u64;
+    let read = |from: u64| {
+        let (rooms, path) = (&rooms, &path);
+        async move {
+            let (start, bytes) = rooms.read_lines(path, from, 1 << 20).await.unwrap();
+            (start, String::from_utf8(bytes).unwrap())
+        }
+    };
+    assert_eq!(read(0).await, (0, text.clone()));
+    for from in [1, 2, 5, second - 1] {
+        assert_eq!(read(from).await, (second, text[second as usize..].to_string()), "from {from}");
+    }
+    assert_eq!(read(second).await, (second, text[second as usize..].to_string()));
+    assert_eq!(read(second + 1).await.0, second + t[1].len() as u64 + 1);
+    assert_eq!(read(end - 3).await, (end, String::new()), "inside the last line: nothing yet");
+    assert_eq!(read(end).await, (end, String::new()));
+}

@@ -168,3 +168,18 @@ fn tls_required_refusals_name_the_real_cause() {
         assert!(!err.contains("Check the user"), "{err}");
     }
 }
+
+/// Issue 19.12: a room name with escape sequences or a carriage return is logged
+/// escaped, so a client cannot rewrite an admin's terminal or forge a log line.
+#[test]
+fn room_names_with_control_characters_are_logged_escaped() {
+    let r = Relay::start();
+    scenario(&r, "control_characters_in_room_names");
+    assert!(r.wait_log("lob\\u{1b}]0;pwned\\u{7}by.txt"), "{}", r.log());
+    assert!(r.wait_log("x\\u{1b}[2Jy.txt"), "{}", r.log());
+    let log = r.log();
+    assert!(
+        !log.contains('\x1b') && !log.contains('\x07') && !log.contains('\r'),
+        "raw control characters in the log:\n{log:?}"
+    );
+}

@@ -82,7 +82,7 @@ impl StorageBackend<LoftUser> for LoftStorage {
         path: P,
         start_pos: u64,
     ) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
-        let shown = path.as_ref().display().to_string();
+        let shown = crate::base::text::logged(path.as_ref());
         let room = self.room(user, path.as_ref())?;
         let inner: Box<dyn AsyncRead + Send + Sync + Unpin> = match room {
             Some(real) => self.read_room(user, real, start_pos).await?,
@@ -123,7 +123,7 @@ impl StorageBackend<LoftUser> for LoftStorage {
         self.deny_files_change(user, path.as_ref(), true)?;
         self.deny_room_change(user, path.as_ref(), "deleting")?;
         self.fs()?.del(user, path.as_ref()).await?;
-        tracing::info!(target: "loft::transfer", user = %user.name, cmd = "DELE", path = %path.as_ref().display(), "deleted");
+        tracing::info!(target: "loft::transfer", user = %user.name, cmd = "DELE", path = %crate::base::text::logged(path.as_ref()), "deleted");
         Ok(())
     }
 

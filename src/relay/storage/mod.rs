@@ -254,7 +254,7 @@ impl LoftStorage {
         };
         match written {
             Ok(n) => {
-                tracing::info!(target: "loft::transfer", user = %user.name, cmd, path = %path.display(), bytes = n, "upload");
+                tracing::info!(target: "loft::transfer", user = %user.name, cmd, path = %crate::base::text::logged(path), bytes = n, "upload");
                 Ok(n)
             }
             Err(e) => {
@@ -262,7 +262,7 @@ impl LoftStorage {
                     let _ = self.fs()?.del(user, &part).await;
                 }
                 let too_large = e.get_io_error().is_some_and(|io| io.kind() == io::ErrorKind::FileTooLarge);
-                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %path.display(), "upload failed: {e}");
+                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %crate::base::text::logged(path), "upload failed: {e}");
                 match limit {
                     Some(l) if too_large => Err(Error::new(
                         ErrorKind::ExceededStorageAllocationError,
@@ -304,11 +304,11 @@ impl LoftStorage {
         let limits = self.shared.rooms.settings().files;
         match files::store(&room, id, input, limits, user_free(user).await).await {
             Ok(n) => {
-                tracing::info!(target: "loft::transfer", user = %user.name, cmd, room = %room.display(), file = %name, bytes = n, "shared file stored");
+                tracing::info!(target: "loft::transfer", user = %user.name, cmd, room = %crate::base::text::logged(&room), file = %name, bytes = n, "shared file stored");
                 Ok(n)
             }
             Err(e) => {
-                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, room = %room.display(), file = %name, "shared file refused: {e}");
+                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, room = %crate::base::text::logged(&room), file = %name, "shared file refused: {e}");
                 Err(file_error(e))
             }
         }
@@ -339,7 +339,7 @@ impl LoftStorage {
         let mut data = Vec::new();
         let read = input.take(limit as u64 + 1).read_to_end(&mut data).await.map_err(Error::from)?;
         if read > limit {
-            tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %real.display(), "refused: upload over {limit} bytes");
+            tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %crate::base::text::logged(real), "refused: upload over {limit} bytes");
             return Err(Error::new(
                 ErrorKind::ExceededStorageAllocationError,
                 reason(&format!(
@@ -352,7 +352,7 @@ impl LoftStorage {
         let merge = mode == WriteMode::Merge;
         let (lines, bytes) = if merge { (0, 0) } else { (lines_in(&data), data.len() as u64) };
         if let Err(why) = self.shared.rates.admit(&user.name, lines, bytes, self.shared.rate_limits) {
-            tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %real.display(), "refused: {why}");
+            tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %crate::base::text::logged(real), "refused: {why}");
             return Err(Error::new(ErrorKind::TransientFileNotAvailable, reason(&why.to_string())));
         }
         match self.shared.rooms.append(real, &data, mode).await {
@@ -362,13 +362,13 @@ impl LoftStorage {
                 }
                 tracing::info!(
                     target: "loft::transfer",
-                    user = %user.name, cmd, path = %real.display(), bytes = out.bytes_written,
+                    user = %user.name, cmd, path = %crate::base::text::logged(real), bytes = out.bytes_written,
                     lines = out.written_lines, duplicates = out.duplicate_lines, "room append"
                 );
                 Ok(data.len() as u64)
             }
             Err(e) => {
-                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %real.display(), "refused: {e}");
+                tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %crate::base::text::logged(real), "refused: {e}");
                 Err(room_error(e))
             }
         }

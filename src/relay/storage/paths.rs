@@ -13,15 +13,32 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use unftp_core::storage::{Error, ErrorKind, Result};
 
-/// A name (in `SITE` or the web API) that is no room of this user's: `lobby: not a chat
-/// room`.
+/// A name (in `SITE` or the web API) that is no room of this user's.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct NotARoom(pub(crate) String);
+pub(crate) enum NotARoom {
+    /// `lobby: not a chat room`: outside the home, not matching `chat.rooms`, hidden.
+    Missing(String),
+    /// Not a name any room can have: control characters (a NUL), or too long for a file
+    /// system (255 bytes a folder or file name, 1024 in all).
+    BadName(String),
+}
 
 impl std::fmt::Display for NotARoom {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: not a chat room", self.0)
+        match self {
+            NotARoom::Missing(name) => write!(f, "{name}: not a chat room"),
+            NotARoom::BadName(name) => write!(
+                f,
+                "{:?}: not a room name (no control characters; at most 255 bytes a folder or file name, 1024 in all)",
+                crate::base::text::clean_name(&name.chars().take(64).collect::<String>())
+            ),
+        }
     }
+}
+
+/// Whether `name` could name a file at all (see [`NotARoom::BadName`]).
+fn plausible_name(name: &str) -> bool {
+    name.len() <= 1024 && !name.chars().any(char::is_control) && name.split('/').all(|part| part.len() <= 255)
 }
 
 impl std::error::Error for NotARoom {}
@@ -61,6 +78,9 @@ impl StorageConfig {
     /// name has no extension), relative to the user's home; the reason for the client when
     /// there is none.
     pub(crate) fn room_named(&self, user: &LoftUser, name: &str) -> std::result::Result<PathBuf, NotARoom> {
+        if !plausible_name(name) {
+            return Err(NotARoom::BadName(name.to_string()));
+        }
         let mut tries = vec![name.to_string()];
         if Path::new(name).extension().is_none() {
             tries.push(format!("{name}.txt"));
@@ -70,7 +90,7 @@ impl StorageConfig {
                 return Ok(real);
             }
         }
-        Err(NotARoom(name.to_string()))
+        Err(NotARoom::Missing(name.to_string()))
     }
 
     /// Whether `path` is inside a room's hidden state folder (archives, offsets, receipts):

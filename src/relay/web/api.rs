@@ -8,6 +8,7 @@ use super::{assets, sessions::Session, Web};
 use crate::base::text::{percent_decode, Decode};
 use crate::ftpchat;
 use crate::relay::auth::Refused;
+use crate::relay::storage::NotARoom;
 use crate::relay::user;
 use crate::room::files::{self, FileError};
 use crate::room::{RoomError, WriteMode};
@@ -247,7 +248,10 @@ fn room(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<PathB
         return Err(fail(StatusCode::BAD_REQUEST, "which room? add room=NAME"));
     }
     let snap = web.relay.live.get();
-    snap.storage.room_named(&s.user, name).map_err(|e| fail(StatusCode::NOT_FOUND, &e.to_string()))
+    snap.storage.room_named(&s.user, name).map_err(|e| match e {
+        NotARoom::Missing(_) => fail(StatusCode::NOT_FOUND, &e.to_string()),
+        NotARoom::BadName(_) => fail(StatusCode::BAD_REQUEST, &e.to_string()),
+    })
 }
 
 fn number(query: &HashMap<String, String>, key: &str) -> Result<u64, Fail> {
@@ -302,7 +306,7 @@ async fn append(web: &Web, s: &Session, query: &HashMap<String, String>, req: Re
     let data = match body(req, limit).await {
         Ok(d) => d,
         Err(r) if r.0 == StatusCode::PAYLOAD_TOO_LARGE => {
-            tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %real.display(), "refused: upload over {limit} bytes");
+            tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %crate::base::text::logged(&real), "refused: upload over {limit} bytes");
             return Err(fail(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &format!("a room append may be at most {limit} bytes (chat.max_append_bytes); nothing was written"),
@@ -312,14 +316,14 @@ async fn append(web: &Web, s: &Session, query: &HashMap<String, String>, req: Re
     };
     let lines = crate::relay::rates::lines_in(&data);
     if let Err(why) = snap.storage.rates.admit(&s.user.name, lines, data.len() as u64, snap.storage.rate_limits) {
-        tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %real.display(), "refused: {why}");
+        tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %crate::base::text::logged(&real), "refused: {why}");
         return Err(fail(StatusCode::TOO_MANY_REQUESTS, &why.to_string()));
     }
     match web.relay.rooms.append(&real, &data, WriteMode::Append).await {
         Ok(out) => {
             tracing::info!(
                 target: "loft::transfer",
-                user = %s.user.name, cmd = "web append", path = %real.display(), bytes = out.bytes_written,
+                user = %s.user.name, cmd = "web append", path = %crate::base::text::logged(&real), bytes = out.bytes_written,
                 lines = out.written_lines, duplicates = out.duplicate_lines, "room append"
             );
             let size = logical_size(&real);
@@ -329,7 +333,7 @@ async fn append(web: &Web, s: &Session, query: &HashMap<String, String>, req: Re
             ))
         }
         Err(e) => {
-            tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %real.display(), "refused: {e}");
+            tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %crate::base::text::logged(&real), "refused: {e}");
             Err(room_error(e))
         }
     }
@@ -461,11 +465,11 @@ async fn put_file(web: &Web, query: &HashMap<String, String>, req: Request<Incom
             let user_free = crate::relay::storage::user_free(&s.user).await;
             match files::store(&real, &id, &mut input, limits, user_free).await {
                 Ok(n) => {
-                    tracing::info!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %real.display(), file = %id, bytes = n, "shared file stored");
+                    tracing::info!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %crate::base::text::logged(&real), file = %id, bytes = n, "shared file stored");
                     return Ok(json_response(StatusCode::CREATED, json!({ "id": id, "bytes": n })));
                 }
                 Err(e) => {
-                    tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %real.display(), file = %id, "shared file refused: {e}");
+                    tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %crate::base::text::logged(&real), file = %id, "shared file refused: {e}");
                     file_fail(e)
                 }
             }
@@ -509,7 +513,7 @@ async fn get_file(web: &Web, s: &Session, query: &HashMap<String, String>) -> Re
     }
     let file = tokio::fs::File::open(&path).await.map_err(|_| missing())?;
     let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
-    tracing::info!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %real.display(), file = %id, bytes = len, "download");
+    tracing::info!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %crate::base::text::logged(&real), file = %id, bytes = len, "download");
     let mut r = Response::new(Either::Right(FileBody { file, buf: vec![0; 64 * 1024] }));
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(len));

@@ -306,6 +306,20 @@ def tls_required_names_the_cause():
     print("ok")
 
 
+def control_characters_in_room_names():
+    """Room names with ESC and BEL go through (they are the client's files), but the
+    relay's log must not carry them raw (issue 19.12): the Rust side reads the log."""
+    f = connect()
+    token = seal(fernet_for("secret"), "alice", "hi").strip() + b"\n"
+    # (A CR cannot come this way: libunftp ends a command at one, and the web API refuses
+    # a room name with any control character.)
+    for name in ["lob\x1b]0;pwned\x07by.txt", "x\x1b[2Jy.txt"]:
+        put(f, name, token, cmd="APPE")
+        assert get(f, name) == token, name
+    f.quit()
+    print("ok")
+
+
 if __name__ == "__main__":
     socket.setdefaulttimeout(30)
     {
@@ -320,4 +334,5 @@ if __name__ == "__main__":
         "quiet_and_discreet": quiet_and_discreet,
         "tls_required_names_the_cause": tls_required_names_the_cause,
         "session_reuse_required": session_reuse_required,
+        "control_characters_in_room_names": control_characters_in_room_names,
     }[sys.argv[1]]()

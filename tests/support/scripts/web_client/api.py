@@ -114,6 +114,21 @@ def bad_input():
         assert st == 404 and "not a chat room" in d["error"], (bad, st, d)
     st, _, d = request("GET", "/api/log?room=lobby&from=abc", session=s)
     assert st == 400 and "from=" in d["error"], (st, d)
+    # Names no room can have are the client's mistake (400), not the relay's (500), and
+    # change nothing (issue 19.15).
+    for bad in ["lobby%00", "lob%0aby", "lob%1bby", "x" * 300, "a/" + "b" * 256 + ".txt", "y" * 1100]:
+        for method in ("GET", "POST"):
+            path = f"/api/{'log' if method == 'GET' else 'append'}?room={bad}"
+            st, _, d = request(method, path, good + "\n" if method == "POST" else None, session=s, ctype="text/plain")
+            assert st == 400 and "not a room name" in d["error"], (method, bad[:24], st, d)
+    assert ftp_size("lobby.txt") == size
+    # A `from` inside a line gets the next whole line and says where it starts: here the
+    # end, since the room holds one line (issue 19.15).
+    for inside in (1, 5, size - 1):
+        st, _, d = request("GET", f"/api/log?room=lobby&from={inside}", session=s)
+        assert st == 200 and d["lines"] == [] and d["from"] == d["next"] == size, (inside, st, d)
+    st, _, d = request("GET", "/api/log?room=lobby&from=0", session=s)
+    assert st == 200 and d["lines"] == [good] and d["next"] == size, (st, d)
     assert request("DELETE", "/api/log?room=lobby", session=s)[0] == 405
     assert request("GET", "/api/nothing", session=s)[0] == 404
 
