@@ -134,15 +134,17 @@ fn is_bidi(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 
-/// A name (a sender, a file) made safe to show: like [`clean`], and a newline, a tab or an
-/// invisible (zero-width) character becomes U+FFFD too. A name is one line chosen by
-/// whoever sent it; with a newline in it, the rest of the name would print as a separate,
-/// clean-looking message from someone else.
+/// A name (a sender, a file) made safe to show: like [`clean`], and a newline (U+2028 and
+/// U+2029 too), a tab or an invisible (zero-width) character becomes U+FFFD. A name is one
+/// line chosen by whoever sent it; with a newline in it, the rest of the name would print
+/// as a separate, clean-looking message from someone else.
 pub fn clean_name(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             c if c.is_control() || is_bidi(c) => '\u{fffd}',
             '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{180e}' => '\u{fffd}',
+            // Unicode's line and paragraph separators: a line end in many terminals and pages.
+            '\u{2028}' | '\u{2029}' => '\u{fffd}',
             c => c,
         })
         .collect()
@@ -194,5 +196,6 @@ mod tests {
         assert_eq!(clean_name("ad\u{200b}min\u{202e}\u{200f}"), "ad\u{fffd}min\u{fffd}\u{fffd}");
         assert_eq!(clean_name("a\nb"), "a\u{fffd}b");
         assert_eq!(clean_name("أحمد"), "أحمد");
+        assert_eq!(clean_name("eve\u{2028}admin\u{2029}x"), "eve\u{fffd}admin\u{fffd}x");
     }
 }

@@ -171,6 +171,8 @@ test('display cleaning and colours match output.rs', () => {
   assert.equal(codec.cleanName('eve: hi\n10:16 admin'), 'eve: hi\ufffd10:16 admin');
   assert.equal(codec.cleanName('ad\u200bmin\u202e\u200f'), 'ad\ufffdmin\ufffd\ufffd');
   assert.equal(codec.cleanName('أحمد'), 'أحمد');
+  // Unicode's own line and paragraph separators end a line too (issue 19.16).
+  assert.equal(codec.cleanName('eve\u2028admin\u2029x'), 'eve\ufffdadmin\ufffdx');
   assert.equal(codec.clean('a\u200fb\nc'), 'a\ufffdb\nc');
   // FNV-1a of the UTF-8 bytes, mod 12: the terminal's COLOURS index.
   assert.equal(codec.colourOf('bob'), codec.colourOf('bob'));

@@ -57,6 +57,13 @@ impl StorageBackend<LoftUser> for LoftStorage {
         path: P,
     ) -> Result<Vec<Fileinfo<PathBuf, LoftMeta>>> {
         let dir = path.as_ref().to_path_buf();
+        // A room's files folder lists nothing: a file is fetched by the id its announcement
+        // carries, and a listing would tell anyone who may log in how many files a room
+        // has, how large and when (issue 19.16). The archive folder stays listable: its
+        // names are offsets that `REST` readers use, and its lines are the room's own.
+        if self.shared.in_files_dir(&dir) {
+            return Ok(Vec::new());
+        }
         let list = self.fs()?.list(user, path).await?;
         Ok(list
             .into_iter()

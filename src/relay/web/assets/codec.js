@@ -277,11 +277,11 @@ export function clean(s) {
 
 /**
  * A sender's name made safe to show (as the terminal client's clean_name): like clean(),
- * and newlines, tabs and zero-width characters become U+FFFD too, so a name cannot
+ * and newlines (U+2028 and U+2029 too), tabs and zero-width characters become U+FFFD, so a name cannot
  * forge a separate, clean-looking line from someone else.
  */
 export function cleanName(s) {
-  return s.replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060\ufeff\u180e]/g, '\ufffd');
+  return s.replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060\ufeff\u180e\u2028\u2029]/g, '\ufffd');
 }
 
 /** A stable colour index 0..11 per user name: the same FNV-1a pick as the terminal client. */

@@ -78,6 +78,13 @@ if SCENARIO == "rules":
     # Never listed, never a room.
     names = f.nlst()
     assert not any(".files" in n for n in names), names
+    # Nor is what is inside it (issue 19.16): a file is fetched by the id its announcement
+    # carries, not found by listing.
+    assert os.listdir(FILES), "the test needs a stored file here"
+    assert f.nlst(".lobby.txt.files") == [], f.nlst(".lobby.txt.files")
+    lines = []
+    f.retrlines("LIST .lobby.txt.files", lines.append)
+    assert lines == [], lines
     assert get(f, f".lobby.txt.files/{fid(1)}.lff") == good
     expect_error("550", put, f, f".lobby.txt.files/{fid(4)}.txt", seal(fernet_for("secret"), "a", "b"), cmd="APPE")
     # A read-only user fetches files and cannot share one.
