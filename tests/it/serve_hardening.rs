@@ -2,7 +2,7 @@
 //! found: by a real FTP client (Python's ftplib) against a real `loft serve`.
 
 use crate::common;
-use common::{Relay, Setup};
+use common::{set_key, Relay, Setup};
 
 /// Runs a scenario of tests/support/scripts/serve_hardening/scenarios.py against `r`.
 fn scenario(r: &Relay, name: &str) {
@@ -182,4 +182,15 @@ fn room_names_with_control_characters_are_logged_escaped() {
         !log.contains('\x1b') && !log.contains('\x07') && !log.contains('\r'),
         "raw control characters in the log:\n{log:?}"
     );
+}
+
+/// Issue 19.13: with path-based rooms, a rename (of a file, or of a folder around it)
+/// cannot make a room of a file whose lines were never checked.
+#[test]
+fn renames_cannot_make_rooms_of_unchecked_files() {
+    let r = Relay::with(Setup::default().edit(|t| {
+        let t = set_key(&t, "chat", "rooms", "[\"rooms/*.txt\"]");
+        set_key(&t, "chat", "allow_delete", "true")
+    }));
+    scenario(&r, "renames_cannot_make_rooms");
 }

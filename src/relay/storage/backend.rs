@@ -149,6 +149,20 @@ impl StorageBackend<LoftUser> for LoftStorage {
         self.deny_files_change(user, to.as_ref(), false)?;
         self.deny_room_change(user, from.as_ref(), "renaming")?;
         self.deny_room_change(user, to.as_ref(), "replacing")?;
+        // A room is made by appending to it, whose lines are checked; a rename would make
+        // one of a file whose lines never were (issue 19.13).
+        let from_is_dir = self.fs()?.metadata(user, from.as_ref()).await.map(|m| m.is_dir()).unwrap_or(false);
+        let makes_room = if from_is_dir {
+            self.shared.rename_makes_rooms(user, from.as_ref(), to.as_ref())
+        } else {
+            self.room(user, to.as_ref())?.is_some() && self.room(user, from.as_ref())?.is_none()
+        };
+        if makes_room {
+            return Err(Error::new(
+                ErrorKind::FileNameNotAllowedError,
+                reason("a rename cannot make a chat room: a room is made by appending messages to it"),
+            ));
+        }
         if !user.allow_delete {
             for (p, what) in [(from.as_ref(), "renaming"), (to.as_ref(), "replacing")] {
                 let is_dir = self.fs()?.metadata(user, p).await.map(|m| m.is_dir()).unwrap_or(false);

@@ -186,6 +186,45 @@ impl StorageConfig {
         Ok(Some(real))
     }
 
+    /// Whether `rel` (relative to a home) is a room's name by the patterns alone: what a
+    /// file there would be, whatever is there now.
+    fn is_room_name(&self, rel: &Path) -> bool {
+        let lower = PathBuf::from(rel.to_string_lossy().to_lowercase());
+        !rel.as_os_str().is_empty()
+            && !Self::in_state_dir(rel)
+            && self.patterns.is_match(&lower)
+            && !self.in_files_dir(rel)
+    }
+
+    /// Whether renaming the folder `from` to `to` would give a file in it a room's name
+    /// that it does not have now: a room made of a file whose lines were never checked
+    /// (bounded: a folder too big to look through counts as yes).
+    pub(super) fn rename_makes_rooms(&self, user: &LoftUser, from: &Path, to: &Path) -> bool {
+        let (Some(from), Some(to)) = (Self::relative(from), Self::relative(to)) else { return true };
+        let mut todo = vec![PathBuf::new()];
+        let mut seen = 0usize;
+        while let Some(sub) = todo.pop() {
+            let Ok(entries) = std::fs::read_dir(user.home.join(&from).join(&sub)) else { continue };
+            for e in entries.flatten() {
+                seen += 1;
+                if seen > 10_000 || todo.len() > 1_000 {
+                    return true;
+                }
+                let child = sub.join(e.file_name());
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => todo.push(child),
+                    Ok(t) if t.is_file() => {
+                        if self.is_room_name(&to.join(&child)) && !self.is_room_name(&from.join(&child)) {
+                            return true;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        false
+    }
+
     /// Whether the folder `dir` (relative to the user's home) holds a room, at any depth
     /// (bounded: a folder too deep or too big to look through counts as holding one).
     pub(super) fn holds_rooms(&self, user: &LoftUser, dir: &Path) -> bool {

@@ -320,6 +320,30 @@ def control_characters_in_room_names():
     print("ok")
 
 
+def renames_cannot_make_rooms():
+    """With chat.rooms = ["rooms/*.txt"] and deletes allowed: no rename turns a file whose
+    lines were never checked into a room (issue 19.13); renames of rooms and of other
+    files still work."""
+    f = connect()
+    f.mkd("rooms")
+    token = seal(fernet_for("secret"), "alice", "hi").strip() + b"\n"
+    put(f, "rooms/lobby.txt", token, cmd="APPE")
+    put(f, "notes.txt", b"not a token\n")
+    f.mkd("stuff")
+    put(f, "stuff/a.txt", b"not a token either\n")
+    # A file renamed into a room's name, and a folder renamed so its files get one.
+    expect_error("553", f.rename, "notes.txt", "rooms/new.txt")
+    expect_error("553", f.rename, "stuff", "rooms")
+    assert "new.txt" not in f.nlst("rooms") and get(f, "notes.txt") == b"not a token\n"
+    # What makes no room still works: a room renamed (deletes allowed), other files moved.
+    f.rename("rooms/lobby.txt", "rooms/hall.txt")
+    assert get(f, "rooms/hall.txt") == token
+    f.rename("stuff", "things")
+    f.rename("notes.txt", "things/notes.txt")
+    f.quit()
+    print("ok")
+
+
 if __name__ == "__main__":
     socket.setdefaulttimeout(30)
     {
@@ -335,4 +359,5 @@ if __name__ == "__main__":
         "tls_required_names_the_cause": tls_required_names_the_cause,
         "session_reuse_required": session_reuse_required,
         "control_characters_in_room_names": control_characters_in_room_names,
+        "renames_cannot_make_rooms": renames_cannot_make_rooms,
     }[sys.argv[1]]()
