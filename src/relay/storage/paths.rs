@@ -213,10 +213,12 @@ impl StorageConfig {
                 let child = sub.join(e.file_name());
                 match e.file_type() {
                     Ok(t) if t.is_dir() => todo.push(child),
-                    Ok(t) if t.is_file() => {
-                        if self.is_room_name(&to.join(&child)) && !self.is_room_name(&from.join(&child)) {
-                            return true;
-                        }
+                    Ok(t)
+                        if t.is_file()
+                            && self.is_room_name(&to.join(&child))
+                            && !self.is_room_name(&from.join(&child)) =>
+                    {
+                        return true
                     }
                     _ => {}
                 }
