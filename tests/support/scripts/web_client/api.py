@@ -129,6 +129,13 @@ def bad_input():
         assert st == 200 and d["lines"] == [] and d["from"] == d["next"] == size, (inside, st, d)
     st, _, d = request("GET", "/api/log?room=lobby&from=0", session=s)
     assert st == 200 and d["lines"] == [good] and d["next"] == size, (st, d)
+    # Receipts for rooms that do not exist make nothing (issue 19.8).
+    for i in range(50):
+        assert request("POST", f"/api/seen?room=ghost{i}", {"offset": 1}, session=s)[0] == 204
+        st, _, d = request("GET", f"/api/seen?room=ghost{i}", session=s)
+        assert st == 200 and d["seen"] == [], (st, d)
+    made = [n for n in os.listdir(os.environ["FTP_ROOT"]) if n.startswith(".ghost")]
+    assert made == [], made
     assert request("DELETE", "/api/log?room=lobby", session=s)[0] == 405
     assert request("GET", "/api/nothing", session=s)[0] == 404
 
