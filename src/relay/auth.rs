@@ -55,7 +55,7 @@ const MAX_TRACKED: usize = 4096;
 
 /// The address a block applies to: IPv6 by /64, the block one machine or home usually
 /// has (and can hop around in); an IPv4-mapped IPv6 address as the IPv4 address.
-fn block_addr(ip: IpAddr) -> IpAddr {
+pub(crate) fn block_addr(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),

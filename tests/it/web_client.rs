@@ -53,6 +53,35 @@ fn web_ftp_and_site_seen_share_one_room() {
     api_scenario(&r, "shared_rooms");
 }
 
+/// Issue 19.11: a reload that makes a user read-only applies to the pages they have open.
+#[test]
+fn a_reload_that_makes_a_user_read_only_applies_to_open_pages() {
+    if common::skip_without_cryptography() {
+        return;
+    }
+    let r = Relay::start();
+    let child = r.spawn_script_args("web_client/api.py", &["rights_follow_reload"]);
+    assert!(r.wait_file("ready"), "{}", r.log());
+    let text = std::fs::read_to_string(&r.config).unwrap();
+    let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+    for t in doc["users"].as_array_of_tables_mut().unwrap().iter_mut() {
+        if t["name"].as_str() == Some("chat") {
+            t["read_only"] = toml_edit::value(true);
+        }
+    }
+    std::fs::write(&r.config, doc.to_string()).unwrap();
+    r.reload();
+    std::fs::write(r.dir.path().join("reloaded"), b"").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
+        "{}\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        r.log()
+    );
+}
+
 #[test]
 fn over_the_connection_caps_the_page_gets_503() {
     let r = Relay::with(Setup::default().edit(|t| set_key(&t, "limits", "max_per_ip", "2")));

@@ -187,7 +187,7 @@ async fn login(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Re
         user::lookup(&snap.config, &name).map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
     let phc = snap.users.users.get(&name).map(|u| u.password.clone()).unwrap_or_default();
     let read_only = user.read_only;
-    let session = web.sessions.create(user, phc);
+    let session = web.sessions.create(user, phc, peer.ip());
     tracing::info!(target: "loft::web", user = %name, peer = %peer, "web session started");
     Ok(json_response(StatusCode::OK, json!({ "session": session, "user": name, "read_only": read_only })))
 }
@@ -210,6 +210,13 @@ fn session(web: &Web, req: &Request<Incoming>) -> Result<Session, Fail> {
         web.sessions.remove(token);
         return Err(fail(StatusCode::UNAUTHORIZED, "your account changed on the relay: log in again"));
     }
+    // The rights of the config in force, not those of the login: a reload that makes the
+    // user read-only (or moves their home) applies to this page at once (issue 19.11).
+    let mut s = s;
+    s.user = user::lookup(&snap.config, &s.user.name).map_err(|e| {
+        web.sessions.remove(token);
+        fail(StatusCode::UNAUTHORIZED, &format!("{e}: log in again"))
+    })?;
     Ok(s)
 }
 

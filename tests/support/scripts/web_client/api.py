@@ -238,5 +238,34 @@ def busy():
     print("ok")
 
 
+def rights_follow_reload():
+    """A page keeps its session across a reload, but with the rights of the config in
+    force (issue 19.11): the test makes `chat` read-only between `ready` and `reloaded`."""
+    here = os.path.dirname(os.environ["FTP_ROOT"])
+    s = login()
+    f = fernet_for("secret")
+    line = seal(f, "alice", "before").decode().strip() + "\n"
+    st, _, d = request("POST", "/api/append?room=lobby", line, session=s, ctype="text/plain")
+    assert st == 200 and d["written"] == 1, (st, d)
+    open(os.path.join(here, "ready"), "w").close()
+    deadline = time.time() + 20
+    while not os.path.exists(os.path.join(here, "reloaded")):
+        assert time.time() < deadline, "the test did not reload"
+        time.sleep(0.05)
+    st, _, d = request("GET", "/api/rooms", session=s)
+    assert st == 200 and d["read_only"] is True, (st, d)
+    line = seal(f, "alice", "after").decode().strip() + "\n"
+    st, _, d = request("POST", "/api/append?room=lobby", line, session=s, ctype="text/plain")
+    assert st == 403 and "read-only" in d["error"], (st, d)
+    st, _, d = request("GET", "/api/log?room=lobby", session=s)
+    assert st == 200 and len(d["lines"]) == 1, (st, d)
+    print("ok")
+
+
 if __name__ == "__main__":
-    {"bad_input": bad_input, "shared_rooms": shared_rooms, "busy": busy}[sys.argv[1]]()
+    {
+        "bad_input": bad_input,
+        "shared_rooms": shared_rooms,
+        "busy": busy,
+        "rights_follow_reload": rights_follow_reload,
+    }[sys.argv[1]]()
