@@ -248,9 +248,9 @@ pub(crate) struct ChatConfig {
     /// What one room may hold, archives and live part together (bytes; 0 = no limit).
     /// An append past it is refused (`452`) and logged, rather than deleting history.
     pub(crate) max_room_bytes: u64,
-    /// Messages (lines) one user may append per minute, to all rooms (0 = no limit).
+    /// Messages (lines) one user may append per minute from one address, to all rooms (0 = no limit).
     pub(crate) max_messages_per_minute: u32,
-    /// Bytes one user may append per minute, to all rooms (0 = no limit).
+    /// Bytes one user may append per minute from one address, to all rooms (0 = no limit).
     pub(crate) max_bytes_per_minute: u64,
     /// Largest shared file, original size in bytes (0: file sharing off).
     pub(crate) max_file_bytes: u64,

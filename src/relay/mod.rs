@@ -148,11 +148,12 @@ impl Relay {
     }
 
     /// A libunftp server for one connection, from the snapshot in force now.
-    fn server(&self, snap: &Snapshot) -> Result<libunftp::Server<LoftStorage, LoftUser>> {
+    fn server(&self, snap: &Snapshot, peer: SocketAddr) -> Result<libunftp::Server<LoftStorage, LoftUser>> {
         let cfg = &snap.config;
         let storage = snap.storage.clone();
+        let peer = peer.ip();
         let provider = Arc::new(Provider { config: cfg.clone() });
-        let generator = Box::new(move || LoftStorage::new(storage.clone()));
+        let generator = Box::new(move || LoftStorage::new(storage.clone(), peer));
         let passive_host = match &cfg.passive.public_host {
             None => PassiveHost::FromConnection,
             Some(h) => match h.parse::<Ipv4Addr>() {
@@ -226,7 +227,7 @@ impl Relay {
         // FTP is small request/reply lines: without NODELAY, Nagle and delayed ACKs add
         // ~40 ms to every exchange, which an FTPChat session (a login per message) pays often.
         let _ = stream.set_nodelay(true);
-        match self.server(&snap) {
+        match self.server(&snap, peer) {
             Ok(server) => {
                 if let Err(e) = server.service(stream).await {
                     tracing::debug!(target: "loft::conn", peer = %peer, "session ended: {e}");

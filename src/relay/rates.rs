@@ -1,11 +1,16 @@
-//! How fast one user may add to rooms.
+//! How fast one member may add to rooms.
 //!
 //! Anyone who may append to a room could otherwise flood it: with rotation, enough
 //! traffic in a short time pushes the room's history out of its archives, and fills the
-//! disk of a router. So every user gets a budget of messages (lines) and bytes per
+//! disk of a router. So every member gets a budget of messages (lines) and bytes per
 //! minute, across all rooms and both front doors (FTP and the web API); past it, an
 //! append is refused with a clear text and nothing is written. The counts outlive
 //! reloads; the limits are the ones in force.
+//!
+//! A member is a user *at a client address* (an IPv6 address by its /64, the block one
+//! home has): FTPChat groups share one account, and a budget per account let one member
+//! over it silence everyone else on it (issue 19.4). Someone flooding from one place uses
+//! up the budget of that place only.
 
 use crate::base::sync::Unpoison;
 use std::collections::{HashMap, VecDeque};
@@ -36,7 +41,8 @@ pub(crate) struct RateLimits {
 impl Rates {
     /// Admits an append of `lines` lines and `bytes` bytes by `user` and counts it, or
     /// says why not (for the client) without counting it.
-    pub(crate) fn admit(&self, user: &str, lines: u64, bytes: u64, l: RateLimits) -> Result<(), RateLimited> {
+    pub(crate) fn admit(&self, who: &Member, lines: u64, bytes: u64, l: RateLimits) -> Result<(), RateLimited> {
+        let user = who.key.as_str();
         if l.messages == 0 && l.bytes == 0 {
             return Ok(());
         }
@@ -59,6 +65,19 @@ impl Rates {
         }
         q.push_back((now, lines, bytes));
         Ok(())
+    }
+}
+
+/// Whose budget an append counts against: a user at a client address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Member {
+    key: String,
+}
+
+impl Member {
+    /// `user` appending from `peer` (an IPv6 address counts by its /64).
+    pub(crate) fn new(user: &str, peer: std::net::IpAddr) -> Member {
+        Member { key: format!("{user} {}", crate::relay::auth::block_addr(peer)) }
     }
 }
 
@@ -91,10 +110,10 @@ impl std::error::Error for RateLimited {}
 impl Rates {
     /// Counts what an append turned out to write (a merge, whose new lines are known
     /// only once it is done).
-    pub(crate) fn record(&self, user: &str, lines: u64, bytes: u64) {
+    pub(crate) fn record(&self, who: &Member, lines: u64, bytes: u64) {
         if lines > 0 || bytes > 0 {
             let mut users = self.users.lock().unpoisoned();
-            users.entry(user.to_string()).or_default().push_back((Instant::now(), lines, bytes));
+            users.entry(who.key.clone()).or_default().push_back((Instant::now(), lines, bytes));
         }
     }
 }
@@ -108,19 +127,36 @@ pub(crate) fn lines_in(data: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
+    fn m(user: &str) -> Member {
+        Member::new(user, "127.0.0.1".parse().unwrap())
+    }
+
     #[test]
     fn a_minute_of_messages_per_user() {
         let r = Rates::default();
         let l = RateLimits { messages: 3, bytes: 1000 };
-        assert!(r.admit("al", 2, 10, l).is_ok());
-        assert!(r.admit("al", 1, 10, l).is_ok());
-        let e = r.admit("al", 1, 10, l).unwrap_err().to_string();
+        assert!(r.admit(&m("al"), 2, 10, l).is_ok());
+        assert!(r.admit(&m("al"), 1, 10, l).is_ok());
+        let e = r.admit(&m("al"), 1, 10, l).unwrap_err().to_string();
         assert!(e.contains("at most 3 a minute") && e.contains("try again in"), "{e}");
-        assert!(r.admit("bo", 3, 10, l).is_ok(), "another user has their own budget");
-        let e = r.admit("cy", 1, 1001, l).unwrap_err().to_string();
+        assert!(r.admit(&m("bo"), 3, 10, l).is_ok(), "another user has their own budget");
+        let e = r.admit(&m("cy"), 1, 1001, l).unwrap_err().to_string();
         assert!(e.contains("max_bytes_per_minute"), "{e}");
-        assert!(r.admit("cy", 1, 999, l).is_ok(), "a refused append is not counted");
-        assert!(r.admit("al", 50, 10, RateLimits { messages: 0, bytes: 0 }).is_ok());
+        assert!(r.admit(&m("cy"), 1, 999, l).is_ok(), "a refused append is not counted");
+        assert!(r.admit(&m("al"), 50, 10, RateLimits { messages: 0, bytes: 0 }).is_ok());
         assert_eq!(lines_in(b"a\n\nb\r\n  \nc"), 3);
+    }
+
+    /// Issue 19.4: on a shared account, one member's flood is counted against that
+    /// member's address only; an IPv6 /64 is one member.
+    #[test]
+    fn members_of_one_account_have_budgets_of_their_own() {
+        let r = Rates::default();
+        let l = RateLimits { messages: 3, bytes: 0 };
+        let at = |ip: &str| Member::new("chat", ip.parse().unwrap());
+        assert!(r.admit(&at("2001:db8:0:1::5"), 3, 10, l).is_ok());
+        assert!(r.admit(&at("2001:db8:0:1::6"), 1, 10, l).is_err(), "the same /64");
+        assert!(r.admit(&at("192.0.2.9"), 3, 10, l).is_ok(), "another member of the account");
+        assert!(r.admit(&Member::new("other", "2001:db8:0:1::5".parse().unwrap()), 3, 10, l).is_ok());
     }
 }

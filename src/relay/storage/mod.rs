@@ -38,6 +38,7 @@ pub(crate) use quota::user_free;
 use crate::base::sync::Unpoison;
 use crate::ftpchat;
 use crate::relay::rates::lines_in;
+use crate::relay::rates::Member;
 use crate::relay::user::LoftUser;
 use crate::room::files::{self, FileError};
 use crate::room::rotate;
@@ -66,10 +67,12 @@ pub(crate) struct LoftStorage {
     /// its offset to what SIZE said, not to what RETR delivered: a RETR that returned more
     /// would deliver a message now and again on the next poll.
     sized: Mutex<HashMap<PathBuf, u64>>,
+    /// The client's address: rate limits count per user at an address.
+    peer: std::net::IpAddr,
 }
 
 impl LoftStorage {
-    pub(crate) fn new(shared: Arc<StorageConfig>) -> Self {
+    pub(crate) fn new(shared: Arc<StorageConfig>, peer: std::net::IpAddr) -> Self {
         let fs_ = match Filesystem::new(shared.root.clone()) {
             Ok(fs) => Some(fs),
             Err(e) => {
@@ -77,7 +80,7 @@ impl LoftStorage {
                 None
             }
         };
-        LoftStorage { fs_, shared, sized: Mutex::default() }
+        LoftStorage { fs_, shared, sized: Mutex::default(), peer }
     }
 
     /// The room registry.
@@ -351,14 +354,15 @@ impl LoftStorage {
         // new lines are what counts, and the room knows them only after the merge.
         let merge = mode == WriteMode::Merge;
         let (lines, bytes) = if merge { (0, 0) } else { (lines_in(&data), data.len() as u64) };
-        if let Err(why) = self.shared.rates.admit(&user.name, lines, bytes, self.shared.rate_limits) {
+        let member = Member::new(&user.name, self.peer);
+        if let Err(why) = self.shared.rates.admit(&member, lines, bytes, self.shared.rate_limits) {
             tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %crate::base::text::logged(real), "refused: {why}");
             return Err(Error::new(ErrorKind::TransientFileNotAvailable, reason(&why.to_string())));
         }
         match self.shared.rooms.append(real, &data, mode).await {
             Ok(out) => {
                 if merge {
-                    self.shared.rates.record(&user.name, out.written_lines as u64, out.bytes_written);
+                    self.shared.rates.record(&member, out.written_lines as u64, out.bytes_written);
                 }
                 tracing::info!(
                     target: "loft::transfer",

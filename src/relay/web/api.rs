@@ -145,7 +145,7 @@ async fn api(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp
         (Method::GET, "/api/log") => read_log(web, &session(web, &req)?, &query).await,
         (Method::POST, "/api/append") => {
             let s = session(web, &req)?;
-            append(web, &s, &query, req).await
+            append(web, &s, peer, &query, req).await
         }
         (Method::GET, "/api/seen") => seen(web, &session(web, &req)?, &query).await,
         (Method::POST, "/api/seen") => {
@@ -303,7 +303,13 @@ async fn read_log(web: &Web, s: &Session, query: &HashMap<String, String>) -> Re
 }
 
 /// `POST /api/append?room=R`, body = token lines: what an `APPE` does.
-async fn append(web: &Web, s: &Session, query: &HashMap<String, String>, req: Request<Incoming>) -> Result<Resp, Fail> {
+async fn append(
+    web: &Web,
+    s: &Session,
+    peer: SocketAddr,
+    query: &HashMap<String, String>,
+    req: Request<Incoming>,
+) -> Result<Resp, Fail> {
     if s.user.read_only {
         return Err(fail(StatusCode::FORBIDDEN, "this account is read-only"));
     }
@@ -322,7 +328,8 @@ async fn append(web: &Web, s: &Session, query: &HashMap<String, String>, req: Re
         Err(r) => return Err(r),
     };
     let lines = crate::relay::rates::lines_in(&data);
-    if let Err(why) = snap.storage.rates.admit(&s.user.name, lines, data.len() as u64, snap.storage.rate_limits) {
+    let member = crate::relay::rates::Member::new(&s.user.name, peer.ip());
+    if let Err(why) = snap.storage.rates.admit(&member, lines, data.len() as u64, snap.storage.rate_limits) {
         tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %crate::base::text::logged(&real), "refused: {why}");
         return Err(fail(StatusCode::TOO_MANY_REQUESTS, &why.to_string()));
     }

@@ -167,7 +167,7 @@ def a_flood_cannot_erase_history():
 
 
 def appends_are_rate_limited():
-    """Per user: max_messages_per_minute = 10 here."""
+    """Per user at an address: max_messages_per_minute = 10 here."""
     fer = fernet_for("secret")
     f = connect()
     for i in range(10):
@@ -180,6 +180,14 @@ def appends_are_rate_limited():
     g = connect("other", "other-pass")
     put(g, "lobby.txt", seal(fer, "bob", "hi"), cmd="APPE")
     g.quit()
+    # And so has another member of the same (shared) account, at another address: one
+    # member over the limit does not silence the group (issue 19.4).
+    h = connect(source="127.0.0.2")
+    for i in range(10):
+        put(h, "lobby.txt", seal(fer, "carol", f"c{i}"), cmd="APPE")
+    expect_error("450", put, h, "lobby.txt", seal(fer, "carol", "one too many"), cmd="APPE")
+    h.quit()
+    expect_error("450", put, f, "lobby.txt", seal(fer, "alice", "still too many"), cmd="APPE")
     f.quit()
     print("ok")
 
