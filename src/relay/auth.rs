@@ -38,6 +38,21 @@ enum BlockKey {
     Ip(IpAddr),
     User(String),
     Both(IpAddr, String),
+    /// An IPv6 /64 (`block = "ip"`): blocked when [`NET_ADDRESSES`] addresses in it are.
+    Net(IpAddr),
+}
+
+/// Blocked addresses in one IPv6 /64 that block the whole /64 (`block = "ip"`). A home
+/// network is one /64, so one device's wrong passwords block that device only; a guesser
+/// that hops addresses inside its /64 is blocked as a whole after this many.
+const NET_ADDRESSES: u32 = 4;
+
+/// The address itself, an IPv4-mapped IPv6 address as the IPv4 address.
+fn exact_addr(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
 }
 
 #[derive(Debug)]
@@ -53,8 +68,10 @@ struct Strikes {
 /// The cap on tracked keys, so a flood of user names cannot grow memory without bound.
 const MAX_TRACKED: usize = 4096;
 
-/// The address a block applies to: IPv6 by /64, the block one machine or home usually
-/// has (and can hop around in); an IPv4-mapped IPv6 address as the IPv4 address.
+/// An address with IPv6 by its /64, the block one machine or home usually has (and can
+/// hop around in); an IPv4-mapped IPv6 address as the IPv4 address. Connection caps,
+/// rate limits and web sessions count by it; failed logins block the address itself
+/// first, and the /64 only when several of its addresses are blocked.
 pub(crate) fn block_addr(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -88,7 +105,7 @@ impl Drop for Attempt<'_> {
 
 impl FailedLoginTracker {
     fn key(policy: &FailedLogins, ip: IpAddr, user: &str) -> BlockKey {
-        let ip = block_addr(ip);
+        let ip = exact_addr(ip);
         match policy.block {
             BlockBy::Ip => BlockKey::Ip(ip),
             BlockBy::User => BlockKey::User(user.to_string()),
@@ -96,11 +113,27 @@ impl FailedLoginTracker {
         }
     }
 
+    /// The /64 an address-based block widens to, for an IPv6 address.
+    fn net_key(policy: &FailedLogins, ip: IpAddr) -> Option<BlockKey> {
+        match (policy.block, exact_addr(ip)) {
+            (BlockBy::Ip, IpAddr::V6(v6)) => Some(BlockKey::Net(block_addr(IpAddr::V6(v6)))),
+            _ => None,
+        }
+    }
+
+    /// Whether the /64 of `ip` is blocked as a whole now.
+    fn net_blocked(st: &HashMap<BlockKey, Strikes>, net: Option<&BlockKey>, now: Instant) -> bool {
+        net.and_then(|k| st.get(k)).is_some_and(|s| s.blocked_until.is_some_and(|t| t > now))
+    }
+
     /// Is a login from `ip` as `user` blocked now?
     pub(crate) fn is_blocked(&self, policy: &FailedLogins, ip: IpAddr, user: &str) -> bool {
         let key = Self::key(policy, ip, user);
         let now = Instant::now();
         let mut st = self.state.lock().unpoisoned();
+        if Self::net_blocked(&st, Self::net_key(policy, ip).as_ref(), now) {
+            return true;
+        }
         match st.get_mut(&key) {
             Some(Strikes { blocked_until: Some(t), .. }) if *t > now => true,
             Some(s) if s.blocked_until.is_some() => {
@@ -152,6 +185,9 @@ impl FailedLoginTracker {
         let key = Self::key(policy, ip, user);
         let now = Instant::now();
         let mut st = self.state.lock().unpoisoned();
+        if Self::net_blocked(&st, Self::net_key(policy, ip).as_ref(), now) {
+            return None;
+        }
         let s = Self::strikes(&mut st, key.clone(), Duration::from_secs(policy.window), now);
         if s.blocked_until.is_some_and(|t| t > now) || s.count + s.in_flight >= policy.attempts {
             return None;
@@ -170,6 +206,14 @@ impl FailedLoginTracker {
         s.count += 1;
         if s.count >= policy.attempts && s.blocked_until.is_none() {
             s.blocked_until = Some(now + window);
+            // One more address of its /64 blocked: enough of them block the /64.
+            if let Some(net) = Self::net_key(policy, ip) {
+                let n = Self::strikes(&mut st, net, window, now);
+                n.count += 1;
+                if n.count >= NET_ADDRESSES && n.blocked_until.is_none() {
+                    n.blocked_until = Some(now + window);
+                }
+            }
             return true;
         }
         false
@@ -438,14 +482,31 @@ mod tests {
         assert!(t.begin(&p, a, "x").is_some(), "finished checks stop counting");
     }
 
+    /// Issue 19.9: one device's wrong passwords block that device, not its whole home
+    /// network (one /64); an address-hopping guesser blocks its /64 after a few addresses.
     #[test]
-    fn ipv6_is_blocked_by_64() {
+    fn ipv6_blocks_the_address_first_then_its_64() {
         let p = FailedLogins { attempts: 2, window: 60, block: BlockBy::Ip };
         let t = FailedLoginTracker::default();
-        t.failed(&p, "2001:db8:1:2::1".parse().unwrap(), "x");
-        t.failed(&p, "2001:db8:1:2:ffff::9".parse().unwrap(), "y");
-        assert!(t.is_blocked(&p, "2001:db8:1:2:abcd::1".parse().unwrap(), "z"), "same /64");
-        assert!(!t.is_blocked(&p, "2001:db8:1:3::1".parse().unwrap(), "z"), "another /64");
+        let ip = |s: &str| -> IpAddr { s.parse().unwrap() };
+        t.failed(&p, ip("2001:db8:1:2::1"), "x");
+        assert!(t.failed(&p, ip("2001:db8:1:2::1"), "y"));
+        assert!(t.is_blocked(&p, ip("2001:db8:1:2::1"), "z"), "the address that guessed");
+        assert!(!t.is_blocked(&p, ip("2001:db8:1:2:abcd::1"), "z"), "the rest of its home network");
+        assert!(t.begin(&p, ip("2001:db8:1:2:abcd::1"), "z").is_some());
+        // Failures spread over addresses of one /64 count per address ...
+        t.failed(&p, ip("2001:db8:1:2::2"), "x");
+        assert!(!t.is_blocked(&p, ip("2001:db8:1:2::3"), "z"));
+        // ... until NET_ADDRESSES of its addresses are blocked: then the /64 is.
+        for host in 2..=NET_ADDRESSES {
+            let a = ip(&format!("2001:db8:1:2::{host}"));
+            while !t.is_blocked(&p, a, "x") {
+                t.failed(&p, a, "x");
+            }
+        }
+        assert!(t.is_blocked(&p, ip("2001:db8:1:2:abcd::1"), "z"), "the /64, now");
+        assert!(t.begin(&p, ip("2001:db8:1:2:beef::1"), "z").is_none());
+        assert!(!t.is_blocked(&p, ip("2001:db8:1:3::1"), "z"), "another /64");
         t.failed(&p, "::ffff:10.0.0.1".parse().unwrap(), "x");
         t.failed(&p, "10.0.0.1".parse().unwrap(), "x");
         assert!(t.is_blocked(&p, "10.0.0.1".parse().unwrap(), "x"), "a mapped address is its IPv4 address");
