@@ -96,6 +96,7 @@ ports = "50000-50100"
 [limits]
 # max_connections = 64       # sessions at once; more get 421
 # max_per_ip = 16            # sessions at once from one address
+# ipv6_prefix = 64           # an IPv6 client counts by this many bits of its address
 # idle_timeout = 600         # seconds of silence before a session is closed
 # data_timeout = 60          # seconds a data connection may move under 1 KiB (426)
 # max_upload_bytes = 67108864

@@ -162,6 +162,9 @@ pub struct Limits {
     pub max_connections: usize,
     /// Sessions at once from one address; more get `421`.
     pub(crate) max_per_ip: usize,
+    /// An IPv6 client counts for `max_per_ip` by this many leading bits of its address:
+    /// 64 (a home network) unless set; 128 counts each address.
+    pub(crate) ipv6_prefix: u8,
     /// Seconds a session may stay silent before it is closed.
     #[serde(deserialize_with = "duration")]
     pub(crate) idle_timeout: Duration,
@@ -186,6 +189,7 @@ impl Default for Limits {
         Limits {
             max_connections: 64,
             max_per_ip: 16,
+            ipv6_prefix: 64,
             idle_timeout: Duration::from_secs(600),
             data_timeout: Duration::from_secs(60),
             max_upload_bytes: 64 * 1024 * 1024,

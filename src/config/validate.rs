@@ -65,6 +65,12 @@ impl Config {
         if l.max_connections == 0 {
             return Err(err(&[Seg::K("limits"), Seg::K("max_connections")], "expected a number of at least 1".into()));
         }
+        if !(16..=128).contains(&l.ipv6_prefix) {
+            return Err(err(
+                &[Seg::K("limits"), Seg::K("ipv6_prefix")],
+                "expected a prefix length from 16 to 128, like 64 (a home network) or 128 (each address)".into(),
+            ));
+        }
         if l.max_per_ip == 0 {
             return Err(err(&[Seg::K("limits"), Seg::K("max_per_ip")], "expected a number of at least 1".into()));
         }

@@ -4,6 +4,10 @@
 //! and tens of megabytes to spare, so Loft counts sessions itself: over the total cap or
 //! the per-address cap, a new connection gets `421` and is closed before any TLS or
 //! libunftp state is made for it, and everyone already connected keeps working.
+//!
+//! An IPv6 client is counted by its prefix (`limits.ipv6_prefix`, a /64 unless set): one
+//! host has a whole /64 to pick addresses from, and counting each address would let it
+//! take every slot (issue 19.3).
 
 use crate::base::sync::Unpoison;
 use std::collections::HashMap;
@@ -48,6 +52,23 @@ impl std::fmt::Display for Refusal {
     }
 }
 
+/// The address a connection from `ip` counts as: an IPv6 address cut to its first
+/// `prefix` bits (an IPv4-mapped one as the IPv4 address).
+pub(crate) fn counted_as(ip: IpAddr, prefix: u8) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let bits = u128::from(v6);
+                let keep = u32::from(prefix.min(128));
+                let mask = if keep == 0 { 0 } else { u128::MAX << (128 - keep) };
+                IpAddr::V6((bits & mask).into())
+            }
+        },
+        v4 => v4,
+    }
+}
+
 /// A live session's slot; dropping it frees the slot.
 #[derive(Debug)]
 pub(crate) struct Slot {
@@ -71,7 +92,9 @@ impl Drop for Slot {
 impl Limiter {
     /// Takes a slot for a connection from `ip` under the caps in force (after a reload,
     /// sessions over new caps are not closed; new ones wait for room), or says why not.
-    pub(crate) fn acquire(self: &Arc<Self>, ip: IpAddr, max_total: usize, max_per_ip: usize) -> Result<Slot, Refusal> {
+    pub(crate) fn acquire(self: &Arc<Self>, ip: IpAddr, limits: &crate::config::Limits) -> Result<Slot, Refusal> {
+        let (max_total, max_per_ip) = (limits.max_connections, limits.max_per_ip);
+        let ip = counted_as(ip, limits.ipv6_prefix);
         let mut st = self.state.lock().unpoisoned();
         if st.total >= max_total {
             return Err(Refusal::Total(max_total));
@@ -95,10 +118,15 @@ impl Limiter {
 mod tests {
     use super::*;
 
+    fn limits(total: usize, per_ip: usize, prefix: u8) -> crate::config::Limits {
+        crate::config::Limits { max_connections: total, max_per_ip: per_ip, ipv6_prefix: prefix, ..Default::default() }
+    }
+
     #[test]
     fn caps_hold_and_slots_free() {
         let l = Arc::new(Limiter::default());
-        let acquire = |ip| l.acquire(ip, 3, 2);
+        let caps = limits(3, 2, 64);
+        let acquire = |ip| l.acquire(ip, &caps);
         let a: IpAddr = "127.0.0.1".parse().unwrap();
         let b: IpAddr = "127.0.0.2".parse().unwrap();
         let s1 = acquire(a).unwrap();
@@ -108,5 +136,22 @@ mod tests {
         assert_eq!(acquire(b).unwrap_err(), Refusal::Total(3));
         drop(s1);
         assert!(acquire(a).is_ok());
+    }
+
+    /// Issue 19.3: one IPv6 host cannot take several slots by changing its address
+    /// inside its /64; `ipv6_prefix = 128` counts each address.
+    #[test]
+    fn ipv6_counts_by_prefix() {
+        let l = Arc::new(Limiter::default());
+        let ip = |s: &str| -> IpAddr { s.parse().unwrap() };
+        let caps = limits(100, 2, 64);
+        let _a = l.acquire(ip("2001:db8:1:2::1"), &caps).unwrap();
+        let _b = l.acquire(ip("2001:db8:1:2:ffff::2"), &caps).unwrap();
+        assert_eq!(l.acquire(ip("2001:db8:1:2:abcd::3"), &caps).unwrap_err(), Refusal::PerIp(2));
+        assert!(l.acquire(ip("2001:db8:1:3::1"), &caps).is_ok(), "another /64");
+        let each = limits(100, 2, 128);
+        assert!(l.acquire(ip("2001:db8:1:2:abcd::3"), &each).is_ok());
+        assert_eq!(counted_as(ip("::ffff:10.1.2.3"), 64), ip("10.1.2.3"));
+        assert_eq!(counted_as(ip("2001:db8:1:2:3:4:5:6"), 48), ip("2001:db8:1::"));
     }
 }

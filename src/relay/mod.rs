@@ -210,7 +210,7 @@ impl Relay {
     async fn handle(self: Arc<Self>, stream: TcpStream, peer: SocketAddr) {
         let snap = self.live.get();
         let limits = &snap.config.limits;
-        let slot = match self.limiter.acquire(peer.ip(), limits.max_connections, limits.max_per_ip) {
+        let slot = match self.limiter.acquire(peer.ip(), limits) {
             Ok(s) => s,
             Err(refusal) => {
                 tracing::warn!(target: "loft::conn", peer = %peer, "connection refused: {refusal}");

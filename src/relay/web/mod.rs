@@ -87,7 +87,7 @@ impl Web {
         let limits = &snap.config.limits;
         // Over the caps, the connection is still answered (with 503, after TLS, so the
         // browser can show it), but holds no slot.
-        let slot = self.relay.limiter.acquire(peer.ip(), limits.max_connections, limits.max_per_ip);
+        let slot = self.relay.limiter.acquire(peer.ip(), limits);
         let refused = match &slot {
             Ok(_) => None,
             Err(r) => {
