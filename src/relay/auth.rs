@@ -360,6 +360,14 @@ impl LoftAuthenticator {
             tracing::info!(target: "loft::login", user = username, peer = %ip, "login ok (anonymous, read-only)");
             return Ok("anonymous".into());
         }
+        // A password the login cache knows costs no key derivation and counts as no
+        // attempt: it does not wait its turn behind checks (or guesses) in progress for
+        // the same user (issue 19.10).
+        if self.table.users.get(username).is_some_and(|e| self.cached(e, password)) {
+            failures.succeeded(policy, ip, username);
+            tracing::info!(target: "loft::login", user = username, peer = %ip, "login ok");
+            return Ok(username.to_string());
+        }
         let turn = {
             let mut turns = self.logins.turns.lock().unpoisoned();
             turns.retain(|_, t| Arc::strong_count(t) > 1);
@@ -455,6 +463,26 @@ mod tests {
         assert!(!a.verify("al", "one").await, "old password must stop working after a change");
         assert!(a.verify("al", "two").await);
         assert!(!a.verify("nobody", "one").await);
+    }
+
+    /// Issue 19.10: a login the cache knows does not queue behind the user's password
+    /// checks in progress (on a router, seconds each while someone guesses).
+    #[tokio::test]
+    async fn a_cached_login_does_not_wait_behind_checks_in_progress() {
+        let mut t = UserTable::default();
+        t.users.insert("al".into(), entry("al", "one"));
+        t.failed_logins = FailedLogins { attempts: 5, window: 60, block: BlockBy::Ip };
+        let a = LoftAuthenticator { table: Arc::new(t), logins: Arc::new(Logins::default()) };
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(a.login("al", "one", ip).await.is_ok());
+        // Al's turn held, as a slow check (a guess) holds it.
+        let turn = a.logins.turns.lock().unpoisoned().entry("al".into()).or_default().clone();
+        let _held = turn.lock().await;
+        let quick = tokio::time::timeout(Duration::from_secs(2), a.login("al", "one", ip)).await;
+        assert_eq!(quick.expect("the cached login waited its turn"), Ok("al".into()));
+        // An uncached password still waits its turn.
+        let slow = tokio::time::timeout(Duration::from_millis(300), a.login("al", "two", ip)).await;
+        assert!(slow.is_err(), "a password check runs one at a time per user");
     }
 
     #[test]
