@@ -130,6 +130,7 @@ ports = "50000-50100"
 # enabled = true
 {web_listen}
 # https = true               # false: plain HTTP, only behind a proxy that does TLS
+# trusted_proxies = []       # proxies whose X-Forwarded-For names the client, like ["127.0.0.1"]
 
 # Users: add with `loft user add NAME`, change with `loft user passwd NAME`.
 # Each [[users]] has name, password (a PBKDF2 hash, never the password itself),

@@ -53,11 +53,16 @@ pub(crate) struct WebConfig {
     /// where browsers give the page no WebCrypto except on localhost: only for a proxy
     /// that does TLS in front.
     pub(crate) https: bool,
+    /// Reverse proxies in front of the page, by address: a request from one of them is
+    /// taken to come from the address its `X-Forwarded-For` names (for failed logins,
+    /// sessions and rate limits), and its connections count for `max_connections` only.
+    /// Empty unless set: a header from anyone else is ignored.
+    pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { enabled: true, listen: default_web_listen(), https: true }
+        WebConfig { enabled: true, listen: default_web_listen(), https: true, trusted_proxies: Vec::new() }
     }
 }
 

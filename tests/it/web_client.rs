@@ -82,6 +82,17 @@ fn a_reload_that_makes_a_user_read_only_applies_to_open_pages() {
     );
 }
 
+/// Issue 19.14: behind a trusted reverse proxy, one client's failed logins block that
+/// client, not everyone the proxy carries.
+#[test]
+fn behind_a_trusted_proxy_each_client_is_counted_apart() {
+    let r = Relay::with(Setup::default().edit(|t| {
+        let t = set_key(&t, "limits.failed_logins", "attempts", "3");
+        set_key(&t, "web", "trusted_proxies", "[\"127.0.0.1\"]")
+    }));
+    api_scenario(&r, "proxied");
+}
+
 #[test]
 fn over_the_connection_caps_the_page_gets_503() {
     let r = Relay::with(Setup::default().edit(|t| set_key(&t, "limits", "max_per_ip", "2")));

@@ -55,8 +55,9 @@ pub(super) async fn route(
         r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
         r
     } else if path.starts_with("/api/") {
+        let client = client_of(&web.relay.live.get().config.web.trusted_proxies, peer, &req);
         match same_origin(&req, web.scheme()) {
-            Ok(()) => api(&web, peer, req).await.unwrap_or_else(Fail::into_response),
+            Ok(()) => api(&web, client, req).await.unwrap_or_else(Fail::into_response),
             Err(f) => f.into_response(),
         }
     } else {
@@ -65,6 +66,29 @@ pub(super) async fn route(
     };
     secure(&mut resp, path.starts_with("/api/"));
     Ok(resp)
+}
+
+/// Who sent a request: the connection's address, or, from a trusted reverse proxy, the
+/// last address of `X-Forwarded-For` that is not itself a trusted proxy (the one the
+/// proxies saw; what a client writes there itself comes before it and is not believed).
+fn client_of(trusted: &[std::net::IpAddr], peer: SocketAddr, req: &Request<Incoming>) -> SocketAddr {
+    forwarded_client(trusted, peer, req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()))
+}
+
+fn forwarded_client<'a>(
+    trusted: &[std::net::IpAddr],
+    peer: SocketAddr,
+    headers: impl Iterator<Item = &'a str>,
+) -> SocketAddr {
+    if !trusted.contains(&peer.ip()) {
+        return peer;
+    }
+    let hops: Vec<std::net::IpAddr> =
+        headers.flat_map(|h| h.split(',')).filter_map(|a| a.trim().parse().ok()).collect();
+    match hops.into_iter().rev().find(|ip| !trusted.contains(ip)) {
+        Some(ip) => SocketAddr::new(ip, 0),
+        None => peer,
+    }
 }
 
 /// Headers every answer carries: no inline script or framing, no referrer, no sniffing.
@@ -599,6 +623,21 @@ impl hyper::body::Body for FileBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 19.14: behind a reverse proxy, the client is the address the proxy saw.
+    #[test]
+    fn forwarded_for_only_from_trusted_proxies() {
+        let proxy: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let trusted = ["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()];
+        let f = |peer, h: &[&str]| forwarded_client(&trusted, peer, h.iter().copied()).ip().to_string();
+        assert_eq!(f(proxy, &["203.0.113.9"]), "203.0.113.9");
+        assert_eq!(f(proxy, &["1.2.3.4, 203.0.113.9"]), "203.0.113.9", "what the client wrote is not believed");
+        assert_eq!(f(proxy, &["1.2.3.4", "203.0.113.9, ::1"]), "203.0.113.9", "proxies in a chain");
+        assert_eq!(f(proxy, &[]), "127.0.0.1");
+        assert_eq!(f(proxy, &["garbage"]), "127.0.0.1");
+        let stranger: SocketAddr = "198.51.100.1:5000".parse().unwrap();
+        assert_eq!(f(stranger, &["203.0.113.9"]), "198.51.100.1", "a header from anyone else is ignored");
+    }
 
     #[test]
     fn queries_decode() {

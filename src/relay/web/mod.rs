@@ -87,6 +87,15 @@ impl Web {
         let limits = &snap.config.limits;
         // Over the caps, the connection is still answered (with 503, after TLS, so the
         // browser can show it), but holds no slot.
+        // A trusted reverse proxy carries many clients: its connections count for the
+        // total only (the clients it names are told apart per request, by address).
+        let proxied;
+        let limits = if snap.config.web.trusted_proxies.contains(&peer.ip()) {
+            proxied = crate::config::Limits { max_per_ip: limits.max_connections, ..limits.clone() };
+            &proxied
+        } else {
+            limits
+        };
         let slot = self.relay.limiter.acquire(peer.ip(), limits);
         let refused = match &slot {
             Ok(_) => None,

@@ -238,6 +238,20 @@ def busy():
     print("ok")
 
 
+def proxied():
+    """Behind a trusted proxy (here 127.0.0.1, with limits.failed_logins.attempts = 3),
+    each client named by X-Forwarded-For has its own failed-login count (issue 19.14)."""
+    def login_as(addr, password):
+        return request("POST", "/api/login", {"user": "chat", "password": password}, headers={"X-Forwarded-For": addr})
+    for _ in range(3):
+        assert login_as("203.0.113.1", "wrong")[0] == 401
+    st, _, d = login_as("203.0.113.1", PASSWORD)
+    assert st == 429, ("the guesser is blocked", st, d)
+    st, _, d = login_as("203.0.113.2", PASSWORD)
+    assert st == 200 and d["session"], ("another client behind the proxy is not", st, d)
+    print("ok")
+
+
 def rights_follow_reload():
     """A page keeps its session across a reload, but with the rights of the config in
     force (issue 19.11): the test makes `chat` read-only between `ready` and `reloaded`."""
@@ -268,4 +282,5 @@ if __name__ == "__main__":
         "shared_rooms": shared_rooms,
         "busy": busy,
         "rights_follow_reload": rights_follow_reload,
+        "proxied": proxied,
     }[sys.argv[1]]()
