@@ -131,6 +131,9 @@ ports = "50000-50100"
 {web_listen}
 # https = true               # false: plain HTTP, only behind a proxy that does TLS
 # trusted_proxies = []       # proxies whose X-Forwarded-For names the client, like ["127.0.0.1"]
+# body_timeout = 10          # seconds a request body may pause (then 408)
+# write_timeout = 30         # seconds an answer the client does not read may wait (then cut)
+# request_timeout = 300      # seconds a request may take to be answered (then 503)
 
 # Users: add with `loft user add NAME`, change with `loft user passwd NAME`.
 # Each [[users]] has name, password (a PBKDF2 hash, never the password itself),

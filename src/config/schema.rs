@@ -58,11 +58,29 @@ pub(crate) struct WebConfig {
     /// sessions and rate limits), and its connections count for `max_connections` only.
     /// Empty unless set: a header from anyone else is ignored.
     pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
+    /// A request body may pause this long at most (then `408`, and the connection ends).
+    #[serde(deserialize_with = "duration")]
+    pub(crate) body_timeout: Duration,
+    /// A response the client does not read for this long ends the connection.
+    #[serde(deserialize_with = "duration")]
+    pub(crate) write_timeout: Duration,
+    /// A request may take this long in all, from its headers to its answer's start
+    /// (then `503`); a long poll waits 60 s at most, an upload streams within it.
+    #[serde(deserialize_with = "duration")]
+    pub(crate) request_timeout: Duration,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { enabled: true, listen: default_web_listen(), https: true, trusted_proxies: Vec::new() }
+        WebConfig {
+            enabled: true,
+            listen: default_web_listen(),
+            https: true,
+            trusted_proxies: Vec::new(),
+            body_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(300),
+        }
     }
 }
 

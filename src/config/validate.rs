@@ -71,6 +71,15 @@ impl Config {
                 "expected a prefix length from 16 to 128, like 64 (a home network) or 128 (each address)".into(),
             ));
         }
+        for (key, d) in [
+            ("body_timeout", self.web.body_timeout),
+            ("write_timeout", self.web.write_timeout),
+            ("request_timeout", self.web.request_timeout),
+        ] {
+            if d.is_zero() {
+                return Err(err(&[Seg::K("web"), Seg::K(key)], "expected a time above 0, like 30 or \"500ms\"".into()));
+            }
+        }
         if l.max_per_ip == 0 {
             return Err(err(&[Seg::K("limits"), Seg::K("max_per_ip")], "expected a number of at least 1".into()));
         }

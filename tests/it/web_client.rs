@@ -93,6 +93,26 @@ fn behind_a_trusted_proxy_each_client_is_counted_apart() {
     api_scenario(&r, "proxied");
 }
 
+/// Issue 19.1: a request body that never comes and answers nobody reads do not hold the
+/// web port's slots (shared with FTP).
+#[test]
+fn stalled_web_clients_are_cut_and_their_slots_freed() {
+    let r = Relay::with(Setup::default().edit(|t| {
+        let t = set_key(&t, "web", "body_timeout", "\"1s\"");
+        let t = set_key(&t, "web", "write_timeout", "\"1s\"");
+        set_key(&t, "limits", "max_per_ip", "4")
+    }));
+    let out = r.script("web_client/stalls.py");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
+        "{}\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        r.log()
+    );
+    eprintln!("{}", String::from_utf8_lossy(&out.stdout));
+}
+
 #[test]
 fn over_the_connection_caps_the_page_gets_503() {
     let r = Relay::with(Setup::default().edit(|t| set_key(&t, "limits", "max_per_ip", "2")));

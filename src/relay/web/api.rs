@@ -4,6 +4,7 @@
 //! (401 log in, 403 not allowed, 413 too large, 422 a bad line, 429/503 too many, 507
 //! disk full). The reference is docs/web.md.
 
+use super::deadline;
 use super::{assets, sessions::Session, Web};
 use crate::base::text::{percent_decode, Decode};
 use crate::ftpchat;
@@ -56,8 +57,18 @@ pub(super) async fn route(
         r
     } else if path.starts_with("/api/") {
         let client = client_of(&web.relay.live.get().config.web.trusted_proxies, peer, &req);
+        let within = web.relay.live.get().config.web.request_timeout;
         match same_origin(&req, web.scheme()) {
-            Ok(()) => api(&web, client, req).await.unwrap_or_else(Fail::into_response),
+            Ok(()) => match tokio::time::timeout(within, api(&web, client, req)).await {
+                Ok(r) => r.unwrap_or_else(Fail::into_response),
+                Err(_) => {
+                    let why =
+                        format!("no answer within {} ([web] request_timeout)", crate::config::show_duration(within));
+                    let mut r = error(StatusCode::SERVICE_UNAVAILABLE, &why);
+                    r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+                    r
+                }
+            },
             Err(f) => f.into_response(),
         }
     } else {
@@ -192,7 +203,7 @@ struct Login {
 }
 
 async fn login(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp, Fail> {
-    let body = body(req, MAX_SMALL_BODY).await?;
+    let body = body(web, req, MAX_SMALL_BODY).await?;
     let Login { user: name, password } = serde_json::from_slice(&body)
         .map_err(|e| fail(StatusCode::BAD_REQUEST, &format!("expected {{\"user\": …, \"password\": …}}: {e}")))?;
     let snap = web.relay.live.get();
@@ -245,8 +256,20 @@ fn session(web: &Web, req: &Request<Incoming>) -> Result<Session, Fail> {
 }
 
 /// Reads a body of at most `max` bytes.
-async fn body(req: Request<Incoming>, max: usize) -> Result<Bytes, Fail> {
-    match Limited::new(req.into_body(), max).collect().await {
+/// Reads a body of at most `max` bytes, within `[web] body_timeout`: a client that
+/// announces a body and then sends nothing gets `408` and loses the connection.
+async fn body(web: &Web, req: Request<Incoming>, max: usize) -> Result<Bytes, Fail> {
+    let within = web.relay.live.get().config.web.body_timeout;
+    let Ok(read) = tokio::time::timeout(within, Limited::new(req.into_body(), max).collect()).await else {
+        return Err(fail(
+            StatusCode::REQUEST_TIMEOUT,
+            &format!(
+                "the request body did not arrive within {} ([web] body_timeout)",
+                crate::config::show_duration(within)
+            ),
+        ));
+    };
+    match read {
         Ok(b) => Ok(b.to_bytes()),
         Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(fail(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -340,7 +363,7 @@ async fn append(
     let real = room(web, s, query)?;
     let snap = web.relay.live.get();
     let limit = snap.storage.max_append_bytes;
-    let data = match body(req, limit).await {
+    let data = match body(web, req, limit).await {
         Ok(d) => d,
         Err(r) if r.0 == StatusCode::PAYLOAD_TOO_LARGE => {
             tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %crate::base::text::logged(&real), "refused: upload over {limit} bytes");
@@ -463,7 +486,7 @@ async fn mark_seen(
     req: Request<Incoming>,
 ) -> Result<Resp, Fail> {
     let real = room(web, s, query)?;
-    let b = body(req, MAX_SMALL_BODY).await?;
+    let b = body(web, req, MAX_SMALL_BODY).await?;
     let SeenBody { offset } = serde_json::from_slice(&b)
         .map_err(|e| fail(StatusCode::BAD_REQUEST, &format!("expected {{\"offset\": N}}: {e}")))?;
     // Nobody can have read past the end.
@@ -496,7 +519,8 @@ async fn put_file(web: &Web, query: &HashMap<String, String>, req: Request<Incom
         }
         Ok((room(web, &s, query)?, file_id(query)?, s))
     });
-    let mut input = BodyReader { body: req.into_body(), chunk: Bytes::new() };
+    let stall = deadline::Stall::new(web.relay.live.get().config.web.body_timeout, "a request body");
+    let mut input = BodyReader { body: req.into_body(), chunk: Bytes::new(), stall };
     let stored = match checked {
         Ok((real, id, s)) => {
             let limits = web.relay.rooms.settings().files;
@@ -562,6 +586,8 @@ async fn get_file(web: &Web, s: &Session, query: &HashMap<String, String>) -> Re
 struct BodyReader {
     body: Incoming,
     chunk: Bytes,
+    /// A body that pauses longer than `[web] body_timeout` fails the upload.
+    stall: deadline::Stall,
 }
 
 impl tokio::io::AsyncRead for BodyReader {
@@ -580,10 +606,16 @@ impl tokio::io::AsyncRead for BodyReader {
                 return Poll::Ready(Ok(()));
             }
             match std::pin::Pin::new(&mut self.body).poll_frame(cx) {
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    return match self.stall.guard::<()>(cx, Poll::Pending) {
+                        Poll::Ready(r) => Poll::Ready(r),
+                        Poll::Pending => Poll::Pending,
+                    }
+                }
                 Poll::Ready(None) => return Poll::Ready(Ok(())),
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(std::io::Error::other(e))),
                 Poll::Ready(Some(Ok(frame))) => {
+                    let _ = self.stall.guard::<()>(cx, Poll::Ready(Ok(())));
                     if let Ok(data) = frame.into_data() {
                         self.chunk = data;
                     }

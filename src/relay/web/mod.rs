@@ -20,6 +20,7 @@
 
 mod api;
 mod assets;
+mod deadline;
 mod sessions;
 
 use super::Relay;
@@ -120,12 +121,13 @@ impl Web {
     /// connection code is compiled once rather than once for each (22 KB less on mipsel).
     async fn serve(self: Arc<Self>, io: Box<dyn Stream>, peer: SocketAddr, refused: Option<String>) {
         let web = self.clone();
+        let write_timeout = self.relay.live.get().config.web.write_timeout;
         let service = service_fn(move |req| api::route(web.clone(), peer, refused.clone(), req));
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(HEADER_TIMEOUT)
             .keep_alive(true)
-            .serve_connection(TokioIo::new(io), service);
+            .serve_connection(TokioIo::new(deadline::WriteDeadline::new(io, write_timeout)), service);
         if let Err(e) = conn.await {
             tracing::debug!(target: "loft::web", peer = %peer, "connection ended: {e}");
         }
