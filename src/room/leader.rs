@@ -100,7 +100,13 @@ impl Room {
         let mut fresh = HashSet::new();
         let mut fresh_order = Vec::new();
         let mut whole_file: Option<HashSet<u64>> = None;
+        // The room's budget, checked here where the appends of a group are counted
+        // together: parallel appends each checked against the size before any of them
+        // was written would pass it (issue 19.5).
+        let max = self.shared.settings().max_room_bytes;
+        let held = (log.base + before).saturating_sub(log.history);
         for job in jobs {
+            let (job_start, job_hashes) = (buf.len(), fresh_order.len());
             let merge = job.mode == WriteMode::Merge;
             if merge && whole_file.is_none() {
                 let mut all = HashSet::new();
@@ -140,6 +146,13 @@ impl Room {
                 buf.push(b'\n');
                 out.written_lines += 1;
                 out.bytes_written += (buf.len() - at) as u64;
+            }
+            if max > 0 && out.written_lines > 0 && held + buf.len() as u64 > max {
+                buf.truncate(job_start);
+                for h in fresh_order.drain(job_hashes..) {
+                    fresh.remove(&h);
+                }
+                out = AppendOutcome { full: true, ..AppendOutcome::default() };
             }
             outcomes.push(out);
         }

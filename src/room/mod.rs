@@ -156,6 +156,9 @@ pub(crate) struct AppendOutcome {
     pub(crate) duplicate_lines: usize,
     /// Bytes added to the room, newlines included.
     pub(crate) bytes_written: u64,
+    /// Refused whole: it would have taken the room past `chat.max_room_bytes`, counted
+    /// in the room's writer with the appends before it in the same group.
+    pub(crate) full: bool,
 }
 
 /// Why an upload to a room was refused; in every case nothing was written.
@@ -333,7 +336,12 @@ impl Rooms {
             tracing::error!(room = %crate::base::text::logged(path), held, limit = max, "room full: appends refused (chat.max_room_bytes)");
             return Err(RoomError::Full { limit: max });
         }
-        Ok(room.submit(upload, mode, true).await?)
+        let out = room.submit(upload, mode, true).await?;
+        if out.full {
+            tracing::error!(room = %crate::base::text::logged(path), limit = max, "room full: appends refused (chat.max_room_bytes)");
+            return Err(RoomError::Full { limit: max });
+        }
+        Ok(out)
     }
 
     /// Follows the room at `path`: its current length, and a wake-up after every append.

@@ -182,7 +182,7 @@ async fn retried_and_repeated_lines_are_written_once() {
     assert_eq!((first.written_lines, first.duplicate_lines), (1, 0));
     // The client timed out and sends it again.
     let retry = rooms.append(&path, format!("{}\n", t[0]).as_bytes(), WriteMode::Append).await.unwrap();
-    assert_eq!(retry, AppendOutcome { written_lines: 0, duplicate_lines: 1, bytes_written: 0 });
+    assert_eq!(retry, AppendOutcome { written_lines: 0, duplicate_lines: 1, bytes_written: 0, full: false });
     // Repeated within one upload (CRLF or not), and mixed with a retried one.
     let data = format!("{a}\n{b}\r\n{a}\n{b}\n{c}\n", a = t[1], b = t[0], c = t[2]);
     let out = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap();
@@ -698,4 +698,40 @@ async fn read_lines_from_inside_a_line_starts_at_the_next_whole_line() {
     assert_eq!(read(second + 1).await.0, second + t[1].len() as u64 + 1);
     assert_eq!(read(end - 3).await, (end, String::new()), "inside the last line: nothing yet");
     assert_eq!(read(end).await, (end, String::new()));
+}
+
+/// Issue 19.5: parallel appends were each checked against the room's size before any of
+/// them was written, and together passed `max_room_bytes` (a 3 MiB room reached 4.3 MB).
+/// Counted in the room's writer, they cannot.
+#[tokio::test]
+async fn parallel_appends_cannot_pass_the_room_budget_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = room_file(&dir, "");
+    let max = 2000;
+    let rooms = Rooms::new(RoomSettings { max_room_bytes: max, ..settings(SyncPolicy::Batch) });
+    let mut tasks = Vec::new();
+    for tok in tokens(64) {
+        let (rooms, path) = (rooms.clone(), path.clone());
+        tasks.push(tokio::spawn(
+            async move { rooms.append(&path, format!("{tok}\n").as_bytes(), WriteMode::Append).await },
+        ));
+    }
+    let (mut ok, mut full) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(out) => {
+                assert_eq!(out.written_lines, 1);
+                ok += 1;
+            }
+            Err(RoomError::Full { limit }) => {
+                assert_eq!(limit, max);
+                full += 1;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let len = std::fs::metadata(&path).unwrap().len();
+    assert!(len <= max, "the room holds {len} bytes, its budget is {max}");
+    assert_eq!(lines_of(&path).len(), ok, "every line written was acknowledged, and only those");
+    assert!(ok > 5 && full > 20, "{ok} written, {full} refused");
 }
