@@ -93,6 +93,10 @@ struct Relay {
     limiter: Arc<Limiter>,
     rooms: Arc<Rooms>,
     rates: Arc<Rates>,
+    /// Read receipts marked through the web API, per member: each one that moves an
+    /// offset rewrites the room's receipts file, so they are counted like appends.
+    #[cfg_attr(not(feature = "web"), allow(dead_code))]
+    receipts: Rates,
     /// Open data connections of every session, for the graceful stop.
     data_connections: libunftp::DataConnections,
     tls: Option<Arc<rustls::ServerConfig>>,
@@ -115,6 +119,7 @@ impl Relay {
             limiter: Arc::new(Limiter::default()),
             rooms,
             rates,
+            receipts: Rates::default(),
             data_connections: libunftp::DataConnections::default(),
             tls,
             greetings,

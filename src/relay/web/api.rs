@@ -39,6 +39,9 @@ pub(super) fn full(b: impl Into<Bytes>) -> Body {
 const MAX_WAIT_SECS: u64 = 60;
 /// The most bytes of lines one read returns; the page asks again from `next`.
 const MAX_READ_BYTES: usize = 256 * 1024;
+/// Read receipts one member may mark a minute through the API (a page marks one per
+/// message it shows, and a busy room sends a few a minute).
+const RECEIPTS_PER_MINUTE: u64 = 120;
 /// The largest login body.
 const MAX_SMALL_BODY: usize = 4096;
 
@@ -185,7 +188,7 @@ async fn api(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp
         (Method::GET, "/api/seen") => seen(web, &session(web, &req)?, &query).await,
         (Method::POST, "/api/seen") => {
             let s = session(web, &req)?;
-            mark_seen(web, &s, &query, req).await
+            mark_seen(web, &s, peer, &query, req).await
         }
         (Method::PUT, "/api/files") => put_file(web, &query, req).await,
         (Method::GET, "/api/files") => get_file(web, &session(web, &req)?, &query).await,
@@ -482,6 +485,7 @@ struct SeenBody {
 async fn mark_seen(
     web: &Web,
     s: &Session,
+    peer: SocketAddr,
     query: &HashMap<String, String>,
     req: Request<Incoming>,
 ) -> Result<Resp, Fail> {
@@ -491,6 +495,19 @@ async fn mark_seen(
         .map_err(|e| fail(StatusCode::BAD_REQUEST, &format!("expected {{\"offset\": N}}: {e}")))?;
     // Nobody can have read past the end.
     let offset = offset.min(logical_size(&real));
+    // Receipts that move cost a file write each: at most RECEIPTS_PER_MINUTE per member.
+    let member = crate::relay::rates::Member::new(&s.user.name, peer.ip());
+    let limit = crate::relay::rates::RateLimits { messages: RECEIPTS_PER_MINUTE, bytes: 0 };
+    if let Err(e) = web.relay.receipts.admit(&member, 1, 0, limit) {
+        let retry = match e {
+            crate::relay::rates::RateLimited::Messages { retry, .. }
+            | crate::relay::rates::RateLimited::Bytes { retry, .. } => retry,
+        };
+        let why = format!(
+            "too many read receipts: at most {RECEIPTS_PER_MINUTE} a minute from each user; try again in {retry} s"
+        );
+        return Err(fail(StatusCode::TOO_MANY_REQUESTS, &why));
+    }
     let rooms = web.relay.rooms.clone();
     if rooms.seen.note(&real, &s.user.name, offset) {
         let _ = tokio::task::spawn_blocking(move || rooms.seen.save(&real)).await;

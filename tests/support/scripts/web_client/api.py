@@ -136,6 +136,13 @@ def bad_input():
         assert st == 200 and d["seen"] == [], (st, d)
     made = [n for n in os.listdir(os.environ["FTP_ROOT"]) if n.startswith(".ghost")]
     assert made == [], made
+    # Receipts are rate-limited like appends: 120 a minute per member, the 50 above
+    # included (issue 19.8).
+    for i in range(71):
+        st, _, d = request("POST", "/api/seen?room=lobby", {"offset": i}, session=s)
+        if st != 204:
+            break
+    assert i == 70 and st == 429 and "read receipts" in d["error"], (i, st, d)
     assert request("DELETE", "/api/log?room=lobby", session=s)[0] == 405
     assert request("GET", "/api/nothing", session=s)[0] == 404
 
