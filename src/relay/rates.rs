@@ -105,6 +105,15 @@ impl std::fmt::Display for RateLimited {
     }
 }
 
+impl RateLimited {
+    /// Seconds until the budget has room again.
+    pub(crate) fn retry(&self) -> u64 {
+        match self {
+            RateLimited::Messages { retry, .. } | RateLimited::Bytes { retry, .. } => *retry,
+        }
+    }
+}
+
 impl std::error::Error for RateLimited {}
 
 impl Rates {

@@ -81,6 +81,17 @@ impl std::error::Error for LookupError {
 /// The [`LoftUser`] a successful login of `name` runs as, under `cfg`; creates the home
 /// folder if it is missing. FTP sessions and web sessions both get theirs here.
 pub(crate) fn lookup(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> {
+    let user = rights(cfg, name)?;
+    if let Err(e) = std::fs::create_dir_all(&user.home) {
+        tracing::error!(user = %user.name, home = %user.home.display(), "cannot create the home folder: {e}");
+        return Err(LookupError::Home(e));
+    }
+    Ok(user)
+}
+
+/// What `name` may do under `cfg` (home, read-only, deletes, quota), without touching the
+/// disk: for a web session, whose home was made at its login, on every request.
+pub(crate) fn rights(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> {
     if name == "anonymous" {
         return Ok(LoftUser {
             name: "anonymous".into(),
@@ -91,14 +102,9 @@ pub(crate) fn lookup(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> 
         });
     }
     let entry = cfg.users.iter().find(|u| u.name == name).ok_or_else(|| LookupError::Gone(name.to_string()))?;
-    let home = cfg.home_of(entry);
-    if let Err(e) = std::fs::create_dir_all(&home) {
-        tracing::error!(user = %entry.name, home = %home.display(), "cannot create the home folder: {e}");
-        return Err(LookupError::Home(e));
-    }
     Ok(LoftUser {
         name: entry.name.clone(),
-        home,
+        home: cfg.home_of(entry),
         read_only: entry.read_only,
         allow_delete: entry.allow_delete.unwrap_or(cfg.chat.allow_delete),
         quota_bytes: entry.quota_bytes.unwrap_or(cfg.limits.quota_bytes),

@@ -602,6 +602,19 @@ impl Relay {
         String::from_utf8_lossy(&out.stdout).to_string()
     }
 
+    /// A script's output, which must be a success that printed `ok`; returns its stdout.
+    /// Fails the test with both outputs and the relay's log otherwise.
+    pub fn expect_ok(&self, what: &str, out: Output) -> String {
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success() && stdout.contains("ok"),
+            "{what}\n--- stdout\n{stdout}\n--- stderr\n{}\n--- server log\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
+        stdout
+    }
+
     fn script_command(&self, name: &str, args: &[&str]) -> Command {
         let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
         let mut c = Command::new("python3");

@@ -9,14 +9,7 @@ fn scenario(r: &Relay, name: &str) {
     if common::skip_without_cryptography() {
         return;
     }
-    let out = r.script_args("serve_hardening/scenarios.py", &[name]);
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
-        "scenarios.py {name}\n--- stdout\n{}\n--- stderr\n{}\n--- server log\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        r.log()
-    );
+    r.expect_ok(&format!("scenarios.py {name}"), r.script_args("serve_hardening/scenarios.py", &[name]));
 }
 
 #[test]

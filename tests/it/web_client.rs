@@ -23,14 +23,7 @@ fn api_scenario(r: &Relay, scenario: &str) {
     if common::skip_without_cryptography() {
         return;
     }
-    let out = r.script_args("web_client/api.py", &[scenario]);
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
-        "api.py {scenario}\n--- stdout\n{}\n--- stderr\n{}\n--- server log\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        r.log()
-    );
+    r.expect_ok(&format!("api.py {scenario}"), r.script_args("web_client/api.py", &[scenario]));
 }
 
 #[test]
@@ -72,14 +65,7 @@ fn a_reload_that_makes_a_user_read_only_applies_to_open_pages() {
     std::fs::write(&r.config, doc.to_string()).unwrap();
     r.reload();
     std::fs::write(r.dir.path().join("reloaded"), b"").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
-        "{}\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        r.log()
-    );
+    r.expect_ok("api.py rights_follow_reload", child.wait_with_output().unwrap());
 }
 
 /// Issue 19.14: behind a trusted reverse proxy, one client's failed logins block that
@@ -102,15 +88,7 @@ fn stalled_web_clients_are_cut_and_their_slots_freed() {
         let t = set_key(&t, "web", "write_timeout", "\"1s\"");
         set_key(&t, "limits", "max_per_ip", "4")
     }));
-    let out = r.script("web_client/stalls.py");
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
-        "{}\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        r.log()
-    );
-    eprintln!("{}", String::from_utf8_lossy(&out.stdout));
+    eprintln!("{}", r.expect_ok("stalls.py", r.script("web_client/stalls.py")));
 }
 
 #[test]

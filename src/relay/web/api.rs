@@ -251,7 +251,7 @@ fn session(web: &Web, req: &Request<Incoming>) -> Result<Session, Fail> {
     // The rights of the config in force, not those of the login: a reload that makes the
     // user read-only (or moves their home) applies to this page at once (issue 19.11).
     let mut s = s;
-    s.user = user::lookup(&snap.config, &s.user.name).map_err(|e| {
+    s.user = user::rights(&snap.config, &s.user.name).map_err(|e| {
         web.sessions.remove(token);
         fail(StatusCode::UNAUTHORIZED, &format!("{e}: log in again"))
     })?;
@@ -499,12 +499,9 @@ async fn mark_seen(
     let member = crate::relay::rates::Member::new(&s.user.name, peer.ip());
     let limit = crate::relay::rates::RateLimits { messages: RECEIPTS_PER_MINUTE, bytes: 0 };
     if let Err(e) = web.relay.receipts.admit(&member, 1, 0, limit) {
-        let retry = match e {
-            crate::relay::rates::RateLimited::Messages { retry, .. }
-            | crate::relay::rates::RateLimited::Bytes { retry, .. } => retry,
-        };
         let why = format!(
-            "too many read receipts: at most {RECEIPTS_PER_MINUTE} a minute from each user; try again in {retry} s"
+            "too many read receipts: at most {RECEIPTS_PER_MINUTE} a minute from each user; try again in {} s",
+            e.retry()
         );
         return Err(fail(StatusCode::TOO_MANY_REQUESTS, &why));
     }
