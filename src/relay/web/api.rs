@@ -629,7 +629,7 @@ impl tokio::io::AsyncRead for BodyReader {
                 Poll::Ready(None) => return Poll::Ready(Ok(())),
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(std::io::Error::other(e))),
                 Poll::Ready(Some(Ok(frame))) => {
-                    let _ = self.stall.guard::<()>(cx, Poll::Ready(Ok(())));
+                    self.stall.progress();
                     if let Ok(data) = frame.into_data() {
                         self.chunk = data;
                     }

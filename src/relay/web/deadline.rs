@@ -38,7 +38,7 @@ impl Stall {
     }
 
     /// The operation moved: the clock starts again next time it waits.
-    fn progress(&mut self) {
+    pub(super) fn progress(&mut self) {
         self.timer = None;
     }
 
