@@ -6,7 +6,8 @@ use std::fmt::Debug;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::Arc;
+use crate::base::sync::Unpoison;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::SystemTime;
 use tokio::io::{AsyncRead, ReadBuf};
@@ -114,5 +115,17 @@ impl<R: AsyncRead + Unpin> AsyncRead for LimitedReader<R> {
         }
         self.left -= n;
         r
+    }
+}
+
+/// One reader shared by two owners (a storage call that takes its input by value, and the
+/// code that drains what is left of it after a failure); only one reads at a time.
+#[derive(Clone)]
+pub(super) struct SharedReader(pub(super) Arc<Mutex<Box<dyn AsyncRead + Send + Sync + Unpin>>>);
+
+impl AsyncRead for SharedReader {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let mut inner = self.0.lock().unpoisoned();
+        Pin::new(&mut **inner).poll_read(cx, buf)
     }
 }

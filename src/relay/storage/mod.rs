@@ -43,7 +43,7 @@ use crate::relay::user::LoftUser;
 use crate::room::files::{self, FileError};
 use crate::room::rotate;
 use crate::room::{Rooms, WriteMode};
-use adapters::{LimitedReader, SeenAtEnd};
+use adapters::{LimitedReader, SeenAtEnd, SharedReader};
 use errors::{drain, file_error, reason, room_error};
 use quota::{part_path, Limit};
 use std::collections::HashMap;
@@ -250,7 +250,10 @@ impl LoftStorage {
         let fresh = at == 0 && start.is_some();
         let target = path.to_path_buf();
         let part = if fresh { part_path(path) } else { target.clone() };
-        let written = self.fs()?.put(user, input, &part, at).await;
+        // Kept here too, so that the rest of a refused upload can be drained (a full disk
+        // found in the middle): the client then reads the 452, not a reset connection.
+        let input = SharedReader(Arc::new(Mutex::new(input)));
+        let written = self.fs()?.put(user, input.clone(), &part, at).await;
         let written = match written {
             Ok(n) if fresh => self.fs()?.rename(user, &part, &target).await.map(|()| n),
             r => r,
@@ -264,6 +267,7 @@ impl LoftStorage {
                 if fresh {
                     let _ = self.fs()?.del(user, &part).await;
                 }
+                let e = drain(&mut input.clone(), e).await;
                 let too_large = e.get_io_error().is_some_and(|io| io.kind() == io::ErrorKind::FileTooLarge);
                 tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %crate::base::text::logged(path), "upload failed: {e}");
                 match limit {
