@@ -1,12 +1,12 @@
 //! What the backend hands libunftp: metadata with a room's logical size, and the readers
 //! that count a download, record it for `SITE SEEN`, and cut an upload at its limit.
 
+use crate::base::sync::Unpoison;
 use crate::room::Rooms;
 use std::fmt::Debug;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use crate::base::sync::Unpoison;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::SystemTime;
