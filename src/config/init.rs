@@ -94,7 +94,7 @@ ports = "50000-50100"
 # public_host = "203.0.113.7"
 
 [limits]
-# max_connections = 64       # sessions at once; more get 421
+# max_connections = 64       # sessions at once (FTP and web); more get 421
 # max_per_ip = 16            # sessions at once from one address
 # ipv6_prefix = 64           # an IPv6 client counts by this many bits of its address
 # idle_timeout = 600         # seconds of silence before a session is closed

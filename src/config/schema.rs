@@ -181,7 +181,8 @@ pub(super) fn parse_port_range(s: &str) -> Result<std::ops::RangeInclusive<u16>,
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
-    /// Sessions at once, all addresses together; more get `421`.
+    /// Sessions at once, all addresses together; more get `421`. Lowered to what the
+    /// open-file limit carries ([`crate::relay::limits`]).
     pub max_connections: usize,
     /// Sessions at once from one address; more get `421`.
     pub(crate) max_per_ip: usize,

@@ -8,16 +8,39 @@
 //! An IPv6 client is counted by its prefix (`limits.ipv6_prefix`, a /64 unless set): one
 //! host has a whole /64 to pick addresses from, and counting each address would let it
 //! take every slot (issue 19.3).
+//!
+//! The caps also keep file descriptors in hand: a slot may hold [`FDS_PER_SESSION`]
+//! descriptors, and [`Limiter::fit_to_open_files`] lowers the total cap to what the
+//! process's open-file limit (`ulimit -n`) can carry after [`FD_RESERVE`]. Without that,
+//! a cap above the limit let one front door take every descriptor and `accept` fail for
+//! both (issue 19.2: at 512 open files, web connections took FTP down).
 
 use crate::base::sync::Unpoison;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// What one slot may hold open at once: an FTP session has its control connection, a
+/// passive listener, a data connection and the file it moves; a web connection its
+/// socket and a file.
+pub(crate) const FDS_PER_SESSION: u64 = 4;
+/// Descriptors kept out of the slots' reach: listeners, the log, room files being
+/// rotated, state files written, connections being refused, the resolver.
+pub(crate) const FD_RESERVE: u64 = 64;
+
 /// Counts live sessions, in total and per address.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Limiter {
     state: Mutex<State>,
+    /// The total cap the open-file limit allows (`usize::MAX` until measured).
+    ceiling: AtomicUsize,
+}
+
+impl Default for Limiter {
+    fn default() -> Self {
+        Limiter { state: Mutex::default(), ceiling: AtomicUsize::new(usize::MAX) }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -93,7 +116,7 @@ impl Limiter {
     /// Takes a slot for a connection from `ip` under the caps in force (after a reload,
     /// sessions over new caps are not closed; new ones wait for room), or says why not.
     pub(crate) fn acquire(self: &Arc<Self>, ip: IpAddr, limits: &crate::config::Limits) -> Result<Slot, Refusal> {
-        let (max_total, max_per_ip) = (limits.max_connections, limits.max_per_ip);
+        let (max_total, max_per_ip) = (self.max_total(limits), limits.max_per_ip);
         let ip = counted_as(ip, limits.ipv6_prefix);
         let mut st = self.state.lock().unpoisoned();
         if st.total >= max_total {
@@ -111,6 +134,65 @@ impl Limiter {
     /// Sessions now.
     pub(crate) fn active(&self) -> usize {
         self.state.lock().unpoisoned().total
+    }
+
+    /// The total cap in force: `limits.max_connections`, or less if the open-file limit
+    /// cannot carry that many.
+    pub(crate) fn max_total(&self, limits: &crate::config::Limits) -> usize {
+        limits.max_connections.min(self.ceiling.load(Ordering::Relaxed))
+    }
+
+    /// Lowers the total cap to what `open_files` descriptors carry, and says so (once
+    /// per config) when that is below `limits.max_connections`.
+    pub(crate) fn fit_to_open_files(&self, open_files: u64, limits: &crate::config::Limits) {
+        let fits = (open_files.saturating_sub(FD_RESERVE) / FDS_PER_SESSION).max(1);
+        let fits = usize::try_from(fits).unwrap_or(usize::MAX);
+        self.ceiling.store(fits, Ordering::Relaxed);
+        if fits < limits.max_connections {
+            tracing::warn!(
+                target: "loft::conn",
+                "limits.max_connections is {} but this process may open {open_files} files (ulimit -n), enough for {fits} sessions: at most {fits} are served; raise the limit (ulimit -n, or LimitNOFILE= in the systemd unit) or lower max_connections",
+                limits.max_connections
+            );
+        }
+    }
+}
+
+/// Raises this process's open-file limit to its hard limit (the soft one is often 1024
+/// while 4096 or more is allowed) and returns the soft limit in force.
+pub(crate) fn raise_open_files() -> u64 {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return u64::MAX;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let raised = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                lim.rlim_cur = lim.rlim_max;
+            }
+        }
+    }
+    open_files_limit(lim.rlim_cur)
+}
+
+/// The soft open-file limit now, without changing it.
+pub(crate) fn open_files() -> u64 {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit only writes the struct passed.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return u64::MAX;
+    }
+    open_files_limit(lim.rlim_cur)
+}
+
+fn open_files_limit(cur: libc::rlim_t) -> u64 {
+    if cur == libc::RLIM_INFINITY {
+        u64::MAX
+    } else {
+        #[allow(clippy::useless_conversion)] // rlim_t is u32 on some 32-bit targets
+        u64::from(cur)
     }
 }
 
@@ -136,6 +218,23 @@ mod tests {
         assert_eq!(acquire(b).unwrap_err(), Refusal::Total(3));
         drop(s1);
         assert!(acquire(a).is_ok());
+    }
+
+    /// Issue 19.2: a total cap the open-file limit cannot carry is lowered to what it can.
+    #[test]
+    fn the_open_file_limit_lowers_the_total_cap() {
+        let l = Arc::new(Limiter::default());
+        let caps = limits(64, 64, 64);
+        l.fit_to_open_files(FD_RESERVE + 3 * FDS_PER_SESSION + 1, &caps);
+        assert_eq!(l.max_total(&caps), 3);
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let held: Vec<_> = (0..3).map(|_| l.acquire(ip, &caps).unwrap()).collect();
+        assert_eq!(l.acquire(ip, &caps).unwrap_err(), Refusal::Total(3));
+        drop(held);
+        l.fit_to_open_files(u64::MAX, &caps);
+        assert_eq!(l.max_total(&caps), 64);
+        l.fit_to_open_files(0, &caps);
+        assert_eq!(l.max_total(&caps), 1, "one session at least");
     }
 
     /// Issue 19.3: one IPv6 host cannot take several slots by changing its address

@@ -206,6 +206,9 @@ impl Relay {
             cfg.root = old.root.clone();
         }
         let users = cfg.users.len();
+        if cfg.limits.max_connections != old.limits.max_connections {
+            self.limiter.fit_to_open_files(limits::open_files(), &cfg.limits);
+        }
         self.rooms.set_settings(RoomSettings::from(&cfg.chat));
         *self.live.current.write().unpoisoned() =
             Arc::new(Relay::snapshot(cfg, &self.rooms, &self.rates, &self.greetings));

@@ -125,6 +125,9 @@ async fn serve(cfg: Config, path: PathBuf, overrides: Overrides) -> Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let mut hup = signal(SignalKind::hangup())?;
+    // The caps are fitted to the open-file limit (limits::Limiter::fit_to_open_files):
+    // take all of it that this process may.
+    super::limits::raise_open_files();
     let server = Server::bind(&cfg)?;
     let handle = server.handle();
     let reloads = tokio::spawn(async move {

@@ -71,6 +71,7 @@ impl Server {
             tracing::info!("this build has no web client (cargo feature `web`); [web] is ignored");
         }
         let relay = Arc::new(Relay::new(cfg.clone())?);
+        relay.limiter.fit_to_open_files(super::limits::open_files(), &cfg.limits);
         #[cfg(feature = "web")]
         let page = if web.is_empty() { None } else { Some(super::web::Web::new(relay.clone())?) };
         Ok(Server {

@@ -182,6 +182,8 @@ pub struct Relay {
     pub passive: (u16, u16),
     running: Running,
     log: Arc<Mutex<String>>,
+    /// `Setup::open_files`, for a child process.
+    open_files: Option<u64>,
 }
 
 /// How a relay of a test runs.
@@ -213,11 +215,17 @@ pub struct Setup {
     pub edit: Option<Box<dyn FnOnce(String) -> String>>,
     /// Extra users: (name, password, extra `loft user add` flags).
     pub users: Vec<(String, String, Vec<String>)>,
+    /// The open-file limit (soft and hard) of a `Relay::process`, as `ulimit -n` sets it.
+    pub open_files: Option<u64>,
 }
 
 impl Setup {
     pub fn edit(mut self, f: impl FnOnce(String) -> String + 'static) -> Self {
         self.edit = Some(Box::new(f));
+        self
+    }
+    pub fn open_files(mut self, n: u64) -> Self {
+        self.open_files = Some(n);
         self
     }
     pub fn user(mut self, name: &str, password: &str, flags: &[&str]) -> Self {
@@ -349,6 +357,7 @@ impl Relay {
             passive,
             running: Running::Stopped,
             log: Arc::new(Mutex::new(String::new())),
+            open_files: setup.open_files,
         }
     }
 
@@ -416,7 +425,22 @@ impl Relay {
     fn spawn(&mut self, extra: &[&str]) {
         let mut args = vec!["serve", "-c", self.config.to_str().unwrap()];
         args.extend_from_slice(extra);
-        let mut child = Command::new(LOFT)
+        let mut cmd = Command::new(LOFT);
+        if let Some(n) = self.open_files {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: only setrlimit, which is async-signal-safe, between fork and exec.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let lim = libc::rlimit { rlim_cur: n as libc::rlim_t, rlim_max: n as libc::rlim_t };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        }
+        let mut child = cmd
             .args(&args)
             .env("RUST_LOG", TEST_LOG)
             .stdin(Stdio::null())

@@ -91,6 +91,23 @@ fn stalled_web_clients_are_cut_and_their_slots_freed() {
     eprintln!("{}", r.expect_ok("stalls.py", r.script("web_client/stalls.py")));
 }
 
+/// Issue 19.2: 400 connections over the caps, all held open by the client, are closed at
+/// once (a few answered 503 first) instead of each holding a handshake, a descriptor and
+/// memory; FTP and the page keep working. The relay runs with `ulimit -n 192`, so its
+/// total cap is fitted down to what that carries, and says so.
+#[test]
+fn connections_over_the_caps_are_refused_before_tls_and_starve_nobody() {
+    if common::skip_without_cryptography() {
+        return;
+    }
+    let r = Relay::process(Setup::default().open_files(192).edit(|t| set_key(&t, "limits", "max_per_ip", "4")));
+    assert!(r.wait_log("enough for 32 sessions"), "{}", r.log());
+    let pid = r.pid().to_string();
+    eprintln!("{}", r.expect_ok("floods.py", r.script_args("web_client/floods.py", &[&pid])));
+    assert!(r.log().contains("connection refused (closed): limits.max_per_ip (4) reached"), "{}", r.log());
+    assert!(!r.log().contains("accept failed"), "{}", r.log());
+}
+
 #[test]
 fn over_the_connection_caps_the_page_gets_503() {
     let r = Relay::with(Setup::default().edit(|t| set_key(&t, "limits", "max_per_ip", "2")));

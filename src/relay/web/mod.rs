@@ -30,6 +30,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use sessions::Sessions;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -38,6 +39,10 @@ use tokio_rustls::TlsAcceptor;
 
 /// How long a client has to finish its TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections over the caps answered with a `503` at once; more are closed unanswered.
+const COURTESY: usize = 4;
+/// The whole time a connection over the caps gets: handshake, request and the `503`.
+const COURTESY_TIME: Duration = Duration::from_secs(3);
 /// How long a connection may take to send a request's headers, or stay idle between
 /// requests on a kept-alive connection.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -48,6 +53,24 @@ pub(super) struct Web {
     sessions: Sessions,
     /// `None`: plain HTTP (`[web] https = false`).
     tls: Option<TlsAcceptor>,
+    /// Connections over the caps being answered now ([`COURTESY`]).
+    courtesy: Arc<AtomicUsize>,
+}
+
+/// One of the [`COURTESY`] places; given back when dropped.
+struct Courtesy(Arc<AtomicUsize>);
+
+impl Courtesy {
+    fn take(places: &Arc<AtomicUsize>) -> Option<Courtesy> {
+        places.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < COURTESY).then_some(n + 1)).ok()?;
+        Some(Courtesy(places.clone()))
+    }
+}
+
+impl Drop for Courtesy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Web {
@@ -70,7 +93,12 @@ impl Web {
             );
             None
         };
-        Ok(Arc::new(Web { relay, sessions: Sessions::default(), tls }))
+        Ok(Arc::new(Web {
+            relay,
+            sessions: Sessions::default(),
+            tls,
+            courtesy: Arc::default(),
+        }))
     }
 
     /// "https" or "http", for log lines and addresses.
@@ -83,11 +111,15 @@ impl Web {
     }
 
     /// Serves one connection: TLS (unless `[web] https = false`), then HTTP/1.1.
+    ///
+    /// A connection over the caps gets no slot. It is closed at once, before any TLS
+    /// (as FTP answers `421` and closes), unless one of [`COURTESY`] places is free:
+    /// then it gets its handshake and a `503` saying why, within [`COURTESY_TIME`], so
+    /// the page can tell its user the relay is busy. Either way an excess connection
+    /// costs a bounded amount of memory and descriptors, however many arrive (issue 19.2).
     pub(super) async fn handle(self: Arc<Self>, stream: TcpStream, peer: SocketAddr) {
         let snap = self.relay.live.get();
         let limits = &snap.config.limits;
-        // Over the caps, the connection is still answered (with 503, after TLS, so the
-        // browser can show it), but holds no slot.
         // A trusted reverse proxy carries many clients: its connections count for the
         // total only (the clients it names are told apart per request, by address).
         let proxied;
@@ -98,23 +130,43 @@ impl Web {
             limits
         };
         let slot = self.relay.limiter.acquire(peer.ip(), limits);
-        let refused = match &slot {
-            Ok(_) => None,
-            Err(r) => {
-                tracing::warn!(target: "loft::web", peer = %peer, "connection refused: {r}");
-                Some(r.to_string())
-            }
-        };
+        drop(snap);
         let _ = stream.set_nodelay(true);
-        match &self.tls {
-            Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => self.clone().serve(Box::new(tls), peer, refused).await,
-                Ok(Err(e)) => tracing::debug!(target: "loft::web", peer = %peer, "TLS handshake failed: {e}"),
-                Err(_) => tracing::debug!(target: "loft::web", peer = %peer, "TLS handshake timed out"),
+        match slot {
+            Ok(slot) => {
+                self.clone().connect(stream, peer, None, HANDSHAKE_TIMEOUT).await;
+                drop(slot);
+            }
+            Err(refusal) => match Courtesy::take(&self.courtesy) {
+                Some(place) => {
+                    tracing::warn!(target: "loft::web", peer = %peer, "connection refused (answered 503): {refusal}");
+                    let answer = self.clone().connect(stream, peer, Some(refusal.to_string()), COURTESY_TIME);
+                    let _ = tokio::time::timeout(COURTESY_TIME, answer).await;
+                    drop(place);
+                }
+                None => {
+                    tracing::warn!(target: "loft::web", peer = %peer, "connection refused (closed): {refusal}");
+                    drop(stream);
+                }
             },
-            None => self.clone().serve(Box::new(stream), peer, refused).await,
         }
-        drop(slot);
+    }
+
+    /// TLS (within `handshake`), then HTTP.
+    ///
+    /// TLS handshakes in flight are capped by the slots (each holds one, so at most
+    /// `limits.max_connections`, `max_per_ip` from one address) plus the [`COURTESY`]
+    /// places. There is no separate queue for handshakes: a few clients that connect and
+    /// stall would hold its turns and stop everyone else's handshake.
+    async fn connect(self: Arc<Self>, stream: TcpStream, peer: SocketAddr, refused: Option<String>, handshake: Duration) {
+        let Some(acceptor) = &self.tls else {
+            return self.clone().serve(Box::new(stream), peer, refused).await;
+        };
+        match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
+            Ok(Ok(tls)) => self.clone().serve(Box::new(tls), peer, refused).await,
+            Ok(Err(e)) => tracing::debug!(target: "loft::web", peer = %peer, "TLS handshake failed: {e}"),
+            Err(_) => tracing::debug!(target: "loft::web", peer = %peer, "TLS handshake timed out"),
+        }
     }
 
     /// HTTP/1.1 on one connection, TLS or not: one `dyn` stream type, so that hyper's

@@ -74,7 +74,7 @@ export class Api {
       res = await fetch(url, { method, headers, body, signal, cache: 'no-store', credentials: 'omit' });
     } catch (e) {
       if (signal?.aborted) throw e;
-      throw new NetError(`the relay cannot be reached (${e.message})`);
+      throw new NetError(`the relay cannot be reached, or is too busy to answer (${e.message})`);
     }
     if (res.status === 204) return {};
     if (binary && res.ok) {
