@@ -14,7 +14,7 @@
 
 use crate::base::sync::Unpoison;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The window the limits count over.
@@ -117,19 +117,17 @@ impl RateLimited {
 impl std::error::Error for RateLimited {}
 
 impl Rates {
-    /// Counts what an append turned out to write (a merge, whose new lines are known
-    /// only once it is done).
-    pub(crate) fn record(&self, who: &Member, lines: u64, bytes: u64) {
-        if lines > 0 || bytes > 0 {
-            let mut users = self.users.lock().unpoisoned();
-            users.entry(who.key.clone()).or_default().push_back((Instant::now(), lines, bytes));
-        }
+    /// The check an append of `who` passes in the room's writer, once the room knows
+    /// which of its lines are new (see [`crate::room::Admit`]): duplicates cost nothing,
+    /// and parallel uploads are counted one after the other.
+    pub(crate) fn admission(self: &Arc<Self>, who: Member, limits: RateLimits) -> crate::room::Admit {
+        let rates = self.clone();
+        Box::new(move |lines, bytes| {
+            rates
+                .admit(&who, lines, bytes, limits)
+                .map_err(|e| crate::room::NotAdmitted { why: e.to_string(), retry: e.retry() })
+        })
     }
-}
-
-/// The non-empty lines of an upload.
-pub(crate) fn lines_in(data: &[u8]) -> u64 {
-    data.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).count() as u64
 }
 
 #[cfg(test)]
@@ -153,7 +151,6 @@ mod tests {
         assert!(e.contains("max_bytes_per_minute"), "{e}");
         assert!(r.admit(&m("cy"), 1, 999, l).is_ok(), "a refused append is not counted");
         assert!(r.admit(&m("al"), 50, 10, RateLimits { messages: 0, bytes: 0 }).is_ok());
-        assert_eq!(lines_in(b"a\n\nb\r\n  \nc"), 3);
     }
 
     /// Issue 19.4: on a shared account, one member's flood is counted against that

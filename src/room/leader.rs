@@ -6,7 +6,7 @@
 
 use super::log::{cut_tail, scan_lines, warn_cut, Log};
 use super::upload::{normalize, Upload};
-use super::{lock, rotate, AppendOutcome, Store, View, WriteMode};
+use super::{lock, rotate, Admit, AppendOutcome, Store, View, WriteMode};
 use crate::config::SyncPolicy;
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
@@ -40,6 +40,8 @@ pub(super) struct Job {
     pub(super) mode: WriteMode,
     /// Create the file if it is missing (uploads do, subscriptions do not).
     pub(super) create: bool,
+    /// Asked what the upload adds before it is written.
+    pub(super) admit: Option<Admit>,
     pub(super) done: oneshot::Sender<io::Result<AppendOutcome>>,
 }
 
@@ -54,11 +56,12 @@ impl Room {
         upload: Upload,
         mode: WriteMode,
         create: bool,
+        admit: Option<Admit>,
     ) -> io::Result<AppendOutcome> {
         let (done, rx) = oneshot::channel();
         let start_leader = {
             let mut q = lock(&self.queue);
-            q.jobs.push_back(Job { upload, mode, create, done });
+            q.jobs.push_back(Job { upload, mode, create, admit, done });
             !std::mem::replace(&mut q.leader, true)
         };
         if start_leader {
@@ -147,12 +150,21 @@ impl Room {
                 out.written_lines += 1;
                 out.bytes_written += (buf.len() - at) as u64;
             }
-            if max > 0 && out.written_lines > 0 && held + buf.len() as u64 > max {
+            let refused = if out.written_lines == 0 {
+                None
+            } else if max > 0 && held + buf.len() as u64 > max {
+                Some(AppendOutcome { full: true, ..AppendOutcome::default() })
+            } else {
+                let admitted =
+                    job.admit.as_ref().map_or(Ok(()), |admit| admit(out.written_lines as u64, out.bytes_written));
+                admitted.err().map(|n| AppendOutcome { not_admitted: Some(n), ..AppendOutcome::default() })
+            };
+            if let Some(refusal) = refused {
                 buf.truncate(job_start);
                 for h in fresh_order.drain(job_hashes..) {
                     fresh.remove(&h);
                 }
-                out = AppendOutcome { full: true, ..AppendOutcome::default() };
+                out = refusal;
             }
             outcomes.push(out);
         }

@@ -148,7 +148,7 @@ pub(crate) enum WriteMode {
 }
 
 /// What one upload did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct AppendOutcome {
     /// Lines added to the room.
     pub(crate) written_lines: usize,
@@ -159,6 +159,24 @@ pub(crate) struct AppendOutcome {
     /// Refused whole: it would have taken the room past `chat.max_room_bytes`, counted
     /// in the room's writer with the appends before it in the same group.
     pub(crate) full: bool,
+    /// Refused whole by its [`Admit`] check.
+    pub(crate) not_admitted: Option<NotAdmitted>,
+}
+
+/// A check that the room's writer makes on an upload once it knows exactly what the
+/// upload adds, lines and bytes that are new to the room, and before writing any of it.
+/// The relay's rate limits are one: a whole-room `STOR` (the FTPChat fallback) is mostly
+/// lines the room already holds, and only the writer, which alone writes the file, knows
+/// how many are new; a check made before queueing would let parallel uploads pass it
+/// together (issue 19.5).
+pub(crate) type Admit = Box<dyn Fn(u64, u64) -> Result<(), NotAdmitted> + Send + Sync>;
+
+/// Why an [`Admit`] check refused an upload, for the client; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NotAdmitted {
+    pub(crate) why: String,
+    /// Seconds after which the same upload may pass.
+    pub(crate) retry: u64,
 }
 
 /// Why an upload to a room was refused; in every case nothing was written.
@@ -174,6 +192,8 @@ pub(crate) enum RoomError {
     DiskFull(io::Error),
     /// No room by that name (or its folder) exists.
     NoRoom,
+    /// Its [`Admit`] check refused it (a rate limit).
+    NotAdmitted(NotAdmitted),
     /// The file system failed otherwise.
     Io(io::Error),
 }
@@ -199,6 +219,7 @@ impl fmt::Display for RoomError {
             ),
             RoomError::DiskFull(_) => write!(f, "room not written: the relay's disk is full; the room is unchanged"),
             RoomError::NoRoom => write!(f, "no such room"),
+            RoomError::NotAdmitted(n) => f.write_str(&n.why),
             RoomError::Io(e) => write!(f, "room not written: {e}"),
         }
     }
@@ -319,8 +340,15 @@ impl Rooms {
 
     /// Writes an upload to the room at `path` (absolute, already confined by the caller),
     /// creating the room if it is missing. Returns once the lines are as durable as the
-    /// `sync` setting says. On any error the room is left as it was.
-    pub(crate) async fn append(&self, path: &Path, data: &[u8], mode: WriteMode) -> Result<AppendOutcome, RoomError> {
+    /// `sync` setting says. On any error the room is left as it was. `admit`, if given,
+    /// is asked in the room's writer what the upload adds before it is written.
+    pub(crate) async fn append(
+        &self,
+        path: &Path,
+        data: &[u8],
+        mode: WriteMode,
+        admit: Option<Admit>,
+    ) -> Result<AppendOutcome, RoomError> {
         let settings = self.shared.settings();
         let upload = Upload::parse(data, &settings, &self.shared)?;
         let room = self.room(path).await?;
@@ -336,10 +364,13 @@ impl Rooms {
             tracing::error!(room = %crate::base::text::logged(path), held, limit = max, "room full: appends refused (chat.max_room_bytes)");
             return Err(RoomError::Full { limit: max });
         }
-        let out = room.submit(upload, mode, true).await?;
+        let out = room.submit(upload, mode, true, admit).await?;
         if out.full {
             tracing::error!(room = %crate::base::text::logged(path), limit = max, "room full: appends refused (chat.max_room_bytes)");
             return Err(RoomError::Full { limit: max });
+        }
+        if let Some(n) = out.not_admitted {
+            return Err(RoomError::NotAdmitted(n));
         }
         Ok(out)
     }
@@ -349,7 +380,7 @@ impl Rooms {
     /// (`NotFound`). The room stays open while the [`RoomWatch`] lives.
     pub(crate) async fn subscribe(&self, path: &Path) -> Result<RoomWatch, RoomError> {
         let room = self.room(path).await?;
-        room.submit(Upload::default(), WriteMode::Append, false).await?;
+        room.submit(Upload::default(), WriteMode::Append, false, None).await?;
         let rx = room.len.subscribe();
         Ok(RoomWatch { room, rx })
     }

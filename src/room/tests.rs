@@ -69,7 +69,7 @@ async fn appends_lines_and_creates_the_room() {
     let path = dir.path().join("new.txt");
     let rooms = Rooms::new(settings(SyncPolicy::Never));
     let t = tokens(2);
-    let out = rooms.append(&path, format!("{}\n{}\n", t[0], t[1]).as_bytes(), WriteMode::Append).await.unwrap();
+    let out = rooms.append(&path, format!("{}\n{}\n", t[0], t[1]).as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(out.written_lines, 2);
     assert_eq!(out.duplicate_lines, 0);
     assert_eq!(out.bytes_written, (t[0].len() + t[1].len() + 2) as u64);
@@ -83,7 +83,7 @@ async fn crlf_empty_lines_and_missing_final_newline_are_normalized() {
     let rooms = Rooms::new(settings(SyncPolicy::Never));
     let t = tokens(3);
     let data = format!("\r\n{}\r\n\n\n{}\r\n\r\n{}", t[0], t[1], t[2]);
-    let out = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap();
+    let out = rooms.append(&path, data.as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(out.written_lines, 3);
     let expected = format!("{}\n{}\n{}\n", t[0], t[1], t[2]);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
@@ -96,14 +96,14 @@ async fn an_upload_without_lines_writes_nothing_but_creates_the_room() {
     let rooms = Rooms::new(settings(SyncPolicy::Always));
     for (name, data) in [("a.txt", ""), ("b.txt", "\n\r\n\n")] {
         let path = dir.path().join(name);
-        let out = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap();
+        let out = rooms.append(&path, data.as_bytes(), WriteMode::Append, None).await.unwrap();
         assert_eq!(out, AppendOutcome::default());
         assert_eq!(std::fs::read(&path).unwrap(), b"");
     }
     // Merge (STOR) of nothing onto a room with lines does not truncate it.
     let t = token();
     let path = room_file(&dir, &format!("{t}\n"));
-    let out = rooms.append(&path, b"", WriteMode::Merge).await.unwrap();
+    let out = rooms.append(&path, b"", WriteMode::Merge, None).await.unwrap();
     assert_eq!(out, AppendOutcome::default());
     assert_eq!(lines_of(&path), vec![t]);
 }
@@ -117,7 +117,7 @@ async fn an_invalid_line_refuses_the_whole_upload_and_leaves_the_room_as_it_was(
     let path = room_file(&dir, &before);
     let rooms = Rooms::new(settings(SyncPolicy::Always));
     let data = format!("{}\n\nnot a token\n{}\n", t[1], t[2]);
-    let err = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap_err();
+    let err = rooms.append(&path, data.as_bytes(), WriteMode::Append, None).await.unwrap_err();
     match &err {
         RoomError::Invalid { line, reason } => {
             assert_eq!(*line, 3, "empty lines count in the numbering");
@@ -134,7 +134,7 @@ async fn an_invalid_line_refuses_the_whole_upload_and_leaves_the_room_as_it_was(
     let mut raw = URL_SAFE.decode(&t[2]).unwrap();
     raw[0] = 0x12;
     let bad = URL_SAFE.encode(raw);
-    let err = rooms.append(&path, format!("{}\r\n{bad}", t[1]).as_bytes(), WriteMode::Merge).await.unwrap_err();
+    let err = rooms.append(&path, format!("{}\r\n{bad}", t[1]).as_bytes(), WriteMode::Merge, None).await.unwrap_err();
     assert_eq!(err.to_string(), "line 2: not a Fernet token: version byte is 0x12, expected 0x80");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
 }
@@ -144,11 +144,14 @@ async fn validation_can_be_turned_off_and_on_again() {
     let dir = tempfile::tempdir().unwrap();
     let path = room_file(&dir, "");
     let rooms = Rooms::new(RoomSettings { validate: false, ..settings(SyncPolicy::Never) });
-    let out = rooms.append(&path, b"hello\r\nworld", WriteMode::Append).await.unwrap();
+    let out = rooms.append(&path, b"hello\r\nworld", WriteMode::Append, None).await.unwrap();
     assert_eq!(out.written_lines, 2);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "hello\nworld\n");
     rooms.set_settings(settings(SyncPolicy::Never));
-    assert!(matches!(rooms.append(&path, b"again", WriteMode::Append).await, Err(RoomError::Invalid { line: 1, .. })));
+    assert!(matches!(
+        rooms.append(&path, b"again", WriteMode::Append, None).await,
+        Err(RoomError::Invalid { line: 1, .. })
+    ));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "hello\nworld\n");
 }
 
@@ -160,7 +163,7 @@ async fn too_large_is_refused_before_anything() {
     let t = tokens(2);
     let data = format!("{}\n{}\n", t[0], t[1]);
     assert!(data.len() > 200);
-    let err = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap_err();
+    let err = rooms.append(&path, data.as_bytes(), WriteMode::Append, None).await.unwrap_err();
     assert!(matches!(err, RoomError::TooLarge { limit: 200 }), "{err:?}");
     assert!(matches!(err, RoomError::TooLarge { .. }), "{err:?}");
     assert!(err.to_string().contains("200 bytes"), "{err}");
@@ -168,7 +171,7 @@ async fn too_large_is_refused_before_anything() {
     // Exactly at the limit is fine.
     let one = format!("{}\n", t[0]);
     rooms.set_settings(RoomSettings { max_append_bytes: one.len(), ..settings(SyncPolicy::Never) });
-    rooms.append(&path, one.as_bytes(), WriteMode::Append).await.unwrap();
+    rooms.append(&path, one.as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(lines_of(&path), vec![t[0].clone()]);
 }
 
@@ -178,14 +181,17 @@ async fn retried_and_repeated_lines_are_written_once() {
     let path = room_file(&dir, "");
     let rooms = Rooms::new(settings(SyncPolicy::Never));
     let t = tokens(3);
-    let first = rooms.append(&path, format!("{}\n", t[0]).as_bytes(), WriteMode::Append).await.unwrap();
+    let first = rooms.append(&path, format!("{}\n", t[0]).as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!((first.written_lines, first.duplicate_lines), (1, 0));
     // The client timed out and sends it again.
-    let retry = rooms.append(&path, format!("{}\n", t[0]).as_bytes(), WriteMode::Append).await.unwrap();
-    assert_eq!(retry, AppendOutcome { written_lines: 0, duplicate_lines: 1, bytes_written: 0, full: false });
+    let retry = rooms.append(&path, format!("{}\n", t[0]).as_bytes(), WriteMode::Append, None).await.unwrap();
+    assert_eq!(
+        retry,
+        AppendOutcome { written_lines: 0, duplicate_lines: 1, bytes_written: 0, ..AppendOutcome::default() }
+    );
     // Repeated within one upload (CRLF or not), and mixed with a retried one.
     let data = format!("{a}\n{b}\r\n{a}\n{b}\n{c}\n", a = t[1], b = t[0], c = t[2]);
-    let out = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap();
+    let out = rooms.append(&path, data.as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!((out.written_lines, out.duplicate_lines), (2, 3));
     assert_eq!(lines_of(&path), vec![t[0].clone(), t[1].clone(), t[2].clone()]);
 }
@@ -207,14 +213,14 @@ async fn duplicates_are_found_in_the_tail_of_an_existing_room() {
     let path = room_file(&dir, &content);
     let rooms = Rooms::new(settings(SyncPolicy::Never));
     let last = recent.last().unwrap().clone();
-    let out = rooms.append(&path, format!("{last}\n").as_bytes(), WriteMode::Append).await.unwrap();
+    let out = rooms.append(&path, format!("{last}\n").as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(out.duplicate_lines, 1, "the last line of the file is known");
     // A line a bit before the window edge is known too; the line cut by the window and
     // older ones are not (Append only looks at recent lines).
     let inside = &recent[recent.len() - 300];
-    let out = rooms.append(&path, format!("{inside}\n").as_bytes(), WriteMode::Append).await.unwrap();
+    let out = rooms.append(&path, format!("{inside}\n").as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(out.duplicate_lines, 1);
-    let out = rooms.append(&path, format!("{ancient}\n").as_bytes(), WriteMode::Append).await.unwrap();
+    let out = rooms.append(&path, format!("{ancient}\n").as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(out.written_lines, 1, "beyond the window, an old line is new again");
 }
 
@@ -226,13 +232,13 @@ async fn the_recent_set_is_bounded() {
     // Keeps the room (and its recent lines) open, to look inside at the end.
     let _watch = rooms.subscribe(&path).await.unwrap();
     let first = token();
-    rooms.append(&path, format!("{first}\n").as_bytes(), WriteMode::Append).await.unwrap();
+    rooms.append(&path, format!("{first}\n").as_bytes(), WriteMode::Append, None).await.unwrap();
     let others = tokens(RECENT_LINES - 1).join("\n");
-    rooms.append(&path, others.as_bytes(), WriteMode::Append).await.unwrap();
-    let out = rooms.append(&path, first.as_bytes(), WriteMode::Append).await.unwrap();
+    rooms.append(&path, others.as_bytes(), WriteMode::Append, None).await.unwrap();
+    let out = rooms.append(&path, first.as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(out.duplicate_lines, 1, "{RECENT_LINES} lines back is still recent");
-    rooms.append(&path, token().as_bytes(), WriteMode::Append).await.unwrap();
-    let out = rooms.append(&path, first.as_bytes(), WriteMode::Append).await.unwrap();
+    rooms.append(&path, token().as_bytes(), WriteMode::Append, None).await.unwrap();
+    let out = rooms.append(&path, first.as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(out.written_lines, 1, "{} lines back is forgotten", RECENT_LINES + 1);
     let room = rooms.room(&path).await.unwrap();
     let log = lock(&room.log);
@@ -262,17 +268,17 @@ async fn merge_appends_only_what_the_whole_room_lacks_in_order() {
         upload.push_str("\r\n");
     }
     upload.push_str(&format!("{}\r\n{}\r\n{old}", new[1], new[0]));
-    let out = rooms.append(&path, upload.as_bytes(), WriteMode::Merge).await.unwrap();
+    let out = rooms.append(&path, upload.as_bytes(), WriteMode::Merge, None).await.unwrap();
     assert_eq!(out.written_lines, 2);
     assert_eq!(out.duplicate_lines, 13);
     let expected = format!("{content}{}\n{}\n", new[0], new[1]);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
     // Merging a subset changes nothing; the file is never truncated.
-    let out = rooms.append(&path, format!("{}\n{old}\n", new[1]).as_bytes(), WriteMode::Merge).await.unwrap();
+    let out = rooms.append(&path, format!("{}\n{old}\n", new[1]).as_bytes(), WriteMode::Merge, None).await.unwrap();
     assert_eq!((out.written_lines, out.duplicate_lines), (0, 2));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
     // Append only looks at recent lines: the very first line is beyond them.
-    let out = rooms.append(&path, format!("{old}\n").as_bytes(), WriteMode::Append).await.unwrap();
+    let out = rooms.append(&path, format!("{old}\n").as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(out.written_lines, 1);
 }
 
@@ -282,7 +288,7 @@ async fn an_unterminated_tail_is_cut_when_the_room_opens() {
     let t = tokens(3);
     let path = room_file(&dir, &format!("{}\n{}\n{}", t[0], t[1], &t[2][..30]));
     let rooms = Rooms::new(settings(SyncPolicy::Never));
-    rooms.append(&path, t[2].as_bytes(), WriteMode::Append).await.unwrap();
+    rooms.append(&path, t[2].as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(lines_of(&path), t);
 }
 
@@ -324,11 +330,11 @@ async fn a_full_disk_leaves_no_partial_line_and_the_retry_is_not_a_duplicate() {
     let data = format!("{}\n{}\n", t[1], t[2]);
     // The next write stops in the middle of the second line, as a full disk does.
     *lock(&rooms.shared.short_write) = Some(t[1].len() + 10);
-    let err = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap_err();
+    let err = rooms.append(&path, data.as_bytes(), WriteMode::Append, None).await.unwrap_err();
     assert!(matches!(&err, RoomError::DiskFull(e) if e.raw_os_error() == Some(libc::ENOSPC)), "{err:?}");
     assert_eq!(err.to_string(), "room not written: the relay's disk is full; the room is unchanged");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "cut back to the length before");
-    let out = rooms.append(&path, data.as_bytes(), WriteMode::Append).await.unwrap();
+    let out = rooms.append(&path, data.as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!((out.written_lines, out.duplicate_lines), (2, 0));
     assert_eq!(lines_of(&path), t);
 }
@@ -339,15 +345,15 @@ async fn sync_always_fsyncs_every_append() {
     let path = room_file(&dir, "");
     let rooms = Rooms::new(settings(SyncPolicy::Always));
     for t in tokens(4) {
-        rooms.append(&path, t.as_bytes(), WriteMode::Append).await.unwrap();
+        rooms.append(&path, t.as_bytes(), WriteMode::Append, None).await.unwrap();
     }
     assert_eq!(rooms.fsyncs(), 4);
     // A duplicate writes nothing, so it needs no fsync.
     let t = lines_of(&path).remove(0);
-    rooms.append(&path, t.as_bytes(), WriteMode::Append).await.unwrap();
+    rooms.append(&path, t.as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(rooms.fsyncs(), 4);
     // Creating a room also syncs its folder.
-    rooms.append(&dir.path().join("new.txt"), token().as_bytes(), WriteMode::Append).await.unwrap();
+    rooms.append(&dir.path().join("new.txt"), token().as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(rooms.fsyncs(), 6);
 }
 
@@ -356,7 +362,7 @@ async fn sync_never_does_not_fsync() {
     let dir = tempfile::tempdir().unwrap();
     let rooms = Rooms::new(settings(SyncPolicy::Never));
     for t in tokens(4) {
-        rooms.append(&dir.path().join("room.txt"), t.as_bytes(), WriteMode::Append).await.unwrap();
+        rooms.append(&dir.path().join("room.txt"), t.as_bytes(), WriteMode::Append, None).await.unwrap();
     }
     assert_eq!(lines_of(&dir.path().join("room.txt")).len(), 4);
     assert_eq!(rooms.fsyncs(), 0);
@@ -374,7 +380,7 @@ async fn queue_behind_a_held_writer(rooms: &Arc<Rooms>, path: &Path, n: usize) -
         let (rooms, path) = (rooms.clone(), path.to_path_buf());
         // Every third upload also repeats the previous upload's token.
         let data = if i % 3 == 2 { format!("{}\n{tok}\n", t[i - 1]) } else { format!("{tok}\n") };
-        tasks.push(tokio::spawn(async move { rooms.append(&path, data.as_bytes(), WriteMode::Append).await }));
+        tasks.push(tokio::spawn(async move { rooms.append(&path, data.as_bytes(), WriteMode::Append, None).await }));
         // Keep the order of the queue the order of the tokens.
         wait_for(|| lock(&room.queue).jobs.len() == i + 1).await;
     }
@@ -420,12 +426,12 @@ async fn a_queued_append_whose_session_went_away_is_still_written() {
     let held = lock(&room.log);
     let t = tokens(2);
     let (r, p, data) = (rooms.clone(), path.clone(), t[0].clone());
-    let task = tokio::spawn(async move { r.append(&p, data.as_bytes(), WriteMode::Append).await });
+    let task = tokio::spawn(async move { r.append(&p, data.as_bytes(), WriteMode::Append, None).await });
     wait_for(|| lock(&room.queue).jobs.len() == 1).await;
     task.abort();
     assert!(task.await.unwrap_err().is_cancelled());
     drop(held);
-    let out = rooms.append(&path, t[1].as_bytes(), WriteMode::Append).await.unwrap();
+    let out = rooms.append(&path, t[1].as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(out.written_lines, 1);
     assert_eq!(lines_of(&path), t, "queued means written, even if nobody waits");
 }
@@ -442,7 +448,7 @@ async fn hammer(rooms: &Arc<Rooms>, paths: &[PathBuf], tasks: usize, per_task: u
         let path = paths[i % paths.len()].clone();
         handles.push(tokio::spawn(async move {
             for t in mine {
-                let out = rooms.append(&path, format!("{t}\n").as_bytes(), WriteMode::Append).await.unwrap();
+                let out = rooms.append(&path, format!("{t}\n").as_bytes(), WriteMode::Append, None).await.unwrap();
                 assert_eq!(out.written_lines, 1);
             }
         }));
@@ -501,8 +507,8 @@ async fn two_spellings_of_a_path_are_one_room() {
     let new_a = dir.path().join("sub").join("..").join("fresh.txt");
     let new_b = dir.path().join("fresh.txt");
     let t = token();
-    rooms.append(&new_a, t.as_bytes(), WriteMode::Append).await.unwrap();
-    let out = rooms.append(&new_b, t.as_bytes(), WriteMode::Append).await.unwrap();
+    rooms.append(&new_a, t.as_bytes(), WriteMode::Append, None).await.unwrap();
+    let out = rooms.append(&new_b, t.as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(out.duplicate_lines, 1);
 }
 
@@ -512,7 +518,7 @@ async fn idle_rooms_are_released() {
     let rooms = Rooms::new(settings(SyncPolicy::Never));
     for i in 0..300 {
         let p = dir.path().join(format!("room{i}.txt"));
-        rooms.append(&p, token().as_bytes(), WriteMode::Append).await.unwrap();
+        rooms.append(&p, token().as_bytes(), WriteMode::Append, None).await.unwrap();
     }
     // The most recently used stay open, the others are released.
     wait_for(|| rooms.rooms_open() == KEEP_OPEN).await;
@@ -540,7 +546,7 @@ async fn a_watch_sees_every_append_and_keeps_the_room_open() {
         let n = w.changed().await;
         (n, w)
     });
-    rooms.append(&path, t[1].as_bytes(), WriteMode::Append).await.unwrap();
+    rooms.append(&path, t[1].as_bytes(), WriteMode::Append, None).await.unwrap();
     let (n, w) = waiter.await.unwrap();
     assert_eq!(n, std::fs::metadata(&path).unwrap().len());
     assert_eq!(rooms.rooms_open(), 1);
@@ -556,13 +562,13 @@ async fn a_room_deleted_while_open_is_recreated_by_the_next_append() {
     let rooms = Rooms::new(settings(SyncPolicy::Never));
     let w = rooms.subscribe(&path).await.unwrap();
     std::fs::remove_file(&path).unwrap();
-    rooms.append(&path, t[1].as_bytes(), WriteMode::Append).await.unwrap();
+    rooms.append(&path, t[1].as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(lines_of(&path), vec![t[1].clone()]);
     // And one replaced by another file (rename over it) is followed too.
     let other = dir.path().join("other.txt");
     std::fs::write(&other, format!("{}\n", t[0])).unwrap();
     std::fs::rename(&other, &path).unwrap();
-    let out = rooms.append(&path, t[1].as_bytes(), WriteMode::Append).await.unwrap();
+    let out = rooms.append(&path, t[1].as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(out.written_lines, 1, "the new file's lines are what counts");
     assert_eq!(lines_of(&path), t);
     assert_eq!(w.end(), std::fs::metadata(&path).unwrap().len());
@@ -575,10 +581,10 @@ async fn an_outside_append_is_respected_and_its_partial_line_cut() {
     let path = room_file(&dir, "");
     let rooms = Rooms::new(settings(SyncPolicy::Never));
     let _w = rooms.subscribe(&path).await.unwrap();
-    rooms.append(&path, t[0].as_bytes(), WriteMode::Append).await.unwrap();
+    rooms.append(&path, t[0].as_bytes(), WriteMode::Append, None).await.unwrap();
     let mut f = OpenOptions::new().append(true).open(&path).unwrap();
     write!(f, "{}\n{}", t[1], &t[2][..10]).unwrap();
-    rooms.append(&path, t[3].as_bytes(), WriteMode::Append).await.unwrap();
+    rooms.append(&path, t[3].as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(lines_of(&path), vec![t[0].clone(), t[1].clone(), t[3].clone()]);
 }
 
@@ -586,9 +592,9 @@ async fn an_outside_append_is_respected_and_its_partial_line_cut() {
 async fn a_folder_is_not_a_room() {
     let dir = tempfile::tempdir().unwrap();
     let rooms = Rooms::new(settings(SyncPolicy::Never));
-    let err = rooms.append(dir.path(), token().as_bytes(), WriteMode::Append).await.unwrap_err();
+    let err = rooms.append(dir.path(), token().as_bytes(), WriteMode::Append, None).await.unwrap_err();
     assert!(matches!(err, RoomError::Io(_)), "{err}");
-    let err = rooms.append(&dir.path().join("nope/room.txt"), token().as_bytes(), WriteMode::Append).await;
+    let err = rooms.append(&dir.path().join("nope/room.txt"), token().as_bytes(), WriteMode::Append, None).await;
     assert!(matches!(err, Err(RoomError::NoRoom)), "{err:?}");
 }
 
@@ -604,7 +610,7 @@ async fn rotation_keeps_logical_offsets_and_every_line() {
     let mut total = 0u64;
     let mut last_end = 0;
     for tok in &t {
-        rooms.append(&path, tok.as_bytes(), WriteMode::Append).await.unwrap();
+        rooms.append(&path, tok.as_bytes(), WriteMode::Append, None).await.unwrap();
         total += tok.len() as u64 + 1;
         let v = w.view();
         assert!(v.end >= last_end, "the logical size never goes down");
@@ -634,7 +640,7 @@ async fn rotation_keeps_logical_offsets_and_every_line() {
     let rooms = Rooms::new(settings(SyncPolicy::Batch));
     w = rooms.subscribe(&path).await.unwrap();
     assert_eq!(w.end(), total);
-    let out = rooms.append(&path, t[199].as_bytes(), WriteMode::Append).await.unwrap();
+    let out = rooms.append(&path, t[199].as_bytes(), WriteMode::Append, None).await.unwrap();
     assert_eq!(out.duplicate_lines, 1);
 }
 
@@ -712,9 +718,9 @@ async fn parallel_appends_cannot_pass_the_room_budget_together() {
     let mut tasks = Vec::new();
     for tok in tokens(64) {
         let (rooms, path) = (rooms.clone(), path.clone());
-        tasks.push(tokio::spawn(
-            async move { rooms.append(&path, format!("{tok}\n").as_bytes(), WriteMode::Append).await },
-        ));
+        tasks.push(tokio::spawn(async move {
+            rooms.append(&path, format!("{tok}\n").as_bytes(), WriteMode::Append, None).await
+        }));
     }
     let (mut ok, mut full) = (0, 0);
     for t in tasks {
@@ -734,4 +740,54 @@ async fn parallel_appends_cannot_pass_the_room_budget_together() {
     assert!(len <= max, "the room holds {len} bytes, its budget is {max}");
     assert_eq!(lines_of(&path).len(), ok, "every line written was acknowledged, and only those");
     assert!(ok > 5 && full > 20, "{ok} written, {full} refused");
+}
+
+/// Issue 19.5: the admission check (the relay's rate limit) is asked in the room's
+/// writer with what each upload adds: 32 parallel whole-room merges, each the room's 10
+/// lines plus 5 new ones, against a budget of 20 lines: exactly 4 pass, the lines they
+/// already held cost nothing, and no more than the budget is ever written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_merges_are_admitted_by_what_they_add() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let old = tokens(10);
+    let path = room_file(&dir, &(old.join("\n") + "\n"));
+    let rooms = Rooms::new(settings(SyncPolicy::Batch));
+    let budget = Arc::new(AtomicU64::new(20));
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let upload = old.iter().chain(&tokens(5)).map(|t| format!("{t}\n")).collect::<String>();
+        let (rooms, path, budget) = (rooms.clone(), path.clone(), budget.clone());
+        let admit: Admit = Box::new(move |lines, bytes| {
+            assert!(bytes > 0);
+            budget
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(lines))
+                .map(|_| ())
+                .map_err(|_| NotAdmitted { why: "over the budget".into(), retry: 7 })
+        });
+        tasks.push(tokio::spawn(
+            async move { rooms.append(&path, upload.as_bytes(), WriteMode::Merge, Some(admit)).await },
+        ));
+    }
+    let (mut ok, mut refused) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(out) => {
+                assert_eq!((out.written_lines, out.duplicate_lines), (5, 10));
+                ok += 1;
+            }
+            Err(RoomError::NotAdmitted(n)) => {
+                assert_eq!(n, NotAdmitted { why: "over the budget".into(), retry: 7 });
+                refused += 1;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((ok, refused), (4, 28));
+    assert_eq!(lines_of(&path).len(), 10 + 20, "the room holds its 10 lines and 4 × 5 new ones");
+    // A merge that adds nothing is not asked at all.
+    let never: Admit = Box::new(|_, _| panic!("asked for an upload that adds nothing"));
+    let same = old.iter().map(|t| format!("{t}\n")).collect::<String>();
+    let out = rooms.append(&path, same.as_bytes(), WriteMode::Merge, Some(never)).await.unwrap();
+    assert_eq!(out.written_lines, 0);
 }

@@ -86,6 +86,17 @@ fn appends_are_rate_limited_per_user() {
     scenario(&r, "appends_are_rate_limited");
 }
 
+/// Issue 19.5: parallel whole-room STORs are counted by the lines they add, in the room's
+/// writer, so together they stay within the rate limit.
+#[test]
+fn parallel_merges_cannot_pass_the_rate_limit_together() {
+    let r = Relay::with(Setup::default().edit(|t| {
+        let t = common::set_key(&t, "chat", "max_messages_per_minute", "50");
+        common::set_key(&t, "limits", "max_per_ip", "40")
+    }));
+    scenario(&r, "parallel_merges_keep_the_rate_limit");
+}
+
 /// Issue 13.9: a connection to a session's passive port from another address is dropped,
 /// and the session's own data connection is still accepted.
 #[test]

@@ -43,6 +43,7 @@ pub(super) fn room_error(e: RoomError) -> Error {
         RoomError::Full { .. } => Error::new(ErrorKind::InsufficientStorageSpaceError, reason(&e.to_string())),
         RoomError::DiskFull(_) => Error::new(ErrorKind::InsufficientStorageSpaceError, reason(&e.to_string())),
         RoomError::NoRoom => Error::new(ErrorKind::PermanentFileNotAvailable, reason(&e.to_string())),
+        RoomError::NotAdmitted(_) => Error::new(ErrorKind::TransientFileNotAvailable, reason(&e.to_string())),
         RoomError::Io(io) => Error::from(io),
     }
 }

@@ -37,7 +37,6 @@ pub(crate) use quota::user_free;
 
 use crate::base::sync::Unpoison;
 use crate::ftpchat;
-use crate::relay::rates::lines_in;
 use crate::relay::rates::Member;
 use crate::relay::user::LoftUser;
 use crate::room::files::{self, FileError};
@@ -354,20 +353,11 @@ impl LoftStorage {
                 )),
             ));
         }
-        // A whole-room STOR (the FTPChat fallback) is mostly lines the room holds: its
-        // new lines are what counts, and the room knows them only after the merge.
-        let merge = mode == WriteMode::Merge;
-        let (lines, bytes) = if merge { (0, 0) } else { (lines_in(&data), data.len() as u64) };
-        let member = Member::new(&user.name, self.peer);
-        if let Err(why) = self.shared.rates.admit(&member, lines, bytes, self.shared.rate_limits) {
-            tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %crate::base::text::logged(real), "refused: {why}");
-            return Err(Error::new(ErrorKind::TransientFileNotAvailable, reason(&why.to_string())));
-        }
-        match self.shared.rooms.append(real, &data, mode).await {
+        // The rate limit counts what the room's writer finds new: a whole-room STOR (the
+        // FTPChat fallback) is mostly lines the room holds.
+        let admit = self.shared.rates.admission(Member::new(&user.name, self.peer), self.shared.rate_limits);
+        match self.shared.rooms.append(real, &data, mode, Some(admit)).await {
             Ok(out) => {
-                if merge {
-                    self.shared.rates.record(&member, out.written_lines as u64, out.bytes_written);
-                }
                 tracing::info!(
                     target: "loft::transfer",
                     user = %user.name, cmd, path = %crate::base::text::logged(real), bytes = out.bytes_written,

@@ -377,13 +377,9 @@ async fn append(
         }
         Err(r) => return Err(r),
     };
-    let lines = crate::relay::rates::lines_in(&data);
     let member = crate::relay::rates::Member::new(&s.user.name, peer.ip());
-    if let Err(why) = snap.storage.rates.admit(&member, lines, data.len() as u64, snap.storage.rate_limits) {
-        tracing::warn!(target: "loft::transfer", user = %s.user.name, cmd = "web append", path = %crate::base::text::logged(&real), "refused: {why}");
-        return Err(fail(StatusCode::TOO_MANY_REQUESTS, &why.to_string()));
-    }
-    match web.relay.rooms.append(&real, &data, WriteMode::Append).await {
+    let admit = snap.storage.rates.admission(member, snap.storage.rate_limits);
+    match web.relay.rooms.append(&real, &data, WriteMode::Append, Some(admit)).await {
         Ok(out) => {
             tracing::info!(
                 target: "loft::transfer",
@@ -416,6 +412,7 @@ fn room_error(e: RoomError) -> Fail {
         RoomError::Full { .. } => fail(StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
         RoomError::DiskFull(_) => fail(StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
         RoomError::NoRoom => fail(StatusCode::NOT_FOUND, &e.to_string()),
+        RoomError::NotAdmitted(n) => Fail(StatusCode::TOO_MANY_REQUESTS, json!({ "error": n.why, "retry": n.retry })),
         RoomError::Io(_) => fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }

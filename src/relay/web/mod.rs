@@ -93,12 +93,7 @@ impl Web {
             );
             None
         };
-        Ok(Arc::new(Web {
-            relay,
-            sessions: Sessions::default(),
-            tls,
-            courtesy: Arc::default(),
-        }))
+        Ok(Arc::new(Web { relay, sessions: Sessions::default(), tls, courtesy: Arc::default() }))
     }
 
     /// "https" or "http", for log lines and addresses.
@@ -158,7 +153,13 @@ impl Web {
     /// `limits.max_connections`, `max_per_ip` from one address) plus the [`COURTESY`]
     /// places. There is no separate queue for handshakes: a few clients that connect and
     /// stall would hold its turns and stop everyone else's handshake.
-    async fn connect(self: Arc<Self>, stream: TcpStream, peer: SocketAddr, refused: Option<String>, handshake: Duration) {
+    async fn connect(
+        self: Arc<Self>,
+        stream: TcpStream,
+        peer: SocketAddr,
+        refused: Option<String>,
+        handshake: Duration,
+    ) {
         let Some(acceptor) = &self.tls else {
             return self.clone().serve(Box::new(stream), peer, refused).await;
         };

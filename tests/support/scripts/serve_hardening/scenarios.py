@@ -9,6 +9,7 @@ import os
 import socket
 import ssl
 import sys
+import threading
 import time
 
 from prelude import CERT, HOST, PASSWORD, PORT, ROOT, connect, expect_error, fernet_for, get, put, room_file, seal  # noqa: E402
@@ -192,6 +193,42 @@ def appends_are_rate_limited():
     print("ok")
 
 
+def parallel_merges_keep_the_rate_limit():
+    """Issue 19.5: 32 whole-room STORs at once (the FTPChat fallback: the room's lines
+    plus new ones), with max_messages_per_minute = 50 here, 10 of them used first. The
+    limit counts the new lines in the room's writer, so together they add at most 40, and
+    every merge adds all its new lines or none (without the fix all 32 x 5 = 160 passed)."""
+    fer = fernet_for("secret")
+    f = connect()
+    old = b"".join(seal(fer, "alice", f"old {i}") for i in range(10))
+    put(f, "merge.txt", old, cmd="APPE")
+    f.quit()
+    results = [None] * 32
+
+    def merge(i):
+        g = connect()
+        new = b"".join(seal(fer, "bob", f"new {i}.{j}") for j in range(5))
+        try:
+            results[i] = put(g, "merge.txt", old + new)
+        except ftplib.error_temp as e:
+            results[i] = str(e)
+        g.quit()
+
+    threads = [threading.Thread(target=merge, args=(i,)) for i in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = [r for r in results if r.startswith("226")]
+    refused = [r for r in results if r.startswith("450")]
+    assert len(ok) + len(refused) == 32, results
+    assert all("max_messages_per_minute" in r for r in refused), refused
+    lines = room_file("merge.txt").splitlines()
+    assert len(lines) == 10 + 5 * len(ok) <= 10 + 40, (len(lines), len(ok))
+    assert len(ok) == 8, f"{len(ok)} merges passed; 8 fit in the 40 lines left"
+    print("ok", len(ok), "of 32 merges passed")
+
+
 def passive_port_intruder():
     """A connection to a session's passive port from another address broke that session's
     transfer without logging in: it must be dropped, and the real client served."""
@@ -362,6 +399,7 @@ if __name__ == "__main__":
         "uploads_stay_bounded": uploads_stay_bounded,
         "a_flood_cannot_erase_history": a_flood_cannot_erase_history,
         "appends_are_rate_limited": appends_are_rate_limited,
+        "parallel_merges_keep_the_rate_limit": parallel_merges_keep_the_rate_limit,
         "passive_port_intruder": passive_port_intruder,
         "quiet_and_discreet": quiet_and_discreet,
         "tls_required_names_the_cause": tls_required_names_the_cause,
