@@ -23,6 +23,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use unftp_core::auth::{AuthenticationError, Authenticator, Credentials, Principal};
 
+mod turns;
+use turns::Turns;
+
 /// How long a verified password is remembered.
 pub(crate) const CACHE_TTL: Duration = Duration::from_secs(15 * 60);
 
@@ -257,9 +260,9 @@ pub(crate) struct Logins {
     cache: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
     failures: FailedLoginTracker,
     /// One password check at a time per user name: a burst of logins for one user (an
-    /// FTPChat client logs in per message) runs the KDF once and the rest hit the cache,
-    /// and parallel guesses for one user queue up behind the failed-login limit.
-    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// FTPChat client logs in per message) runs the KDF once and the rest hit the cache;
+    /// addresses the user logged in from go first ([`turns`]).
+    turns: Turns,
 }
 
 impl Default for Logins {
@@ -270,7 +273,7 @@ impl Default for Logins {
             cache_key,
             cache: Mutex::new(HashMap::new()),
             failures: FailedLoginTracker::default(),
-            turns: Mutex::new(HashMap::new()),
+            turns: Turns::default(),
         }
     }
 }
@@ -365,15 +368,11 @@ impl LoftAuthenticator {
         // the same user (issue 19.10).
         if self.table.users.get(username).is_some_and(|e| self.cached(e, password)) {
             failures.succeeded(policy, ip, username);
+            self.logins.turns.login_ok(username, block_addr(ip));
             tracing::info!(target: "loft::login", user = username, peer = %ip, "login ok");
             return Ok(username.to_string());
         }
-        let turn = {
-            let mut turns = self.logins.turns.lock().unpoisoned();
-            turns.retain(|_, t| Arc::strong_count(t) > 1);
-            turns.entry(username.to_string()).or_default().clone()
-        };
-        let _turn = turn.lock().await;
+        let _turn = self.logins.turns.take(username, block_addr(ip)).await;
         if failures.is_blocked(policy, ip, username) {
             tracing::warn!(target: "loft::login", user = username, peer = %ip, "login refused: blocked after repeated failures");
             return Err(Refused::Blocked);
@@ -395,6 +394,7 @@ impl LoftAuthenticator {
         // The failure is counted before the attempt stops counting as in flight.
         let outcome = if ok {
             failures.succeeded(policy, ip, username);
+            self.logins.turns.login_ok(username, block_addr(ip));
             tracing::info!(target: "loft::login", user = username, peer = %ip, "login ok");
             Ok(username.to_string())
         } else {
@@ -476,13 +476,46 @@ mod tests {
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         assert!(a.login("al", "one", ip).await.is_ok());
         // Al's turn held, as a slow check (a guess) holds it.
-        let turn = a.logins.turns.lock().unpoisoned().entry("al".into()).or_default().clone();
-        let _held = turn.lock().await;
+        let _held = a.logins.turns.take("al", "127.0.0.9".parse().unwrap()).await;
         let quick = tokio::time::timeout(Duration::from_secs(2), a.login("al", "one", ip)).await;
         assert_eq!(quick.expect("the cached login waited its turn"), Ok("al".into()));
         // An uncached password still waits its turn.
         let slow = tokio::time::timeout(Duration::from_millis(300), a.login("al", "two", ip)).await;
         assert!(slow.is_err(), "a password check runs one at a time per user");
+    }
+
+    /// Issue 19.10: a real user whose cached login expired, at an address they logged in
+    /// from before, waits for the check in progress only, not for 30 addresses' guesses
+    /// (real PBKDF2 checks, one at a time).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_known_address_is_checked_before_the_guesses_queued() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let mut t = UserTable::default();
+        t.users.insert("al".into(), entry("al", "one"));
+        t.failed_logins = FailedLogins { attempts: 5, window: 60, block: BlockBy::Ip };
+        let a = Arc::new(LoftAuthenticator { table: Arc::new(t), logins: Arc::new(Logins::default()) });
+        let home: IpAddr = "10.0.0.1".parse().unwrap();
+        assert!(a.login("al", "one", home).await.is_ok());
+        a.logins.cache.lock().unpoisoned().clear(); // 15 minutes later
+        let guessed = Arc::new(AtomicUsize::new(0));
+        let mut guesses = Vec::new();
+        for i in 0..30 {
+            let (a, guessed) = (a.clone(), guessed.clone());
+            guesses.push(tokio::spawn(async move {
+                let r = a.login("al", "guess", format!("10.1.0.{i}").parse().unwrap()).await;
+                guessed.fetch_add(1, Ordering::SeqCst);
+                r
+            }));
+        }
+        while a.logins.turns.waiting("al") < 25 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(a.login("al", "one", home).await, Ok("al".into()));
+        let before = guessed.load(Ordering::SeqCst);
+        assert!(before <= 5, "the real login waited for {before} guesses");
+        for g in guesses {
+            assert_eq!(g.await.unwrap(), Err(Refused::BadPassword));
+        }
     }
 
     #[test]
