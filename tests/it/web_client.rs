@@ -121,6 +121,76 @@ fn plain_http_only_when_asked_and_with_a_warning() {
     assert!(r.log().contains("plain HTTP"), "{}", r.log());
 }
 
+/// Runs tests/web/e2e.mjs in headless Chromium against `r` as user `chat` in room
+/// `lobby`, with `env` over that; `step` does what each `STEP expect-N` needs before the
+/// driver looks for its text. Fails the test unless the driver says DONE.
+fn drive_page(r: &mut Relay, env: &[(&str, String)], mut step: impl FnMut(&mut Relay, &str)) -> String {
+    let step_file = r.dir.path().join("step");
+    let mut child = Command::new("node")
+        .arg(manifest().join("tests/web/e2e.mjs"))
+        .env("LOFT_WEB_URL", format!("https://127.0.0.1:{}/", r.web_port))
+        .env("LOFT_USER", "chat")
+        .env("LOFT_PASSWORD", PASSWORD)
+        .env("LOFT_ROOM", "lobby")
+        .env("LOFT_STEP_FILE", &step_file)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node");
+    let stderr = common::capture_lines(child.stderr.take().unwrap());
+    let mut transcript = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok) {
+        transcript.push_str(&line);
+        transcript.push('\n');
+        if line.starts_with("FAIL") {
+            break;
+        }
+        if let Some(name) = line.strip_prefix("STEP ") {
+            step(r, name);
+            std::fs::write(&step_file, format!("{name}\n")).unwrap();
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(
+        status.success() && transcript.contains("DONE"),
+        "e2e failed ({status})\n--- driver\n{transcript}\n--- stderr\n{}\n--- relay log\n{}",
+        stderr.lock().unwrap(),
+        r.log()
+    );
+    transcript
+}
+
+/// Issue 19.16: a room key that opens none of the room's messages (most likely mistyped;
+/// FTPChat v1.7 readers would stop at the page's message for good) is flagged on the
+/// page, as `loft send` flags it, until a message from someone else opens with it.
+#[test]
+fn the_page_warns_when_the_room_key_opens_no_message() {
+    if !browser_available() || common::skip_without_cryptography() {
+        return;
+    }
+    let mut r = Relay::start();
+    let home = tempfile::tempdir().unwrap();
+    loft_send(&r, home.path(), "under the room's real key");
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-key-warning.png");
+    let env = [
+        ("LOFT_ROOM_KEY", "secreT".into()),
+        ("LOFT_KEY_WARNING", shot.display().to_string()),
+        ("LOFT_SEND", "sent under a mistyped key".into()),
+        ("LOFT_EXPECT_1", "someone else under the same key".into()),
+        ("LOFT_EXPECT_2", "key-ok".into()),
+    ];
+    drive_page(&mut r, &env, |r, step| {
+        if step == "expect-1" {
+            let server = format!("ftp://chat@127.0.0.1:{}/", r.port);
+            let args = ["send", "-s", &server, "--room", "lobby", "--name", "cli", "someone else under the same key"];
+            let o = common::loft_client(home.path(), "secreT", &args).output().unwrap();
+            assert!(o.status.success(), "loft send: {}", String::from_utf8_lossy(&o.stderr));
+        }
+    });
+    eprintln!("screenshot of the warning: {}", shot.display());
+}
+
 /// Whether the browser test can run here; says why not otherwise. Under CI (which
 /// installs both) a missing piece is a failure, not a skip.
 fn browser_available() -> bool {
@@ -227,7 +297,6 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
     }
     let mut r = Relay::start();
     let home = tempfile::tempdir().unwrap();
-    let step_file = r.dir.path().join("step");
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-client.png");
     // Shared files: the page shares a photo (name with a space: percent-encoded in the
     // reference), an FTPChat-style Python client shares a non-image over FTP, and
@@ -239,88 +308,50 @@ fn the_page_chats_in_headless_chromium_and_survives_a_restart() {
     write_png(&sunset, 240, 150, 1);
     let notes = pics.path().join("notes.txt");
     std::fs::write(&notes, "Café & co #1?\nSaturday 10:00, bring the map.\n").unwrap();
-    let mut child = Command::new("node")
-        .arg(manifest().join("tests/web/e2e.mjs"))
-        .env("LOFT_WEB_URL", format!("https://127.0.0.1:{}/", r.web_port))
-        .env("LOFT_USER", "chat")
-        .env("LOFT_PASSWORD", PASSWORD)
-        .env("LOFT_ROOM", "lobby")
-        .env("LOFT_ROOM_KEY", ROOM_KEY)
-        .env("LOFT_NAME", "phone")
-        .env("LOFT_SEND", "hello from the phone")
-        .env("LOFT_EXPECT_1", "hi from loft send")
-        .env("LOFT_EXPECT_2", "hi from FTPChat")
-        .env("LOFT_EXPECT_3", "still here after the restart")
-        .env("LOFT_EXPECT_4", "file-error:broken.png")
-        .env("LOFT_EXPECT_5", "file:café & co #1?.txt")
-        .env("LOFT_EXPECT_6", "file:sunset.png")
-        .env("LOFT_ATTACH", &photo)
-        .env("LOFT_ATTACH_CAPTION", "the view from here")
-        .env("LOFT_STEP_FILE", &step_file)
-        .env("LOFT_SCREENSHOT", &shot)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node");
-    let stderr = common::capture_lines(child.stderr.take().unwrap());
-    let mut transcript = String::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok) {
-        transcript.push_str(&line);
-        transcript.push('\n');
-        let step = match line.as_str() {
-            "STEP expect-1" => {
-                loft_send(&r, home.path(), "hi from loft send");
-                "expect-1"
-            }
-            "STEP expect-2" => {
-                // FTPChat v1.7 as it is: SIZE, then one APPE of one token line.
-                r.script_ok("web_client/the_page_chats_in_headless_chromium_and_survives_a_restart.py");
-                "expect-2"
-            }
-            "STEP expect-3" => {
-                // The relay restarts (sessions are in memory: the page logs in again).
-                r.restart();
-                loft_send(&r, home.path(), "still here after the restart");
-                "expect-3"
-            }
-            "STEP expect-4" => {
-                // A file whose announcement does not match it: refused on the page, never shown.
-                let out = r.script_args(
-                    "web_client/share_file.py",
-                    &[sunset.to_str().unwrap(), "broken.png", "", "bad-sha256"],
-                );
-                assert!(out.status.success(), "share_file.py: {}", String::from_utf8_lossy(&out.stderr));
-                "expect-4"
-            }
-            "STEP expect-5" => {
-                // Another client shares a file over FTP as docs/files.md says (STOR + APPE).
-                let out = r.script_args(
-                    "web_client/share_file.py",
-                    &[notes.to_str().unwrap(), "café & co #1?.txt", "for Saturday"],
-                );
-                assert!(out.status.success(), "share_file.py: {}", String::from_utf8_lossy(&out.stderr));
-                "expect-5"
-            }
-            "STEP expect-6" => {
-                loft_send_args(
-                    &r,
-                    home.path(),
-                    &["--file", sunset.to_str().unwrap(), "--caption", "and from the terminal"],
-                );
-                "expect-6"
-            }
-            l if l.starts_with("FAIL") => break,
-            _ => continue,
-        };
-        std::fs::write(&step_file, format!("{step}\n")).unwrap();
-    }
-    let status = child.wait().unwrap();
-    assert!(
-        status.success() && transcript.contains("DONE"),
-        "e2e failed ({status})\n--- driver\n{transcript}\n--- stderr\n{}\n--- relay log\n{}",
-        stderr.lock().unwrap(),
-        r.log()
-    );
+    let env = [
+        ("LOFT_ROOM_KEY", ROOM_KEY.into()),
+        ("LOFT_NAME", "phone".into()),
+        ("LOFT_SEND", "hello from the phone".into()),
+        ("LOFT_EXPECT_1", "hi from loft send".into()),
+        ("LOFT_EXPECT_2", "hi from FTPChat".into()),
+        ("LOFT_EXPECT_3", "still here after the restart".into()),
+        ("LOFT_EXPECT_4", "file-error:broken.png".into()),
+        ("LOFT_EXPECT_5", "file:café & co #1?.txt".into()),
+        ("LOFT_EXPECT_6", "file:sunset.png".into()),
+        ("LOFT_ATTACH", photo.display().to_string()),
+        ("LOFT_ATTACH_CAPTION", "the view from here".into()),
+        ("LOFT_SCREENSHOT", shot.display().to_string()),
+    ];
+    let transcript = drive_page(&mut r, &env, |r, step| match step {
+        "expect-1" => loft_send(r, home.path(), "hi from loft send"),
+        // FTPChat v1.7 as it is: SIZE, then one APPE of one token line.
+        "expect-2" => {
+            r.script_ok("web_client/the_page_chats_in_headless_chromium_and_survives_a_restart.py");
+        }
+        "expect-3" => {
+            // The relay restarts (sessions are in memory: the page logs in again).
+            r.restart();
+            loft_send(r, home.path(), "still here after the restart");
+        }
+        "expect-4" => {
+            // A file whose announcement does not match it: refused on the page, never shown.
+            let out =
+                r.script_args("web_client/share_file.py", &[sunset.to_str().unwrap(), "broken.png", "", "bad-sha256"]);
+            assert!(out.status.success(), "share_file.py: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        "expect-5" => {
+            // Another client shares a file over FTP as docs/files.md says (STOR + APPE).
+            let out = r.script_args(
+                "web_client/share_file.py",
+                &[notes.to_str().unwrap(), "café & co #1?.txt", "for Saturday"],
+            );
+            assert!(out.status.success(), "share_file.py: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        "expect-6" => {
+            loft_send_args(r, home.path(), &["--file", sunset.to_str().unwrap(), "--caption", "and from the terminal"])
+        }
+        other => panic!("no step {other}"),
+    });
     // What the page sent is on the relay, readable by every client.
     let key = loft::ftpchat::key::RoomKey::derive(ROOM_KEY);
     let disk = std::fs::read_to_string(r.root.join("lobby.txt")).unwrap();

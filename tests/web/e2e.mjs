@@ -16,6 +16,12 @@
 //                       button, which the driver then clicks: see DOWNLOADED below), and
 //                       "file-error:<name>" a shared file named <name> that the page
 //                       refuses with an error on its message (printed as "# refused: …")
+//                       "key-ok" expects the warning that the room key opens none of the
+//                       room's messages (#key-warning) to be gone
+//   LOFT_KEY_WARNING    "1": the room holds messages under another key only, so the page
+//                       must warn (#key-warning, "does not open"/"opens none") once the room is open, and
+//                       still after its own first message opens; with a path ending in
+//                       .png, a screenshot of the warning is written there
 //   LOFT_ATTACH         a file the page shares right after READY through the paperclip's file
 //                       input (optional); LOFT_ATTACH_CAPTION the caption typed first (optional)
 //   LOFT_EXPECT_TIMEOUT seconds to wait for each expectation (default 20)
@@ -167,6 +173,12 @@ async function waitForText(page, expected, { own = false, timeout = expectTimeou
     if (!isImage(file)) await download(page, file);
     return;
   }
+  if (expected === 'key-ok') {
+    await page.waitForSelector('#key-warning', { state: 'hidden', timeout }).catch(async () => {
+      fail(`the key warning stayed: ${await page.textContent('#key-warning').catch(() => '?')}`);
+    });
+    return;
+  }
   const notice = expected.startsWith('notice:');
   const want = notice ? expected.slice(7) : expected;
   try {
@@ -230,7 +242,20 @@ async function main() {
       fail(`the room did not go live: status ${JSON.stringify(await page.textContent('#status').catch(() => '?'))}, ${await page.textContent('#room-error').catch(() => '')}`);
     });
     info(`room ${room} open`);
+    const keyWarning = async (when) => {
+      const text = await page.waitForSelector('#key-warning:not([hidden])', { timeout: expectTimeout })
+        .then((e) => e.textContent())
+        .catch(() => fail(`no warning that the room key opens none of the messages ${when}`));
+      if (!/does not open|opens none/.test(text)) fail(`the key warning says ${JSON.stringify(text)}`);
+      return text;
+    };
+    if (env.LOFT_KEY_WARNING) info(`key warning: ${await keyWarning('on opening the room')}`);
+    else if (await page.isVisible('#key-warning')) fail(`a key warning for a key that opens the room's messages: ${await page.textContent('#key-warning')}`);
     await send(page, first);
+    if (env.LOFT_KEY_WARNING) {
+      await keyWarning('after the page\'s own message');
+      if (env.LOFT_KEY_WARNING.endsWith('.png')) await page.screenshot({ path: env.LOFT_KEY_WARNING });
+    }
     say(`READY ${first}`);
 
     if (env.LOFT_ATTACH) {

@@ -202,12 +202,13 @@ function leaveRoom() {
 
 function openRoom(name, key) {
   leaveRoom();
-  current = { name, key, next: 0, tokens: new Set(), lastDate: null, abort: new AbortController(), first: true, seenSent: -1, urls: new Set() };
+  current = { name, key, next: 0, tokens: new Set(), lastDate: null, abort: new AbortController(), first: true, seenSent: -1, urls: new Set(), opened: 0, foreign: 0, sent: new Set() };
   unread = 0;
   updateTitle();
   $('room-title').textContent = name;
   $('messages').replaceChildren();
   $('seen-by').textContent = '';
+  $('key-warning').hidden = true;
   showError('send-error', '');
   const canSend = !api.readOnly;
   $('composer').disabled = !canSend;
@@ -299,17 +300,35 @@ async function ingest(room, res) {
       m = await codec.open(room.key, token);
     } catch (e) {
       if (room !== current) return;
-      if (e.kind === 'wrong-key') { otherKey++; continue; }
+      if (e.kind === 'wrong-key') { otherKey++; room.foreign++; continue; }
       flushOther();
       if (++skipped <= 3) notice(`skipped byte ${lineAt}: ${e.message}`, 'malformed');
       continue;
     }
     if (room !== current) return;
     flushOther();
+    if (!room.sent.has(token)) room.opened++;
     showMessage(room, m);
   }
   flushOther();
   if (skipped > 3) notice(`skipped ${skipped - 3} more lines`, 'malformed');
+  checkKey(room);
+}
+
+/** FTPChat v1.7 readers stop for good at the first line they cannot decrypt. A key that
+ *  opens none of a room's messages is most likely mistyped, and what is sent under it
+ *  would freeze those readers: say so, as `loft send` does, until a message that this
+ *  page did not send opens (its own always do). */
+function checkKey(room) {
+  const suspect = room.opened === 0 && room.foreign > 0;
+  const box = $('key-warning');
+  if (suspect) {
+    const n = room.foreign;
+    box.textContent = (n === 1 ? 'This room key does not open the room\'s only message. ' : `This room key opens none of the room's ${n} messages. `) +
+      'If it is mistyped, the others cannot read what you send, and FTPChat readers of this room stop at your message for good. ' +
+      'Check the key (open the room again from the menu with the right one).';
+  }
+  box.hidden = !suspect;
 }
 
 const encoder = new TextEncoder();
@@ -534,6 +553,7 @@ function onVisible() {
 /** Seals `text` as a message from me and appends it to `room`. */
 async function post(room, text) {
   const token = await codec.seal(room.key, me, text);
+  room.sent.add(token); // (its opening says nothing about the key: see checkKey)
   await api.append(room.name, `${token}\n`);
   wake(); // the follower may be waiting out a backoff
 }
