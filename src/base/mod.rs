@@ -10,5 +10,6 @@ pub mod glob;
 pub mod logging;
 pub mod password;
 pub mod prompt;
+pub mod space;
 pub mod sync;
 pub mod text;

@@ -100,7 +100,10 @@ ports = "50000-50100"
 # idle_timeout = 600         # seconds of silence before a session is closed
 # data_timeout = 60          # seconds a data connection may move under 1 KiB (426)
 # max_upload_bytes = 67108864
-# quota_bytes = 0           # what each home may hold for uploaded files (0 = no limit)
+# quota_bytes = 1000000000  # what each home may hold for uploaded files (0 = no limit;
+                             # unset: a quarter of the disk)
+# disk_reserve = 100000000   # free space kept for chat: below it, file uploads are refused
+                             # (0 = none; unset: 5% of the disk, 16 MiB to 1 GiB)
 # shutdown_grace = 10        # seconds running transfers get on SIGTERM
 
 [limits.failed_logins]

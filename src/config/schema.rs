@@ -198,10 +198,15 @@ pub struct Limits {
     pub data_timeout: Duration,
     /// Largest file a client may upload, in bytes (0: no limit).
     pub(crate) max_upload_bytes: u64,
-    /// What a user's home may hold in all, in bytes, for uploads of files (0: no limit;
-    /// each user can override it with `quota_bytes`). Rooms grow by appends, which
-    /// `[chat]` limits.
-    pub(crate) quota_bytes: u64,
+    /// What a user's home may hold in all, in bytes, for uploads of files, shared files
+    /// in its rooms included (0: no limit; each user can override it with `quota_bytes`).
+    /// Unset: a quarter of the file system holding the root, measured at start and on
+    /// reload. Rooms grow by appends, which `[chat]` limits.
+    pub(crate) quota_bytes: Option<u64>,
+    /// Free space kept for room appends: below it, uploads of files are refused (0: no
+    /// reserve). Unset: 5% of the file system holding the root, at least 16 MiB and at
+    /// most 1 GiB.
+    pub(crate) disk_reserve: Option<u64>,
     /// Seconds that running transfers get to finish on SIGTERM.
     #[serde(deserialize_with = "duration")]
     pub(crate) shutdown_grace: Duration,
@@ -217,7 +222,8 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(600),
             data_timeout: Duration::from_secs(60),
             max_upload_bytes: 64 * 1024 * 1024,
-            quota_bytes: 0,
+            quota_bytes: None,
+            disk_reserve: None,
             shutdown_grace: Duration::from_secs(10),
             failed_logins: FailedLogins::default(),
         }

@@ -109,9 +109,9 @@ fn rotation_settings_are_checked() {
 /// drift from the defaults of [`schema`](super::schema) (they are the only ones).
 #[test]
 fn the_init_template_shows_the_defaults() {
-    // Examples rather than defaults: an address to announce, and the level that the
-    // default filter already has (`None` there, "info" here).
-    const EXAMPLES: [&str; 2] = ["public_host", "level"];
+    // Examples rather than defaults: an address to announce, the level that the default
+    // filter already has (`None` there, "info" here), and sizes measured from the disk.
+    const EXAMPLES: [&str; 4] = ["public_host", "level", "quota_bytes", "disk_reserve"];
     let path = Path::new("/etc/loft/loft.toml");
     let text = super::init::template(Path::new("/srv/loft"), &["0.0.0.0:21".into()], &[]);
     let with_user =

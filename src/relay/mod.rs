@@ -93,6 +93,8 @@ struct Relay {
     limiter: Arc<Limiter>,
     rooms: Arc<Rooms>,
     rates: Arc<Rates>,
+    /// Uploads of files in progress, against quotas (see [`crate::base::space`]).
+    space: Arc<crate::base::space::Ledger>,
     /// Read receipts marked through the web API, per member: each one that moves an
     /// offset rewrites the room's receipts file, so they are counted like appends.
     #[cfg_attr(not(feature = "web"), allow(dead_code))]
@@ -104,7 +106,8 @@ struct Relay {
 }
 
 impl Relay {
-    fn new(cfg: Config) -> Result<Relay> {
+    fn new(mut cfg: Config) -> Result<Relay> {
+        storage::size_from_disk(&mut cfg);
         let tls = match cfg.tls.mode {
             TlsMode::Off => None,
             _ => Some(cert::load(&cfg.tls.cert, &cfg.tls.key)?.config),
@@ -112,13 +115,15 @@ impl Relay {
         let rooms = Rooms::new(RoomSettings::from(&cfg.chat));
         let greetings = Greetings::default();
         let rates = Arc::new(Rates::default());
-        let first = Relay::snapshot(cfg, &rooms, &rates, &greetings);
+        let space = Arc::default();
+        let first = Relay::snapshot(cfg, &rooms, &rates, &space, &greetings);
         Ok(Relay {
             live: Live { current: RwLock::new(Arc::new(first)) },
             logins: Arc::new(Logins::default()),
             limiter: Arc::new(Limiter::default()),
             rooms,
             rates,
+            space,
             receipts: Rates::default(),
             data_connections: libunftp::DataConnections::default(),
             tls,
@@ -126,7 +131,13 @@ impl Relay {
         })
     }
 
-    fn snapshot(cfg: Config, rooms: &Arc<Rooms>, rates: &Arc<Rates>, greetings: &Greetings) -> Snapshot {
+    fn snapshot(
+        cfg: Config,
+        rooms: &Arc<Rooms>,
+        rates: &Arc<Rates>,
+        space: &Arc<crate::base::space::Ledger>,
+        greetings: &Greetings,
+    ) -> Snapshot {
         let storage = Arc::new(StorageConfig {
             rooms: rooms.clone(),
             rates: rates.clone(),
@@ -138,6 +149,8 @@ impl Relay {
             root: cfg.root.clone(),
             max_upload_bytes: cfg.limits.max_upload_bytes,
             max_append_bytes: cfg.chat.max_append_bytes,
+            space: space.clone(),
+            reserve: cfg.limits.disk_reserve.unwrap_or(0),
         });
         Snapshot {
             users: Arc::new(UserTable::from_config(&cfg)),
@@ -205,13 +218,14 @@ impl Relay {
             cfg.tls = old.tls.clone();
             cfg.root = old.root.clone();
         }
+        storage::size_from_disk(&mut cfg);
         let users = cfg.users.len();
         if cfg.limits.max_connections != old.limits.max_connections {
             self.limiter.fit_to_open_files(limits::open_files(), &cfg.limits);
         }
         self.rooms.set_settings(RoomSettings::from(&cfg.chat));
         *self.live.current.write().unpoisoned() =
-            Arc::new(Relay::snapshot(cfg, &self.rooms, &self.rates, &self.greetings));
+            Arc::new(Relay::snapshot(cfg, &self.rooms, &self.rates, &self.space, &self.greetings));
         tracing::info!(users, "config reloaded");
     }
 

@@ -107,6 +107,6 @@ pub(crate) fn rights(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> 
         home: cfg.home_of(entry),
         read_only: entry.read_only,
         allow_delete: entry.allow_delete.unwrap_or(cfg.chat.allow_delete),
-        quota_bytes: entry.quota_bytes.unwrap_or(cfg.limits.quota_bytes),
+        quota_bytes: entry.quota_bytes.or(cfg.limits.quota_bytes).unwrap_or(0),
     })
 }

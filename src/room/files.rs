@@ -24,7 +24,7 @@
 //!   removes the files older than that (with a margin for the upload-then-announce gap).
 //!   A room that never loses history never loses its files.
 
-use crate::base::files::Depth;
+use crate::base::space::{Hold, Short};
 use crate::base::text::human_size;
 use crate::ftpchat::file::{files_dir, id_of, is_file_id, EXTENSION, MAX_LINE};
 use crate::ftpchat::token;
@@ -69,6 +69,8 @@ pub(crate) enum FileError {
     QuotaFull { limit: u64 },
     /// The user's files would take more than their `quota_bytes`.
     UserQuota { limit: u64 },
+    /// The disk has less free than `limits.disk_reserve`, kept for chat messages.
+    Reserve { bytes: u64 },
     /// The disk (or the file system's quota) is full.
     DiskFull(io::Error),
     /// The file system failed otherwise.
@@ -99,6 +101,11 @@ impl fmt::Display for FileError {
                 f,
                 "file refused: this account's files may take at most {} (quota_bytes); nothing was kept",
                 limit_text(*limit)
+            ),
+            FileError::Reserve { bytes } => write!(
+                f,
+                "file refused: the relay's disk is nearly full: its last {} are kept for chat messages (limits.disk_reserve); nothing was kept",
+                limit_text(*bytes)
             ),
             FileError::DiskFull(_) => write!(f, "file refused: the relay's disk is full; nothing was kept"),
             FileError::Io(e) => write!(f, "file not stored: {e}"),
@@ -204,18 +211,19 @@ impl Checker {
     }
 }
 
-/// What the `.lff` files of a room's files folder take (part files included: they are
-/// on the disk).
-pub(crate) fn usage(dir: &Path) -> u64 {
-    crate::base::files::usage(dir, Depth::Flat)
+impl From<Short> for FileError {
+    fn from(s: Short) -> Self {
+        match s {
+            Short::Limit { key: "files_quota_bytes", max } => FileError::QuotaFull { limit: max },
+            Short::Limit { max, .. } => FileError::UserQuota { limit: max },
+            Short::Disk { reserve } => FileError::Reserve { bytes: reserve },
+        }
+    }
 }
 
-/// What the uploading user may still store: `(bytes free, their quota_bytes)`, when
-/// they have a quota.
-pub(crate) type UserRoom = Option<(u64, u64)>;
-
 /// Stores the upload `input` as the file `id` of the room at `room` (a real path), after
-/// checking it; returns the bytes stored.
+/// checking it; returns the bytes stored. `hold` takes the bytes as they come (the room's
+/// files quota, the user's, the disk reserve: see [`crate::base::space`]).
 ///
 /// The input is a trait object: FTP and the web API each have their own reader type, and
 /// one copy of this code is enough on a router's flash.
@@ -224,7 +232,7 @@ pub(crate) async fn store(
     id: &str,
     input: &mut (dyn AsyncRead + Unpin + Send),
     limits: FileLimits,
-    user: UserRoom,
+    mut hold: Hold,
 ) -> Result<u64, FileError> {
     if limits.max_file_bytes == 0 {
         return Err(FileError::Off);
@@ -250,23 +258,14 @@ pub(crate) async fn store(
     if fs::symlink_metadata(&target).is_ok() {
         return Err(FileError::Exists);
     }
-    let used = {
-        let dir = dir.clone();
-        tokio::task::spawn_blocking(move || usage(&dir)).await.unwrap_or(u64::MAX)
-    };
-    if limits.quota_bytes > 0 && used >= limits.quota_bytes {
-        return Err(FileError::QuotaFull { limit: limits.quota_bytes });
-    }
-    if let Some((0, quota)) = user {
-        return Err(FileError::UserQuota { limit: quota });
-    }
+    hold.take(0)?;
     let part = dir.join(format!(".{id}{EXTENSION}.part"));
     let file = match fs::OpenOptions::new().write(true).create_new(true).open(&part) {
         Ok(f) => tokio::fs::File::from_std(f),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(FileError::Exists),
         Err(e) => return Err(e.into()),
     };
-    let written = fill(file, input, limits, used, user).await;
+    let written = fill(file, input, limits, &mut hold).await;
     let done = match written {
         Ok(n) => match fs::symlink_metadata(&target) {
             Ok(_) => Err(FileError::Exists),
@@ -276,6 +275,7 @@ pub(crate) async fn store(
     };
     match done {
         Ok(n) => {
+            hold.keep();
             if let Ok(d) = fs::File::open(&dir) {
                 let _ = d.sync_all();
             }
@@ -293,8 +293,7 @@ async fn fill(
     file: tokio::fs::File,
     input: &mut (dyn AsyncRead + Unpin + Send),
     limits: FileLimits,
-    used: u64,
-    user: UserRoom,
+    hold: &mut Hold,
 ) -> Result<u64, FileError> {
     let mut out = tokio::io::BufWriter::with_capacity(64 * 1024, file);
     let mut check = Checker::default();
@@ -307,12 +306,7 @@ async fn fill(
         }
         check.feed(&buf[..n], limits)?;
         total += n as u64;
-        if limits.quota_bytes > 0 && used + total > limits.quota_bytes {
-            return Err(FileError::QuotaFull { limit: limits.quota_bytes });
-        }
-        if let Some((_, quota)) = user.filter(|(free, _)| total > *free) {
-            return Err(FileError::UserQuota { limit: quota });
-        }
+        hold.take(n as u64)?;
         out.write_all(&buf[..n]).await?;
     }
     check.finish()?;
@@ -395,35 +389,52 @@ mod tests {
         assert!(matches!(c.feed(format!("{}\n", token(2)).as_bytes(), small), Err(FileError::TooLarge { .. })));
     }
 
+    /// A hold under the limits given as (folder, max, key, what it holds now).
+    fn hold(limits: &[(&Path, u64, &'static str, u64)]) -> Hold {
+        use crate::base::space::{Ledger, Limit};
+        let limits = limits
+            .iter()
+            .map(|(folder, max, key, measured)| Limit {
+                folder: folder.to_path_buf(),
+                max: *max,
+                key,
+                measured: *measured,
+                measured_at: std::time::Instant::now(),
+            })
+            .collect();
+        std::sync::Arc::new(Ledger::default()).begin(limits, None, 0)
+    }
+
     #[tokio::test]
     async fn a_refused_upload_leaves_nothing() {
         let tmp = tempfile::tempdir().unwrap();
         let room = tmp.path().join("lobby.txt");
         let id = "00000000000000000000000000000001";
         let mut bad: &[u8] = b"";
-        assert!(matches!(store(&room, id, &mut bad, LIMITS, None).await, Err(FileError::NoRoom)));
+        assert!(matches!(store(&room, id, &mut bad, LIMITS, hold(&[])).await, Err(FileError::NoRoom)));
         fs::write(&room, "").unwrap();
         let mut bad: &[u8] = b"not a token\n";
-        assert!(store(&room, id, &mut bad, LIMITS, None).await.is_err());
+        assert!(store(&room, id, &mut bad, LIMITS, hold(&[])).await.is_err());
         let names: Vec<_> = fs::read_dir(files_dir(&room)).unwrap().flatten().map(|e| e.file_name()).collect();
         assert!(names.is_empty(), "{names:?}");
         let good = format!("{}\n", token(2));
-        let n = store(&room, id, &mut good.as_bytes(), LIMITS, None).await.unwrap();
+        let n = store(&room, id, &mut good.as_bytes(), LIMITS, hold(&[])).await.unwrap();
         assert_eq!(n, good.len() as u64);
-        assert!(matches!(store(&room, id, &mut good.as_bytes(), LIMITS, None).await, Err(FileError::Exists)));
-        let quota = FileLimits { quota_bytes: good.len() as u64 + 10, ..LIMITS };
+        assert!(matches!(store(&room, id, &mut good.as_bytes(), LIMITS, hold(&[])).await, Err(FileError::Exists)));
+        let dir = files_dir(&room);
+        let files = hold(&[(&dir, good.len() as u64 + 10, "files_quota_bytes", good.len() as u64)]);
         let other = "00000000000000000000000000000002";
         assert!(matches!(
-            store(&room, other, &mut good.as_bytes(), quota, None).await,
+            store(&room, other, &mut good.as_bytes(), LIMITS, files).await,
             Err(FileError::QuotaFull { .. })
         ));
         assert!(!files_dir(&room).join(format!("{other}.lff")).exists());
         let off = FileLimits { max_file_bytes: 0, quota_bytes: 0 };
-        assert!(matches!(store(&room, other, &mut good.as_bytes(), off, None).await, Err(FileError::Off)));
-        let user = Some((good.len() as u64 - 1, 1000));
+        assert!(matches!(store(&room, other, &mut good.as_bytes(), off, hold(&[])).await, Err(FileError::Off)));
+        let home = hold(&[(tmp.path(), 1000, "quota_bytes", 1000 - good.len() as u64 + 1)]);
         assert!(matches!(
-            store(&room, other, &mut good.as_bytes(), LIMITS, user).await,
-            Err(FileError::UserQuota { .. })
+            store(&room, other, &mut good.as_bytes(), LIMITS, home).await,
+            Err(FileError::UserQuota { limit: 1000 })
         ));
         assert!(!files_dir(&room).join(format!("{other}.lff")).exists());
     }

@@ -49,3 +49,27 @@ fn a_full_disk_refuses_appends_with_452_and_leaves_the_room_whole() {
     };
     r.script_ok("serve_disk_full/a_full_disk_refuses_appends_with_452_and_leaves_the_room_whole.py");
 }
+
+/// Issue 19.7: uploads of files stop at `limits.disk_reserve` (a home on a 4 MiB tmpfs, a
+/// 2 MiB reserve), room appends go on, and freed space lets files in again.
+#[test]
+fn file_uploads_stop_at_the_disk_reserve_and_rooms_go_on() {
+    if common::skip_without_cryptography() {
+        return;
+    }
+    let r =
+        Relay::with(common::Setup::default().edit(|t| common::set_key(&t, "limits", "disk_reserve", "2097152")).user(
+            "files",
+            "files-pw",
+            &["--home", "filesdisk"],
+        ));
+    let _mount = match Tmpfs::mount(&r.root.join("filesdisk"), "4m") {
+        Ok(m) => m,
+        Err(why) => {
+            common::require(&format!("a small tmpfs ({why})"), false, "run the test as root");
+            return;
+        }
+    };
+    r.script_ok("serve_disk_full/file_uploads_stop_at_the_reserve_and_rooms_go_on.py");
+    assert!(r.log().contains("kept for chat"), "{}", r.log());
+}

@@ -47,6 +47,26 @@ fn files_over_the_size_or_the_room_quota_get_552_and_leave_nothing() {
     scenario(&r, "limits", "tls");
 }
 
+/// Issue 19.7: 8 shared files at once against a room's files quota, and 4 plain uploads
+/// at once against a user's quota: each limit holds (without the fix: 768,563 bytes
+/// against 300,000, and 241,020 against 100,000).
+#[test]
+fn parallel_uploads_cannot_pass_the_quotas_together() {
+    let r = Relay::with(
+        Setup::default()
+            .edit(|t| {
+                let t = set_key(&t, "chat", "max_file_bytes", "100000");
+                let t = set_key(&t, "chat", "files_quota_bytes", "300000");
+                set_key(&t, "limits", "max_per_ip", "32")
+            })
+            .user("quota", "quota-pw", &["--home", "quota"]),
+    );
+    let cfg = std::fs::read_to_string(&r.config).unwrap();
+    std::fs::write(&r.config, cfg.replace("name = \"quota\"", "name = \"quota\"\nquota_bytes = 100000")).unwrap();
+    r.reload();
+    scenario(&r, "parallel", "plain");
+}
+
 #[test]
 fn with_file_sharing_off_uploads_are_refused() {
     let r = Relay::with(Setup::default().edit(|t| set_key(&t, "chat", "max_file_bytes", "0")));

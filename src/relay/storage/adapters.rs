@@ -1,6 +1,7 @@
 //! What the backend hands libunftp: metadata with a room's logical size, and the readers
 //! that count a download, record it for `SITE SEEN`, and cut an upload at its limit.
 
+use crate::base::space::{Hold, Short};
 use crate::base::sync::Unpoison;
 use crate::room::Rooms;
 use std::fmt::Debug;
@@ -11,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::SystemTime;
 use tokio::io::{AsyncRead, ReadBuf};
-use unftp_core::storage::{Metadata, Permissions, Result};
+use unftp_core::storage::{ErrorKind, Metadata, Permissions, Result};
 
 /// Metadata as clients see it.
 #[derive(Debug)]
@@ -99,19 +100,52 @@ impl<R: AsyncRead + Unpin> AsyncRead for SeenAtEnd<R> {
     }
 }
 
-/// Fails the upload once it passes its limit (`max_upload_bytes` or the quota).
-pub(super) struct LimitedReader<R> {
+/// An upload's input, cut at `limits.max_upload_bytes` and at what its [`Hold`] may take
+/// (the home's quota, the disk reserve): bytes are taken as they arrive, so parallel
+/// uploads share the limits as they go. The first refusal is kept in `refused` (the FTP
+/// reply), and the read fails.
+pub(super) struct Capped<R> {
     pub(super) inner: R,
+    /// Bytes left under `limits.max_upload_bytes` (`u64::MAX`: none).
     pub(super) left: u64,
+    pub(super) hold: Arc<Mutex<Option<Hold>>>,
+    pub(super) refused: Arc<Mutex<Option<Refusal>>>,
 }
 
-impl<R: AsyncRead + Unpin> AsyncRead for LimitedReader<R> {
+/// Why [`Capped`] cut an upload, as the reply says it.
+#[derive(Debug, Clone)]
+pub(super) struct Refusal {
+    pub(super) kind: ErrorKind,
+    pub(super) text: String,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for Capped<R> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
         let n = (buf.filled().len() - before) as u64;
-        if n > self.left {
-            return Poll::Ready(Err(io::Error::new(io::ErrorKind::FileTooLarge, "upload over its limit")));
+        if n == 0 {
+            return r;
+        }
+        let refusal = if n > self.left {
+            Some(Refusal { kind: ErrorKind::ExceededStorageAllocationError, text: String::new() })
+        } else {
+            let mut hold = self.hold.lock().unpoisoned();
+            match hold.as_mut().map(|h| h.take(n)) {
+                Some(Err(short)) => Some(Refusal {
+                    kind: match short {
+                        Short::Disk { .. } => ErrorKind::InsufficientStorageSpaceError,
+                        Short::Limit { .. } => ErrorKind::ExceededStorageAllocationError,
+                    },
+                    text: super::quota::short_text(&short),
+                }),
+                _ => None,
+            }
+        };
+        if let Some(refusal) = refusal {
+            let text = refusal.text.clone();
+            *self.refused.lock().unpoisoned() = Some(refusal);
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::FileTooLarge, text)));
         }
         self.left -= n;
         r

@@ -30,7 +30,7 @@ pub(super) fn file_error(e: FileError) -> Error {
         FileError::TooLarge { .. } | FileError::QuotaFull { .. } | FileError::UserQuota { .. } => {
             ErrorKind::ExceededStorageAllocationError
         }
-        FileError::DiskFull(_) => ErrorKind::InsufficientStorageSpaceError,
+        FileError::DiskFull(_) | FileError::Reserve { .. } => ErrorKind::InsufficientStorageSpaceError,
         FileError::Io(_) => ErrorKind::LocalError,
     };
     Error::new(kind, reason(&e.to_string()))

@@ -33,7 +33,7 @@ mod quota;
 
 pub(crate) use adapters::LoftMeta;
 pub(crate) use paths::{FilesPath, NotARoom, StorageConfig};
-pub(crate) use quota::user_free;
+pub(crate) use quota::{file_hold, size_from_disk};
 
 use crate::base::sync::Unpoison;
 use crate::ftpchat;
@@ -42,7 +42,7 @@ use crate::relay::user::LoftUser;
 use crate::room::files::{self, FileError};
 use crate::room::rotate;
 use crate::room::{Rooms, WriteMode};
-use adapters::{LimitedReader, SeenAtEnd, SharedReader};
+use adapters::{Capped, SeenAtEnd, SharedReader};
 use errors::{drain, file_error, reason, room_error};
 use quota::{part_path, Limit};
 use std::collections::HashMap;
@@ -218,31 +218,28 @@ impl LoftStorage {
             );
             return Err(drain(&mut input, e).await);
         }
-        // The most this upload may add: limits.max_upload_bytes, and what is left of the
-        // home's quota (what the file held from `at` on is replaced, so it counts as free).
-        let mut cap = (self.shared.max_upload_bytes > 0).then(|| (self.shared.max_upload_bytes, Limit::Upload));
-        if user.quota_bytes > 0 {
-            let home = user.home.clone();
-            let used =
-                tokio::task::spawn_blocking(move || crate::base::files::usage(&home, crate::base::files::Depth::Tree))
-                    .await
-                    .unwrap_or(u64::MAX);
-            let replaced = existing.map_or(0, |len| len.saturating_sub(at));
-            let free = user.quota_bytes.saturating_sub(used.saturating_sub(replaced));
-            if free == 0 {
-                let e =
-                    Error::new(ErrorKind::ExceededStorageAllocationError, reason(&Limit::Quota.text(user.quota_bytes)));
-                return Err(drain(&mut input, e).await);
-            }
-            if cap.is_none_or(|(c, _)| free < c) {
-                cap = Some((free, Limit::Quota));
-            }
+        // The most this upload may add: limits.max_upload_bytes, and what its hold may
+        // take: the home's quota (what the file held from `at` on is replaced, so it
+        // counts as free), shared with the uploads running beside it, and the disk reserve.
+        let credit = existing.map_or(0, |len| len.saturating_sub(at));
+        let mut hold = quota::hold(&self.shared.space, self.shared.reserve, user, credit).await;
+        if let Err(short) = hold.take(0) {
+            let kind = match short {
+                crate::base::space::Short::Disk { .. } => ErrorKind::InsufficientStorageSpaceError,
+                crate::base::space::Short::Limit { .. } => ErrorKind::ExceededStorageAllocationError,
+            };
+            let e = Error::new(kind, reason(&quota::short_text(&short)));
+            return Err(drain(&mut input, e).await);
         }
-        let limit = cap.map(|c| c.1);
-        let input: Box<dyn AsyncRead + Send + Sync + Unpin> = match cap {
-            Some((left, _)) => Box::new(LimitedReader { inner: input, left }),
-            None => Box::new(input),
-        };
+        let hold = Arc::new(Mutex::new(Some(hold)));
+        let refused = Arc::new(Mutex::new(None));
+        let max_upload = self.shared.max_upload_bytes;
+        let input: Box<dyn AsyncRead + Send + Sync + Unpin> = Box::new(Capped {
+            inner: input,
+            left: if max_upload > 0 { max_upload } else { u64::MAX },
+            hold: hold.clone(),
+            refused: refused.clone(),
+        });
         // A new file (or a whole new version) is written aside and renamed into place
         // only when complete: a STOR that fails (disk full, over a limit, the client gone)
         // leaves no partial file, and an old version stays as it was.
@@ -257,8 +254,12 @@ impl LoftStorage {
             Ok(n) if fresh => self.fs()?.rename(user, &part, &target).await.map(|()| n),
             r => r,
         };
+        let hold = hold.lock().unpoisoned().take();
         match written {
             Ok(n) => {
+                if let Some(h) = hold {
+                    h.keep();
+                }
                 tracing::info!(target: "loft::transfer", user = %user.name, cmd, path = %crate::base::text::logged(path), bytes = n, "upload");
                 Ok(n)
             }
@@ -267,17 +268,13 @@ impl LoftStorage {
                     let _ = self.fs()?.del(user, &part).await;
                 }
                 let e = drain(&mut input.clone(), e).await;
-                let too_large = e.get_io_error().is_some_and(|io| io.kind() == io::ErrorKind::FileTooLarge);
                 tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %crate::base::text::logged(path), "upload failed: {e}");
-                match limit {
-                    Some(l) if too_large => Err(Error::new(
-                        ErrorKind::ExceededStorageAllocationError,
-                        reason(&l.text(match l {
-                            Limit::Upload => self.shared.max_upload_bytes,
-                            Limit::Quota => user.quota_bytes,
-                        })),
-                    )),
-                    _ => Err(e),
+                match refused.lock().unpoisoned().take() {
+                    Some(r) if r.kind == ErrorKind::ExceededStorageAllocationError && r.text.is_empty() => {
+                        Err(Error::new(r.kind, reason(&Limit::Upload.text(max_upload))))
+                    }
+                    Some(r) => Err(Error::new(r.kind, reason(&r.text))),
+                    None => Err(e),
                 }
             }
         }
@@ -308,7 +305,8 @@ impl LoftStorage {
         }
         let Some(id) = ftpchat::file::id_of(&name) else { return Err(file_error(FileError::BadName)) };
         let limits = self.shared.rooms.settings().files;
-        match files::store(&room, id, input, limits, user_free(user).await).await {
+        let hold = file_hold(&self.shared.space, self.shared.reserve, user, &room, limits.quota_bytes).await;
+        match files::store(&room, id, input, limits, hold).await {
             Ok(n) => {
                 tracing::info!(target: "loft::transfer", user = %user.name, cmd, room = %crate::base::text::logged(&room), file = %name, bytes = n, "shared file stored");
                 Ok(n)

@@ -53,6 +53,10 @@ pub(crate) struct StorageConfig {
     pub(crate) root: PathBuf,
     pub(crate) max_upload_bytes: u64,
     pub(crate) max_append_bytes: usize,
+    /// Uploads of files in progress, against their folders' limits (outlives reloads).
+    pub(crate) space: Arc<crate::base::space::Ledger>,
+    /// Free space kept for room appends (`limits.disk_reserve`; 0: none).
+    pub(crate) reserve: u64,
 }
 
 impl std::fmt::Debug for StorageConfig {

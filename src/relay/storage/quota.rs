@@ -1,10 +1,14 @@
 //! Upload limits: `limits.max_upload_bytes` and a user's `quota_bytes`, and where an
 //! upload waits until it is whole.
 
+use crate::base::space::{self, Ledger, Limit as SpaceLimit, Reserve};
+use crate::base::text::human_size;
+use crate::config::Config;
 use crate::relay::user::LoftUser;
-use crate::room::files::{self};
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
 
 /// Which limit cut an upload short.
 #[derive(Debug, Clone, Copy)]
@@ -28,14 +32,112 @@ pub(super) fn part_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.loft-part"))
 }
 
-/// What `user` may still store under their `quota_bytes`, if they have one.
-pub(crate) async fn user_free(user: &LoftUser) -> files::UserRoom {
-    if user.quota_bytes == 0 {
-        return None;
+/// Fills in the sizes the config leaves to the disk (`limits.quota_bytes`: a quarter of
+/// the file system holding the root; `limits.disk_reserve`: 5% of it, between 16 MiB and
+/// 1 GiB) and says what they are. Called at start and on every reload.
+pub(crate) fn size_from_disk(cfg: &mut Config) {
+    let Some((total, free)) = space::disk(&cfg.root) else {
+        tracing::warn!(root = %cfg.root.display(), "cannot tell the size of the disk: limits.quota_bytes and disk_reserve stay off unless set");
+        return;
+    };
+    let limits = &mut cfg.limits;
+    let (quota_set, reserve_set) = (limits.quota_bytes.is_some(), limits.disk_reserve.is_some());
+    let quota = *limits.quota_bytes.get_or_insert(total / 4);
+    let reserve = *limits.disk_reserve.get_or_insert((total / 20).clamp(16 << 20, 1 << 30));
+    let how = |set: bool| if set { "set" } else { "from the disk" };
+    tracing::info!(
+        "disk {} ({} free): each home may hold {} of files (limits.quota_bytes, {}); {} kept free for chat (limits.disk_reserve, {})",
+        human_size(total),
+        human_size(free),
+        if quota == 0 { "any amount".to_string() } else { human_size(quota) },
+        how(quota_set),
+        human_size(reserve),
+        how(reserve_set)
+    );
+}
+
+/// The claim of an upload into `user`'s home: their quota (measured now, unless uploads
+/// into the home are running) and the disk reserve. `credit`: bytes of an existing file
+/// that the upload replaces.
+pub(crate) async fn hold(ledger: &Arc<Ledger>, reserve: u64, user: &LoftUser, credit: u64) -> space::Hold {
+    let mut limits = Vec::new();
+    if user.quota_bytes > 0 {
+        limits.push(measure(&user.home, user.quota_bytes, "quota_bytes", crate::base::files::Depth::Tree).await);
     }
-    let home = user.home.clone();
-    let used = tokio::task::spawn_blocking(move || crate::base::files::usage(&home, crate::base::files::Depth::Tree))
-        .await
-        .unwrap_or(u64::MAX);
-    Some((user.quota_bytes.saturating_sub(used), user.quota_bytes))
+    ledger.begin(limits, reserve_in(&user.home, reserve), credit)
+}
+
+/// The claim of a shared file for the room at `room` (a real path) by `user`: their
+/// home's quota, the room's `chat.files_quota_bytes`, and the disk reserve.
+pub(crate) async fn file_hold(
+    ledger: &Arc<Ledger>,
+    reserve: u64,
+    user: &LoftUser,
+    room: &Path,
+    files_quota: u64,
+) -> space::Hold {
+    let mut limits = Vec::new();
+    if user.quota_bytes > 0 {
+        limits.push(measure(&user.home, user.quota_bytes, "quota_bytes", crate::base::files::Depth::Tree).await);
+    }
+    if files_quota > 0 {
+        let dir = crate::ftpchat::file::files_dir(room);
+        limits.push(measure(&dir, files_quota, "files_quota_bytes", crate::base::files::Depth::Flat).await);
+    }
+    ledger.begin(limits, reserve_in(room.parent().unwrap_or(&user.home), reserve), 0)
+}
+
+fn reserve_in(folder: &Path, bytes: u64) -> Option<Reserve> {
+    (bytes > 0).then(|| Reserve { folder: folder.to_path_buf(), bytes })
+}
+
+/// A folder's limit with what it holds now.
+pub(crate) async fn measure(
+    folder: &Path,
+    max: u64,
+    key: &'static str,
+    depth: crate::base::files::Depth,
+) -> SpaceLimit {
+    let measured_at = Instant::now();
+    let dir = folder.to_path_buf();
+    let measured =
+        tokio::task::spawn_blocking(move || crate::base::files::usage(&dir, depth)).await.unwrap_or(u64::MAX);
+    SpaceLimit { folder: folder.to_path_buf(), max, key, measured, measured_at }
+}
+
+/// The refusal of an upload that a limit or the reserve stopped.
+pub(crate) fn short_text(short: &space::Short) -> String {
+    match short {
+        space::Short::Limit { key: "quota_bytes", max } => Limit::Quota.text(*max),
+        space::Short::Limit { key, max } => format!("over {key} ({}); nothing was kept", human_size(*max)),
+        space::Short::Disk { reserve } => format!(
+            "the relay's disk is nearly full: its last {} are kept for chat messages (limits.disk_reserve); nothing was kept",
+            human_size(*reserve)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 19.7: unset, the quota and the reserve come from the disk; set, they stay.
+    #[test]
+    fn unset_sizes_come_from_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let (total, _) = space::disk(dir.path()).unwrap();
+        let text = format!("root = {:?}\n", dir.path().display().to_string());
+        let mut cfg = Config::parse(&text, &dir.path().join("loft.toml")).unwrap();
+        size_from_disk(&mut cfg);
+        assert_eq!(cfg.limits.quota_bytes, Some(total / 4));
+        let reserve = cfg.limits.disk_reserve.unwrap();
+        assert!(
+            (16 << 20..=1 << 30).contains(&reserve)
+                && (reserve == total / 20 || total / 20 < 16 << 20 || total / 20 > 1 << 30)
+        );
+        cfg.limits.quota_bytes = Some(0);
+        cfg.limits.disk_reserve = Some(5);
+        size_from_disk(&mut cfg);
+        assert_eq!((cfg.limits.quota_bytes, cfg.limits.disk_reserve), (Some(0), Some(5)));
+    }
 }

@@ -535,8 +535,11 @@ async fn put_file(web: &Web, query: &HashMap<String, String>, req: Request<Incom
     let stored = match checked {
         Ok((real, id, s)) => {
             let limits = web.relay.rooms.settings().files;
-            let user_free = crate::relay::storage::user_free(&s.user).await;
-            match files::store(&real, &id, &mut input, limits, user_free).await {
+            let storage = web.relay.live.get().storage.clone();
+            let hold =
+                crate::relay::storage::file_hold(&storage.space, storage.reserve, &s.user, &real, limits.quota_bytes)
+                    .await;
+            match files::store(&real, &id, &mut input, limits, hold).await {
                 Ok(n) => {
                     tracing::info!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %crate::base::text::logged(&real), file = %id, bytes = n, "shared file stored");
                     return Ok(json_response(StatusCode::CREATED, json!({ "id": id, "bytes": n })));
@@ -567,7 +570,7 @@ fn file_fail(e: FileError) -> Fail {
         }
         FileError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         FileError::QuotaFull { .. } | FileError::UserQuota { .. } => StatusCode::INSUFFICIENT_STORAGE,
-        FileError::DiskFull(_) => StatusCode::INSUFFICIENT_STORAGE,
+        FileError::DiskFull(_) | FileError::Reserve { .. } => StatusCode::INSUFFICIENT_STORAGE,
         FileError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     fail(status, &e.to_string())

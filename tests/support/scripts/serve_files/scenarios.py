@@ -1,7 +1,7 @@
 """serve_files: the rules of a room's files folder, driven with ftplib and the HTTPS API.
 
 Run by tests/it/serve_files.rs against a real `loft serve`, with the scenario as the
-first argument (`rules`, `limits`, `off`, `web`) and `tls` or `plain` as the second.
+first argument (`rules`, `limits`, `parallel`, `off`, `web`) and `tls` or `plain` as the second.
 Every refusal is checked to leave nothing behind on disk.
 """
 
@@ -111,6 +111,46 @@ elif SCENARIO == "limits":
     assert put(f, f".lobby.txt.files/{fid(5)}.lff", body(b"small")).startswith("226")
     f.quit()
     print("ok")
+
+elif SCENARIO == "parallel":
+    # Issue 19.7: files_quota_bytes = 300000 and max_file_bytes = 100000; the user
+    # "quota" has quota_bytes = 100000 and a home of its own. Uploads at the same time
+    # share the limits as they go: none passes them together.
+    f = connect(tls=TLS)
+    make_room(f)
+    f.quit()
+    results = {}
+
+    def upload(key, user, password, name, data):
+        g = connect(user, password, tls=TLS)
+        try:
+            results[key] = put(g, name, data)
+        except ftplib.error_perm as e:
+            results[key] = str(e)
+        g.quit()
+
+    jobs = [(f"file{i}", "chat", PASSWORD, f".lobby.txt.files/{fid(10 + i)}.lff", body(os.urandom(90_000))) for i in range(8)]
+    jobs += [(f"stor{i}", "quota", "quota-pw", f"big{i}.bin", os.urandom(60_000)) for i in range(4)]
+    threads = [threading.Thread(target=upload, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stored = sum(os.path.getsize(os.path.join(FILES, n)) for n in on_disk())
+    assert stored <= 300_000, f"the room's files take {stored} bytes, over files_quota_bytes"
+    # Uploads that interleave may all be refused (each gives back what it took): what
+    # matters is that together they never pass the limit.
+    ok = [k for k, r in results.items() if k.startswith("file") and r.startswith("226")]
+    assert len(ok) <= 2, results
+    assert all("files_quota_bytes" in r for k, r in results.items() if k.startswith("file") and k not in ok), results
+    assert not [n for n in on_disk() if n.startswith(".")], on_disk()
+    home = os.path.join(ROOT, "quota")
+    kept = sum(os.path.getsize(os.path.join(home, n)) for n in os.listdir(home))
+    assert kept <= 100_000, f"the home holds {kept} bytes, over quota_bytes"
+    ok = [k for k, r in results.items() if k.startswith("stor") and r.startswith("226")]
+    assert len(ok) <= 1, results
+    assert all(r.startswith("552") and "quota_bytes" in r for k, r in results.items() if k.startswith("stor") and k not in ok), results
+    print("ok", stored, kept)
 
 elif SCENARIO == "off":
     # max_file_bytes = 0: file sharing is off.
