@@ -121,7 +121,8 @@ ports = "50000-50100"
 # keep_bytes = 65536         # what the live room keeps after a rotation
 # keep_archives = 16         # archives kept per room, in .ROOM.loft/ (0 = all)
 # keep_days = 7              # no archive younger than this is pruned (0 = the count decides)
-# max_room_bytes = 67108864  # what a room may hold in all; past it appends get 452
+# max_room_bytes = 67108864  # what a room may hold in all; near it a member may hold
+                             # half of what the others leave, past it appends get 452
 # max_messages_per_minute = 120  # per user at an address, all rooms (0 = no limit)
 # max_bytes_per_minute = 524288  # per user at an address, all rooms (0 = no limit)
 # max_file_bytes = 16777216  # largest shared file (original size; 0 = file sharing off)

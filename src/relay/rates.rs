@@ -117,16 +117,19 @@ impl RateLimited {
 impl std::error::Error for RateLimited {}
 
 impl Rates {
-    /// The check an append of `who` passes in the room's writer, once the room knows
+    /// `who` as the author of an append: the member whose share of the room it counts
+    /// against, and the rate limit it passes in the room's writer once the room knows
     /// which of its lines are new (see [`crate::room::Admit`]): duplicates cost nothing,
     /// and parallel uploads are counted one after the other.
-    pub(crate) fn admission(self: &Arc<Self>, who: Member, limits: RateLimits) -> crate::room::Admit {
+    pub(crate) fn author(self: &Arc<Self>, who: Member, limits: RateLimits) -> crate::room::Author {
         let rates = self.clone();
-        Box::new(move |lines, bytes| {
+        let member = who.key.clone();
+        let admit: crate::room::Admit = Box::new(move |lines, bytes| {
             rates
                 .admit(&who, lines, bytes, limits)
                 .map_err(|e| crate::room::NotAdmitted { why: e.to_string(), retry: e.retry() })
-        })
+        });
+        crate::room::Author { member, admit: Some(admit) }
     }
 }
 

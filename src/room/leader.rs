@@ -6,8 +6,9 @@
 
 use super::log::{cut_tail, scan_lines, warn_cut, Log};
 use super::upload::{normalize, Upload};
-use super::{lock, rotate, Admit, AppendOutcome, Store, View, WriteMode};
+use super::{lock, rotate, AppendOutcome, Author, Store, View, WriteMode};
 use crate::config::SyncPolicy;
+use std::collections::HashMap;
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io::{self, Write};
@@ -40,8 +41,8 @@ pub(super) struct Job {
     pub(super) mode: WriteMode,
     /// Create the file if it is missing (uploads do, subscriptions do not).
     pub(super) create: bool,
-    /// Asked what the upload adds before it is written.
-    pub(super) admit: Option<Admit>,
+    /// Whose share it counts against, and the check it must pass before it is written.
+    pub(super) by: Option<Author>,
     pub(super) done: oneshot::Sender<io::Result<AppendOutcome>>,
 }
 
@@ -56,12 +57,12 @@ impl Room {
         upload: Upload,
         mode: WriteMode,
         create: bool,
-        admit: Option<Admit>,
+        by: Option<Author>,
     ) -> io::Result<AppendOutcome> {
         let (done, rx) = oneshot::channel();
         let start_leader = {
             let mut q = lock(&self.queue);
-            q.jobs.push_back(Job { upload, mode, create, admit, done });
+            q.jobs.push_back(Job { upload, mode, create, by, done });
             !std::mem::replace(&mut q.leader, true)
         };
         if start_leader {
@@ -108,6 +109,8 @@ impl Room {
         // was written would pass it (issue 19.5).
         let max = self.shared.settings().max_room_bytes;
         let held = (log.base + before).saturating_sub(log.history);
+        let mut pending: HashMap<&str, u64> = HashMap::new();
+        let mut written_by = Vec::new();
         for job in jobs {
             let (job_start, job_hashes) = (buf.len(), fresh_order.len());
             let merge = job.mode == WriteMode::Merge;
@@ -150,13 +153,21 @@ impl Room {
                 out.written_lines += 1;
                 out.bytes_written += (buf.len() - at) as u64;
             }
+            // The author's share of the budget: what they hold of the room (written
+            // before, and earlier in this group) plus twice this upload must fit in what
+            // is free (see super::shares).
+            let member = job.by.as_ref().map(|a| a.member.as_str());
+            let share = member.map_or(0, |m| log.shares.held(m, log.history) + pending.get(m).copied().unwrap_or(0));
+            let free = max.saturating_sub(held + job_start as u64);
             let refused = if out.written_lines == 0 {
                 None
             } else if max > 0 && held + buf.len() as u64 > max {
                 Some(AppendOutcome { full: true, ..AppendOutcome::default() })
+            } else if max > 0 && share > 0 && share + 2 * out.bytes_written > free {
+                Some(AppendOutcome { over_share: Some(share), ..AppendOutcome::default() })
             } else {
-                let admitted =
-                    job.admit.as_ref().map_or(Ok(()), |admit| admit(out.written_lines as u64, out.bytes_written));
+                let admit = job.by.as_ref().and_then(|a| a.admit.as_ref());
+                let admitted = admit.map_or(Ok(()), |admit| admit(out.written_lines as u64, out.bytes_written));
                 admitted.err().map(|n| AppendOutcome { not_admitted: Some(n), ..AppendOutcome::default() })
             };
             if let Some(refusal) = refused {
@@ -165,6 +176,9 @@ impl Room {
                     fresh.remove(&h);
                 }
                 out = refusal;
+            } else if let Some(m) = member.filter(|_| out.bytes_written > 0) {
+                *pending.entry(m).or_default() += out.bytes_written;
+                written_by.push((m, job_start as u64, out.bytes_written));
             }
             outcomes.push(out);
         }
@@ -184,6 +198,10 @@ impl Room {
         for h in fresh_order {
             log.recent.insert(h);
         }
+        for (member, at, bytes) in written_by {
+            log.shares.add(member, log.base + before + at, bytes);
+        }
+        log.shares.save(&self.path, false);
         self.publish(log);
         tracing::debug!(path = %crate::base::text::logged(&self.path), uploads = jobs.len(), bytes = buf.len(), ?sync, "room written");
         Ok(outcomes)
@@ -242,6 +260,7 @@ impl Room {
                 log.base = r.base;
                 log.len = r.len;
                 log.history = rotate::history_start(&self.path, r.base);
+                log.shares.save(&self.path, true);
                 self.publish(log);
                 tracing::info!(path = %crate::base::text::logged(&self.path), base = r.base, live = r.len, "room rotated");
             }

@@ -28,6 +28,8 @@ pub(super) struct Log {
     pub(super) recent: Recent,
     /// Logical offset of the earliest byte the room still keeps (its oldest archive).
     pub(super) history: u64,
+    /// What each member holds of the room, for their share of its budget.
+    pub(super) shares: super::shares::Shares,
 }
 
 /// The hashes of a room's last lines, in order, with a count for lookups.
@@ -116,7 +118,8 @@ impl Log {
             recent.insert(h);
         }
         let history = rotate::history_start(path, base);
-        Ok(Log { file, dev: meta.dev(), ino: meta.ino(), len, base, history, recent })
+        let shares = super::shares::Shares::load(path);
+        Ok(Log { file, dev: meta.dev(), ino: meta.ino(), len, base, history, recent, shares })
     }
 }
 

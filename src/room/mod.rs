@@ -70,6 +70,7 @@ mod leader;
 mod log;
 pub mod rotate;
 pub mod seen;
+mod shares;
 mod upload;
 
 use crate::base::sync::Unpoison;
@@ -161,6 +162,16 @@ pub(crate) struct AppendOutcome {
     pub(crate) full: bool,
     /// Refused whole by its [`Admit`] check.
     pub(crate) not_admitted: Option<NotAdmitted>,
+    /// Refused whole: its author holds this much of the room already, their share of
+    /// the budget (see [`shares`]).
+    pub(crate) over_share: Option<u64>,
+}
+
+/// Who appends: the member whose share of the room's budget it counts against (a user
+/// at a client address, as the relay names them), and the check it must pass.
+pub(crate) struct Author {
+    pub(crate) member: String,
+    pub(crate) admit: Option<Admit>,
 }
 
 /// A check that the room's writer makes on an upload once it knows exactly what the
@@ -188,6 +199,9 @@ pub(crate) enum RoomError {
     Invalid { line: usize, reason: String },
     /// The room holds `chat.max_room_bytes` already (reply `452`).
     Full { limit: u64 },
+    /// The room is near its budget and the author holds `held` bytes of it, their share
+    /// (reply `452`); others can still write.
+    OverShare { held: u64, limit: u64 },
     /// The disk (or the file system's quota) is full.
     DiskFull(io::Error),
     /// No room by that name (or its folder) exists.
@@ -216,6 +230,10 @@ impl fmt::Display for RoomError {
             RoomError::Full { limit } => write!(
                 f,
                 "room not written: it holds its maximum of {limit} bytes (chat.max_room_bytes); the relay's admin can raise it"
+            ),
+            RoomError::OverShare { held, limit } => write!(
+                f,
+                "room not written: it is near its maximum of {limit} bytes (chat.max_room_bytes), and {held} bytes of what it keeps are yours, your share of what is left; others can still write, and your share grows back as old history expires (chat.keep_days)"
             ),
             RoomError::DiskFull(_) => write!(f, "room not written: the relay's disk is full; the room is unchanged"),
             RoomError::NoRoom => write!(f, "no such room"),
@@ -340,14 +358,15 @@ impl Rooms {
 
     /// Writes an upload to the room at `path` (absolute, already confined by the caller),
     /// creating the room if it is missing. Returns once the lines are as durable as the
-    /// `sync` setting says. On any error the room is left as it was. `admit`, if given,
-    /// is asked in the room's writer what the upload adds before it is written.
+    /// `sync` setting says. On any error the room is left as it was. `by`, if given, says
+    /// whose share of the room's budget the upload counts against, and what its
+    /// [`Admit`] check is, asked in the room's writer once it knows what the upload adds.
     pub(crate) async fn append(
         &self,
         path: &Path,
         data: &[u8],
         mode: WriteMode,
-        admit: Option<Admit>,
+        by: Option<Author>,
     ) -> Result<AppendOutcome, RoomError> {
         let settings = self.shared.settings();
         let upload = Upload::parse(data, &settings, &self.shared)?;
@@ -364,13 +383,21 @@ impl Rooms {
             tracing::error!(room = %crate::base::text::logged(path), held, limit = max, "room full: appends refused (chat.max_room_bytes)");
             return Err(RoomError::Full { limit: max });
         }
-        let out = room.submit(upload, mode, true, admit).await?;
+        let member = by.as_ref().map(|a| a.member.clone());
+        let out = room.submit(upload, mode, true, by).await?;
         if out.full {
             tracing::error!(room = %crate::base::text::logged(path), limit = max, "room full: appends refused (chat.max_room_bytes)");
             return Err(RoomError::Full { limit: max });
         }
         if let Some(n) = out.not_admitted {
             return Err(RoomError::NotAdmitted(n));
+        }
+        if let Some(held) = out.over_share {
+            tracing::warn!(
+                room = %crate::base::text::logged(path), member = member.as_deref().unwrap_or("?"), held, limit = max,
+                "room near its budget: this member's share is used up, their appends are refused, others go on (chat.max_room_bytes, keep_days)"
+            );
+            return Err(RoomError::OverShare { held, limit: max });
         }
         Ok(out)
     }

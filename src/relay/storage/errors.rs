@@ -40,7 +40,9 @@ pub(super) fn room_error(e: RoomError) -> Error {
     match e {
         RoomError::TooLarge { .. } => Error::new(ErrorKind::ExceededStorageAllocationError, reason(&e.to_string())),
         RoomError::Invalid { .. } => Error::new(ErrorKind::FileNameNotAllowedError, reason(&e.to_string())),
-        RoomError::Full { .. } => Error::new(ErrorKind::InsufficientStorageSpaceError, reason(&e.to_string())),
+        RoomError::Full { .. } | RoomError::OverShare { .. } => {
+            Error::new(ErrorKind::InsufficientStorageSpaceError, reason(&e.to_string()))
+        }
         RoomError::DiskFull(_) => Error::new(ErrorKind::InsufficientStorageSpaceError, reason(&e.to_string())),
         RoomError::NoRoom => Error::new(ErrorKind::PermanentFileNotAvailable, reason(&e.to_string())),
         RoomError::NotAdmitted(_) => Error::new(ErrorKind::TransientFileNotAvailable, reason(&e.to_string())),

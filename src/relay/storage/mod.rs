@@ -353,8 +353,8 @@ impl LoftStorage {
         }
         // The rate limit counts what the room's writer finds new: a whole-room STOR (the
         // FTPChat fallback) is mostly lines the room holds.
-        let admit = self.shared.rates.admission(Member::new(&user.name, self.peer), self.shared.rate_limits);
-        match self.shared.rooms.append(real, &data, mode, Some(admit)).await {
+        let by = self.shared.rates.author(Member::new(&user.name, self.peer), self.shared.rate_limits);
+        match self.shared.rooms.append(real, &data, mode, Some(by)).await {
             Ok(out) => {
                 tracing::info!(
                     target: "loft::transfer",

@@ -378,8 +378,8 @@ async fn append(
         Err(r) => return Err(r),
     };
     let member = crate::relay::rates::Member::new(&s.user.name, peer.ip());
-    let admit = snap.storage.rates.admission(member, snap.storage.rate_limits);
-    match web.relay.rooms.append(&real, &data, WriteMode::Append, Some(admit)).await {
+    let by = snap.storage.rates.author(member, snap.storage.rate_limits);
+    match web.relay.rooms.append(&real, &data, WriteMode::Append, Some(by)).await {
         Ok(out) => {
             tracing::info!(
                 target: "loft::transfer",
@@ -409,7 +409,7 @@ fn room_error(e: RoomError) -> Fail {
         RoomError::Invalid { line, .. } => {
             Fail(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": e.to_string(), "line": line }))
         }
-        RoomError::Full { .. } => fail(StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
+        RoomError::Full { .. } | RoomError::OverShare { .. } => fail(StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
         RoomError::DiskFull(_) => fail(StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
         RoomError::NoRoom => fail(StatusCode::NOT_FOUND, &e.to_string()),
         RoomError::NotAdmitted(n) => Fail(StatusCode::TOO_MANY_REQUESTS, json!({ "error": n.why, "retry": n.retry })),

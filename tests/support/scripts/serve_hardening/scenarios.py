@@ -141,20 +141,28 @@ def uploads_stay_bounded():
 
 def a_flood_cannot_erase_history():
     """69 APPEs of 500 token lines in 0.3 s pushed a room's first archive out: now fresh
-    archives are never pruned, and the room's budget refuses appends instead."""
+    archives are never pruned, and the room's budget refuses appends instead; and the
+    budget refused everyone for a week once full (issue 19.6): now the flooder stops at
+    its share, and the others go on writing."""
     fer = fernet_for("secret")
     junk = fernet_for("attacker")
     f = connect()
     put(f, "lobby.txt", seal(fer, "alice", "the first message"), cmd="APPE")
     refused = []
-    for n in range(69):
-        batch = b"".join(seal(junk, "x", f"flood {n}-{i}") for i in range(400))
+    for n in range(690):
+        batch = b"".join(seal(junk, "x", f"flood {n}-{i}") for i in range(40))
         try:
             put(f, "lobby.txt", batch, cmd="APPE")
         except Exception as e:  # noqa: BLE001
             refused.append(str(e))
             break
     assert refused and refused[0].startswith("452") and "max_room_bytes" in refused[0], refused[:1]
+    assert "your share" in refused[0], refused[0]
+    # Another member of the same (shared) account, at another address, still writes.
+    g = connect(source="127.0.0.2")
+    for i in range(5):
+        assert put(g, "lobby.txt", seal(fer, "bob", f"still here {i}"), cmd="APPE").startswith("226")
+    g.quit()
     state = os.path.join(ROOT, ".lobby.txt.loft")
     arch = sorted(n for n in os.listdir(state) if n.endswith(".txt"))
     assert len(arch) > 2, arch  # keep_archives = 2, but none is old enough to go
