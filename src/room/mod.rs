@@ -550,13 +550,30 @@ impl Rooms {
     /// a new reader (FTPChat downloads the whole room when it starts: that is the live
     /// part, small on purpose). Returns the span and the room's view when it was taken.
     pub(crate) async fn open_span(&self, path: &Path, from: u64, cap: Option<u64>) -> Result<(Span, View), RoomError> {
+        self.span(path, from, cap, false).await
+    }
+
+    /// The room's whole kept history as one file: its bytes from `skip` bytes after the
+    /// earliest byte it keeps, up to `cap` (a logical offset) or its end. Unlike
+    /// [`Rooms::open_span`], offset 0 here is the start of the history, not the live part.
+    pub(crate) async fn open_history(
+        &self,
+        path: &Path,
+        skip: u64,
+        cap: Option<u64>,
+    ) -> Result<(Span, View), RoomError> {
+        self.span(path, skip, cap, true).await
+    }
+
+    async fn span(&self, path: &Path, from: u64, cap: Option<u64>, history: bool) -> Result<(Span, View), RoomError> {
         let (live, view) = self.open_read(path).await?;
+        let from = if history { view.history.saturating_add(from) } else { from };
         let end = cap.map_or(view.end, |c| c.min(view.end)).max(view.base);
         let room = path.to_path_buf();
         let span = tokio::task::spawn_blocking(move || -> io::Result<Span> {
             let mut parts = Vec::new();
             let mut start = from.max(view.base);
-            if from > 0 && from < view.base {
+            if (from > 0 || history) && from < view.base {
                 // Only archives older than the live file we opened: a rotation since then
                 // made a newer one whose bytes our (old) live file still holds.
                 let arcs: Vec<_> = rotate::archives(&room).into_iter().filter(|a| a.1 <= view.base).collect();

@@ -32,6 +32,9 @@ impl StorageBackend<LoftUser> for LoftStorage {
     }
 
     async fn metadata<P: AsRef<Path> + Send + Debug>(&self, user: &LoftUser, path: P) -> Result<LoftMeta> {
+        if let Some(real) = self.shared.history_of(user, path.as_ref())? {
+            return self.history_meta(user, real).await;
+        }
         let room = self.room(user, path.as_ref())?;
         // A room asked for under another case is looked up under its own name.
         let own = room.as_ref().and_then(|real| {
@@ -65,6 +68,12 @@ impl StorageBackend<LoftUser> for LoftStorage {
             return Ok(Vec::new());
         }
         let list = self.fs()?.list(user, path).await?;
+        // A room's state folder shows its whole history as one more file.
+        let mut history = None;
+        if let Some(real) = self.shared.history_of(user, &dir.join(super::HISTORY_NAME))? {
+            let meta = self.history_meta(user, real).await?;
+            history = Some(Fileinfo { path: PathBuf::from(super::HISTORY_NAME), metadata: meta });
+        }
         Ok(list
             .into_iter()
             .filter(|f| {
@@ -80,6 +89,7 @@ impl StorageBackend<LoftUser> for LoftStorage {
                 }
                 Fileinfo { path: f.path, metadata: LoftMeta { inner: f.metadata, len } }
             })
+            .chain(history)
             .collect())
     }
 
@@ -90,6 +100,10 @@ impl StorageBackend<LoftUser> for LoftStorage {
         start_pos: u64,
     ) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
         let shown = crate::base::text::logged(path.as_ref());
+        if let Some(real) = self.shared.history_of(user, path.as_ref())? {
+            let inner = self.read_history(real, start_pos).await?;
+            return Ok(Box::new(CountingReader { inner, bytes: 0, user: user.name.clone(), path: shown }));
+        }
         let room = self.room(user, path.as_ref())?;
         let inner: Box<dyn AsyncRead + Send + Sync + Unpin> = match room {
             Some(real) => self.read_room(user, real, start_pos).await?,

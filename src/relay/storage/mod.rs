@@ -54,6 +54,30 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use unftp_core::storage::{Error, ErrorKind, Metadata, Result, StorageBackend};
 use unftp_sbe_fs::Filesystem;
 
+/// A room's whole kept history as one file in its state folder
+/// (`.lobby.txt.loft/history.txt`), for clients that download a file whole and check its
+/// size: its `SIZE` is what its `RETR` sends, and a `REST` into it resumes where a cut
+/// download stopped. The room file itself cannot be that for them: see docs/rooms.md,
+/// "Generic clients".
+pub(crate) const HISTORY_NAME: &str = "history.txt";
+
+/// The bytes of a room's span, read in order.
+fn span_reader(span: crate::room::Span) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
+    let mut reader: Box<dyn AsyncRead + Send + Sync + Unpin> = Box::new(tokio::io::empty());
+    for (mut file, off, len) in span.parts {
+        // Positioned before tokio takes the file: a seek through tokio's `File` is
+        // applied at its first read, and that must not race the chain.
+        std::io::Seek::seek(&mut file, io::SeekFrom::Start(off)).map_err(Error::from)?;
+        reader = Box::new(reader.chain(tokio::fs::File::from_std(file).take(len)));
+    }
+    Ok(reader)
+}
+
+/// The key of a room's history in [`LoftStorage::sized`]: not a path a room can have.
+fn history_key(real: &Path) -> PathBuf {
+    rotate::state_dir(real).join(HISTORY_NAME)
+}
+
 /// One session's view of the files.
 #[derive(Debug)]
 pub(crate) struct LoftStorage {
@@ -145,17 +169,32 @@ impl LoftStorage {
         let asked = self.sized.lock().unpoisoned().remove(&real);
         let (span, view) = self.shared.rooms.open_span(&real, start, asked).await.map_err(room_error)?;
         let cap = asked.map_or(view.end, |s| s.min(view.end)).max(view.base);
-        let mut reader: Box<dyn AsyncRead + Send + Sync + Unpin> = Box::new(tokio::io::empty());
-        for (mut file, off, len) in span.parts {
-            // Positioned before tokio takes the file: a seek through tokio's `File` is
-            // applied at its first read, and that must not race the chain.
-            std::io::Seek::seek(&mut file, io::SeekFrom::Start(off)).map_err(Error::from)?;
-            reader = Box::new(reader.chain(tokio::fs::File::from_std(file).take(len)));
-        }
+        let reader = span_reader(span)?;
         // Seen up to `cap` once the whole answer has been read out for sending (not when
         // the transfer starts: an aborted download has not been seen).
         let seen = (start <= cap).then(|| (self.shared.rooms.clone(), real, user.name.clone(), cap));
         Ok(Box::new(SeenAtEnd { inner: reader, seen }))
+    }
+
+    /// `SIZE`, `MDTM` and the listing of a room's [`HISTORY_NAME`]: the room's file, with
+    /// the length of its kept history (which caps this session's next `RETR` of it, as
+    /// `SIZE` of a room does).
+    async fn history_meta(&self, user: &LoftUser, real: PathBuf) -> Result<LoftMeta> {
+        let view = self.shared.rooms.subscribe(&real).await.map_err(room_error)?.view();
+        let home = user.home.canonicalize().map_err(Error::from)?;
+        let rel = real.strip_prefix(&home).map_err(|_| Error::from(ErrorKind::PermissionDenied))?;
+        let inner = self.fs()?.metadata(user, Path::new("/").join(rel)).await?;
+        self.sized.lock().unpoisoned().insert(history_key(&real), view.end);
+        Ok(LoftMeta { inner, len: Some(view.end - view.history.min(view.end)) })
+    }
+
+    /// A `RETR` of a room's [`HISTORY_NAME`] from `skip` bytes into it (a `REST`): the
+    /// archives kept and the live part, whole lines, up to the size the session's last
+    /// `SIZE` of it answered.
+    async fn read_history(&self, real: PathBuf, skip: u64) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
+        let asked = self.sized.lock().unpoisoned().remove(&history_key(&real));
+        let (span, _) = self.shared.rooms.open_history(&real, skip, asked).await.map_err(room_error)?;
+        span_reader(span)
     }
 
     /// An upload: `STOR` at `start` (0, or where `REST` said), or `APPE` (`start` is

@@ -103,6 +103,23 @@ impl StorageConfig {
         path.components().any(|c| matches!(c, Component::Normal(n) if rotate::is_state_name(&n.to_string_lossy())))
     }
 
+    /// If `path` is a room's whole kept history (`.ROOM.txt.loft/history.txt`, see
+    /// [`super::HISTORY_NAME`]) and the room exists: the room's real path.
+    pub(crate) fn history_of(&self, user: &LoftUser, path: &Path) -> Result<Option<PathBuf>> {
+        let Some(rel) = Self::relative(path) else { return Ok(None) };
+        let name = rel.file_name().map(|n| n.to_string_lossy().to_lowercase());
+        let Some(dir) = rel.parent().filter(|_| name.as_deref() == Some(super::HISTORY_NAME)) else {
+            return Ok(None);
+        };
+        let dir_name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !rotate::is_state_name(&dir_name) {
+            return Ok(None);
+        }
+        let room_name = &dir_name[1..dir_name.len() - rotate::STATE_SUFFIX.len()];
+        let room_rel = dir.parent().unwrap_or(Path::new("")).join(room_name);
+        Ok(self.room(user, &room_rel)?.filter(|real| real.is_file()))
+    }
+
     /// Whether `path` is in (or is) a room's files folder: a folder named like
     /// `.lobby.txt.files` beside anything that the room patterns match.
     pub(super) fn in_files_dir(&self, path: &Path) -> bool {
