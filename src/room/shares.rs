@@ -63,7 +63,10 @@ impl Shares {
     pub(super) fn load(room: &Path) -> Shares {
         let mut shares = Shares::default();
         shares.room = room.to_path_buf();
-        let Ok(text) = std::fs::read_to_string(state_dir(room).join("shares")) else { return shares };
+        let path = state_dir(room).join("shares");
+        // A save cut short by a crash: the file itself is whole (it is replaced by rename).
+        let _ = std::fs::remove_file(crate::base::files::tmp_path(&path));
+        let Ok(text) = std::fs::read_to_string(&path) else { return shares };
         for line in text.lines() {
             let mut parts = line.split('\t');
             let (Some(member), Some(step), Some(bytes)) = (parts.next(), parts.next(), parts.next()) else {
@@ -153,7 +156,10 @@ mod tests {
         assert_eq!(s.held("al 10.0.0.1", 0), 180);
         assert_eq!(s.held("nobody", 0), 0);
         s.save(&room, true);
+        let stale = crate::base::files::tmp_path(&state_dir(&room).join("shares"));
+        std::fs::write(&stale, "cut short").unwrap();
         let mut again = Shares::load(&room);
+        assert!(!stale.exists(), "a save cut short by a crash is cleared when the room opens");
         assert_eq!(again.held("al 10.0.0.1", 0), 180);
         // History pruned up to the second step: the first step's bytes are gone.
         assert_eq!(again.held("al 10.0.0.1", STEP), 30);

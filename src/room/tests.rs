@@ -833,8 +833,10 @@ async fn a_flooder_cannot_freeze_a_room() {
     for _ in 0..10 {
         rooms.append(&path, format!("{}\n", token()).as_bytes(), WriteMode::Append, by("al 10.0.0.1")).await.unwrap();
     }
-    // After a restart the counts are still there (saved when the room closes).
+    // After a restart the counts are still there (saved when the room closes, which its
+    // writer may still be finishing).
     drop(rooms);
+    wait_for(|| shares::Shares::load(&path).held("flood 10.0.0.66", 0) == first).await;
     let rooms = Rooms::new(settings);
     let again =
         rooms.append(&path, format!("{}\n", token()).as_bytes(), WriteMode::Append, by("flood 10.0.0.66")).await;

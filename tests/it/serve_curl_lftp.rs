@@ -123,6 +123,12 @@ fn generic_clients_download_a_rotated_room_through_its_history_file() {
             let o = curl(&r, &["--append", "-T", f.to_str().unwrap(), &format!("{base}lobby.txt")]);
             assert!(o.status.success());
         }
+        // The room's writer rotates after it has answered: wait for the last rotation.
+        let t = std::time::Instant::now();
+        while std::fs::metadata(r.root.join("lobby.txt")).unwrap().len() > 2048 {
+            assert!(t.elapsed().as_secs() < 10, "the room did not rotate");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     };
     append(0, 60);
     let state = r.root.join(".lobby.txt.loft");
