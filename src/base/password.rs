@@ -3,56 +3,85 @@
 //! A leaf: `config` checks a hash is well formed, `loft user` writes new ones, the relay's
 //! authenticator verifies logins; none of them should need the others for that. The one
 //! PBKDF2-HMAC-SHA256 of Loft is here too ([`pbkdf2_sha256`]): FTPChat's room keys use it.
+//! Both are ring's (already in the tree through rustls, and prebuilt: a debug build hashes
+//! as fast as a release one); the tests check them against the RustCrypto `pbkdf2` crate.
 
-use pbkdf2::password_hash::{Output, PasswordHash, PasswordVerifier, SaltString};
-use pbkdf2::{Algorithm, Params, Pbkdf2};
-use sha2::{Digest, Sha256};
+use base64::engine::general_purpose::STANDARD_NO_PAD as PHC_B64;
+use base64::Engine as _;
+use ring::pbkdf2;
+use std::num::NonZeroU32;
 
-/// PBKDF2-HMAC-SHA256 with one 32-byte output block (RFC 8018), the HMAC being ring's.
-///
-/// ring's HMAC is reached through rustls' TLS 1.3 HKDF provider, rather than the `pbkdf2`
-/// crate's: the RustCrypto code is generic and `#[inline]`, so it is compiled at the
-/// *caller's* optimisation level, and a debug build took a third of a second per hash and
-/// a second per room key (ring is prebuilt: 0.05 s). The tests check it against the
-/// `pbkdf2` crate.
+/// PBKDF2-HMAC-SHA256 with one 32-byte output block (RFC 8018), ring's.
 pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], rounds: u32) -> [u8; 32] {
-    use rustls::crypto::tls13::OkmBlock;
-    let suite = rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256;
-    let hkdf = suite.tls13().expect("a TLS 1.3 suite").hkdf_provider;
-    // HMAC hashes keys longer than the 64-byte block first (RFC 2104); OkmBlock holds 64.
-    let key = if password.len() > 64 { OkmBlock::new(&Sha256::digest(password)) } else { OkmBlock::new(password) };
-    let prf = |msg: &[u8]| -> [u8; 32] { hkdf.hmac_sign(&key, msg).as_ref().try_into().expect("SHA-256 is 32 bytes") };
-    // One output block (32 bytes = the SHA-256 size): U1 = PRF(salt || INT(1)).
-    let mut first = salt.to_vec();
-    first.extend_from_slice(&1u32.to_be_bytes());
-    let mut u = prf(&first);
-    let mut out = u;
-    for _ in 1..rounds.max(1) {
-        u = prf(&u);
-        out.iter_mut().zip(u.iter()).for_each(|(o, x)| *o ^= x);
-    }
+    let mut out = [0u8; 32];
+    pbkdf2::derive(pbkdf2::PBKDF2_HMAC_SHA256, rounds_of(rounds), salt, password, &mut out);
     out
+}
+
+fn rounds_of(rounds: u32) -> NonZeroU32 {
+    NonZeroU32::new(rounds).unwrap_or(NonZeroU32::MIN)
 }
 
 /// PBKDF2 rounds for new hashes: about 0.1 s on a PC, a few seconds on a router, once
 /// per user per [`CACHE_TTL`] thanks to the login cache.
 pub(crate) const ROUNDS: u32 = 100_000;
 
-/// The PHC string for a new password.
+/// The PHC string for a new password: `$pbkdf2-sha256$i=ROUNDS,l=32$SALT$HASH`, salt and
+/// hash in the PHC's B64 (standard alphabet, no padding), as the `pbkdf2` crate writes it.
 pub(crate) fn hash_password(password: &str) -> String {
     let mut salt = [0u8; 16];
     rand::Rng::fill(&mut rand::thread_rng(), &mut salt);
     let hash = pbkdf2_sha256(password.as_bytes(), &salt, ROUNDS);
-    // The PHC string holds the salt in B64; the KDF takes its bytes (as the pbkdf2 crate).
-    let salt = SaltString::encode_b64(&salt).expect("16 bytes is a valid salt");
-    PasswordHash {
-        algorithm: Algorithm::Pbkdf2Sha256.ident(),
-        version: None,
-        params: Params { rounds: ROUNDS, output_length: 32 }.try_into().expect("valid params"),
-        salt: Some(salt.as_salt()),
-        hash: Some(Output::new(&hash).expect("32 bytes is a valid output")),
+    format!("$pbkdf2-sha256$i={ROUNDS},l=32${}${}", PHC_B64.encode(salt), PHC_B64.encode(hash))
+}
+
+/// A parsed PHC string of one of the PBKDF2 hashes Loft verifies.
+struct Phc {
+    algorithm: pbkdf2::Algorithm,
+    rounds: u32,
+    salt: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+impl Phc {
+    /// `$ID[$v=V]$PARAMS$SALT$HASH`, ID `pbkdf2-sha256` or `pbkdf2-sha512`, PARAMS with
+    /// `i` (rounds) and an optional `l` (the hash's length).
+    fn parse(s: &str) -> Result<Phc, PhcError> {
+        let mut parts = s.strip_prefix('$').ok_or(PhcError::NotPhc)?.split('$');
+        let id = parts.next().filter(|id| !id.is_empty()).ok_or(PhcError::NotPhc)?;
+        if !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+            return Err(PhcError::NotPhc);
+        }
+        let algorithm = match id {
+            "pbkdf2-sha256" => pbkdf2::PBKDF2_HMAC_SHA256,
+            "pbkdf2-sha512" => pbkdf2::PBKDF2_HMAC_SHA512,
+            other => return Err(PhcError::Algorithm(other.into())),
+        };
+        let mut next = parts.next();
+        if next.is_some_and(|p| p.starts_with("v=")) {
+            next = parts.next();
+        }
+        let (mut rounds, mut length) = (None, None);
+        for param in next.ok_or(PhcError::Incomplete)?.split(',') {
+            let (k, v) = param.split_once('=').ok_or(PhcError::NotPhc)?;
+            let v: u32 = v.parse().map_err(|_| PhcError::NotPhc)?;
+            match k {
+                "i" => rounds = Some(v),
+                "l" => length = Some(v),
+                _ => return Err(PhcError::NotPhc),
+            }
+        }
+        let mut b64 = || -> Result<Vec<u8>, PhcError> {
+            let p = parts.next().filter(|p| !p.is_empty()).ok_or(PhcError::Incomplete)?;
+            PHC_B64.decode(p).map_err(|_| PhcError::NotPhc)
+        };
+        let (salt, hash) = (b64()?, b64()?);
+        let rounds = rounds.filter(|r| *r > 0).ok_or(PhcError::NotPhc)?;
+        if parts.next().is_some() || length.is_some_and(|l| l as usize != hash.len()) || hash.len() < 10 {
+            return Err(PhcError::NotPhc);
+        }
+        Ok(Phc { algorithm, rounds, salt, hash })
     }
-    .to_string()
 }
 
 /// Why a config `password` cannot be verified.
@@ -80,38 +109,21 @@ impl std::error::Error for PhcError {}
 
 /// Checks that a config `password` is a PHC string Loft can verify.
 pub(crate) fn check_phc(phc: &str) -> Result<(), PhcError> {
-    let h = PasswordHash::new(phc).map_err(|_| PhcError::NotPhc)?;
-    match h.algorithm.as_str() {
-        "pbkdf2-sha256" | "pbkdf2-sha512" => {}
-        other => return Err(PhcError::Algorithm(other.into())),
-    }
-    if h.hash.is_none() || h.salt.is_none() {
-        return Err(PhcError::Incomplete);
-    }
-    Ok(())
+    Phc::parse(phc).map(|_| ())
 }
 
 /// Verifies `password` against a PHC string, with the KDF (slow on purpose).
 pub(crate) fn verify_phc(phc: &str, password: &str) -> bool {
-    let Ok(h) = PasswordHash::new(phc) else { return false };
-    // The common case, Loft's own hashes, through the fast PBKDF2 above; anything else
-    // (pbkdf2-sha512, another output length) through the pbkdf2 crate.
-    if h.algorithm == Algorithm::Pbkdf2Sha256.ident() {
-        if let (Some(salt), Some(expected), Ok(params)) = (h.salt, h.hash, Params::try_from(&h)) {
-            let mut buf = [0u8; 64];
-            if let (Ok(salt), 32, 32) = (salt.decode_b64(&mut buf), expected.len(), params.output_length) {
-                let got = pbkdf2_sha256(password.as_bytes(), salt, params.rounds);
-                return Output::new(&got).is_ok_and(|got| got == expected);
-            }
-        }
-    }
-    Pbkdf2.verify_password(password.as_bytes(), &h).is_ok()
+    let Ok(h) = Phc::parse(phc) else { return false };
+    pbkdf2::verify(h.algorithm, rounds_of(h.rounds), &h.salt, password.as_bytes(), &h.hash).is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pbkdf2::password_hash::PasswordHasher;
+    use ::pbkdf2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+    use ::pbkdf2::{Algorithm, Params, Pbkdf2};
+    use sha2::Sha256;
 
     #[test]
     fn hash_round_trip() {
@@ -126,13 +138,41 @@ mod tests {
         let crate_made = Pbkdf2.hash_password(b"s3cret", &salt).unwrap().to_string();
         assert!(verify_phc(&crate_made, "s3cret") && !verify_phc(&crate_made, "s3cret "));
         assert!(Pbkdf2.verify_password(b"s3cret", &PasswordHash::new(&h).unwrap()).is_ok());
+        // SHA-512 and another length, as the crate writes them.
+        let params = Params { rounds: 1000, output_length: 64 };
+        let sha512 = Pbkdf2
+            .hash_password_customized(b"s3cret", Some(Algorithm::Pbkdf2Sha512.ident()), None, params, &salt)
+            .unwrap()
+            .to_string();
+        assert!(sha512.starts_with("$pbkdf2-sha512$"), "{sha512}");
+        check_phc(&sha512).unwrap();
+        assert!(verify_phc(&sha512, "s3cret") && !verify_phc(&sha512, "s3creT"));
+    }
+
+    #[test]
+    fn bad_phc_strings_say_why() {
+        assert_eq!(check_phc("hunter2"), Err(PhcError::NotPhc));
+        assert_eq!(check_phc("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"), Err(PhcError::Algorithm("argon2id".into())));
+        assert_eq!(check_phc("$pbkdf2-sha256$i=1000"), Err(PhcError::Incomplete));
+        assert_eq!(check_phc("$pbkdf2-sha256$i=1000$c2FsdHNhbHQ"), Err(PhcError::Incomplete));
+        let good = hash_password("x");
+        for bad in [
+            good.replace("i=100000", "i=0"),
+            good.replace("l=32", "l=31"),
+            good.replace("i=100000", "rounds=100000"),
+            format!("{good}$extra"),
+            good.replace('$', "$!").replacen("$!", "$", 1),
+        ] {
+            assert!(check_phc(&bad).is_err(), "{bad}");
+            assert!(!verify_phc(&bad, "x"), "{bad}");
+        }
     }
 
     #[test]
     fn pbkdf2_matches_the_pbkdf2_crate() {
         for (password, rounds) in [("", 1), ("secret", 1000), (&*"long password ".repeat(8), 10)] {
             let mut raw = [0u8; 32];
-            pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), b"salt", rounds, &mut raw);
+            ::pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), b"salt", rounds, &mut raw);
             assert_eq!(pbkdf2_sha256(password.as_bytes(), b"salt", rounds), raw, "{password:?}");
         }
     }
