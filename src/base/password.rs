@@ -152,7 +152,10 @@ mod tests {
     #[test]
     fn bad_phc_strings_say_why() {
         assert_eq!(check_phc("hunter2"), Err(PhcError::NotPhc));
-        assert_eq!(check_phc("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"), Err(PhcError::Algorithm("argon2id".into())));
+        assert_eq!(
+            check_phc("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"),
+            Err(PhcError::Algorithm("argon2id".into()))
+        );
         assert_eq!(check_phc("$pbkdf2-sha256$i=1000"), Err(PhcError::Incomplete));
         assert_eq!(check_phc("$pbkdf2-sha256$i=1000$c2FsdHNhbHQ"), Err(PhcError::Incomplete));
         let good = hash_password("x");

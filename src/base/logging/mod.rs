@@ -13,6 +13,8 @@
 //! and its regular expressions are not supported, which keeps the regex engine out of the
 //! binary.
 
+mod json;
+
 use serde::Deserialize;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
@@ -145,7 +147,7 @@ where
     // targets allow, so that they alone decide.
     let builder = tracing_subscriber::fmt().with_max_level(max).with_writer(writer);
     let d = match format {
-        LogFormat::Json => tracing::Dispatch::new(builder.json().flatten_event(true).finish().with(targets)),
+        LogFormat::Json => tracing::Dispatch::new(builder.event_format(json::JsonLines).finish().with(targets)),
         LogFormat::Text => tracing::Dispatch::new(builder.with_ansi(false).finish().with(targets)),
     };
     (d, max)
