@@ -191,6 +191,28 @@ fn the_page_warns_when_the_room_key_opens_no_message() {
     eprintln!("screenshot of the warning: {}", shot.display());
 }
 
+/// The page in WebKit, Safari's engine: Debian's MiniBrowser under Xvfb, driven over
+/// WebDriver (webkit2gtk-driver), at 360 px: log in, open a room, send; an FTPChat-style
+/// client's message shows; the page's opens with the room key (web_client/webkit.py).
+#[test]
+fn the_page_chats_in_webkit() {
+    let minibrowser = std::fs::read_dir("/usr/lib").into_iter().flatten().flatten().any(|d| {
+        d.path().join("webkit2gtk-4.1/MiniBrowser").exists() || d.path().join("webkit2gtk-4.0/MiniBrowser").exists()
+    });
+    let install = "apt-get install webkit2gtk-driver xvfb";
+    if !common::require("WebKitWebDriver", common::have_tool("WebKitWebDriver"), install)
+        || !common::require("Xvfb", common::have_tool("Xvfb"), install)
+        || !common::require("MiniBrowser (libwebkit2gtk)", minibrowser, install)
+        || common::skip_without_cryptography()
+    {
+        return;
+    }
+    let r = Relay::start();
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-client-webkit.png");
+    let out = r.expect_ok("webkit.py", r.script_args("web_client/webkit.py", &[shot.to_str().unwrap()]));
+    eprintln!("{out}screenshot: {}", shot.display());
+}
+
 /// Whether the browser test can run here; says why not otherwise. Under CI (which
 /// installs both) a missing piece is a failure, not a skip.
 fn browser_available() -> bool {
