@@ -44,8 +44,11 @@ struct Phc {
 }
 
 impl Phc {
-    /// `$ID[$v=V]$PARAMS$SALT$HASH`, ID `pbkdf2-sha256` or `pbkdf2-sha512`, PARAMS with
-    /// `i` (rounds) and an optional `l` (the hash's length).
+    /// `$ID$PARAMS$SALT$HASH`, ID `pbkdf2-sha256` or `pbkdf2-sha512`, PARAMS `i=ROUNDS`
+    /// and an optional `l=LENGTH` (of the hash), each once, plain decimal; a salt of at
+    /// least 4 bytes and a hash of 10 to 64. Stricter than the PHC format allows: a config
+    /// is written by Loft or by a person copying what Loft wrote, and a string that only
+    /// looks right should be refused when the config loads, not at the first login.
     fn parse(s: &str) -> Result<Phc, PhcError> {
         let mut parts = s.strip_prefix('$').ok_or(PhcError::NotPhc)?.split('$');
         let id = parts.next().filter(|id| !id.is_empty()).ok_or(PhcError::NotPhc)?;
@@ -57,32 +60,42 @@ impl Phc {
             "pbkdf2-sha512" => pbkdf2::PBKDF2_HMAC_SHA512,
             other => return Err(PhcError::Algorithm(other.into())),
         };
-        let mut next = parts.next();
-        if next.is_some_and(|p| p.starts_with("v=")) {
-            next = parts.next();
-        }
         let (mut rounds, mut length) = (None, None);
-        for param in next.ok_or(PhcError::Incomplete)?.split(',') {
+        for param in parts.next().ok_or(PhcError::Incomplete)?.split(',') {
             let (k, v) = param.split_once('=').ok_or(PhcError::NotPhc)?;
-            let v: u32 = v.parse().map_err(|_| PhcError::NotPhc)?;
-            match k {
-                "i" => rounds = Some(v),
-                "l" => length = Some(v),
-                _ => return Err(PhcError::NotPhc),
+            let plain = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) && !(v.len() > 1 && v.starts_with('0'));
+            let n: u32 = v.parse().ok().filter(|_| plain).ok_or_else(|| PhcError::Params(param.into()))?;
+            let slot = match k {
+                "i" => &mut rounds,
+                "l" => &mut length,
+                _ => return Err(PhcError::Params(param.into())),
+            };
+            if slot.replace(n).is_some() {
+                return Err(PhcError::Params(format!("{k} given twice")));
             }
+        }
+        let rounds = rounds.ok_or_else(|| PhcError::Params("no i (rounds)".into()))?;
+        if !(1..=MAX_ROUNDS).contains(&rounds) {
+            return Err(PhcError::Params(format!("i={rounds}: rounds must be 1 to {MAX_ROUNDS}")));
         }
         let mut b64 = || -> Result<Vec<u8>, PhcError> {
             let p = parts.next().filter(|p| !p.is_empty()).ok_or(PhcError::Incomplete)?;
             PHC_B64.decode(p).map_err(|_| PhcError::NotPhc)
         };
         let (salt, hash) = (b64()?, b64()?);
-        let rounds = rounds.filter(|r| *r > 0).ok_or(PhcError::NotPhc)?;
-        if parts.next().is_some() || length.is_some_and(|l| l as usize != hash.len()) || hash.len() < 10 {
+        if parts.next().is_some() {
             return Err(PhcError::NotPhc);
+        }
+        if salt.len() < 4 || !(10..=64).contains(&hash.len()) || length.is_some_and(|l| l as usize != hash.len()) {
+            return Err(PhcError::Params(format!("a salt of {} bytes and a hash of {}", salt.len(), hash.len())));
         }
         Ok(Phc { algorithm, rounds, salt, hash })
     }
 }
+
+/// The most PBKDF2 rounds a hash may ask for: 50 times Loft's own, well past any advice,
+/// and short of a hash that ties up a router's CPU for minutes at every login.
+const MAX_ROUNDS: u32 = 5_000_000;
 
 /// Why a config `password` cannot be verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,14 +106,17 @@ pub(crate) enum PhcError {
     Algorithm(String),
     /// No salt or no hash in it.
     Incomplete,
+    /// Its parameters (rounds, lengths) are not what Loft accepts: says which.
+    Params(String),
 }
 
 impl std::fmt::Display for PhcError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             PhcError::NotPhc => f.write_str("expected a PHC string like \"$pbkdf2-sha256$i=100000,l=32$…\" (set it with `loft user passwd NAME`), not a password"),
-            PhcError::Algorithm(a) => write!(f, "unsupported hash algorithm {a:?}; expected pbkdf2-sha256"),
+            PhcError::Algorithm(a) => write!(f, "unsupported hash algorithm {a:?}; expected pbkdf2-sha256 (or pbkdf2-sha512)"),
             PhcError::Incomplete => f.write_str("the PHC string has no salt or no hash"),
+            PhcError::Params(p) => write!(f, "the PHC string's parameters are not usable ({p}); set the password again with `loft user passwd NAME`"),
         }
     }
 }
@@ -157,6 +173,7 @@ mod tests {
             Err(PhcError::Algorithm("argon2id".into()))
         );
         assert_eq!(check_phc("$pbkdf2-sha256$i=1000"), Err(PhcError::Incomplete));
+        assert!(matches!(check_phc(&hash_password("x").replace("i=100000", "i=99999999")), Err(PhcError::Params(_))));
         assert_eq!(check_phc("$pbkdf2-sha256$i=1000$c2FsdHNhbHQ"), Err(PhcError::Incomplete));
         let good = hash_password("x");
         for bad in [
@@ -165,6 +182,10 @@ mod tests {
             good.replace("i=100000", "rounds=100000"),
             format!("{good}$extra"),
             good.replace('$', "$!").replacen("$!", "$", 1),
+            good.replace("i=100000", "i=+100000"),
+            good.replace("i=100000", "i=0100000"),
+            good.replace("i=100000,l=32", "i=100000,i=1,l=32"),
+            good.replace("$pbkdf2-sha256$", "$pbkdf2-sha256$v=1$"),
         ] {
             assert!(check_phc(&bad).is_err(), "{bad}");
             assert!(!verify_phc(&bad, "x"), "{bad}");

@@ -51,8 +51,9 @@ pub struct Limit {
     pub max: u64,
     /// The config key that sets it, for the refusal.
     pub key: &'static str,
-    /// What the folder held when measured, and when that measure started.
-    pub measured: u64,
+    /// What the folder held when measured, and when that measure started; `None` when it
+    /// was not measured because uploads into it were running (see [`Ledger::running`]).
+    pub measured: Option<u64>,
     pub measured_at: Instant,
 }
 
@@ -80,7 +81,12 @@ struct Folder {
     held: u64,
     uploads: usize,
     last_kept: Option<Instant>,
+    /// When an upload into it last began or ended (idle folders are forgotten).
+    last_active: Option<Instant>,
 }
+
+/// How long a folder with no upload running is remembered.
+const FORGET_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// One upload's claim on its folders' limits and on the disk; what it took is given back
 /// when it is dropped, unless it was [kept](Hold::keep).
@@ -100,20 +106,32 @@ impl Ledger {
     /// `reserve`. `credit` is what it replaces of an existing file.
     pub fn begin(self: &Arc<Self>, limits: Vec<Limit>, reserve: Option<Reserve>, credit: u64) -> Hold {
         let mut folders = self.folders.lock().unpoisoned();
+        folders.retain(|_, f| f.uploads > 0 || f.last_active.is_some_and(|t| t.elapsed() < FORGET_AFTER));
         let mut tracked = Vec::new();
         for l in limits.into_iter().filter(|l| l.max > 0) {
             let f = folders.entry(l.folder.clone()).or_default();
             if f.uploads == 0 {
                 // Nothing running: the measure is the truth, unless an upload was kept
-                // since it started (then it may have missed that one's bytes).
-                f.used =
-                    if f.last_kept.is_some_and(|t| t >= l.measured_at) { f.used.max(l.measured) } else { l.measured };
+                // since it started (then it may have missed that one's bytes). No measure
+                // (uploads were running a moment ago): what the ledger counted.
+                if let Some(m) = l.measured {
+                    f.used = if f.last_kept.is_some_and(|t| t >= l.measured_at) { f.used.max(m) } else { m };
+                }
                 f.held = 0;
             }
             f.uploads += 1;
+            f.last_active = Some(Instant::now());
             tracked.push((l.folder, l.max, l.key));
         }
         Hold { ledger: self.clone(), limits: tracked, reserve, credit, taken: 0, kept: false }
+    }
+}
+
+impl Ledger {
+    /// Whether uploads into `folder` are running (then [`Ledger::begin`] ignores a new
+    /// measure of it, and the caller need not take one).
+    pub fn running(&self, folder: &Path) -> bool {
+        self.folders.lock().unpoisoned().get(folder).is_some_and(|f| f.uploads > 0)
     }
 }
 
@@ -164,9 +182,7 @@ impl Drop for Hold {
                     f.used = f.used.saturating_add(net);
                     f.last_kept = Some(Instant::now());
                 }
-                if f.uploads == 0 && f.last_kept.is_none_or(|t| t.elapsed().as_secs() > 3600) {
-                    folders.remove(folder);
-                }
+                f.last_active = Some(Instant::now());
             }
         }
     }
@@ -177,7 +193,7 @@ mod tests {
     use super::*;
 
     fn limit(folder: &str, max: u64, measured: u64) -> Limit {
-        Limit { folder: folder.into(), max, key: "quota_bytes", measured, measured_at: Instant::now() }
+        Limit { folder: folder.into(), max, key: "quota_bytes", measured: Some(measured), measured_at: Instant::now() }
     }
 
     /// Issue 19.7: parallel uploads into one folder share its limit as they go.
@@ -197,7 +213,14 @@ mod tests {
         a.keep();
         let mut d = ledger.begin(vec![limit("/h", 100, 10)], None, 0);
         assert!(d.take(1).is_err(), "10 + 50 kept + 40 held");
+        // Not measured (an upload was running when this one looked): what the ledger
+        // counted holds, even if that upload is over by now.
+        assert!(ledger.running(Path::new("/h")));
+        let unmeasured = Limit { measured: None, ..limit("/h", 100, 0) };
         drop((c, d));
+        let mut late = ledger.begin(vec![unmeasured], None, 0);
+        assert!(late.take(41).is_err(), "10 + 50 kept");
+        drop(late);
         // Nothing running: a new measure is the truth (files deleted meanwhile).
         let mut e = ledger.begin(vec![limit("/h", 100, 0)], None, 0);
         e.take(100).unwrap();

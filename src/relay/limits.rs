@@ -161,17 +161,12 @@ impl Limiter {
 /// Raises this process's open-file limit to its hard limit (the soft one is often 1024
 /// while 4096 or more is allowed) and returns the soft limit in force.
 pub(crate) fn raise_open_files() -> u64 {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return u64::MAX;
-        }
-        if lim.rlim_cur < lim.rlim_max {
-            let raised = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                lim.rlim_cur = lim.rlim_max;
-            }
+    let Some(lim) = nofile() else { return u64::MAX };
+    if lim.rlim_cur < lim.rlim_max {
+        let raised = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+        // SAFETY: setrlimit only reads the struct passed.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            return open_files_limit(lim.rlim_max);
         }
     }
     open_files_limit(lim.rlim_cur)
@@ -179,12 +174,13 @@ pub(crate) fn raise_open_files() -> u64 {
 
 /// The soft open-file limit now, without changing it.
 pub(crate) fn open_files() -> u64 {
+    nofile().map_or(u64::MAX, |lim| open_files_limit(lim.rlim_cur))
+}
+
+fn nofile() -> Option<libc::rlimit> {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit only writes the struct passed.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
-        return u64::MAX;
-    }
-    open_files_limit(lim.rlim_cur)
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0).then_some(lim)
 }
 
 fn open_files_limit(cur: libc::rlim_t) -> u64 {

@@ -398,7 +398,7 @@ mod tests {
                 folder: folder.to_path_buf(),
                 max: *max,
                 key,
-                measured: *measured,
+                measured: Some(*measured),
                 measured_at: std::time::Instant::now(),
             })
             .collect();

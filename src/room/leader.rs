@@ -27,6 +27,8 @@ pub(super) struct Room {
     pub(super) log: Mutex<Option<Log>>,
     /// The room's view after the last write.
     pub(super) len: watch::Sender<View>,
+    /// When a refusal for the room's budget was last logged (see [`Room::note_budget`]).
+    noted: Mutex<Option<std::time::Instant>>,
 }
 
 #[derive(Default)]
@@ -48,7 +50,25 @@ pub(super) struct Job {
 
 impl Room {
     pub(super) fn new(path: PathBuf, shared: Arc<Store>) -> Room {
-        Room { path, shared, queue: Mutex::default(), log: Mutex::new(None), len: watch::Sender::new(View::default()) }
+        Room {
+            path,
+            shared,
+            queue: Mutex::default(),
+            log: Mutex::new(None),
+            len: watch::Sender::new(View::default()),
+            noted: Mutex::new(None),
+        }
+    }
+
+    /// Whether a refusal for the room's budget should be logged now: at most once a
+    /// minute per room, so a client retrying at link speed does not fill the log.
+    pub(super) fn note_budget(&self) -> bool {
+        let mut noted = lock(&self.noted);
+        let due = noted.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(60));
+        if due {
+            *noted = Some(std::time::Instant::now());
+        }
+        due
     }
 
     /// Queues a job and waits for the leader to do it, starting a leader if none runs.
@@ -163,8 +183,14 @@ impl Room {
                 None
             } else if max > 0 && held + buf.len() as u64 > max {
                 Some(AppendOutcome { full: true, ..AppendOutcome::default() })
-            } else if max > 0 && share > 0 && share + 2 * out.bytes_written > free {
-                Some(AppendOutcome { over_share: Some(share), ..AppendOutcome::default() })
+            } else if max > 0 && share + 2 * out.bytes_written > free {
+                // A member who holds nothing yet is refused only when the room is nearly
+                // full for everyone: say "full" then, not "your share".
+                Some(if share == 0 {
+                    AppendOutcome { full: true, ..AppendOutcome::default() }
+                } else {
+                    AppendOutcome { over_share: Some(share), ..AppendOutcome::default() }
+                })
             } else {
                 let admit = job.by.as_ref().and_then(|a| a.admit.as_ref());
                 let admitted = admit.map_or(Ok(()), |admit| admit(out.written_lines as u64, out.bytes_written));

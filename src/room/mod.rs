@@ -379,24 +379,31 @@ impl Rooms {
             let v = room.len.borrow();
             v.end.saturating_sub(v.history)
         };
+        // Refusals for the budget are logged at most once a minute per room.
         if max > 0 && held + data.len() as u64 > max {
-            tracing::error!(room = %crate::base::text::logged(path), held, limit = max, "room full: appends refused (chat.max_room_bytes)");
+            if room.note_budget() {
+                tracing::error!(room = %crate::base::text::logged(path), held, limit = max, "room full: appends refused (chat.max_room_bytes)");
+            }
             return Err(RoomError::Full { limit: max });
         }
         let member = by.as_ref().map(|a| a.member.clone());
         let out = room.submit(upload, mode, true, by).await?;
         if out.full {
-            tracing::error!(room = %crate::base::text::logged(path), limit = max, "room full: appends refused (chat.max_room_bytes)");
+            if room.note_budget() {
+                tracing::error!(room = %crate::base::text::logged(path), limit = max, "room full: appends refused (chat.max_room_bytes)");
+            }
             return Err(RoomError::Full { limit: max });
         }
         if let Some(n) = out.not_admitted {
             return Err(RoomError::NotAdmitted(n));
         }
         if let Some(held) = out.over_share {
-            tracing::warn!(
-                room = %crate::base::text::logged(path), member = member.as_deref().unwrap_or("?"), held, limit = max,
-                "room near its budget: this member's share is used up, their appends are refused, others go on (chat.max_room_bytes, keep_days)"
-            );
+            if room.note_budget() {
+                tracing::warn!(
+                    room = %crate::base::text::logged(path), member = member.as_deref().unwrap_or("?"), held, limit = max,
+                    "room near its budget: this member's share is used up, their appends are refused, others go on (chat.max_room_bytes, keep_days)"
+                );
+            }
             return Err(RoomError::OverShare { held, limit: max });
         }
         Ok(out)
@@ -550,24 +557,38 @@ impl Rooms {
     /// a new reader (FTPChat downloads the whole room when it starts: that is the live
     /// part, small on purpose). Returns the span and the room's view when it was taken.
     pub(crate) async fn open_span(&self, path: &Path, from: u64, cap: Option<u64>) -> Result<(Span, View), RoomError> {
-        self.span(path, from, cap, false).await
+        self.span(path, from, cap, None).await
     }
 
-    /// The room's whole kept history as one file: its bytes from `skip` bytes after the
-    /// earliest byte it keeps, up to `cap` (a logical offset) or its end. Unlike
-    /// [`Rooms::open_span`], offset 0 here is the start of the history, not the live part.
+    /// The room's whole kept history as one file: its bytes from `skip` bytes after
+    /// `origin` (the earliest byte it keeps, unless given), up to `cap` (a logical offset)
+    /// or its end. Unlike [`Rooms::open_span`], offset 0 here is the start of the history,
+    /// not the live part. The caller compares `origin` with the view's `history` to know
+    /// whether archives were pruned since it took `origin`.
     pub(crate) async fn open_history(
         &self,
         path: &Path,
+        origin: Option<u64>,
         skip: u64,
         cap: Option<u64>,
     ) -> Result<(Span, View), RoomError> {
-        self.span(path, skip, cap, true).await
+        self.span(path, skip, cap, Some(origin)).await
     }
 
-    async fn span(&self, path: &Path, from: u64, cap: Option<u64>, history: bool) -> Result<(Span, View), RoomError> {
+    /// `history`: `Some(origin)` for [`Rooms::open_history`].
+    async fn span(
+        &self,
+        path: &Path,
+        from: u64,
+        cap: Option<u64>,
+        history: Option<Option<u64>>,
+    ) -> Result<(Span, View), RoomError> {
         let (live, view) = self.open_read(path).await?;
-        let from = if history { view.history.saturating_add(from) } else { from };
+        let from = match history {
+            Some(origin) => origin.unwrap_or(view.history).saturating_add(from),
+            None => from,
+        };
+        let history = history.is_some();
         let end = cap.map_or(view.end, |c| c.min(view.end)).max(view.base);
         let room = path.to_path_buf();
         let span = tokio::task::spawn_blocking(move || -> io::Result<Span> {
@@ -584,6 +605,10 @@ impl Rooms {
                         if *a_start > at {
                             // A gap (an archive lost by hand): go on from what is there.
                             at = *a_start;
+                        }
+                        if *a_end <= at {
+                            // Overlapping archive names (made by hand): nothing new here.
+                            continue;
                         }
                         match File::open(p) {
                             Ok(f) => parts.push((f, at - a_start, a_end - at)),

@@ -160,16 +160,20 @@ fn archive_name(start: u64, end: u64) -> String {
     format!("{start:020}-{end:020}.txt")
 }
 
+/// The offsets an archive's file name says (`START-END.txt`), if it is one.
+pub(crate) fn archive_range(name: &str) -> Option<(u64, u64)> {
+    let (a, b) = name.strip_suffix(".txt")?.split_once('-')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
 /// A room's archives, oldest first: (start, end, path).
 pub(crate) fn archives(room: &Path) -> Vec<(u64, u64, PathBuf)> {
     let Ok(rd) = fs::read_dir(state_dir(room)) else { return Vec::new() };
     let mut out: Vec<(u64, u64, PathBuf)> = rd
         .filter_map(|e| e.ok())
         .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let stem = name.strip_suffix(".txt")?;
-            let (a, b) = stem.split_once('-')?;
-            Some((a.parse().ok()?, b.parse().ok()?, e.path()))
+            let (a, b) = archive_range(&e.file_name().to_string_lossy())?;
+            Some((a, b, e.path()))
         })
         .collect();
     out.sort();

@@ -11,13 +11,15 @@
 //! b + 2n <= free        (free = max_room_bytes − what the room keeps)
 //! ```
 //!
-//! that is, a member may hold at most half of what the others leave. The rule binds only
+//! that is, a member may hold at most half of what the others leave (one who holds nothing
+//! yet is refused as "full", since then the room is nearly full for everyone). The rule binds only
 //! near the budget: in a room with room to spare everyone writes. A flooder stops at half
 //! the budget; the others keep the other half, and a second flooder (another address)
 //! gets half of what is left, a third half of that: the room never freezes for the
 //! people who write little, and its history stays. The members who wrote most are the
 //! first refused as a room fills, with a `452` naming their share, and a log line for the
-//! admin, who can raise `max_room_bytes` or shorten `keep_days`.
+//! admin (at most one a minute per room), who can raise `max_room_bytes` or shorten
+//! `keep_days`.
 //!
 //! A member is who the relay says (a user at a client address: see
 //! [`crate::relay::rates::Member`]). What each holds is counted by where its appends

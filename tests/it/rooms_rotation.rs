@@ -133,3 +133,15 @@ fn a_kill_during_rotation_loses_and_doubles_nothing() {
         assert!(out.contains("ok "), "round {round}: {out}");
     }
 }
+
+/// Issue 19.17: the history file's offsets hold within a session: after a prune between
+/// `SIZE` and `RETR`, the `RETR` is refused rather than shifted.
+#[test]
+fn the_history_file_refuses_a_read_shifted_by_a_prune() {
+    if common::skip_without_cryptography() {
+        return;
+    }
+    // (The tests run with keep_days = 0: archives go by count.)
+    let r = rotating_relay(2048, 1024, 1);
+    r.expect_ok("history_pruned_since_size.py", r.script("rooms_rotation/history_pruned_since_size.py"));
+}

@@ -190,6 +190,18 @@ fn generic_clients_download_a_rotated_room_through_its_history_file() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     same(&at("bb-room.txt"), &live, "ftpget, room file");
 
+    // The archive folder lists the archives and the history, and serves nothing else: its
+    // other files are the relay's own (the members' shares hold their addresses).
+    let o = curl(&r, &["--list-only", &format!("{base}.lobby.txt.loft/")]);
+    let names = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(names.lines().all(|n| n == "history.txt" || n.ends_with(".txt") && n.contains('-')), "{names}");
+    assert!(names.lines().any(|n| n == "history.txt") && names.lines().count() >= 3, "{names}");
+    assert!(state.join("state").exists() && state.join("shares").exists());
+    for private in ["state", "shares"] {
+        let o = curl(&r, &[&format!("{base}.lobby.txt.loft/{private}")]);
+        assert!(!o.status.success() && o.stdout.is_empty(), "{private} was served");
+    }
+
     // The history file: whole, and its SIZE.
     let whole = history();
     let url = format!("{base}.lobby.txt.loft/history.txt");

@@ -93,15 +93,19 @@ impl Lanes {
         if let Some(tx) = self.known.pop_front() {
             return Some(tx);
         }
-        let addr = self.rotation.pop_front()?;
-        let waiters = self.others.get_mut(&addr)?;
-        let tx = waiters.pop_front();
-        if waiters.is_empty() {
-            self.others.remove(&addr);
-        } else {
-            self.rotation.push_back(addr);
+        while let Some(addr) = self.rotation.pop_front() {
+            let Some(waiters) = self.others.get_mut(&addr) else { continue };
+            let tx = waiters.pop_front();
+            if waiters.is_empty() {
+                self.others.remove(&addr);
+            } else {
+                self.rotation.push_back(addr);
+            }
+            if tx.is_some() {
+                return tx;
+            }
         }
-        tx
+        None
     }
 }
 

@@ -1,7 +1,7 @@
 //! What the backend hands libunftp: metadata with a room's logical size, and the readers
 //! that count a download, record it for `SITE SEEN`, and cut an upload at its limit.
 
-use crate::base::space::{Hold, Short};
+use crate::base::space::Hold;
 use crate::base::sync::Unpoison;
 use crate::room::Rooms;
 use std::fmt::Debug;
@@ -132,13 +132,9 @@ impl<R: AsyncRead + Unpin> AsyncRead for Capped<R> {
         } else {
             let mut hold = self.hold.lock().unpoisoned();
             match hold.as_mut().map(|h| h.take(n)) {
-                Some(Err(short)) => Some(Refusal {
-                    kind: match short {
-                        Short::Disk { .. } => ErrorKind::InsufficientStorageSpaceError,
-                        Short::Limit { .. } => ErrorKind::ExceededStorageAllocationError,
-                    },
-                    text: super::quota::short_text(&short),
-                }),
+                Some(Err(short)) => {
+                    Some(Refusal { kind: super::quota::short_kind(&short), text: super::quota::short_text(&short) })
+                }
                 _ => None,
             }
         };

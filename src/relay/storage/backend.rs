@@ -68,7 +68,10 @@ impl StorageBackend<LoftUser> for LoftStorage {
             return Ok(Vec::new());
         }
         let list = self.fs()?.list(user, path).await?;
-        // A room's state folder shows its whole history as one more file.
+        // In a room's state folder only the archives are listed (the rest is the relay's
+        // own: offsets, receipts, members' shares with their addresses), and the whole
+        // history as one more file.
+        let state = LoftStorage::in_state_dir(&dir);
         let mut history = None;
         if let Some(real) = self.shared.history_of(user, &dir.join(super::HISTORY_NAME))? {
             let meta = self.history_meta(user, real).await?;
@@ -78,7 +81,9 @@ impl StorageBackend<LoftUser> for LoftStorage {
             .into_iter()
             .filter(|f| {
                 let name = f.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-                !rotate::is_state_name(&name) && !self.shared.in_files_dir(Path::new(&*name))
+                !rotate::is_state_name(&name)
+                    && !self.shared.in_files_dir(Path::new(&*name))
+                    && (!state || rotate::archive_range(&name).is_some())
             })
             .map(|f| {
                 let mut len = None;
@@ -108,6 +113,7 @@ impl StorageBackend<LoftUser> for LoftStorage {
         let inner: Box<dyn AsyncRead + Send + Sync + Unpin> = match room {
             Some(real) => self.read_room(user, real, start_pos).await?,
             None => {
+                LoftStorage::deny_state_file(path.as_ref())?;
                 // A FIFO or a device would block the transfer (and its slot) forever.
                 let meta = self.fs()?.metadata(user, path.as_ref()).await?;
                 if !meta.is_file() {

@@ -90,6 +90,9 @@ pub(crate) struct LoftStorage {
     /// its offset to what SIZE said, not to what RETR delivered: a RETR that returned more
     /// would deliver a message now and again on the next poll.
     sized: Mutex<HashMap<PathBuf, u64>>,
+    /// Per room: where its history started when this session's last `SIZE` of its
+    /// [`HISTORY_NAME`] answered (offset 0 of that file, for the next `RETR` of it).
+    history_origin: Mutex<HashMap<PathBuf, u64>>,
     /// The client's address: rate limits count per user at an address.
     peer: std::net::IpAddr,
 }
@@ -103,7 +106,7 @@ impl LoftStorage {
                 None
             }
         };
-        LoftStorage { fs_, shared, sized: Mutex::default(), peer }
+        LoftStorage { fs_, shared, sized: Mutex::default(), history_origin: Mutex::default(), peer }
     }
 
     /// The room registry.
@@ -119,6 +122,19 @@ impl LoftStorage {
     fn deny_state(path: &Path) -> Result<()> {
         if Self::in_state_dir(path) {
             return Err(Error::new(ErrorKind::PermissionDenied, reason("a room's archive folder is read-only")));
+        }
+        Ok(())
+    }
+
+    /// In a room's state folder only the archives may be read: the other files are the
+    /// relay's own (`state`, receipts, and `shares`, which holds members' addresses).
+    fn deny_state_file(path: &Path) -> Result<()> {
+        let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        if Self::in_state_dir(path) && rotate::archive_range(&name).is_none() {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                reason("in a room's archive folder only the archives and history.txt can be read"),
+            ));
         }
         Ok(())
     }
@@ -185,6 +201,7 @@ impl LoftStorage {
         let rel = real.strip_prefix(&home).map_err(|_| Error::from(ErrorKind::PermissionDenied))?;
         let inner = self.fs()?.metadata(user, Path::new("/").join(rel)).await?;
         self.sized.lock().unpoisoned().insert(history_key(&real), view.end);
+        self.history_origin.lock().unpoisoned().insert(real, view.history);
         Ok(LoftMeta { inner, len: Some(view.end - view.history.min(view.end)) })
     }
 
@@ -193,7 +210,18 @@ impl LoftStorage {
     /// `SIZE` of it answered.
     async fn read_history(&self, real: PathBuf, skip: u64) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
         let asked = self.sized.lock().unpoisoned().remove(&history_key(&real));
-        let (span, _) = self.shared.rooms.open_history(&real, skip, asked).await.map_err(room_error)?;
+        let origin = self.history_origin.lock().unpoisoned().remove(&real);
+        let (span, view) = self.shared.rooms.open_history(&real, origin, skip, asked).await.map_err(room_error)?;
+        if origin.is_some_and(|o| o < view.history) {
+            // The oldest archive went since SIZE: the bytes it answered for are not all
+            // there, and sending what is would shift every offset after them.
+            return Err(Error::new(
+                ErrorKind::TransientFileNotAvailable,
+                reason(
+                    "the room's oldest archive was pruned since SIZE: ask SIZE again (the history now starts later)",
+                ),
+            ));
+        }
         span_reader(span)
     }
 
@@ -263,11 +291,7 @@ impl LoftStorage {
         let credit = existing.map_or(0, |len| len.saturating_sub(at));
         let mut hold = quota::hold(&self.shared.space, self.shared.reserve, user, credit).await;
         if let Err(short) = hold.take(0) {
-            let kind = match short {
-                crate::base::space::Short::Disk { .. } => ErrorKind::InsufficientStorageSpaceError,
-                crate::base::space::Short::Limit { .. } => ErrorKind::ExceededStorageAllocationError,
-            };
-            let e = Error::new(kind, reason(&quota::short_text(&short)));
+            let e = Error::new(quota::short_kind(&short), reason(&quota::short_text(&short)));
             return Err(drain(&mut input, e).await);
         }
         let hold = Arc::new(Mutex::new(Some(hold)));

@@ -1,6 +1,7 @@
 //! Upload limits: `limits.max_upload_bytes` and a user's `quota_bytes`, and where an
 //! upload waits until it is whole.
 
+use crate::base::files::Depth;
 use crate::base::space::{self, Ledger, Limit as SpaceLimit, Reserve};
 use crate::base::text::human_size;
 use crate::config::Config;
@@ -57,13 +58,10 @@ pub(crate) fn size_from_disk(cfg: &mut Config) {
 }
 
 /// The claim of an upload into `user`'s home: their quota (measured now, unless uploads
-/// into the home are running) and the disk reserve. `credit`: bytes of an existing file
-/// that the upload replaces.
+/// into the home are running: the ledger knows it then) and the disk reserve. `credit`:
+/// bytes of an existing file that the upload replaces.
 pub(crate) async fn hold(ledger: &Arc<Ledger>, reserve: u64, user: &LoftUser, credit: u64) -> space::Hold {
-    let mut limits = Vec::new();
-    if user.quota_bytes > 0 {
-        limits.push(measure(&user.home, user.quota_bytes, "quota_bytes", crate::base::files::Depth::Tree).await);
-    }
+    let limits = home_limit(ledger, user).await.into_iter().collect();
     ledger.begin(limits, reserve_in(&user.home, reserve), credit)
 }
 
@@ -76,14 +74,9 @@ pub(crate) async fn file_hold(
     room: &Path,
     files_quota: u64,
 ) -> space::Hold {
-    let mut limits = Vec::new();
-    if user.quota_bytes > 0 {
-        limits.push(measure(&user.home, user.quota_bytes, "quota_bytes", crate::base::files::Depth::Tree).await);
-    }
-    if files_quota > 0 {
-        let dir = crate::ftpchat::file::files_dir(room);
-        limits.push(measure(&dir, files_quota, "files_quota_bytes", crate::base::files::Depth::Flat).await);
-    }
+    let dir = crate::ftpchat::file::files_dir(room);
+    let files = measure(ledger, &dir, files_quota, "files_quota_bytes", Depth::Flat).await;
+    let limits = home_limit(ledger, user).await.into_iter().chain(files).collect();
     ledger.begin(limits, reserve_in(room.parent().unwrap_or(&user.home), reserve), 0)
 }
 
@@ -91,18 +84,40 @@ fn reserve_in(folder: &Path, bytes: u64) -> Option<Reserve> {
     (bytes > 0).then(|| Reserve { folder: folder.to_path_buf(), bytes })
 }
 
-/// A folder's limit with what it holds now.
-pub(crate) async fn measure(
-    folder: &Path,
-    max: u64,
-    key: &'static str,
-    depth: crate::base::files::Depth,
-) -> SpaceLimit {
+async fn home_limit(ledger: &Ledger, user: &LoftUser) -> Option<SpaceLimit> {
+    measure(ledger, &user.home, user.quota_bytes, "quota_bytes", Depth::Tree).await
+}
+
+/// `folder`'s limit (none when `max` is 0) with what it holds now. The folder is walked
+/// only when no upload into it is running (the ledger has the count then). A folder too
+/// big to walk (over 100,000 entries) has no limit for this upload, and the log says so:
+/// refusing every upload would be worse, and the disk reserve still holds.
+async fn measure(ledger: &Ledger, folder: &Path, max: u64, key: &'static str, depth: Depth) -> Option<SpaceLimit> {
+    if max == 0 {
+        return None;
+    }
     let measured_at = Instant::now();
-    let dir = folder.to_path_buf();
-    let measured =
-        tokio::task::spawn_blocking(move || crate::base::files::usage(&dir, depth)).await.unwrap_or(u64::MAX);
-    SpaceLimit { folder: folder.to_path_buf(), max, key, measured, measured_at }
+    let measured = if ledger.running(folder) {
+        None
+    } else {
+        let dir = folder.to_path_buf();
+        Some(tokio::task::spawn_blocking(move || crate::base::files::usage(&dir, depth)).await.unwrap_or(u64::MAX))
+    };
+    if measured == Some(u64::MAX) {
+        tracing::warn!(folder = %folder.display(), "over 100,000 files: {key} cannot be measured and is not enforced for this upload");
+        return None;
+    }
+    Some(SpaceLimit { folder: folder.to_path_buf(), max, key, measured, measured_at })
+}
+
+/// The FTP reply for a refusal of the ledger: `452` for the disk reserve (space), `552`
+/// for a quota (the account's allocation).
+pub(crate) fn short_kind(short: &space::Short) -> unftp_core::storage::ErrorKind {
+    use unftp_core::storage::ErrorKind;
+    match short {
+        space::Short::Disk { .. } => ErrorKind::InsufficientStorageSpaceError,
+        space::Short::Limit { .. } => ErrorKind::ExceededStorageAllocationError,
+    }
 }
 
 /// The refusal of an upload that a limit or the reserve stopped.
