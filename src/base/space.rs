@@ -42,6 +42,16 @@ pub struct Reserve {
     pub bytes: u64,
 }
 
+impl Reserve {
+    /// What a refused upload is told: the same words over FTP and the web.
+    pub fn refusal(bytes: u64) -> String {
+        format!(
+            "the relay's disk is nearly full: its last {} are kept for chat messages (limits.disk_reserve); nothing was kept",
+            crate::base::text::human_size(bytes)
+        )
+    }
+}
+
 /// A folder's limit, for one upload into it.
 #[derive(Debug, Clone)]
 pub struct Limit {

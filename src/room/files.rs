@@ -102,11 +102,7 @@ impl fmt::Display for FileError {
                 "file refused: this account's files may take at most {} (quota_bytes); nothing was kept",
                 limit_text(*limit)
             ),
-            FileError::Reserve { bytes } => write!(
-                f,
-                "file refused: the relay's disk is nearly full: its last {} are kept for chat messages (limits.disk_reserve); nothing was kept",
-                limit_text(*bytes)
-            ),
+            FileError::Reserve { bytes } => write!(f, "file refused: {}", crate::base::space::Reserve::refusal(*bytes)),
             FileError::DiskFull(_) => write!(f, "file refused: the relay's disk is full; nothing was kept"),
             FileError::Io(e) => write!(f, "file not stored: {e}"),
         }

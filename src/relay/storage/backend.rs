@@ -3,7 +3,7 @@
 
 use super::adapters::CountingReader;
 use super::errors::{reason, room_error};
-use super::{LoftMeta, LoftStorage};
+use super::{home_path, LoftMeta, LoftStorage};
 use crate::base::sync::Unpoison;
 use crate::relay::user::LoftUser;
 use crate::room::rotate;
@@ -37,10 +37,7 @@ impl StorageBackend<LoftUser> for LoftStorage {
         }
         let room = self.room(user, path.as_ref())?;
         // A room asked for under another case is looked up under its own name.
-        let own = room.as_ref().and_then(|real| {
-            let home = user.home.canonicalize().ok()?;
-            real.strip_prefix(home).ok().map(|rel| Path::new("/").join(rel))
-        });
+        let own = room.as_ref().and_then(|real| home_path(user, real));
         let inner = match own {
             Some(p) => self.fs()?.metadata(user, p).await?,
             None => self.fs()?.metadata(user, path).await?,

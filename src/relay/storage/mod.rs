@@ -61,6 +61,13 @@ use unftp_sbe_fs::Filesystem;
 /// "Generic clients".
 pub(crate) const HISTORY_NAME: &str = "history.txt";
 
+/// A room's real path (as [`StorageConfig::room`] gives it) as the file system backend
+/// takes it: from the user's home, under the name it has on disk.
+fn home_path(user: &LoftUser, real: &Path) -> Option<PathBuf> {
+    let home = user.home.canonicalize().ok()?;
+    real.strip_prefix(home).ok().map(|rel| Path::new("/").join(rel))
+}
+
 /// The bytes of a room's span, read in order.
 fn span_reader(span: crate::room::Span) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
     let mut reader: Box<dyn AsyncRead + Send + Sync + Unpin> = Box::new(tokio::io::empty());
@@ -197,9 +204,8 @@ impl LoftStorage {
     /// `SIZE` of a room does).
     async fn history_meta(&self, user: &LoftUser, real: PathBuf) -> Result<LoftMeta> {
         let view = self.shared.rooms.subscribe(&real).await.map_err(room_error)?.view();
-        let home = user.home.canonicalize().map_err(Error::from)?;
-        let rel = real.strip_prefix(&home).map_err(|_| Error::from(ErrorKind::PermissionDenied))?;
-        let inner = self.fs()?.metadata(user, Path::new("/").join(rel)).await?;
+        let own = home_path(user, &real).ok_or_else(|| Error::from(ErrorKind::PermissionDenied))?;
+        let inner = self.fs()?.metadata(user, own).await?;
         self.sized.lock().unpoisoned().insert(history_key(&real), view.end);
         self.history_origin.lock().unpoisoned().insert(real, view.history);
         Ok(LoftMeta { inner, len: Some(view.end - view.history.min(view.end)) })

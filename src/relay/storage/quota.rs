@@ -125,10 +125,7 @@ pub(crate) fn short_text(short: &space::Short) -> String {
     match short {
         space::Short::Limit { key: "quota_bytes", max } => Limit::Quota.text(*max),
         space::Short::Limit { key, max } => format!("over {key} ({}); nothing was kept", human_size(*max)),
-        space::Short::Disk { reserve } => format!(
-            "the relay's disk is nearly full: its last {} are kept for chat messages (limits.disk_reserve); nothing was kept",
-            human_size(*reserve)
-        ),
+        space::Short::Disk { reserve } => Reserve::refusal(*reserve),
     }
 }
 
