@@ -86,6 +86,12 @@ key = "loft.key"
 # TLS data connections must resume the control connection's TLS session (vsftpd's
 # require_ssl_reuse): curl, lftp and FileZilla do; FTPChat (Python's ftplib) does not.
 # require_session_reuse = false
+# The local certificate authority that signs cert (made by `loft init`; phones trust it
+# once from https://THIS-HOST:8443/trust). Without these files, cert is self-signed.
+# ca_cert = "loft-ca.crt"
+# ca_key = "loft-ca.key"
+# names = []                 # more names for cert, like ["chat.example.org"] (the host
+                             # name, localhost and the interfaces' addresses are always in)
 
 [passive]
 # Ports for data connections; open them in the firewall with the control port.
@@ -138,11 +144,15 @@ ports = "50000-50100"
 # body_timeout = 10          # seconds a request body may pause (then 408)
 # write_timeout = 30         # seconds an answer the client does not read may wait (then cut)
 # request_timeout = 300      # seconds a request may take to be answered (then 503)
+# public_host = "router.lan" # HOST or HOST:PORT in invite links (unset: the first LAN
+                             # address and the web port)
 
 # Users: add with `loft user add NAME`, change with `loft user passwd NAME`.
 # Each [[users]] has name, password (a PBKDF2 hash, never the password itself),
 # and optionally home = "subfolder of root", read_only = true, allow_delete = true,
-# and a quota_bytes of their own (what their home may hold for uploaded files).
+# a quota_bytes of their own (what their home may hold for uploaded files), and
+# may_invite = false (default: users that are not read-only may make invite links).
+# Invited users have personal = true: their limits count per person, not per address.
 "#,
         root = toml_str(&root.to_string_lossy()),
     )

@@ -37,6 +37,9 @@ impl Config {
         cfg.root = base.join(&cfg.root);
         cfg.tls.cert = base.join(&cfg.tls.cert);
         cfg.tls.key = base.join(&cfg.tls.key);
+        cfg.tls.ca_cert = base.join(&cfg.tls.ca_cert);
+        cfg.tls.ca_key = base.join(&cfg.tls.ca_key);
+        cfg.source = Some(base.join(path.file_name().unwrap_or_default()));
         cfg.validate(text, path)?;
         Ok(cfg)
     }

@@ -39,6 +39,9 @@ pub struct Config {
     pub(crate) web: WebConfig,
     #[serde(default)]
     pub(crate) users: Vec<UserEntry>,
+    /// The file this config was read from (not a key): invites write their users there.
+    #[serde(skip)]
+    pub(crate) source: Option<PathBuf>,
 }
 
 /// The chat page and its HTTP API, served by the relay (`[web]`).
@@ -68,6 +71,9 @@ pub(crate) struct WebConfig {
     /// (then `503`); a long poll waits 60 s at most, an upload streams within it.
     #[serde(deserialize_with = "duration")]
     pub(crate) request_timeout: Duration,
+    /// `HOST` or `HOST:PORT` that invite links name (the router's name or address as
+    /// phones reach it). Unset: the relay's first LAN address and its web port.
+    pub(crate) public_host: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -80,6 +86,7 @@ impl Default for WebConfig {
             body_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(300),
+            public_host: None,
         }
     }
 }
@@ -118,6 +125,15 @@ pub(crate) struct TlsConfig {
     /// vsftpd's `require_ssl_reuse`): ties it to its session behind one NAT. FTPChat
     /// (Python's ftplib) never resumes, so this refuses its TLS transfers: opt-in.
     pub(crate) require_session_reuse: bool,
+    /// The local certificate authority that signs `cert` (`loft init`, `loft cert renew
+    /// --ca`): phones and browsers trust it once, then every renewal of `cert`. Missing:
+    /// `cert` is a lone self-signed certificate, as installs before the CA had.
+    pub(crate) ca_cert: PathBuf,
+    /// The CA's private key (0600); it never leaves the relay.
+    pub(crate) ca_key: PathBuf,
+    /// Names the certificate carries besides the host name, `localhost` and the
+    /// addresses of the relay's interfaces (a DNS name the router is reached by).
+    pub(crate) names: Vec<String>,
 }
 
 impl Default for TlsConfig {
@@ -127,6 +143,9 @@ impl Default for TlsConfig {
             cert: "loft.crt".into(),
             key: "loft.key".into(),
             require_session_reuse: false,
+            ca_cert: "loft-ca.crt".into(),
+            ca_key: "loft-ca.key".into(),
+            names: Vec::new(),
         }
     }
 }
@@ -342,6 +361,17 @@ pub(crate) struct UserEntry {
     /// Overrides `limits.quota_bytes` for this user (0: no limit).
     #[serde(default)]
     pub(crate) quota_bytes: Option<u64>,
+    /// May make invite links from the page; default: users that are not read-only.
+    #[serde(default)]
+    pub(crate) may_invite: Option<bool>,
+    /// One person's own account (made by an invite): rate limits and the room budget
+    /// count for the user wherever they connect from. Unset, an account may be shared
+    /// by a group, as FTPChat's is, and counts per client address.
+    #[serde(default)]
+    pub(crate) personal: bool,
+    /// Who invited this user (set when an invite is redeemed; shown in `loft user list`).
+    #[serde(default)]
+    pub(crate) invited_by: Option<String>,
 }
 
 impl Config {
