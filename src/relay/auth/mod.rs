@@ -444,6 +444,9 @@ mod tests {
             read_only: false,
             allow_delete: None,
             quota_bytes: None,
+            may_invite: None,
+            personal: false,
+            invited_by: None,
         }
     }
 
