@@ -151,8 +151,8 @@ ports = "50000-50100"
 # Each [[users]] has name, password (a PBKDF2 hash, never the password itself),
 # and optionally home = "subfolder of root", read_only = true, allow_delete = true,
 # a quota_bytes of their own (what their home may hold for uploaded files), and
-# may_invite = false (default: users that are not read-only may make invite links).
-# Invited users have personal = true: their limits count per person, not per address.
+# `may_invite = false` (unset: users that are not read-only may make invite links).
+# Invited users have `personal = true`: their limits count per person, not per address.
 "#,
         root = toml_str(&root.to_string_lossy()),
     )
