@@ -10,6 +10,7 @@ use std::process::ExitCode;
 ///
 ///     loft init --root /mnt/usb/loft     config, certificate, first user
 ///     loft serve                         FTP and FTPS (AUTH TLS)
+///     loft invite --room lobby           a link and QR code to join
 ///
 /// On a laptop, or in a script:
 ///
@@ -32,6 +33,7 @@ enum Command {
     Init(loft::config::init::InitArgs),
     User(loft::config::users::UserArgs),
     Check(loft::config::CheckArgs),
+    Invite(loft::relay::invites::cli::InviteArgs),
     /// Send one message to a room (TEXT, or standard input with `-`).
     #[cfg(feature = "client")]
     Send(loft::client::SendArgs),
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Init(a) => finish("init", loft::config::init::run(a)),
         Command::User(a) => finish("user", loft::config::users::run(a)),
         Command::Check(a) => finish("check", loft::config::check(a)),
+        Command::Invite(a) => finish("invite", loft::relay::invites::cli::run(a)),
         #[cfg(feature = "client")]
         Command::Send(a) => finish("send", loft::client::send(a)),
         #[cfg(feature = "client")]

@@ -10,6 +10,7 @@ pub mod glob;
 pub mod logging;
 pub mod password;
 pub mod prompt;
+pub(crate) mod qr;
 pub mod space;
 pub mod sync;
 pub mod text;

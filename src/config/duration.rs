@@ -13,28 +13,30 @@ pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Dura
         Secs(u64),
         Text(String),
     }
-    let bad = |s: &str| {
-        serde::de::Error::custom(format!(
-            "{s:?}: expected seconds (a whole number) or a time with its unit, like \"500ms\", \"2s\", \"10m\""
-        ))
-    };
     match Raw::deserialize(d)? {
         Raw::Secs(n) => Ok(Duration::from_secs(n)),
-        Raw::Text(t) => {
-            let s = t.trim();
-            let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-            let (num, unit) = s.split_at(split);
-            let n: f64 = num.parse().map_err(|_| bad(&t))?;
-            let secs = match unit.trim() {
-                "ms" => n / 1000.0,
-                "s" | "" => n,
-                "m" | "min" => n * 60.0,
-                "h" => n * 3600.0,
-                _ => return Err(bad(&t)),
-            };
-            Duration::try_from_secs_f64(secs).map_err(|_| bad(&t))
-        }
+        Raw::Text(t) => parse(&t).map_err(serde::de::Error::custom),
     }
+}
+
+/// `"500ms"`, `"2s"`, `"1.5s"`, `"10m"`, `"1h"`, `"7d"`, or whole seconds (`"600"`).
+pub(crate) fn parse(text: &str) -> Result<Duration, String> {
+    let bad = || {
+        format!("{text:?}: expected seconds (a whole number) or a time with its unit, like \"500ms\", \"2s\", \"10m\", \"7d\"")
+    };
+    let s = text.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "s" | "" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        "d" => n * 86400.0,
+        _ => return Err(bad()),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| bad())
 }
 
 /// `600 s`, or `500 ms` for a time under a second or not whole.

@@ -30,7 +30,7 @@ pub mod users;
 mod validate;
 
 pub use check::{check, CheckArgs};
-pub(crate) use duration::show_duration;
+pub(crate) use duration::{parse as parse_duration, show_duration};
 pub use error::{ConfigError, Error};
 pub(crate) use schema::*;
 pub use schema::{Config, Limits};

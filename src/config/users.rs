@@ -176,6 +176,14 @@ pub(crate) fn add_user(
     Ok(())
 }
 
+/// Takes a user entry out of the document.
+pub(crate) fn remove_user(doc: &mut DocumentMut, name: &str) -> Result<(), String> {
+    let users = users_mut(doc)?;
+    let i = find(users, name).ok_or_else(|| format!("no user {name:?}"))?;
+    users.remove(i);
+    Ok(())
+}
+
 fn report(r: Result<(), String>) -> Result<u8, Error> {
     r.map(|()| 0).map_err(Error::Usage)
 }
@@ -235,12 +243,7 @@ pub fn run(args: UserArgs) -> Result<u8, Error> {
         }
         UserAction::Del(o) => {
             let path = resolve_path(o.config.as_deref());
-            let r = edit_config(&path, |doc| {
-                let users = users_mut(doc)?;
-                let i = find(users, &o.name).ok_or_else(|| format!("no user {:?}", o.name))?;
-                users.remove(i);
-                Ok(())
-            });
+            let r = edit_config(&path, |doc| remove_user(doc, &o.name));
             if r.is_ok() {
                 println!("removed user {} (their files are kept)", o.name);
             }

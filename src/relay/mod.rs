@@ -12,6 +12,7 @@
 //! session its own storage backend instance, where per-session state can live.
 
 pub mod auth;
+pub mod invites;
 pub mod limits;
 mod listen;
 pub(crate) mod rates;
@@ -227,6 +228,18 @@ impl Relay {
         *self.live.current.write().unpoisoned() =
             Arc::new(Relay::snapshot(cfg, &self.rooms, &self.rates, &self.space, &self.greetings));
         tracing::info!(users, "config reloaded");
+    }
+
+    /// Applies the users of the config file as it is now (after an invite added one),
+    /// keeping everything else of the running config, command-line overrides included.
+    pub(crate) fn reload_users(&self) -> Result<(), String> {
+        let running = self.live.get().config.clone();
+        let source = running.source.as_ref().ok_or("this relay was not started from a config file")?;
+        let fresh = Config::load(source).map_err(|e| e.to_string())?;
+        let mut cfg = (*running).clone();
+        cfg.users = fresh.users;
+        self.reload(cfg);
+        Ok(())
     }
 
     async fn handle(self: Arc<Self>, stream: TcpStream, peer: SocketAddr) {

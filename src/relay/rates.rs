@@ -68,7 +68,8 @@ impl Rates {
     }
 }
 
-/// Whose budget an append counts against: a user at a client address.
+/// Whose budget an append counts against: a person's own account (`personal`, made by an
+/// invite) wherever they connect from; an account a group may share, per client address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Member {
     key: String,
@@ -78,6 +79,15 @@ impl Member {
     /// `user` appending from `peer` (an IPv6 address counts by its /64).
     pub(crate) fn new(user: &str, peer: std::net::IpAddr) -> Member {
         Member { key: format!("{user} {}", crate::relay::auth::block_addr(peer)) }
+    }
+
+    /// The member a session of `user` from `peer` appends as.
+    pub(crate) fn of(user: &crate::relay::user::LoftUser, peer: std::net::IpAddr) -> Member {
+        if user.personal {
+            Member { key: user.name.clone() }
+        } else {
+            Member::new(&user.name, peer)
+        }
     }
 }
 

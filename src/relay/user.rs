@@ -21,6 +21,10 @@ pub(crate) struct LoftUser {
     pub(crate) allow_delete: bool,
     /// What the home may hold in all for uploaded files, in bytes; 0: no limit.
     pub(crate) quota_bytes: u64,
+    /// One person's own account: limits count for the user wherever they connect from.
+    pub(crate) personal: bool,
+    /// May make invite links from the page.
+    pub(crate) may_invite: bool,
 }
 
 impl fmt::Display for LoftUser {
@@ -99,6 +103,8 @@ pub(crate) fn rights(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> 
             read_only: true,
             allow_delete: false,
             quota_bytes: 0,
+            personal: false,
+            may_invite: false,
         });
     }
     let entry = cfg.users.iter().find(|u| u.name == name).ok_or_else(|| LookupError::Gone(name.to_string()))?;
@@ -108,5 +114,7 @@ pub(crate) fn rights(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> 
         read_only: entry.read_only,
         allow_delete: entry.allow_delete.unwrap_or(cfg.chat.allow_delete),
         quota_bytes: entry.quota_bytes.or(cfg.limits.quota_bytes).unwrap_or(0),
+        personal: entry.personal,
+        may_invite: entry.may_invite.unwrap_or(!entry.read_only),
     })
 }

@@ -40,3 +40,4 @@ mod ship_systemd;
 mod suppaftp_patterns;
 mod vendored_patches;
 mod web_client;
+mod web_invites;

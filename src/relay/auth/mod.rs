@@ -349,7 +349,24 @@ fn hmac_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The name invite redeems count their failures under: a token that does not work
+/// counts as a failed login (`limits.failed_logins`), so guessing tokens is as slow as
+/// guessing passwords.
+const INVITE: &str = "(invite)";
+
 impl LoftAuthenticator {
+    /// Whether invite redeems from `ip` are refused now, after too many bad tokens.
+    pub(crate) fn invite_blocked(&self, ip: IpAddr) -> bool {
+        self.logins.failures.is_blocked(&self.table.failed_logins, ip, INVITE)
+    }
+
+    /// Counts a bad invite token from `ip`.
+    pub(crate) fn invite_failed(&self, ip: IpAddr) {
+        if self.logins.failures.failed(&self.table.failed_logins, ip, INVITE) {
+            tracing::warn!(target: "loft::login", peer = %ip, "invites refused for a while: repeated bad invite tokens");
+        }
+    }
+
     /// Checks a login from `ip` under the failed-login policy, and logs the outcome.
     /// Returns the name the session runs as.
     pub(crate) async fn login(&self, username: &str, password: &str, ip: IpAddr) -> Result<String, Refused> {

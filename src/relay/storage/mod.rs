@@ -422,7 +422,7 @@ impl LoftStorage {
         }
         // The rate limit counts what the room's writer finds new: a whole-room STOR (the
         // FTPChat fallback) is mostly lines the room holds.
-        let by = self.shared.rates.author(Member::new(&user.name, self.peer), self.shared.rate_limits);
+        let by = self.shared.rates.author(Member::of(user, self.peer), self.shared.rate_limits);
         match self.shared.rooms.append(real, &data, mode, Some(by)).await {
             Ok(out) => {
                 tracing::info!(

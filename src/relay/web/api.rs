@@ -5,7 +5,7 @@
 //! disk full). The reference is docs/web.md.
 
 use super::deadline;
-use super::{assets, sessions::Session, Web};
+use super::{assets, invites, sessions::Session, Web};
 use crate::base::text::{percent_decode, Decode};
 use crate::ftpchat;
 use crate::relay::auth::Refused;
@@ -43,7 +43,7 @@ const MAX_READ_BYTES: usize = 256 * 1024;
 /// message it shows, and a busy room sends a few a minute).
 const RECEIPTS_PER_MINUTE: u64 = 120;
 /// The largest login body.
-const MAX_SMALL_BODY: usize = 4096;
+pub(super) const MAX_SMALL_BODY: usize = 4096;
 
 /// Every request starts here.
 pub(super) async fn route(
@@ -149,7 +149,7 @@ pub(super) fn error(status: StatusCode, message: &str) -> Resp {
 }
 
 /// An error answer on its way out: the status and the JSON body.
-pub(super) struct Fail(StatusCode, serde_json::Value);
+pub(super) struct Fail(pub(super) StatusCode, pub(super) serde_json::Value);
 
 impl Fail {
     fn into_response(self) -> Resp {
@@ -157,7 +157,7 @@ impl Fail {
     }
 }
 
-fn fail(status: StatusCode, message: &str) -> Fail {
+pub(super) fn fail(status: StatusCode, message: &str) -> Fail {
     Fail(status, json!({ "error": message }))
 }
 
@@ -192,7 +192,17 @@ async fn api(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp
         }
         (Method::PUT, "/api/files") => put_file(web, &query, req).await,
         (Method::GET, "/api/files") => get_file(web, &session(web, &req)?, &query).await,
-        (_, "/api/login" | "/api/logout" | "/api/rooms" | "/api/log" | "/api/append" | "/api/seen" | "/api/files") => {
+        (Method::POST, "/api/invites") => {
+            let s = session(web, &req)?;
+            invites::make(web, &s, req).await
+        }
+        (Method::POST, "/api/invites/info") => invites::info(web, peer, req).await,
+        (Method::POST, "/api/invites/redeem") => invites::redeem(web, peer, req).await,
+        (
+            _,
+            "/api/login" | "/api/logout" | "/api/rooms" | "/api/log" | "/api/append" | "/api/seen" | "/api/files"
+            | "/api/invites" | "/api/invites/info" | "/api/invites/redeem",
+        ) => {
             Err(fail(StatusCode::METHOD_NOT_ALLOWED, &format!("{} is not allowed on {path}", req.method())))
         }
         _ => Err(fail(StatusCode::NOT_FOUND, &format!("{path}: no such API call"))),
@@ -235,7 +245,7 @@ fn bearer(req: &Request<Incoming>) -> Option<&str> {
 }
 
 /// The session a request carries, still valid under the config in force.
-fn session(web: &Web, req: &Request<Incoming>) -> Result<Session, Fail> {
+pub(super) fn session(web: &Web, req: &Request<Incoming>) -> Result<Session, Fail> {
     let expired = || fail(StatusCode::UNAUTHORIZED, "log in first (no session, or it expired)");
     let token = bearer(req).ok_or_else(expired)?;
     let s = web.sessions.get(token).ok_or_else(expired)?;
@@ -261,7 +271,7 @@ fn session(web: &Web, req: &Request<Incoming>) -> Result<Session, Fail> {
 /// Reads a body of at most `max` bytes.
 /// Reads a body of at most `max` bytes, within `[web] body_timeout`: a client that
 /// announces a body and then sends nothing gets `408` and loses the connection.
-async fn body(web: &Web, req: Request<Incoming>, max: usize) -> Result<Bytes, Fail> {
+pub(super) async fn body(web: &Web, req: Request<Incoming>, max: usize) -> Result<Bytes, Fail> {
     let within = web.relay.live.get().config.web.body_timeout;
     let Ok(read) = tokio::time::timeout(within, Limited::new(req.into_body(), max).collect()).await else {
         return Err(fail(
@@ -377,7 +387,7 @@ async fn append(
         }
         Err(r) => return Err(r),
     };
-    let member = crate::relay::rates::Member::new(&s.user.name, peer.ip());
+    let member = crate::relay::rates::Member::of(&s.user, peer.ip());
     let by = snap.storage.rates.author(member, snap.storage.rate_limits);
     match web.relay.rooms.append(&real, &data, WriteMode::Append, Some(by)).await {
         Ok(out) => {
@@ -458,7 +468,10 @@ async fn rooms(web: &Web, s: &Session) -> Result<Resp, Fail> {
     let max_file_bytes = web.relay.rooms.settings().files.max_file_bytes;
     Ok(json_response(
         StatusCode::OK,
-        json!({ "rooms": found, "user": s.user.name, "read_only": s.user.read_only, "max_file_bytes": max_file_bytes }),
+        json!({
+            "rooms": found, "user": s.user.name, "read_only": s.user.read_only, "may_invite": s.user.may_invite,
+            "max_file_bytes": max_file_bytes
+        }),
     ))
 }
 
@@ -493,7 +506,7 @@ async fn mark_seen(
     // Nobody can have read past the end.
     let offset = offset.min(logical_size(&real));
     // Receipts that move cost a file write each: at most RECEIPTS_PER_MINUTE per member.
-    let member = crate::relay::rates::Member::new(&s.user.name, peer.ip());
+    let member = crate::relay::rates::Member::of(&s.user, peer.ip());
     let limit = crate::relay::rates::RateLimits { messages: RECEIPTS_PER_MINUTE, bytes: 0 };
     if let Err(e) = web.relay.receipts.admit(&member, 1, 0, limit) {
         let why = format!(

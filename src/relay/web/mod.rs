@@ -21,6 +21,7 @@
 mod api;
 mod assets;
 mod deadline;
+mod invites;
 mod sessions;
 
 use super::Relay;

@@ -1,0 +1,183 @@
+//! Invites (issue 20): `loft invite` on the relay (its link, its QR code scanned by zbar,
+//! list and revoke), the API that redeems them (every status, the race for the last use,
+//! a restart), and the accounts they make working over FTP, from `loft`, and counted per
+//! person. The page's side is in web_client.rs.
+
+#![cfg(all(feature = "web", feature = "client"))]
+
+use crate::common;
+use common::{run_loft, set_key, Relay, Setup};
+use std::path::Path;
+
+/// `loft invite -c CONFIG ARGS`, which must succeed; returns (stdout, the link).
+fn invite(r: &Relay, args: &[&str]) -> (String, String) {
+    let mut all = vec!["invite", "-c", r.config.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = run_loft(&all, None);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "loft invite: {text}{}", String::from_utf8_lossy(&out.stderr));
+    let link = text.lines().find(|l| l.starts_with("https://")).unwrap_or_else(|| panic!("no link in {text}")).into();
+    (text, link)
+}
+
+/// Invite links name the relay as tests reach it.
+fn public_host(r: &Relay) {
+    let text = std::fs::read_to_string(&r.config).unwrap();
+    std::fs::write(&r.config, set_key(&text, "web", "public_host", &format!("\"127.0.0.1:{}\"", r.web_port))).unwrap();
+}
+
+fn script(r: &Relay, args: &[&str]) -> String {
+    r.expect_ok(&format!("invites.py {}", args[0]), r.script_args("web_invites/invites.py", args))
+}
+
+/// The half-block QR code of `text` as a PBM image, 4 pixels a module, for zbarimg.
+fn qr_to_pbm(qr: &[&str], out: &Path) {
+    let rows: Vec<Vec<bool>> = qr
+        .iter()
+        .flat_map(|line| {
+            let (top, bottom): (Vec<bool>, Vec<bool>) = line
+                .chars()
+                .map(|c| match c {
+                    '█' => (false, false),
+                    '▀' => (false, true),
+                    '▄' => (true, false),
+                    _ => (true, true),
+                })
+                .unzip();
+            [top, bottom]
+        })
+        .collect();
+    let (w, h) = (rows[0].len() * 4, rows.len() * 4);
+    let mut pbm = format!("P1\n{w} {h}\n");
+    for row in &rows {
+        let line: String = row.iter().flat_map(|&dark| std::iter::repeat_n(if dark { "1 " } else { "0 " }, 4)).collect();
+        for _ in 0..4 {
+            pbm.push_str(&line);
+            pbm.push('\n');
+        }
+    }
+    std::fs::write(out, pbm).unwrap();
+}
+
+#[test]
+fn loft_invite_prints_a_link_and_a_qr_code_that_scans() {
+    let r = Relay::start();
+    public_host(&r);
+    let (text, link) = invite(&r, &["--room", "team/dev", "--uses", "3", "--expires", "2d", "--qr"]);
+    let port = r.web_port;
+    assert!(link.starts_with(&format!("https://127.0.0.1:{port}/#invite=")), "{link}");
+    assert!(link.contains("&room=team%2Fdev"), "{link}");
+    let token = link.split("invite=").nth(1).unwrap().split('&').next().unwrap();
+    assert_eq!(token.len(), 22, "128 random bits in base64url: {token}");
+    assert!(text.contains("0 of 3 uses") && text.contains("anyone holding this link"), "{text}");
+    // The relay keeps a hash of the token, never the token.
+    let stored = std::fs::read_to_string(r.dir.path().join("loft-invites.json")).unwrap();
+    assert!(!stored.contains(token), "{stored}");
+    // The QR code, as a phone's camera would read it.
+    let qr: Vec<&str> = text.lines().filter(|l| !l.is_empty() && l.chars().all(|c| "█▀▄ ".contains(c))).collect();
+    assert!(qr.len() > 10, "no QR code in {text}");
+    if common::require_tool("zbarimg") {
+        let pbm = r.dir.path().join("qr.pbm");
+        qr_to_pbm(&qr, &pbm);
+        let out = std::process::Command::new("zbarimg").args(["-q", "--raw"]).arg(&pbm).output().unwrap();
+        // zbar may also print D-Bus noise: the code is the first line.
+        let decoded = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(decoded.lines().next(), Some(link.as_str()), "zbarimg: {decoded}");
+    }
+    // Not a terminal and no --qr: the link alone.
+    let (plain, _) = invite(&r, &[]);
+    assert!(!plain.contains('█'), "{plain}");
+    // list and revoke.
+    let id = text.split_whitespace().nth(1).unwrap().trim_end_matches(':').to_string();
+    let cfg = r.config.to_str().unwrap();
+    let list = String::from_utf8_lossy(&run_loft(&["invite", "list", "-c", cfg], None).stdout).to_string();
+    assert!(list.lines().any(|l| l.starts_with(&id) && l.contains("\topen\t") && l.contains("room team/dev")), "{list}");
+    let out = run_loft(&["invite", "revoke", &id, "-c", cfg], None);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("revoked"), "{out:?}");
+    let list = String::from_utf8_lossy(&run_loft(&["invite", "list", "-c", cfg], None).stdout).to_string();
+    assert!(list.lines().any(|l| l.starts_with(&id) && l.contains("\trevoked\t")), "{list}");
+    // Bad input: a clear error, nothing made.
+    let before = std::fs::read_to_string(r.dir.path().join("loft-invites.json")).unwrap();
+    for (args, want) in [
+        (vec!["--uses", "0"], "--uses"),
+        (vec!["--expires", "soon"], "--expires"),
+        (vec!["--expires", "400d"], "--expires"),
+        (vec!["--home", "../x"], "--home"),
+        (vec!["--room", "../x"], "not a room name"),
+    ] {
+        let mut all = vec!["invite", "-c", cfg];
+        all.extend_from_slice(&args);
+        let out = run_loft(&all, None);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    let out = run_loft(&["invite", "revoke", "nope", "-c", cfg], None);
+    assert!(out.status.code() == Some(1) && String::from_utf8_lossy(&out.stderr).contains("no invite"), "{out:?}");
+    assert_eq!(std::fs::read_to_string(r.dir.path().join("loft-invites.json")).unwrap(), before);
+}
+
+#[test]
+fn invites_make_accounts_that_work_from_ftp_loft_and_the_api() {
+    if common::skip_without_cryptography() {
+        return;
+    }
+    // The scenarios try a few bad tokens on purpose, and each counts as a failed login.
+    let mut r = Relay::with(
+        Setup::default()
+            .user("reader", "reader-pass", &["--read-only"])
+            .edit(|t| set_key(&t, "limits.failed_logins", "attempts", "50")),
+    );
+    public_host(&r);
+    let (_, link) = invite(&r, &["--room", "lobby", "--uses", "2"]);
+    script(&r, &["cli_invite", &link]);
+    script(&r, &["page_invites"]);
+    let cfg = r.config.to_str().unwrap();
+    let list = String::from_utf8_lossy(&run_loft(&["invite", "list", "-c", cfg], None).stdout).to_string();
+    assert!(list.contains("\tused up\t") && list.contains("used by ann, bo"), "{list}");
+    // The account is in the config, marked as a person's own, and `loft user list` shows it.
+    let text = std::fs::read_to_string(&r.config).unwrap();
+    assert!(text.contains("name = \"ann\"") && text.contains("personal = true"), "{text}");
+    // `loft` works with it.
+    let home = tempfile::tempdir().unwrap();
+    let server = format!("ftp://ann@127.0.0.1:{}/", r.port);
+    let o = common::loft_client(home.path(), "secret", &["send", "-s", &server, "--room", "lobby", "hi from loft"])
+        .env("LOFT_FTP_PASSWORD", "a-long-password")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "loft send as ann: {}", String::from_utf8_lossy(&o.stderr));
+    // Invites outlive a restart.
+    let (_, again) = invite(&r, &["--room", "lobby"]);
+    r.restart();
+    let out = r.script_args("web_invites/invites.py", &["redeem", &again, "dee"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("200"), "{out:?}\n{}", r.log());
+    assert!(r.log().contains("account made from an invite"), "{}", r.log());
+}
+
+/// Issue 20.4: a person's own account is limited per person, wherever they connect from,
+/// and one person over the limit holds nobody else back.
+#[test]
+fn a_personal_account_is_limited_per_person() {
+    if common::skip_without_cryptography() {
+        return;
+    }
+    let r = Relay::with(Setup::default().edit(|t| set_key(&t, "chat", "max_messages_per_minute", "3")));
+    public_host(&r);
+    let (_, link) = invite(&r, &["--uses", "2"]);
+    for who in ["ann", "bo"] {
+        let out = r.script_args("web_invites/invites.py", &["redeem", &link, who]);
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("200"), "{out:?}");
+    }
+    script(&r, &["per_person", "ann", "bo"]);
+}
+
+#[test]
+fn bad_invite_tokens_count_as_failed_logins() {
+    if common::skip_without_cryptography() {
+        return;
+    }
+    let r = Relay::with(Setup::default().edit(|t| set_key(&t, "limits.failed_logins", "attempts", "3")));
+    public_host(&r);
+    let (_, link) = invite(&r, &[]);
+    script(&r, &["blocked", &link]);
+}
