@@ -254,8 +254,12 @@ pub fn run(args: UserArgs) -> Result<u8, Error> {
             match Config::load(&path) {
                 Ok(cfg) => {
                     for u in &cfg.users {
+                        let invited = match &u.invited_by {
+                            Some(by) => format!("\tinvited by {by}"),
+                            None => String::new(),
+                        };
                         println!(
-                            "{}\t{}\t{}",
+                            "{}\t{}\t{}{invited}",
                             u.name,
                             cfg.home_of(u).display(),
                             if u.read_only { "read-only" } else { "read-write" }

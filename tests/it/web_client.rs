@@ -215,7 +215,7 @@ fn the_page_chats_in_webkit() {
 
 /// Whether the browser test can run here; says why not otherwise. Under CI (which
 /// installs both) a missing piece is a failure, not a skip.
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let chromium = Path::new("/usr/bin/chromium").exists();
     let driver = manifest().join("tests/web/node_modules/playwright-core").exists();
     if chromium && driver {

@@ -50,7 +50,8 @@ fn qr_to_pbm(qr: &[&str], out: &Path) {
     let (w, h) = (rows[0].len() * 4, rows.len() * 4);
     let mut pbm = format!("P1\n{w} {h}\n");
     for row in &rows {
-        let line: String = row.iter().flat_map(|&dark| std::iter::repeat_n(if dark { "1 " } else { "0 " }, 4)).collect();
+        let line: String =
+            row.iter().flat_map(|&dark| std::iter::repeat_n(if dark { "1 " } else { "0 " }, 4)).collect();
         for _ in 0..4 {
             pbm.push_str(&line);
             pbm.push('\n');
@@ -91,7 +92,10 @@ fn loft_invite_prints_a_link_and_a_qr_code_that_scans() {
     let id = text.split_whitespace().nth(1).unwrap().trim_end_matches(':').to_string();
     let cfg = r.config.to_str().unwrap();
     let list = String::from_utf8_lossy(&run_loft(&["invite", "list", "-c", cfg], None).stdout).to_string();
-    assert!(list.lines().any(|l| l.starts_with(&id) && l.contains("\topen\t") && l.contains("room team/dev")), "{list}");
+    assert!(
+        list.lines().any(|l| l.starts_with(&id) && l.contains("\topen\t") && l.contains("room team/dev")),
+        "{list}"
+    );
     let out = run_loft(&["invite", "revoke", &id, "-c", cfg], None);
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("revoked"), "{out:?}");
     let list = String::from_utf8_lossy(&run_loft(&["invite", "list", "-c", cfg], None).stdout).to_string();
@@ -138,6 +142,8 @@ fn invites_make_accounts_that_work_from_ftp_loft_and_the_api() {
     // The account is in the config, marked as a person's own, and `loft user list` shows it.
     let text = std::fs::read_to_string(&r.config).unwrap();
     assert!(text.contains("name = \"ann\"") && text.contains("personal = true"), "{text}");
+    let users = String::from_utf8_lossy(&run_loft(&["user", "list", "-c", cfg], None).stdout).to_string();
+    assert!(users.lines().any(|l| l.starts_with("ann\t") && l.ends_with("invited by the relay's admin")), "{users}");
     // `loft` works with it.
     let home = tempfile::tempdir().unwrap();
     let server = format!("ftp://ann@127.0.0.1:{}/", r.port);
@@ -180,4 +186,80 @@ fn bad_invite_tokens_count_as_failed_logins() {
     public_host(&r);
     let (_, link) = invite(&r, &[]);
     script(&r, &["blocked", &link]);
+}
+
+/// A fresh `$HOME` whose NSS database (what Chromium on Linux trusts) holds the relay's
+/// CA, as a phone has after "trust this relay"; `None` (and a visible skip off CI) when
+/// certutil (libnss3-tools) is missing.
+fn nss_home_trusting(ca: &Path) -> Option<tempfile::TempDir> {
+    if !common::require_tool("certutil") {
+        return None;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join(".pki/nssdb");
+    std::fs::create_dir_all(&db).unwrap();
+    let db = format!("sql:{}", db.display());
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new("certutil").args(args).output().unwrap();
+        assert!(o.status.success(), "certutil {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&["-N", "-d", &db, "--empty-password"]);
+    run(&["-A", "-d", &db, "-n", "loft relay CA", "-t", "C,,", "-i", ca.to_str().unwrap()]);
+    Some(home)
+}
+
+/// The whole path in a browser: the inviter makes a link with the room key in the page;
+/// a fresh phone whose browser trusts the relay's CA (no certificate exception) opens it,
+/// is told who invited it and that this is the relay the link names, lets the page make a
+/// password, joins, lands in the room with its key, and chats; the account then works
+/// over FTP, as FTPChat uses it. Screenshots for docs/web.md.
+#[test]
+fn a_phone_joins_from_an_invite_link_with_the_relay_trusted() {
+    if !crate::web_client::browser_available() || common::skip_without_cryptography() {
+        return;
+    }
+    let r = Relay::start();
+    let ca = r.dir.path().join("loft-ca.crt");
+    assert!(ca.exists(), "loft init made no certificate authority");
+    let Some(home) = nss_home_trusting(&ca) else { return };
+    public_host(&r);
+    let shots = r.dir.path().join("shots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = std::process::Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web/invite.mjs"))
+        .env("LOFT_WEB_URL", format!("https://127.0.0.1:{}/", r.web_port))
+        .env("LOFT_USER", "chat")
+        .env("LOFT_PASSWORD", common::PASSWORD)
+        .env("LOFT_ROOM", "lobby")
+        .env("LOFT_ROOM_KEY", "secret")
+        .env("LOFT_JOIN_NAME", "dana")
+        .env("LOFT_TRUST_HOME", home.path())
+        .env("LOFT_SHOTS", &shots)
+        .output()
+        .unwrap();
+    let transcript = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success() && transcript.contains("DONE"),
+        "invite.mjs failed\n{transcript}\n--- stderr\n{}\n--- relay log\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        r.log()
+    );
+    // The QR code the page made (with the key, which the relay never saw) scans.
+    let link = transcript.lines().find_map(|l| l.strip_prefix("LINK ")).unwrap();
+    let png = transcript.lines().find_map(|l| l.strip_prefix("QR ")).unwrap();
+    if common::require_tool("zbarimg") {
+        let o = std::process::Command::new("zbarimg").args(["-q", "--raw", png]).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&o.stdout).lines().next(), Some(link), "{o:?}");
+    }
+    assert!(!r.log().contains("&key="), "the key reached the relay: {}", r.log());
+    // The account works over FTP, and its message is in the room as FTPChat reads it.
+    let (name, password) = transcript.lines().find_map(|l| l.strip_prefix("JOINED ")?.split_once(' ')).unwrap();
+    let said = transcript.lines().find_map(|l| l.strip_prefix("SENT ")).unwrap();
+    let o = r.script_args("web_invites/invites.py", &["ftp_reads", name, password, said]);
+    r.expect_ok("invites.py ftp_reads", o);
+    if let Ok(keep) = std::env::var("LOFT_KEEP_SHOTS") {
+        for f in ["invite.png", "join.png", "joined.png"] {
+            let _ = std::fs::copy(shots.join(f), Path::new(&keep).join(f));
+        }
+    }
 }

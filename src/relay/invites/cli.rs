@@ -194,7 +194,8 @@ fn list(path: &std::path::Path) -> Result<u8, Error> {
 /// the first LAN address, else the host name.
 pub(crate) fn host(cfg: &Config) -> String {
     let port = cfg.web.listen.first().and_then(|a| a.parse::<std::net::SocketAddr>().ok()).map_or(8443, |a| a.port());
-    let with_port = |h: &str| if h.parse::<std::net::Ipv6Addr>().is_ok() { format!("[{h}]:{port}") } else { format!("{h}:{port}") };
+    let with_port =
+        |h: &str| if h.parse::<std::net::Ipv6Addr>().is_ok() { format!("[{h}]:{port}") } else { format!("{h}:{port}") };
     if let Some(h) = cfg.web.public_host.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
         let has_port = h.rsplit_once(':').is_some_and(|(a, p)| p.parse::<u16>().is_ok() && !a.ends_with(':'))
             && (h.starts_with('[') || h.matches(':').count() == 1);
@@ -203,7 +204,10 @@ pub(crate) fn host(cfg: &Config) -> String {
     match crate::base::cert::lan_addresses().into_iter().find(|a| !a.is_loopback()) {
         Some(a) => with_port(&a.to_string()),
         None => with_port(
-            std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).as_deref().unwrap_or("localhost"),
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .as_deref()
+                .unwrap_or("localhost"),
         ),
     }
 }

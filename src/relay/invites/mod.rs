@@ -307,7 +307,10 @@ impl Invites {
         file.invites[i].used_by.push(name.to_string());
         if let Err(e) = self.save(&mut file, now) {
             if let Err(undo) = edit_config(config, |doc| remove_user(doc, name)) {
-                tracing::error!(user = name, "invite: the user was added but the invite not spent, and taking the user out failed too: {undo}");
+                tracing::error!(
+                    user = name,
+                    "invite: the user was added but the invite not spent, and taking the user out failed too: {undo}"
+                );
             }
             return Err(e);
         }

@@ -200,11 +200,17 @@ async fn api(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Resp
         (Method::POST, "/api/invites/redeem") => invites::redeem(web, peer, req).await,
         (
             _,
-            "/api/login" | "/api/logout" | "/api/rooms" | "/api/log" | "/api/append" | "/api/seen" | "/api/files"
-            | "/api/invites" | "/api/invites/info" | "/api/invites/redeem",
-        ) => {
-            Err(fail(StatusCode::METHOD_NOT_ALLOWED, &format!("{} is not allowed on {path}", req.method())))
-        }
+            "/api/login"
+            | "/api/logout"
+            | "/api/rooms"
+            | "/api/log"
+            | "/api/append"
+            | "/api/seen"
+            | "/api/files"
+            | "/api/invites"
+            | "/api/invites/info"
+            | "/api/invites/redeem",
+        ) => Err(fail(StatusCode::METHOD_NOT_ALLOWED, &format!("{} is not allowed on {path}", req.method()))),
         _ => Err(fail(StatusCode::NOT_FOUND, &format!("{path}: no such API call"))),
     }
 }

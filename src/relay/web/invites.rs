@@ -106,7 +106,8 @@ pub(super) async fn make(web: &Web, s: &Session, req: Request<Incoming>) -> Resu
         (None, Some(h)) => h,
     };
     drop(snap);
-    let grant = Grant { by: s.user.name.clone(), home, room, read_only: m.read_only || s.user.read_only, uses, lifetime };
+    let grant =
+        Grant { by: s.user.name.clone(), home, room, read_only: m.read_only || s.user.read_only, uses, lifetime };
     let store = store(web)?;
     let (invite, token) = blocking(move || store.create(grant)).await?;
     let link = link(&host, &token, invite.room.as_deref(), fp.as_deref());
@@ -131,7 +132,10 @@ struct Token {
 async fn open_invite(web: &Web, peer: SocketAddr, token: &str) -> Result<Invite, Fail> {
     let auth = web.relay.authenticator(&web.relay.live.get());
     if auth.invite_blocked(peer.ip()) {
-        return Err(fail(StatusCode::TOO_MANY_REQUESTS, "too many unusable invites from this address; try again later"));
+        return Err(fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many unusable invites from this address; try again later",
+        ));
     }
     let store = store(web)?;
     let token = token.to_string();

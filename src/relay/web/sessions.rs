@@ -109,7 +109,15 @@ mod tests {
     use super::*;
 
     fn user(name: &str) -> LoftUser {
-        LoftUser { name: name.into(), home: "/tmp".into(), read_only: false, allow_delete: false, quota_bytes: 0 }
+        LoftUser {
+            name: name.into(),
+            home: "/tmp".into(),
+            read_only: false,
+            allow_delete: false,
+            quota_bytes: 0,
+            personal: false,
+            may_invite: false,
+        }
     }
 
     fn ip(s: &str) -> IpAddr {

@@ -24,6 +24,16 @@ export class Api {
 
   async login(user, password) {
     const r = await this.raw('POST', '/api/login', { body: JSON.stringify({ user, password }), type: 'application/json', auth: false });
+    return this.started(r, user, password);
+  }
+
+  /** Makes the account an invite offers; answers as login() does, logged in. */
+  async redeem(invite, user, password) {
+    const r = await this.raw('POST', '/api/invites/redeem', { body: JSON.stringify({ invite, user, password }), type: 'application/json', auth: false });
+    return this.started(r, user, password);
+  }
+
+  started(r, user, password) {
     this.session = r.session;
     this.user = r.user || user;
     this.password = password;
@@ -31,6 +41,11 @@ export class Api {
     sessionStorage.setItem('loft.session', this.session);
     return r;
   }
+
+  /** Who invited, to what: {by, room, read_only, expires, uses_left, fingerprint}. */
+  inviteInfo(invite) { return this.raw('POST', '/api/invites/info', { body: JSON.stringify({ invite }), type: 'application/json', auth: false }); }
+  /** A new invite link: {id, link, qr_svg, uses, expires, read_only, room, fingerprint}. */
+  makeInvite(opts) { return this.call('POST', '/api/invites', { body: JSON.stringify(opts), type: 'application/json' }); }
 
   async logout() {
     try { await this.raw('POST', '/api/logout', {}); } catch { /* gone anyway */ }

@@ -3,9 +3,13 @@
 // through textContent (never innerHTML), after the same cleaning as the terminal client.
 // Shared files (docs/files.md "Shared files"): encrypted here with a fresh key, uploaded with
 // PUT /api/files, announced by an ordinary message; images show as thumbnails.
+// Invites (docs/web.md "Invites"): a link https://relay/#invite=TOKEN&room=R[&key=K]&fp=F
+// opens the join form; the part after # never leaves the browser, so a room key put there
+// reaches only the people holding the link, never the relay.
 
 import * as codec from './codec.js';
 import * as files from './files.js';
+import * as qr from './qr.js';
 import { Api, ApiError, AuthError } from './api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -130,7 +134,9 @@ async function loadRooms() {
   try {
     let readOnly;
     let max;
-    ({ rooms, read_only: readOnly, max_file_bytes: max } = await api.rooms());
+    let mayInvite;
+    ({ rooms, read_only: readOnly, max_file_bytes: max, may_invite: mayInvite } = await api.rooms());
+    $('invite').hidden = !mayInvite;
     // After a reload the page keeps its session but not what the login said.
     if (typeof readOnly === 'boolean') api.readOnly = readOnly;
     if (typeof max === 'number') {
@@ -637,6 +643,162 @@ function autosize() {
   box.style.height = `${Math.min(box.scrollHeight, 160)}px`;
 }
 
+// ---- invites: joining with a link, and making one -------------------------------------
+
+let invite = null; // the link's {token, room, key, fp} while the join form is shown
+
+function inviteOf(hash) {
+  const p = new URLSearchParams(hash.replace(/^#/, ''));
+  const token = p.get('invite');
+  if (!token) return null;
+  return { token, room: p.get('room') || '', key: p.get('key') || '', fp: (p.get('fp') || '').toLowerCase() };
+}
+
+/** Forgets the link in the address bar (its token and key should not stay in the history). */
+function dropFragment() { history.replaceState(null, '', location.pathname + location.search); }
+
+async function showJoin(inv) {
+  invite = inv;
+  $('login-view').hidden = true;
+  $('chat-view').hidden = true;
+  $('join-view').hidden = false;
+  $('join-fields').hidden = true;
+  let info;
+  try {
+    info = await api.inviteInfo(inv.token);
+  } catch (e) {
+    $('join-who').textContent = e.message;
+    return;
+  }
+  const room = info.room ? ` to the room “${info.room}”` : '';
+  $('join-who').textContent = `${info.by} invited you${room} on this relay.` +
+    (info.read_only ? ' Your account will read, not write.' : '');
+  const theirs = (info.fingerprint || '').replace(/:/g, '').toLowerCase();
+  const relay = $('join-relay');
+  relay.className = 'hint';
+  if (inv.fp && theirs) {
+    const same = inv.fp === theirs;
+    relay.className = same ? 'hint ok' : 'warn';
+    relay.textContent = same
+      ? '✓ This is the relay that invited you: its certificate authority is the one the link names.'
+      : '⚠ This is not the relay the link names (another certificate authority). Ask who invited you before you go on.';
+  } else if (!theirs) {
+    relay.textContent = 'This relay has no certificate authority of its own yet, so the link cannot vouch for it.';
+  }
+  $('join-fields').hidden = false;
+  $('join-user').focus();
+}
+
+/** A password that is easy to read out: 4 groups of 4 letters and digits (as `loft user add`). */
+function makePassword() {
+  const abc = 'abcdefghjkmnpqrstuvwxyz23456789';
+  const r = crypto.getRandomValues(new Uint8Array(16));
+  const chars = [...r].map((b) => abc[b % abc.length]).join('');
+  return chars.match(/.{4}/g).join('-');
+}
+
+async function copy(text, button) {
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = 'Copied';
+  } catch {
+    button.textContent = 'Select and copy it';
+  }
+}
+
+async function onJoin(ev) {
+  ev.preventDefault();
+  const user = $('join-user').value.trim();
+  const bad = codec.checkUserName(user);
+  if (bad) return showError('join-error', `That name cannot be used: ${bad}.`);
+  $('join-submit').disabled = true;
+  showError('join-error', '');
+  try {
+    await api.redeem(invite.token, user, $('join-password').value);
+  } catch (e) {
+    return showError('join-error', e.message);
+  } finally {
+    $('join-submit').disabled = false;
+  }
+  $('join-password').value = '';
+  localStorage.setItem('loft.user', user);
+  localStorage.setItem('loft.name', user);
+  me = user;
+  const { room, key } = invite;
+  invite = null;
+  dropFragment();
+  $('join-view').hidden = true;
+  enterChat();
+  if (room && key) {
+    try {
+      const k = await codec.keyFromFernet(key);
+      keys.set(room, k);
+      openRoom(room, k);
+      return;
+    } catch { /* a damaged key: ask for it */ }
+  }
+  if (room) {
+    $('room-input').value = room;
+    $('room-key').focus();
+  }
+}
+
+function openInvitePanel() {
+  $('invite-room').value = current ? current.name : $('room-input').value.trim();
+  $('invite-result').hidden = true;
+  showError('invite-error', '');
+  inviteKeyChoice();
+  $('invite-panel').hidden = false;
+  $('invite-room').focus();
+}
+
+/** The key can go in the link only for a room whose key this page holds. */
+function inviteKeyChoice() {
+  const room = $('invite-room').value.trim();
+  const box = $('invite-key');
+  box.disabled = !keys.has(room);
+  if (box.disabled) box.checked = false;
+  const note = $('invite-key-note');
+  note.hidden = !box.checked;
+  note.textContent = `The link will carry the key of “${room}”: anyone holding it can read and write that room, ` +
+    'not only join the relay. The key stays after the # of the link, a part browsers never send to the relay.';
+}
+
+async function onInviteMake(ev) {
+  ev.preventDefault();
+  const room = $('invite-room').value.trim().replace(/\.txt$/, '');
+  const uses = Number($('invite-uses').value) || 1;
+  showError('invite-error', '');
+  $('invite-make').disabled = true;
+  let r;
+  try {
+    r = await api.makeInvite({ room: room || null, uses, expires: $('invite-expires').value, read_only: $('invite-read-only').checked });
+  } catch (e) {
+    if (!needsLogin(e)) showError('invite-error', e.message);
+    return;
+  } finally {
+    $('invite-make').disabled = false;
+  }
+  let link = r.link;
+  let svg = r.qr_svg;
+  const withKey = $('invite-key').checked && keys.has(room);
+  if (withKey) {
+    // Made here: the relay must never see the key.
+    link += `&key=${encodeURIComponent(keys.get(room).fernetKey)}`;
+    svg = qr.svgOf(link);
+  }
+  // The SVG is the relay's (or ours): a QR code, never text anyone else wrote.
+  $('invite-qr').innerHTML = svg || '';
+  $('invite-link').value = link;
+  $('invite-copy').textContent = 'Copy the link';
+  const until = new Date(r.expires * 1000).toLocaleString();
+  const who = r.uses === 1 ? 'one account' : `${r.uses} accounts`;
+  $('invite-says').textContent = `Anyone holding this link can make ${who} on this relay until ${until}` +
+    (withKey ? `, and read and write “${room}” with the key it carries.` : '; they still need the room key from you.') +
+    ' Send it to the person you invite, and to nobody else.';
+  $('invite-result').hidden = false;
+}
+
 // ---- wiring --------------------------------------------------------------------------
 
 function init() {
@@ -686,7 +848,9 @@ function init() {
   $('main').addEventListener('click', () => drawer(false));
   document.addEventListener('keydown', (ev) => {
     if (ev.key !== 'Escape') return;
-    if (!$('viewer').hidden) closeViewer(); else drawer(false);
+    if (!$('viewer').hidden) closeViewer();
+    else if (!$('invite-panel').hidden) $('invite-panel').hidden = true;
+    else drawer(false);
   });
   $('logout').addEventListener('click', async () => {
     leaveRoom();
@@ -695,6 +859,22 @@ function init() {
     await api.logout();
     showLogin('');
   });
+  $('join-form').addEventListener('submit', onJoin);
+  $('join-generate').addEventListener('click', () => {
+    const pw = makePassword();
+    $('join-password').value = pw;
+    $('join-made-pw').textContent = pw;
+    $('join-made').hidden = false;
+  });
+  $('join-copy').addEventListener('click', () => copy($('join-made-pw').textContent, $('join-copy')));
+  $('join-login').addEventListener('click', () => { invite = null; dropFragment(); $('join-view').hidden = true; showLogin(''); });
+  $('invite').addEventListener('click', openInvitePanel);
+  $('invite-form').addEventListener('submit', onInviteMake);
+  $('invite-room').addEventListener('input', inviteKeyChoice);
+  $('invite-key').addEventListener('change', inviteKeyChoice);
+  $('invite-copy').addEventListener('click', () => copy($('invite-link').value, $('invite-copy')));
+  $('invite-close').addEventListener('click', () => { $('invite-panel').hidden = true; });
+  window.addEventListener('hashchange', () => { const inv = inviteOf(location.hash); if (inv) showJoin(inv); });
   document.addEventListener('visibilitychange', onVisible);
   window.addEventListener('focus', onVisible);
   window.addEventListener('online', wake);
@@ -702,7 +882,10 @@ function init() {
   me = localStorage.getItem('loft.name') || '';
   // A session survives a reload of the tab (sessionStorage); the room keys do not, unless
   // remembered on this device.
-  if (api.session && me) {
+  const inv = inviteOf(location.hash);
+  if (inv) {
+    showJoin(inv);
+  } else if (api.session && me) {
     api.user = localStorage.getItem('loft.user') || '';
     enterChat();
   } else {

@@ -145,6 +145,16 @@ def blocked(link):
     print("ok")
 
 
+def ftp_reads(user, password, text):
+    """The account a browser made works over FTP, and its message opens with the room key."""
+    f = connect(user, password, tls=True)
+    lines = get(f, "lobby.txt").split()
+    f.quit()
+    fer = fernet_for("secret")
+    assert any(unseal(fer, x).endswith(f":{user}: {text}") for x in lines), [unseal(fer, x) for x in lines]
+    print("ok")
+
+
 def redeem_link(link, user):
     st, _, d = redeem(token_of(link), user)
     print(st, d.get("error", ""))
@@ -157,4 +167,5 @@ if __name__ == "__main__":
         "per_person": per_person,
         "blocked": blocked,
         "redeem": redeem_link,
+        "ftp_reads": ftp_reads,
     }[sys.argv[1]](*sys.argv[2:])
