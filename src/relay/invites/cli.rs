@@ -104,7 +104,7 @@ fn make(a: MakeArgs) -> Result<u8, Error> {
     let path = config::resolve_path(a.config.as_deref());
     let cfg = Config::load(&path)?;
     let lifetime = config::parse_duration(&a.expires).map_err(|e| Error::Usage(format!("--expires {e}")))?;
-    if lifetime.is_zero() || lifetime.as_secs() > MAX_LIFETIME_DAYS * 86400 {
+    if lifetime.as_secs() < 60 || lifetime.as_secs() > MAX_LIFETIME_DAYS * 86400 {
         return Err(Error::Usage(format!("--expires: from a minute to {MAX_LIFETIME_DAYS} days")));
     }
     if a.uses == 0 || a.uses > MAX_USES {
