@@ -61,13 +61,18 @@ impl Drop for Shares {
 }
 
 impl Shares {
-    /// The counts saved for `room`, or none.
+    /// The counts saved for `room`, or none, for the room being opened: a save cut short
+    /// by a crash is cleared (the file itself is whole: it is replaced by rename).
     pub(super) fn load(room: &Path) -> Shares {
+        let _ = std::fs::remove_file(crate::base::files::tmp_path(&state_dir(room).join("shares")));
+        Shares::read(room)
+    }
+
+    /// The counts saved for `room`, or none, touching nothing.
+    pub(super) fn read(room: &Path) -> Shares {
         let mut shares = Shares::default();
         shares.room = room.to_path_buf();
         let path = state_dir(room).join("shares");
-        // A save cut short by a crash: the file itself is whole (it is replaced by rename).
-        let _ = std::fs::remove_file(crate::base::files::tmp_path(&path));
         let Ok(text) = std::fs::read_to_string(&path) else { return shares };
         for line in text.lines() {
             let mut parts = line.split('\t');
@@ -130,8 +135,13 @@ impl Shares {
             }
         }
         let dir = state_dir(room);
-        let written = std::fs::create_dir_all(&dir)
-            .and_then(|()| crate::base::files::write_atomic(&dir.join("shares"), text.as_bytes()));
+        let write = || {
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| crate::base::files::write_atomic(&dir.join("shares"), text.as_bytes()))
+        };
+        // A room reopened while this instance saves on drop clears the temporary file
+        // (`load`) from under it: write it again.
+        let written = write().or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { write() } else { Err(e) });
         match written {
             Ok(()) => {
                 self.dirty = false;

@@ -838,7 +838,7 @@ async fn a_flooder_cannot_freeze_a_room() {
     // After a restart the counts are still there (saved when the room closes, which its
     // writer may still be finishing).
     drop(rooms);
-    wait_for(|| shares::Shares::load(&path).held("flood 10.0.0.66", 0) == first).await;
+    wait_for(|| shares::Shares::read(&path).held("flood 10.0.0.66", 0) == first).await;
     let rooms = Rooms::new(settings);
     let again =
         rooms.append(&path, format!("{}\n", token()).as_bytes(), WriteMode::Append, by("flood 10.0.0.66")).await;
