@@ -32,6 +32,7 @@ enum Command {
     Init(loft::config::init::InitArgs),
     User(loft::config::users::UserArgs),
     Check(loft::config::CheckArgs),
+    Cert(loft::config::cert::CertArgs),
     /// Send one message to a room (TEXT, or standard input with `-`).
     #[cfg(feature = "client")]
     Send(loft::client::SendArgs),
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
         Command::Init(a) => finish("init", loft::config::init::run(a)),
         Command::User(a) => finish("user", loft::config::users::run(a)),
         Command::Check(a) => finish("check", loft::config::check(a)),
+        Command::Cert(a) => finish("cert", loft::config::cert::run(a)),
         #[cfg(feature = "client")]
         Command::Send(a) => finish("send", loft::client::send(a)),
         #[cfg(feature = "client")]
