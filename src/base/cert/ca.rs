@@ -78,7 +78,7 @@ pub(crate) fn host_name() -> Option<String> {
     ok.then(|| h.to_string())
 }
 
-/// Makes a new CA, writes it (key 0600), and returns it.
+/// Makes a new CA, writes it (a new key file is 0600), and returns it.
 pub(crate) fn make_ca(cert: &Path, key: &Path) -> Result<Ca, CertError> {
     let mut tag = [0u8; 4];
     rand::Rng::fill(&mut rand::thread_rng(), &mut tag[..]);
@@ -132,7 +132,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Issues a certificate for `names` signed by `ca`; writes the chain (it, then the CA)
-/// to `cert` and a new key to `key` (0600). Returns the new certificate's fingerprint.
+/// to `cert` and a new key to `key` (0600 if new; a replaced key keeps its mode).
+/// Returns the new certificate's fingerprint.
 pub(crate) fn issue(ca: &Ca, cert: &Path, key: &Path, names: &[String]) -> Result<String, CertError> {
     let mut p = CertificateParams::new(names.to_vec()).map_err(make_err("certificate names"))?;
     p.distinguished_name = rcgen::DistinguishedName::new();
@@ -283,13 +284,15 @@ pub(crate) fn lan_addresses() -> Vec<IpAddr> {
         }
         libc::freeifaddrs(list);
     }
-    let mut seen = Vec::new();
-    out.retain(|a| {
-        !seen.contains(a) && {
-            seen.push(*a);
-            true
+    // In four passes rather than with a sort: stable, without repeats, and without a
+    // sort's code (about 3 KB) for a handful of addresses.
+    let mut sorted: Vec<IpAddr> = Vec::with_capacity(out.len());
+    for (loopback, v6) in [(false, false), (false, true), (true, false), (true, true)] {
+        for a in &out {
+            if a.is_loopback() == loopback && a.is_ipv6() == v6 && !sorted.contains(a) {
+                sorted.push(*a);
+            }
         }
-    });
-    out.sort_by_key(|a| (a.is_loopback(), a.is_ipv6()));
-    out
+    }
+    sorted
 }

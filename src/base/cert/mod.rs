@@ -261,7 +261,11 @@ mod tests {
         assert_eq!(der::read(&[0x04, 0x82, 0x00, 0x01, 0x61]), Some((0x04, &b"a"[..], &b""[..])));
         assert_eq!(der::read(&[0x04, 0x85, 0, 0, 0, 0, 1]), None, "lengths past 4 bytes");
         assert_eq!(der::read(&[0x04, 0x05, 1]), None, "shorter than it says");
-        assert!(lan_addresses().iter().all(|a| !a.to_string().starts_with("fe80")));
+        let addrs = lan_addresses();
+        assert!(addrs.iter().all(|a| !a.to_string().starts_with("fe80")), "{addrs:?}");
+        let rank = |a: &std::net::IpAddr| (a.is_loopback(), a.is_ipv6());
+        assert!(addrs.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])), "non-loopback first, IPv4 first: {addrs:?}");
+        assert!(addrs.contains(&"127.0.0.1".parse().unwrap()), "{addrs:?}");
     }
 
     #[test]
