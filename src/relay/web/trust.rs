@@ -127,9 +127,9 @@ relay makes later is accepted, without warnings.</p>
 Trust it only if its fingerprint below is the one the relay's admin sees (<code>loft init</code> and
 <code>loft invite</code> print it):</p>
 <p class="fp"><strong>SHA-256</strong><br><code>{fp}</code></p>
-<p><a href="/ca.crt">Download the CA (ca.crt)</a> · <a href="/ca.mobileconfig">iPhone and iPad profile</a></p>
+<p><a href="/ca.crt">Download the CA (loft-ca.crt)</a> · <a href="/ca.mobileconfig">iPhone and iPad profile</a></p>
 <h2>Android</h2>
-<ol><li>Download <a href="/ca.crt">ca.crt</a>.</li>
+<ol><li>Download <a href="/ca.crt">loft-ca.crt</a>.</li>
 <li>Settings › Security › Encryption &amp; credentials › Install a certificate › CA certificate (on some phones:
 Settings › Security › More security settings › Install from storage).</li>
 <li>Choose the downloaded file, confirm "Install anyway".</li></ol>
@@ -139,19 +139,19 @@ Settings › Security › More security settings › Install from storage).</li>
 <li>Settings › General › About › Certificate Trust Settings: switch on full trust for
 <em>{name}</em>. Without this switch, Safari still warns.</li></ol>
 <h2>Windows</h2>
-<ol><li>Download <a href="/ca.crt">ca.crt</a> and open it › Install Certificate.</li>
+<ol><li>Download <a href="/ca.crt">loft-ca.crt</a> and open it › Install Certificate.</li>
 <li>Current User (or Local Machine for every user) › Place all certificates in the following store ›
 Trusted Root Certification Authorities › Finish, and confirm.</li>
 <li>Restart the browser. Firefox: see Linux.</li></ol>
 <h2>macOS</h2>
-<ol><li>Download <a href="/ca.crt">ca.crt</a> and open it: Keychain Access adds it (choose the System keychain).</li>
+<ol><li>Download <a href="/ca.crt">loft-ca.crt</a> and open it: Keychain Access adds it (choose the System keychain).</li>
 <li>Double-click the certificate › Trust › When using this certificate: Always Trust. Close, enter your password.</li></ol>
 <h2>Linux, and Firefox everywhere</h2>
 <ol><li>Firefox: Settings › Privacy &amp; Security › Certificates › View Certificates › Authorities › Import ›
-<a href="/ca.crt">ca.crt</a> › tick "Trust this CA to identify websites".</li>
-<li>Chromium and Chrome on Linux: <code>certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n loft-ca -i ca.crt</code>
+<a href="/ca.crt">loft-ca.crt</a> › tick "Trust this CA to identify websites".</li>
+<li>Chromium and Chrome on Linux: <code>certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n loft-ca -i loft-ca.crt</code>
 (package libnss3-tools), then restart the browser.</li>
-<li>The whole system (curl, …): copy ca.crt to <code>/usr/local/share/ca-certificates/loft-ca.crt</code> and run
+<li>The whole system (curl, …): copy loft-ca.crt to <code>/usr/local/share/ca-certificates/loft-ca.crt</code> and run
 <code>sudo update-ca-certificates</code>.</li></ol>
 <h2>The loft command</h2>
 <p>It needs nothing: on first connection it shows the same fingerprint and records it.</p>"#,
