@@ -6,10 +6,10 @@
 //!
 //! The layers, each using only those listed before it:
 //!
-//! - [`base`]: the leaves, used by several layers: password hashes, the TLS certificate,
-//!   the log filter, files (atomic replacement, folder usage), poison-tolerant locks,
-//!   room-name globs, text for people and URLs (sizes, percent-encoding, cleaning), the
-//!   secret prompt.
+//! - [`base`]: the leaves, used by several layers: password hashes, the TLS certificate
+//!   and its local CA, the log filter, files (atomic replacement, folder usage),
+//!   poison-tolerant locks, room-name globs, text for people and URLs (sizes,
+//!   percent-encoding, cleaning), the secret prompt.
 //! - [`config`]: `loft.toml`, checked with the key and line of every mistake, and the
 //!   commands that write it (`loft init`, `loft user …`, `loft check`).
 //! - [`ftpchat`]: the FTPChat v1.7 wire format in one place: the token shape, the room

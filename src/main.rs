@@ -33,6 +33,7 @@ enum Command {
     Init(loft::config::init::InitArgs),
     User(loft::config::users::UserArgs),
     Check(loft::config::CheckArgs),
+    Cert(loft::config::cert::CertArgs),
     Invite(loft::relay::invites::cli::InviteArgs),
     /// Send one message to a room (TEXT, or standard input with `-`).
     #[cfg(feature = "client")]
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         Command::Init(a) => finish("init", loft::config::init::run(a)),
         Command::User(a) => finish("user", loft::config::users::run(a)),
         Command::Check(a) => finish("check", loft::config::check(a)),
+        Command::Cert(a) => finish("cert", loft::config::cert::run(a)),
         Command::Invite(a) => finish("invite", loft::relay::invites::cli::run(a)),
         #[cfg(feature = "client")]
         Command::Send(a) => finish("send", loft::client::send(a)),

@@ -140,6 +140,8 @@ level = "debug"
 mode = "required"
 cert = "/etc/loft/loft.crt"
 key = "/etc/loft/loft.key"
+ca_cert = "/etc/loft/loft-ca.crt"
+ca_key = "/etc/loft/loft-ca.key"
 
 [passive]
 ports = "50100-50120"
@@ -302,8 +304,9 @@ EOF
 		fail "start_service: $(cat "$PROCD_LOG" "$work/err")"
 	fi
 	if [ -s "$work/etc/loft.crt" ] && [ -s "$work/etc/loft.key" ] &&
-		[ "$(stat -c %a "$work/etc/loft.key")" = 600 ] && grep -qi fingerprint "$STUB_LOG"; then
-		pass "first start makes a self-signed certificate (key 0600, fingerprint logged)"
+		[ "$(stat -c %a "$work/etc/loft.key")" = 600 ] && grep -qi fingerprint "$STUB_LOG" &&
+		[ -s "$work/etc/loft-ca.crt" ] && [ "$(stat -c %a "$work/etc/loft-ca.key")" = 600 ]; then
+		pass "first start makes a certificate and its CA (keys 0600, fingerprint logged)"
 	else
 		fail "no certificate made: $(cat "$work/err")"
 	fi

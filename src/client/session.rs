@@ -329,17 +329,24 @@ impl Session {
 
     fn note_first_use(&self, verdict: &Mutex<Option<Verdict>>) {
         let v = verdict.lock().unwrap().clone();
-        if let Some(Verdict::FirstUse(fp)) = v {
+        if let Some(Verdict::FirstUse { fingerprint: fp, ca }) = v {
             let t = &self.target;
             let hp = t.url.host_port();
-            let saved = match trust::record(&t.known_hosts, &hp, &fp) {
+            let saved = match trust::record(&t.known_hosts, &hp, &fp, ca) {
                 Ok(()) => format!("recorded in {}", t.known_hosts.display()),
                 Err(e) => format!("could NOT be recorded in {}: {e}", t.known_hosts.display()),
             };
-            (self.notify)(&format!(
-                "first connection to {hp}; its certificate's SHA-256 fingerprint is\n  {fp}\n\
-                 Compare it with what `loft init` printed on the relay. It is {saved}; a different certificate will be refused."
-            ));
+            (self.notify)(&if ca {
+                format!(
+                    "first connection to {hp}; its certificate authority SHA-256 fingerprint: {fp}\n\
+                     Compare it with what `loft init` printed on the relay. It is {saved}; a certificate it did not sign will be refused."
+                )
+            } else {
+                format!(
+                    "first connection to {hp}; its certificate's SHA-256 fingerprint is\n  {fp}\n\
+                     Compare it with what `loft init` printed on the relay. It is {saved}; a different certificate will be refused."
+                )
+            });
             *verdict.lock().unwrap() = Some(Verdict::Known);
         }
     }

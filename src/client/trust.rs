@@ -1,12 +1,22 @@
 //! Why the client believes a relay's TLS certificate.
 //!
-//! A relay on a router has a self-signed certificate made by `loft init`; no CA will ever
-//! sign it, and FTPChat verifies nothing at all. Loft does what ssh does: a certificate
-//! from a public CA (webpki roots) is accepted as is; otherwise the first connection to a
-//! `host:port` records the certificate's SHA-256 fingerprint in `known_hosts` and prints
-//! it, so it can be compared with what `loft init` printed on the relay, and a later,
-//! different certificate is refused until the line is removed. `--tls-fingerprint` pins
-//! one explicitly and skips both.
+//! A relay on a router has a certificate signed by its own local CA (made by `loft
+//! init`), or, installed before that, a lone self-signed one; no public CA will ever sign
+//! it, and FTPChat verifies nothing at all. Loft does what ssh does: a certificate from a
+//! public CA (webpki roots) is accepted as is; otherwise the first connection to a
+//! `host:port` records a SHA-256 fingerprint in `known_hosts` and prints it, so it can be
+//! compared with what `loft init` printed on the relay, and a later certificate that does
+//! not match is refused until the line is removed. `--tls-fingerprint` pins one
+//! explicitly (the certificate's, or its CA's) and skips both.
+//!
+//! What is recorded is the CA when the relay sends one that signed its certificate
+//! (`HOST:PORT ca=FINGERPRINT`): the relay re-issues its certificate when its addresses
+//! change or it nears its end, and those renewals must not look like an attack. A later
+//! certificate is then accepted when it chains to that CA, checked by webpki with the
+//! recorded CA as the only root. Its names are not checked: the relay is reached by
+//! addresses its certificate may not list (a NAT's, a new DHCP lease), and the pin, not
+//! the name, is the trust, as with a recorded lone certificate (`HOST:PORT FINGERPRINT`),
+//! which keeps working as before.
 //!
 //! rustls only tells us "the verifier said no", so the verifier also leaves its
 //! [`Verdict`] where the session can read it and explain the refusal like ssh would.
@@ -15,6 +25,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::CertificateError;
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -74,10 +85,13 @@ pub(crate) struct Known {
     pub(crate) fingerprint: Fingerprint,
     /// 1-based, for "remove line N" advice.
     pub(crate) line: usize,
+    /// The fingerprint is a CA's: any certificate it signed is this host's.
+    pub(crate) ca: bool,
 }
 
-/// Looks `host_port` up in the `known_hosts` file: `HOST:PORT FINGERPRINT` per line, `#`
-/// comments. A missing file knows nothing.
+/// Looks `host_port` up in the `known_hosts` file: `HOST:PORT FINGERPRINT` (a
+/// certificate) or `HOST:PORT ca=FINGERPRINT` (a CA) per line, `#` comments. A missing
+/// file knows nothing.
 pub(crate) fn lookup(path: &Path, host_port: &str) -> Option<Known> {
     let text = std::fs::read_to_string(path).ok()?;
     for (i, line) in text.lines().enumerate() {
@@ -88,8 +102,12 @@ pub(crate) fn lookup(path: &Path, host_port: &str) -> Option<Known> {
         let mut parts = line.split_whitespace();
         if let (Some(h), Some(f)) = (parts.next(), parts.next()) {
             if h == host_port {
+                let (ca, f) = match f.strip_prefix("ca=") {
+                    Some(f) => (true, f),
+                    None => (false, f),
+                };
                 if let Ok(fingerprint) = Fingerprint::parse(f) {
-                    return Some(Known { fingerprint, line: i + 1 });
+                    return Some(Known { fingerprint, line: i + 1, ca });
                 }
             }
         }
@@ -97,13 +115,14 @@ pub(crate) fn lookup(path: &Path, host_port: &str) -> Option<Known> {
     None
 }
 
-/// Appends `host_port fingerprint` to the `known_hosts` file, creating it.
-pub(crate) fn record(path: &Path, host_port: &str, fp: &Fingerprint) -> std::io::Result<()> {
+/// Appends `host_port fingerprint` (`ca=fingerprint` for a CA) to the `known_hosts`
+/// file, creating it.
+pub(crate) fn record(path: &Path, host_port: &str, fp: &Fingerprint, ca: bool) -> std::io::Result<()> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d)?;
     }
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-    writeln!(f, "{host_port} {fp}")
+    writeln!(f, "{host_port} {}{fp}", if ca { "ca=" } else { "" })
 }
 
 /// What the verifier decided about the certificate it saw last.
@@ -115,12 +134,14 @@ pub(crate) enum Verdict {
     Pinned,
     /// Matches `known_hosts` (or the first-use certificate earlier in this session).
     Known,
-    /// Never seen: accepted, to be recorded once the handshake completes.
-    FirstUse(Fingerprint),
+    /// Never seen: accepted, to be recorded once the handshake completes; `ca`: the
+    /// fingerprint is of the CA that signed the certificate.
+    FirstUse { fingerprint: Fingerprint, ca: bool },
     /// Not the pinned certificate.
     PinMismatch { expected: Fingerprint, got: Fingerprint },
-    /// Not the certificate recorded in `known_hosts`.
-    Changed { known: Known, got: Fingerprint },
+    /// Not the certificate recorded in `known_hosts`, nor signed by the CA recorded there;
+    /// `ca`: the CA that signed it, if it came with one.
+    Changed { known: Known, got: Fingerprint, ca: Option<Fingerprint> },
 }
 
 /// The rustls verifier implementing the policy above.
@@ -162,8 +183,13 @@ impl Verifier {
         now: UnixTime,
     ) -> Verdict {
         let got = Fingerprint::of(end_entity);
+        let signer = || self.signing_ca(end_entity, intermediates, name, now);
         if let Some(expected) = self.pin {
-            return if got == expected { Verdict::Pinned } else { Verdict::PinMismatch { expected, got } };
+            return if got == expected || signer() == Some(expected) {
+                Verdict::Pinned
+            } else {
+                Verdict::PinMismatch { expected, got }
+            };
         }
         if let Some(w) = &self.webpki {
             if w.verify_server_cert(end_entity, intermediates, name, &[], now).is_ok() {
@@ -171,15 +197,41 @@ impl Verifier {
             }
         }
         let mut known = self.known.lock().unwrap();
+        let signer = signer();
         match &*known {
-            Some(k) if k.fingerprint == got => Verdict::Known,
-            Some(k) => Verdict::Changed { known: k.clone(), got },
+            Some(k) if !k.ca && k.fingerprint == got => Verdict::Known,
+            Some(k) if k.ca && signer == Some(k.fingerprint) => Verdict::Known,
+            Some(k) => Verdict::Changed { known: k.clone(), got, ca: signer },
             None => {
-                // Data connections of this session must present the same certificate.
-                *known = Some(Known { fingerprint: got, line: 0 });
-                Verdict::FirstUse(got)
+                let (fingerprint, ca) = signer.map_or((got, false), |c| (c, true));
+                // Data connections of this session must present the same certificate (or CA).
+                *known = Some(Known { fingerprint, line: 0, ca });
+                Verdict::FirstUse { fingerprint, ca }
             }
         }
+    }
+
+    /// The fingerprint of the certificate among `intermediates` that, as the only root,
+    /// makes `end_entity` a valid chain for webpki, whatever names it carries.
+    fn signing_ca(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Option<Fingerprint> {
+        intermediates.iter().find_map(|ca| {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(ca.clone().into_owned()).ok()?;
+            let v = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), self.provider.clone()).build().ok()?;
+            match v.verify_server_cert(end_entity, intermediates, name, &[], now) {
+                Ok(_)
+                | Err(rustls::Error::InvalidCertificate(
+                    CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+                )) => Some(Fingerprint::of(ca)),
+                Err(_) => None,
+            }
+        })
     }
 }
 
@@ -193,11 +245,11 @@ impl ServerCertVerifier for Verifier {
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let v = self.decide(end_entity, intermediates, server_name, now);
-        let ok = matches!(v, Verdict::PublicCa | Verdict::Pinned | Verdict::Known | Verdict::FirstUse(_));
+        let ok = matches!(v, Verdict::PublicCa | Verdict::Pinned | Verdict::Known | Verdict::FirstUse { .. });
         let mut slot = self.verdict.lock().unwrap();
         // Keep a first-use verdict: the session records it after the control handshake,
         // and the data connections that follow must not hide it.
-        if !matches!((&*slot, &v), (Some(Verdict::FirstUse(_)), Verdict::Known)) {
+        if !matches!((&*slot, &v), (Some(Verdict::FirstUse { .. }), Verdict::Known)) {
             *slot = Some(v);
         }
         if ok {
@@ -246,13 +298,16 @@ pub(crate) fn refusal(v: &Verdict, host_port: &str, known_hosts: &Path) -> Optio
         Verdict::PinMismatch { expected, got } => Some(format!(
             "the certificate of {host_port} is not the pinned one.\n  expected (--tls-fingerprint): {expected}\n  presented:                    {got}\nIf the relay's certificate was replaced on purpose, pin the new fingerprint."
         )),
-        Verdict::Changed { known, got } => Some(format!(
+        Verdict::Changed { known, got, ca } => Some(format!(
             "@@@ THE CERTIFICATE OF {host_port} HAS CHANGED @@@\n\
-             Someone could be intercepting the connection, or the relay got a new certificate.\n  \
-             recorded: {}\n  presented: {got}\n\
-             Compare with the fingerprint `loft init` (or the relay's log) shows on the relay. If the\n\
+             Someone could be intercepting the connection, or the relay got a new certificate{}.\n  \
+             recorded:  {}{}\n  presented: {got}{}\n\
+             Compare with the fingerprint `loft init` (or `loft check`) shows on the relay. If the\n\
              change is expected, remove line {} of {} and connect again.",
+            if known.ca { " authority" } else { "" },
             known.fingerprint,
+            if known.ca { " (certificate authority)" } else { "" },
+            ca.map(|c| format!("\n  signed by the certificate authority {c}")).unwrap_or_default(),
             known.line,
             known_hosts.display()
         )),
@@ -283,10 +338,11 @@ mod tests {
         assert_eq!(lookup(&p, "h:21"), None);
         let a = Fingerprint::of(b"a");
         let b = Fingerprint::of(b"b");
-        record(&p, "h:21", &a).unwrap();
-        record(&p, "[::1]:2121", &b).unwrap();
-        assert_eq!(lookup(&p, "h:21"), Some(Known { fingerprint: a, line: 1 }));
-        assert_eq!(lookup(&p, "[::1]:2121").unwrap().line, 2);
+        record(&p, "h:21", &a, false).unwrap();
+        record(&p, "[::1]:2121", &b, true).unwrap();
+        assert_eq!(lookup(&p, "h:21"), Some(Known { fingerprint: a, line: 1, ca: false }));
+        assert_eq!(lookup(&p, "[::1]:2121"), Some(Known { fingerprint: b, line: 2, ca: true }));
+        assert!(std::fs::read_to_string(&p).unwrap().contains(&format!("[::1]:2121 ca={b}\n")));
         assert_eq!(lookup(&p, "h:22"), None);
         std::fs::remove_dir_all(p.parent().unwrap().parent().unwrap()).unwrap();
     }
@@ -299,11 +355,54 @@ mod tests {
         let now = UnixTime::now();
         let c1 = CertificateDer::from(b"one".to_vec());
         let c2 = CertificateDer::from(b"two".to_vec());
-        assert_eq!(v.decide(&c1, &[], &name, now), Verdict::FirstUse(Fingerprint::of(b"one")));
+        let first = Verdict::FirstUse { fingerprint: Fingerprint::of(b"one"), ca: false };
+        assert_eq!(v.decide(&c1, &[], &name, now), first);
         assert_eq!(v.decide(&c1, &[], &name, now), Verdict::Known);
         assert!(matches!(v.decide(&c2, &[], &name, now), Verdict::Changed { .. }));
         let pinned = Verifier::new(&p, "h:21", Some(Fingerprint::of(b"two")));
         assert_eq!(pinned.decide(&c2, &[], &name, now), Verdict::Pinned);
         assert!(matches!(pinned.decide(&c1, &[], &name, now), Verdict::PinMismatch { .. }));
+    }
+
+    #[test]
+    fn a_recorded_ca_accepts_its_renewed_certificates_whatever_their_names() {
+        use crate::base::cert::ca;
+        let d = tempfile::tempdir().unwrap();
+        let p = |n: &str| d.path().join(n);
+        let chain = |n: &str| -> Vec<CertificateDer<'static>> {
+            rustls_pemfile::certs(&mut std::fs::read(p(n)).unwrap().as_slice()).collect::<Result<_, _>>().unwrap()
+        };
+        let authority = ca::make_ca(&p("ca.crt"), &p("ca.key")).unwrap();
+        let other = ca::make_ca(&p("ca2.crt"), &p("ca2.key")).unwrap();
+        let names = vec!["relay.example".to_string()];
+        ca::issue(&authority, &p("one.pem"), &p("k"), &names).unwrap();
+        ca::issue(&authority, &p("two.pem"), &p("k"), &names).unwrap();
+        ca::issue(&other, &p("stranger.pem"), &p("k"), &names).unwrap();
+        let (one, two, stranger) = (chain("one.pem"), chain("two.pem"), chain("stranger.pem"));
+        let ca_fp = Fingerprint::parse(&authority.fingerprint()).unwrap();
+        // Reached by an address the certificate does not name: the recorded CA is the trust.
+        let name = ServerName::try_from("10.9.9.9").unwrap();
+        let now = UnixTime::now();
+        let kh = p("known_hosts");
+        let v = Verifier::new(&kh, "h:21", None);
+        assert_eq!(v.decide(&one[0], &one[1..], &name, now), Verdict::FirstUse { fingerprint: ca_fp, ca: true });
+        record(&kh, "h:21", &ca_fp, true).unwrap();
+        let v = Verifier::new(&kh, "h:21", None);
+        assert_eq!(v.decide(&two[0], &two[1..], &name, now), Verdict::Known);
+        let changed = v.decide(&stranger[0], &stranger[1..], &name, now);
+        let other_fp = Fingerprint::parse(&other.fingerprint()).unwrap();
+        assert!(
+            matches!(&changed, Verdict::Changed { ca: Some(c), known, .. } if *c == other_fp && known.ca),
+            "{changed:?}"
+        );
+        let text = refusal(&changed, "h:21", &kh).unwrap();
+        assert!(text.contains("(certificate authority)") && text.contains(&other_fp.to_string()), "{text}");
+        // A leaf sent without its CA, or with the CA of someone else, does not pass.
+        assert!(matches!(v.decide(&two[0], &[], &name, now), Verdict::Changed { ca: None, .. }));
+        assert!(matches!(v.decide(&two[0], &stranger[1..], &name, now), Verdict::Changed { ca: None, .. }));
+        // --tls-fingerprint may name the CA.
+        let pinned = Verifier::new(&kh, "h:21", Some(ca_fp));
+        assert_eq!(pinned.decide(&two[0], &two[1..], &name, now), Verdict::Pinned);
+        assert!(matches!(pinned.decide(&stranger[0], &stranger[1..], &name, now), Verdict::PinMismatch { .. }));
     }
 }

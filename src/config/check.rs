@@ -37,6 +37,12 @@ pub fn check(args: CheckArgs) -> Result<u8, Error> {
             Ok(loaded) => println!("  certificate:   SHA-256 {}", loaded.fingerprint),
             Err(e) => return Err(Error::Usage(format!("{e:#}"))),
         }
+        match crate::base::cert::ca_fingerprint(&cfg.tls.ca_cert) {
+            Some(fp) => println!("  authority:     SHA-256 {fp} ({})", cfg.tls.ca_cert.display()),
+            None => {
+                println!("  authority:     none (a lone self-signed certificate; `loft cert renew --ca` makes one)")
+            }
+        }
     }
     println!(
         "  passive:       ports {}{}",

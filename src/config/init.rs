@@ -2,25 +2,32 @@
 //!
 //! A router owner should not have to learn TOML, TLS or password hashing to get a
 //! relay: this writes a config whose every setting is shown with its default and a
-//! comment, a self-signed certificate (whose fingerprint is printed, for clients to
-//! compare on first use), and the first user.
+//! comment, a local certificate authority and the relay's certificate signed by it (the
+//! CA's fingerprint is printed, for clients and phones to compare on first use), and the
+//! first user.
 
 use super::users::read_password;
 use super::{resolve_path, Config, Error};
+use crate::base::cert::{self, ca};
 use crate::base::files::write_atomic;
 use std::path::{Path, PathBuf};
 
-/// Create a config, a self-signed certificate and the first user.
+/// Create a config, a certificate authority, a certificate and the first user.
 ///
 /// `loft init --root /mnt/usb/loft`, then `loft serve`.
 ///
 /// Writes the config (-c PATH, else $LOFT_CONFIG, else /etc/loft/loft.toml), with
-/// every setting commented; `loft.crt` and `loft.key` beside it unless they exist; and
-/// the first user (--user, default `chat`), whose password comes from standard input
-/// with --password-stdin, or is made up and printed once. Prints the certificate's
-/// SHA-256 fingerprint: clients show the same on first connection.
+/// every setting commented; beside it, unless they exist, a local certificate authority
+/// (`loft-ca.crt`, and its key `loft-ca.key`, which never leaves the relay) and the
+/// relay's certificate signed by it (`loft.crt`, `loft.key`) for the host name,
+/// `localhost`, every address of the relay's interfaces and each --name; and the first
+/// user (--user, default `chat`), whose password comes from standard input with
+/// --password-stdin, or is made up and printed once.
 ///
-/// An existing config is kept unless --force.
+/// Prints the CA's SHA-256 fingerprint: `loft` clients show the same on first
+/// connection, and phones on https://HOST:8443/trust, where they trust the relay once.
+///
+/// An existing config is kept unless --force; an existing certificate and CA always.
 #[derive(clap::Args, Debug)]
 #[command(verbatim_doc_comment)]
 pub struct InitArgs {
@@ -42,8 +49,9 @@ pub struct InitArgs {
     /// Addresses for the web client [default: 0.0.0.0:8443 and [::]:8443].
     #[arg(long = "web-listen", value_name = "ADDR")]
     pub(crate) web_listen: Vec<String>,
-    /// Names (host names or IP addresses) for the certificate [default: the host name, localhost, 127.0.0.1].
-    #[arg(long = "tls-name", value_name = "NAME")]
+    /// More names (host names or IP addresses) for the certificate, kept in [tls] names
+    /// (the host name, localhost and the interfaces' addresses are always in).
+    #[arg(long = "name", visible_alias = "tls-name", value_name = "NAME")]
     pub(crate) tls_names: Vec<String>,
     /// Overwrite an existing config (an existing certificate is kept).
     #[arg(long)]
@@ -55,12 +63,17 @@ fn toml_str(s: &str) -> String {
 }
 
 /// The commented config `loft init` writes.
-pub(crate) fn template(root: &Path, listen: &[String], web_listen: &[String]) -> String {
+pub(crate) fn template(root: &Path, listen: &[String], web_listen: &[String], names: &[String]) -> String {
     let listen = listen.iter().map(|a| toml_str(a)).collect::<Vec<_>>().join(", ");
     let web_listen = if web_listen.is_empty() {
         "# listen = [\"0.0.0.0:8443\", \"[::]:8443\"]".to_string()
     } else {
         format!("listen = [{}]", web_listen.iter().map(|a| toml_str(a)).collect::<Vec<_>>().join(", "))
+    };
+    let names = if names.is_empty() {
+        "# names = []".to_string()
+    } else {
+        format!("names = [{}]", names.iter().map(|n| toml_str(n)).collect::<Vec<_>>().join(", "))
     };
     format!(
         r#"# Loft relay configuration. Check it with `loft check`; a running relay re-reads
@@ -90,8 +103,9 @@ key = "loft.key"
 # once from https://THIS-HOST:8443/trust). Without these files, cert is self-signed.
 # ca_cert = "loft-ca.crt"
 # ca_key = "loft-ca.key"
-# names = []                 # more names for cert, like ["chat.example.org"] (the host
-                             # name, localhost and the interfaces' addresses are always in)
+# More names for cert, like ["chat.example.org"]; the host name, localhost and the
+# interfaces' addresses are always in.
+{names}
 
 [passive]
 # Ports for data connections; open them in the firewall with the control port.
@@ -158,19 +172,6 @@ ports = "50000-50100"
     )
 }
 
-fn default_names() -> Vec<String> {
-    let mut names = Vec::new();
-    if let Ok(h) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
-        let h = h.trim();
-        if !h.is_empty() {
-            names.push(h.to_string());
-        }
-    }
-    names.push("localhost".into());
-    names.push("127.0.0.1".into());
-    names
-}
-
 /// `loft init`.
 pub fn run(args: InitArgs) -> Result<u8, Error> {
     init(args).map(|()| 0)
@@ -222,7 +223,7 @@ fn init(args: InitArgs) -> Result<(), Error> {
     // after the new table, where uncommenting one would make it a user key.
     let text = format!(
         "{}\n[[users]]\nname = {}\npassword = {}\n",
-        template(&root_in_file, &listen, &args.web_listen),
+        template(&root_in_file, &listen, &args.web_listen, &args.tls_names),
         toml_str(&args.user),
         toml_str(&phc)
     );
@@ -230,15 +231,28 @@ fn init(args: InitArgs) -> Result<(), Error> {
         .map_err(|e| Error::Failed(format!("internal error, the generated config is invalid: {e}")))?;
 
     let (cert, key) = (dir.join("loft.crt"), dir.join("loft.key"));
-    let names = if args.tls_names.is_empty() { default_names() } else { args.tls_names.clone() };
-    let fingerprint = if cert.exists() && key.exists() {
-        let loaded = crate::base::cert::load(&cert, &key).map_err(|e| Error::Failed(format!("{e:#}")))?;
+    let (ca_cert, ca_key) = (dir.join("loft-ca.crt"), dir.join("loft-ca.key"));
+    let names = ca::wanted_names(&args.tls_names);
+    let failed = |e: cert::CertError| Error::Failed(e.to_string());
+    let have_ca = ca_cert.exists() || ca_key.exists();
+    let (fingerprint, authority) = if cert.exists() && key.exists() {
+        let loaded = cert::load(&cert, &key).map_err(failed)?;
         println!("kept the existing certificate {}", cert.display());
-        loaded.fingerprint
+        let authority =
+            if have_ca { Some(ca::load_ca(&ca_cert, &ca_key).map_err(failed)?.fingerprint()) } else { None };
+        (loaded.fingerprint, authority)
     } else {
-        let fp = crate::base::cert::generate(&cert, &key, &names).map_err(|e| Error::Failed(format!("{e:#}")))?;
-        println!("wrote a self-signed certificate {} for {}", cert.display(), names.join(", "));
-        fp
+        let authority = if have_ca {
+            println!("kept the existing certificate authority {}", ca_cert.display());
+            ca::load_ca(&ca_cert, &ca_key).map_err(failed)?
+        } else {
+            let made = ca::make_ca(&ca_cert, &ca_key).map_err(failed)?;
+            println!("wrote a certificate authority {} (its key {} stays here)", ca_cert.display(), ca_key.display());
+            made
+        };
+        let fp = ca::issue(&authority, &cert, &key, &names).map_err(failed)?;
+        println!("wrote the certificate {} for {}", cert.display(), names.join(", "));
+        (fp, Some(authority.fingerprint()))
     };
     if path.exists() {
         write_atomic(&path, text.as_bytes())
@@ -257,21 +271,24 @@ fn init(args: InitArgs) -> Result<(), Error> {
     println!("wrote {}", path.display());
     println!("root: {}", root_abs.display());
     println!("listen: {}", listen.join(", "));
+    let trust = super::cert::trust_url(&names, args.web_listen.first().map(String::as_str));
     let web = match args.web_listen.first() {
         Some(a) => format!("https://{a}/"),
-        None => {
-            let host = names.first().map(String::as_str).unwrap_or("localhost");
-            let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
-            format!("https://{host}:8443/")
-        }
+        None => trust.trim_end_matches("trust").to_string(),
     };
     println!("web: {web}   (the chat page for phones and laptops; [web] in the config)");
     println!("user: {}", args.user);
     if generated {
         println!("password: {pw}   (shown once; change it with `loft user passwd {}`)", args.user);
     }
-    println!("certificate SHA-256 fingerprint: {fingerprint}");
-    println!("  (clients and browsers show this on first connection: compare them)");
+    match authority {
+        Some(fp) => super::cert::print_authority(&fp, &trust),
+        None => {
+            println!("certificate SHA-256 fingerprint: {fingerprint}");
+            println!("  (clients and browsers show this on first connection: compare them; `loft cert renew --ca`");
+            println!("  makes a certificate authority, which phones can trust once for all)");
+        }
+    }
     println!("start the relay with: loft serve -c {}", path.display());
     Ok(())
 }

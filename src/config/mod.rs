@@ -19,6 +19,7 @@
 //! - [`check`]: `loft check`; [`init`]: `loft init` and its template; [`users`]:
 //!   `loft user …`.
 
+pub mod cert;
 mod check;
 mod duration;
 mod error;

@@ -113,7 +113,7 @@ fn the_init_template_shows_the_defaults() {
     // filter already has (`None` there, "info" here), and sizes measured from the disk.
     const EXAMPLES: [&str; 4] = ["public_host", "level", "quota_bytes", "disk_reserve"];
     let path = Path::new("/etc/loft/loft.toml");
-    let text = super::init::template(Path::new("/srv/loft"), &["0.0.0.0:21".into()], &[]);
+    let text = super::init::template(Path::new("/srv/loft"), &["0.0.0.0:21".into()], &[], &[]);
     let with_user =
         format!("{text}\n[[users]]\nname = \"chat\"\npassword = \"{}\"\n", crate::base::password::hash_password("x"));
     let plain = Config::parse(&with_user, path).unwrap();

@@ -70,6 +70,7 @@ impl Server {
         if cfg.web.enabled && !cfg!(feature = "web") {
             tracing::info!("this build has no web client (cargo feature `web`); [web] is ignored");
         }
+        refresh_certificate(cfg);
         let relay = Arc::new(Relay::new(cfg.clone())?);
         relay.limiter.fit_to_open_files(super::limits::open_files(), &cfg.limits);
         #[cfg(feature = "web")]
@@ -160,5 +161,27 @@ impl Server {
             tracing::info!(fsyncs = relay.rooms.fsyncs(), "stopped cleanly");
         }
         Ok(())
+    }
+}
+
+/// Re-issues the certificate from the local CA before it is loaded, when it no longer
+/// names every address of the relay or nears its end (see [`crate::base::cert::ca`]). A
+/// lone self-signed certificate, or one the CA did not issue, is never touched; a
+/// failure is logged and the old certificate served.
+fn refresh_certificate(cfg: &Config) {
+    let t = &cfg.tls;
+    if t.mode == TlsMode::Off && !(cfg.web.enabled && cfg.web.https && cfg!(feature = "web")) {
+        return;
+    }
+    match crate::base::cert::ca::refresh(&t.cert, &t.key, &t.ca_cert, &t.ca_key, &t.names) {
+        Ok(Some(why)) => {
+            tracing::info!("re-issued the certificate {} from the local CA, as {why}", t.cert.display())
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(
+            "could not re-issue the certificate {} from the local CA: {e:#}; serving it as it is \
+             (`loft cert renew` as root, then a restart, re-issues it)",
+            t.cert.display()
+        ),
     }
 }

@@ -17,8 +17,11 @@ fn init_writes_config_certificate_and_user_and_refuses_to_overwrite() {
     assert!(o.status.success(), "{}", text(&o));
     let out = text(&o);
     assert!(out.contains("password: "), "a random password is printed once: {out}");
-    assert!(out.contains("certificate SHA-256 fingerprint: "), "{out}");
-    assert!(root.is_dir() && d.path().join("etc/loft.crt").exists() && d.path().join("etc/loft.key").exists());
+    assert!(out.contains("certificate authority SHA-256 fingerprint: "), "{out}");
+    for f in ["loft.crt", "loft.key", "loft-ca.crt", "loft-ca.key"] {
+        assert!(d.path().join("etc").join(f).exists(), "{f}");
+    }
+    assert!(root.is_dir());
     let written = std::fs::read_to_string(&cfg).unwrap();
     assert!(written.contains("# Loft relay configuration"), "commented: {written}");
     assert!(
@@ -35,7 +38,7 @@ fn init_writes_config_certificate_and_user_and_refuses_to_overwrite() {
     assert!(!again.status.success());
     assert!(text(&again).contains("--force"));
     assert_eq!(std::fs::read_to_string(&cfg).unwrap(), written);
-    // With --force the certificate is kept.
+    // With --force the certificate and its CA are kept.
     let forced = run_loft(&["init", "--root", root.to_str().unwrap(), "-c", cfg.to_str().unwrap(), "--force"], None);
     assert!(forced.status.success(), "{}", text(&forced));
     assert!(text(&forced).contains(&fp), "same certificate kept");

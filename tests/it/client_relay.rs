@@ -78,9 +78,18 @@ fn code(o: &Output, want: i32) -> String {
     text(&o.stderr)
 }
 
-/// The SHA-256 fingerprint of the relay's certificate, as `loft init` prints it.
+/// The SHA-256 fingerprint of the relay's certificate (the first of its chain).
 fn cert_fingerprint(r: &Relay) -> String {
-    let pem = std::fs::read(r.cert()).unwrap();
+    first_fingerprint(&r.cert())
+}
+
+/// The SHA-256 fingerprint of the relay's certificate authority, as `loft init` prints it.
+fn ca_fingerprint(r: &Relay) -> String {
+    first_fingerprint(&r.dir.path().join("loft-ca.crt"))
+}
+
+fn first_fingerprint(path: &std::path::Path) -> String {
+    let pem = std::fs::read(path).unwrap();
     let der = rustls_pemfile::certs(&mut pem.as_slice()).next().unwrap().unwrap();
     loft::client::trust::Fingerprint::of(&der).to_string()
 }
@@ -103,10 +112,14 @@ fn send_then_read_round_trip_over_tls_with_first_use_trust() {
     let c = Client::new(&r);
     let o = c.send("lobby", "hello: world");
     ok(&o);
-    // First use: the fingerprint is printed and recorded, and it is the one `loft init` made.
-    let fp = cert_fingerprint(&r);
-    assert!(text(&o.stderr).contains(&fp), "{}", text(&o.stderr));
-    assert!(std::fs::read_to_string(c.known_hosts()).unwrap().contains(&format!("127.0.0.1:{} {fp}", r.port)));
+    // First use: the CA's fingerprint is printed and recorded, the one `loft init` printed.
+    let fp = ca_fingerprint(&r);
+    assert!(
+        text(&o.stderr).contains(&format!("certificate authority SHA-256 fingerprint: {fp}")),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(std::fs::read_to_string(c.known_hosts()).unwrap().contains(&format!("127.0.0.1:{} ca={fp}", r.port)));
     let o = c.run(&["send", "-s", &c.url, "--room", "lobby.txt", "--name", "bob", "-"]);
     code(&o, 2); // `-` with no input is an empty message
     let mut child = c

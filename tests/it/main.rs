@@ -25,6 +25,7 @@ mod fuzz_regressions;
 mod rooms_append;
 mod rooms_rotation;
 mod rooms_site;
+mod serve_certificates;
 mod serve_curl_lftp;
 mod serve_disk_full;
 mod serve_files;

@@ -5,7 +5,7 @@
 //! disk full). The reference is docs/web.md.
 
 use super::deadline;
-use super::{assets, invites, sessions::Session, Web};
+use super::{assets, invites, sessions::Session, trust, Web};
 use crate::base::text::{percent_decode, Decode};
 use crate::ftpchat;
 use crate::relay::auth::Refused;
@@ -76,7 +76,7 @@ pub(super) async fn route(
         }
     } else {
         let accept = req.headers().get(header::ACCEPT_ENCODING).map(|v| v.to_str().unwrap_or(""));
-        assets::get(req.method(), &path, accept)
+        trust::get(&web, req.method(), &path).unwrap_or_else(|| assets::get(req.method(), &path, accept))
     };
     secure(&mut resp, path.starts_with("/api/"));
     Ok(resp)

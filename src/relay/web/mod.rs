@@ -15,14 +15,16 @@
 //!   same per-user home and room patterns, read-only users stay read-only, and every
 //!   connection takes a slot from the same caps as an FTP session.
 //!
-//! HTTP/1.1 on hyper without a framework, HTTPS with the relay's own certificate (the
-//! fingerprint `loft init` printed). The page's files are compiled into the binary.
+//! HTTP/1.1 on hyper without a framework, HTTPS with the relay's own certificate, signed
+//! by its local CA, which devices trust once from `/trust` (`trust`). The page's files
+//! are compiled into the binary.
 
 mod api;
 mod assets;
 mod deadline;
 mod invites;
 mod sessions;
+mod trust;
 
 use super::Relay;
 use crate::base::cert;

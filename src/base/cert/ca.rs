@@ -1,0 +1,298 @@
+//! The relay's local certificate authority, and the certificate it signs.
+//!
+//! A phone cannot pin a self-signed certificate the way the `loft` client does, and it
+//! would have to be told again at every renewal. So `loft init` makes a small CA (P-256,
+//! ten years, a common name unique to the install, its key 0600 on the relay and nowhere
+//! else) and the relay's certificate signed by it: phones trust the CA once, from the
+//! relay's `/trust` page, and every later certificate chains to it.
+//!
+//! The certificate names everything the relay is reached by: the host name, `localhost`,
+//! `[tls] names`, and every address of its interfaces. Addresses change (DHCP, a new
+//! IPv6 prefix), so [`refresh`] re-issues it at start when they no longer match or when
+//! it nears its end; it lives at most 825 days, the most Apple accepts. The file holds
+//! the chain: the certificate, then the CA's, so clients get both in the handshake.
+//!
+//! rcgen signs with an issuer object, which it can only build from parameters: a stored
+//! CA is rebuilt from its common name (read back with [`super::der`]) and its key. Same
+//! name and key give the same issuer name and key identifier, so the new certificate
+//! chains to the stored CA certificate.
+
+use super::{der, fingerprint, write_private, write_public, CertError};
+use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::Path;
+
+/// How long a leaf lives: Apple refuses TLS certificates valid for more than 825 days.
+const LEAF_DAYS: u64 = 825;
+/// A leaf this close to its end is re-issued at start.
+const RENEW_DAYS: i64 = 30;
+/// How long the CA lives, in years.
+const CA_YEARS: u32 = 10;
+
+/// A CA able to sign: its stored certificate, and an issuer rebuilt from it and its key.
+pub(crate) struct Ca {
+    issuer: rcgen::Certificate,
+    key: KeyPair,
+    /// The stored CA certificate, DER.
+    pub(crate) der: Vec<u8>,
+}
+
+impl Ca {
+    /// SHA-256 of the CA certificate, `AB:CD:…`.
+    pub(crate) fn fingerprint(&self) -> String {
+        fingerprint(&self.der)
+    }
+}
+
+fn make_err(what: &str) -> impl Fn(rcgen::Error) -> CertError + '_ {
+    move |e| CertError::Make(format!("{what}: {e}"))
+}
+
+/// Sets the validity, from the start of `from` to the start of `to` (UTC).
+fn validity(p: &mut CertificateParams, from: chrono::NaiveDate, to: chrono::NaiveDate) {
+    use chrono::Datelike;
+    let day = |d: chrono::NaiveDate| rcgen::date_time_ymd(d.year(), d.month() as u8, d.day() as u8);
+    p.not_before = day(from);
+    p.not_after = day(to);
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// The CA's parameters for a common name: the same for a new CA and a rebuilt one.
+fn ca_params(cn: &str) -> CertificateParams {
+    let mut p = CertificateParams::default();
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    p
+}
+
+/// The host name, when it is one a certificate can carry (routers may say `(none)`).
+pub(crate) fn host_name() -> Option<String> {
+    let h = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let h = h.trim();
+    let ok = !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    ok.then(|| h.to_string())
+}
+
+/// Makes a new CA, writes it (a new key file is 0600), and returns it.
+pub(crate) fn make_ca(cert: &Path, key: &Path) -> Result<Ca, CertError> {
+    let mut tag = [0u8; 4];
+    rand::Rng::fill(&mut rand::thread_rng(), &mut tag[..]);
+    let tag: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    let cn = format!("Loft relay {} CA {tag}", host_name().unwrap_or_else(|| "loft".into()));
+    let mut p = ca_params(&cn);
+    let now = today();
+    let end = now.checked_add_months(chrono::Months::new(12 * CA_YEARS)).unwrap_or(now);
+    validity(&mut p, now - chrono::Days::new(1), end);
+    let kp = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(make_err("key generation"))?;
+    let c = p.self_signed(&kp).map_err(make_err("self-signing the CA"))?;
+    write_private(key, kp.serialize_pem().as_bytes()).map_err(|e| CertError::Write(key.into(), e))?;
+    write_public(cert, c.pem().as_bytes()).map_err(|e| CertError::Write(cert.into(), e))?;
+    Ok(Ca { der: c.der().to_vec(), issuer: c, key: kp })
+}
+
+/// The first PEM certificate of a file, DER.
+pub(crate) fn first_cert(path: &Path) -> Result<Vec<u8>, CertError> {
+    let data = std::fs::read(path).map_err(|e| CertError::ReadCert(path.into(), e))?;
+    let first = rustls_pemfile::certs(&mut data.as_slice()).next().map(|r| r.map(|c| c.to_vec()));
+    match first {
+        Some(Ok(c)) => Ok(c),
+        Some(Err(e)) => Err(CertError::NotPemCert(path.into(), e)),
+        None => Err(CertError::NoCert(path.into())),
+    }
+}
+
+/// Loads a stored CA to sign with.
+pub(crate) fn load_ca(cert: &Path, key: &Path) -> Result<Ca, CertError> {
+    let bad = |why: &str| CertError::BadCa(cert.into(), why.to_string());
+    let der = first_cert(cert).map_err(|e| match e {
+        CertError::ReadCert(p, e) => CertError::NoCa(p, e),
+        e => e,
+    })?;
+    let info = der::certificate(&der).ok_or_else(|| bad("not a certificate Loft can read"))?;
+    let cn = der::common_name(info.subject).ok_or_else(|| bad("no common name"))?;
+    let pem = std::fs::read_to_string(key).map_err(|e| CertError::NoCa(key.into(), e))?;
+    let kp = KeyPair::from_pem(&pem).map_err(|e| CertError::BadCa(key.into(), format!("not a usable key: {e}")))?;
+    let issuer = ca_params(&cn).self_signed(&kp).map_err(make_err("rebuilding the CA"))?;
+    // The stored certificate must be this key's: the same key identifier and name.
+    if !contains(&der, &issuer.key_identifier())
+        || der::certificate(issuer.der()).map(|i| i.subject) != Some(info.subject)
+    {
+        return Err(bad(&format!("it is not a CA Loft made with the key {}", key.display())));
+    }
+    Ok(Ca { issuer, key: kp, der })
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Issues a certificate for `names` signed by `ca`; writes the chain (it, then the CA)
+/// to `cert` and a new key to `key` (0600 if new; a replaced key keeps its mode).
+/// Returns the new certificate's fingerprint.
+pub(crate) fn issue(ca: &Ca, cert: &Path, key: &Path, names: &[String]) -> Result<String, CertError> {
+    let mut p = CertificateParams::new(names.to_vec()).map_err(make_err("certificate names"))?;
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, names.first().map_or("loft", String::as_str));
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.use_authority_key_identifier_extension = true;
+    let start = today() - chrono::Days::new(1);
+    validity(&mut p, start, start + chrono::Days::new(LEAF_DAYS - 1));
+    let kp = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(make_err("key generation"))?;
+    let c = p.signed_by(&kp, &ca.issuer, &ca.key).map_err(make_err("signing"))?;
+    let chain = format!("{}{}", c.pem(), pem(&ca.der));
+    write_private(key, kp.serialize_pem().as_bytes()).map_err(|e| CertError::Write(key.into(), e))?;
+    write_public(cert, chain.as_bytes()).map_err(|e| CertError::Write(cert.into(), e))?;
+    Ok(fingerprint(c.der()))
+}
+
+/// A certificate as PEM.
+pub(crate) fn pem(der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or(""));
+        out.push('\n');
+    }
+    out + "-----END CERTIFICATE-----\n"
+}
+
+/// SHA-256 of the CA certificate in `ca_cert`, `AB:CD:…`; `None` without one.
+pub(crate) fn ca_fingerprint(ca_cert: &Path) -> Option<String> {
+    first_cert(ca_cert).ok().map(|d| fingerprint(&d))
+}
+
+/// What the relay's certificate names: `extra` (`[tls] names`, `--name`), the host name,
+/// `localhost`, and every address of the interfaces; without repeats.
+pub(crate) fn wanted_names(extra: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |n: String| {
+        let n = n.trim().trim_start_matches('[').trim_end_matches(']').to_string();
+        if !n.is_empty() && !out.iter().any(|o| same_name(o, &n)) {
+            out.push(n);
+        }
+    };
+    extra.iter().cloned().for_each(&mut add);
+    host_name().into_iter().for_each(&mut add);
+    add("localhost".into());
+    lan_addresses().into_iter().map(|a| a.to_string()).for_each(&mut add);
+    out
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    match (a.parse::<IpAddr>(), b.parse::<IpAddr>()) {
+        (Ok(x), Ok(y)) => x == y,
+        (Err(_), Err(_)) => a.eq_ignore_ascii_case(b),
+        _ => false,
+    }
+}
+
+/// Why the certificate `leaf` (DER) must be re-issued from the CA whose subject is
+/// `ca_subject`, or `None`: it names everything in `wanted` and has more than
+/// [`RENEW_DAYS`] left. A certificate the CA did not issue (one from a public CA, say)
+/// is never Loft's to replace: `None`.
+pub(crate) fn renewal_reason(
+    leaf: &[u8],
+    ca_subject: &[u8],
+    wanted: &[String],
+    today: chrono::NaiveDate,
+) -> Option<String> {
+    let info = der::certificate(leaf)?;
+    if info.issuer != ca_subject {
+        return None;
+    }
+    let has = |n: &str| {
+        info.sans.iter().any(|s| match (s, n.parse::<IpAddr>()) {
+            (der::San::Ip(a), Ok(b)) => *a == b,
+            (der::San::Dns(a), Err(_)) => a.eq_ignore_ascii_case(n),
+            _ => false,
+        })
+    };
+    let missing: Vec<&str> = wanted.iter().map(String::as_str).filter(|n| !has(n)).collect();
+    if !missing.is_empty() {
+        return Some(format!("it does not name {}", missing.join(", ")));
+    }
+    let left = (info.not_after - today).num_days();
+    (left <= RENEW_DAYS).then(|| format!("it ends on {} ({left} days left)", info.not_after))
+}
+
+/// At start: re-issues `cert` from the CA when [`renewal_reason`] says so, or when it is
+/// missing. `Ok(None)` when nothing was done, always so without a CA (a lone self-signed
+/// certificate is the admin's, until `loft cert renew --ca`). `Ok(Some(why))` otherwise.
+pub(crate) fn refresh(
+    cert: &Path,
+    key: &Path,
+    ca_cert: &Path,
+    ca_key: &Path,
+    names: &[String],
+) -> Result<Option<String>, CertError> {
+    if !ca_cert.exists() || !ca_key.exists() {
+        return Ok(None);
+    }
+    let wanted = wanted_names(names);
+    let why = if cert.exists() && key.exists() {
+        let ca_der = first_cert(ca_cert)?;
+        let Some(ca_subject) = der::certificate(&ca_der).map(|i| i.subject.to_vec()) else { return Ok(None) };
+        match renewal_reason(&first_cert(cert)?, &ca_subject, &wanted, today()) {
+            Some(why) => why,
+            None => return Ok(None),
+        }
+    } else {
+        "it is missing".to_string()
+    };
+    let ca = load_ca(ca_cert, ca_key)?;
+    issue(&ca, cert, key, &wanted)?;
+    Ok(Some(why))
+}
+
+/// Every address of the relay's interfaces (IPv4 and IPv6, without link-local IPv6,
+/// which needs a zone no URL carries well): non-loopback first, IPv4 before IPv6.
+pub(crate) fn lan_addresses() -> Vec<IpAddr> {
+    let mut out: Vec<IpAddr> = Vec::new();
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills `list` with a linked list we only read, then free once.
+    unsafe {
+        if libc::getifaddrs(&mut list) != 0 {
+            return out;
+        }
+        let mut p = list;
+        while !p.is_null() {
+            let a = (*p).ifa_addr;
+            if !a.is_null() {
+                match i32::from((*a).sa_family) {
+                    libc::AF_INET => {
+                        let s = &*(a as *const libc::sockaddr_in);
+                        out.push(IpAddr::V4(Ipv4Addr::from(u32::from_be(s.sin_addr.s_addr))));
+                    }
+                    libc::AF_INET6 => {
+                        let s = &*(a as *const libc::sockaddr_in6);
+                        let ip = Ipv6Addr::from(s.sin6_addr.s6_addr);
+                        if ip.segments()[0] & 0xffc0 != 0xfe80 {
+                            out.push(IpAddr::V6(ip));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            p = (*p).ifa_next;
+        }
+        libc::freeifaddrs(list);
+    }
+    // In four passes rather than with a sort: stable, without repeats, and without a
+    // sort's code (about 3 KB) for a handful of addresses.
+    let mut sorted: Vec<IpAddr> = Vec::with_capacity(out.len());
+    for (loopback, v6) in [(false, false), (false, true), (true, false), (true, true)] {
+        for a in &out {
+            if a.is_loopback() == loopback && a.is_ipv6() == v6 && !sorted.contains(a) {
+                sorted.push(*a);
+            }
+        }
+    }
+    sorted
+}

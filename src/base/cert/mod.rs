@@ -1,0 +1,276 @@
+//! TLS out of the box: a local certificate authority and the relay's certificate signed
+//! by it, made at `loft init` ([`ca`]), loaded with rustls on the `ring` provider (aws-lc
+//! does not build for 32-bit MIPS). Installs from before the CA have a lone self-signed
+//! certificate, which loads the same way.
+//!
+//! A certificate no public CA signed is only worth something if people can check it, so
+//! the SHA-256 fingerprint of the CA (or of a lone certificate) is printed by `loft init`
+//! and `loft check`, in the same form the client prints on first use and records in its
+//! `known_hosts`.
+//!
+//! Split in three: this file loads and writes; [`ca`] makes the CA and its certificates;
+//! [`der`] reads back the few fields of a certificate that decide a renewal.
+
+pub(crate) mod ca;
+pub(crate) mod der;
+
+pub(crate) use ca::{ca_fingerprint, lan_addresses};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A certificate and key, ready for the server.
+pub(crate) struct Loaded {
+    pub(crate) config: Arc<rustls::ServerConfig>,
+    /// SHA-256 of the leaf certificate, `AB:CD:…`.
+    pub(crate) fingerprint: String,
+}
+
+/// `AB:CD:…` of the SHA-256 of `der`.
+pub(crate) fn fingerprint(der: &[u8]) -> String {
+    Sha256::digest(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+}
+
+/// The rustls provider Loft uses everywhere.
+pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Why a certificate could not be loaded or made.
+#[derive(Debug)]
+pub(crate) enum CertError {
+    ReadCert(PathBuf, std::io::Error),
+    NotPemCert(PathBuf, std::io::Error),
+    NoCert(PathBuf),
+    ReadKey(PathBuf, std::io::Error),
+    NotPemKey(PathBuf, std::io::Error),
+    NoKey(PathBuf),
+    Tls(rustls::Error),
+    Unusable(PathBuf, PathBuf, rustls::Error),
+    Make(String),
+    Write(PathBuf, std::io::Error),
+    /// The CA's certificate or key cannot be read.
+    NoCa(PathBuf, std::io::Error),
+    /// The CA's certificate or key is not usable.
+    BadCa(PathBuf, String),
+}
+
+impl std::fmt::Display for CertError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CertError::ReadCert(p, e) => write!(
+                f,
+                "cannot read the TLS certificate {}: make one with `loft init`, or set [tls] cert, or mode = \"off\": {e}",
+                p.display()
+            ),
+            CertError::NotPemCert(p, e) => write!(f, "{}: not a PEM certificate: {e}", p.display()),
+            CertError::NoCert(p) => {
+                write!(f, "{}: no certificate in it (expected PEM `-----BEGIN CERTIFICATE-----`)", p.display())
+            }
+            CertError::ReadKey(p, e) => write!(f, "cannot read the TLS key {}: {e}", p.display()),
+            CertError::NotPemKey(p, e) => write!(f, "{}: not a PEM private key: {e}", p.display()),
+            CertError::NoKey(p) => write!(f, "{}: no private key in it", p.display()),
+            CertError::Tls(e) => write!(f, "TLS setup: {e}"),
+            CertError::Unusable(c, k, e) => {
+                write!(f, "{} and {} do not make a usable certificate: {e}", c.display(), k.display())
+            }
+            CertError::Make(why) => write!(f, "cannot make a certificate: {why}"),
+            CertError::Write(p, e) => write!(f, "writing {}: {e}", p.display()),
+            CertError::NoCa(p, e) if e.kind() == std::io::ErrorKind::NotFound => write!(
+                f,
+                "cannot read the certificate authority's {}: {e}; `loft cert renew --ca --force` makes a new one (devices must then trust it again)",
+                p.display()
+            ),
+            CertError::NoCa(p, e) => write!(
+                f,
+                "cannot read the certificate authority's {}: {e}; run `loft cert renew` as a user that can (root)",
+                p.display()
+            ),
+            CertError::BadCa(p, why) => write!(
+                f,
+                "{}: not a usable certificate authority ({why}); `loft cert renew --ca --force` makes a new one (phones must then trust it again)",
+                p.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CertError {}
+
+/// Loads a PEM certificate chain and key into a server config.
+pub(crate) fn load(cert: &Path, key: &Path) -> Result<Loaded, CertError> {
+    let certs: Vec<CertificateDer<'static>> = {
+        let data = std::fs::read(cert).map_err(|e| CertError::ReadCert(cert.into(), e))?;
+        rustls_pemfile::certs(&mut data.as_slice())
+            .collect::<Result<_, _>>()
+            .map_err(|e| CertError::NotPemCert(cert.into(), e))?
+    };
+    if certs.is_empty() {
+        return Err(CertError::NoCert(cert.into()));
+    }
+    let key_der: PrivateKeyDer<'static> = {
+        let data = std::fs::read(key).map_err(|e| CertError::ReadKey(key.into(), e))?;
+        rustls_pemfile::private_key(&mut data.as_slice())
+            .map_err(|e| CertError::NotPemKey(key.into(), e))?
+            .ok_or_else(|| CertError::NoKey(key.into()))?
+    };
+    let fp = fingerprint(&certs[0]);
+    let config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(CertError::Tls)?
+        .with_no_client_auth()
+        .with_single_cert(certs, key_der)
+        .map_err(|e| CertError::Unusable(cert.into(), key.into(), e))?;
+    Ok(Loaded { config: Arc::new(config), fingerprint: fp })
+}
+
+/// Replaces a private key file: a new one is 0600, an existing one keeps its mode (a
+/// systemd install makes the relay's key 0640 for the group the relay runs as).
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    crate::base::files::write_atomic(path, data)
+}
+
+/// Replaces a certificate file; a new one is 0644 (a certificate is public).
+fn write_public(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let new = !path.exists();
+    crate::base::files::write_atomic(path, data)?;
+    if new {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use rustls::client::danger::ServerCertVerifier;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn names() -> Vec<String> {
+        vec!["localhost".into(), "127.0.0.1".into(), "relay.example".into()]
+    }
+
+    /// rustls' own verdict on `chain` (leaf first) under `root` as the only trust anchor.
+    fn verify(root: &[u8], chain: &[CertificateDer<'static>], name: &str) -> Result<(), rustls::Error> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(CertificateDer::from(root.to_vec())).unwrap();
+        let v =
+            rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider()).build().unwrap();
+        let name = rustls::pki_types::ServerName::try_from(name.to_string()).unwrap();
+        v.verify_server_cert(&chain[0], &chain[1..], &name, &[], rustls::pki_types::UnixTime::now()).map(|_| ())
+    }
+
+    fn chain(path: &Path) -> Vec<CertificateDer<'static>> {
+        rustls_pemfile::certs(&mut std::fs::read(path).unwrap().as_slice()).collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn a_ca_signs_a_chain_that_loads_and_verifies_and_a_reloaded_ca_signs_the_same_way() {
+        let d = tempfile::tempdir().unwrap();
+        let p = |n: &str| d.path().join(n);
+        let made = ca::make_ca(&p("ca.crt"), &p("ca.key")).unwrap();
+        assert_eq!(std::fs::metadata(p("ca.key")).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(ca_fingerprint(&p("ca.crt")), Some(made.fingerprint()));
+        assert_eq!(ca_fingerprint(&p("none.crt")), None);
+        let info = der::certificate(&made.der).unwrap();
+        assert_eq!(info.issuer, info.subject, "self-signed");
+        let cn = der::common_name(info.subject).unwrap();
+        assert!(cn.starts_with("Loft relay ") && cn.contains(" CA "), "{cn}");
+
+        let fp = ca::issue(&made, &p("c.pem"), &p("k.pem"), &names()).unwrap();
+        assert_eq!(load(&p("c.pem"), &p("k.pem")).unwrap().fingerprint, fp);
+        assert_eq!(std::fs::metadata(p("k.pem")).unwrap().permissions().mode() & 0o777, 0o600);
+        let c = chain(&p("c.pem"));
+        assert_eq!(c.len(), 2, "leaf then CA");
+        assert_eq!(c[1].as_ref(), made.der.as_slice());
+        verify(&made.der, &c, "relay.example").unwrap();
+        verify(&made.der, &c, "127.0.0.1").unwrap();
+        assert!(verify(&made.der, &c, "elsewhere.example").is_err());
+
+        // From disk: a new leaf with the same issuer name and key identifier.
+        let loaded = ca::load_ca(&p("ca.crt"), &p("ca.key")).unwrap();
+        assert_eq!(loaded.der, made.der);
+        let fp2 = ca::issue(&loaded, &p("c.pem"), &p("k.pem"), &names()).unwrap();
+        assert_ne!(fp, fp2);
+        let c2 = chain(&p("c.pem"));
+        assert_eq!(der::certificate(&c2[0]).unwrap().issuer, info.subject);
+        verify(&made.der, &c2, "localhost").unwrap();
+        let leaf = der::certificate(&c2[0]).unwrap();
+        assert_eq!(leaf.sans.len(), 3);
+        assert!(leaf.sans.contains(&der::San::Ip("127.0.0.1".parse().unwrap())));
+        assert!(leaf.sans.contains(&der::San::Dns("relay.example".into())));
+        let days = (leaf.not_after - chrono::Utc::now().date_naive()).num_days();
+        assert!((800..=825).contains(&days), "{days}");
+
+        // Another CA's key does not pass for this one.
+        ca::make_ca(&p("ca2.crt"), &p("ca2.key")).unwrap();
+        let e = ca::load_ca(&p("ca.crt"), &p("ca2.key")).err().unwrap().to_string();
+        assert!(e.contains("not a CA Loft made with the key") && e.contains("--ca --force"), "{e}");
+        let e = ca::load_ca(&p("none.crt"), &p("ca.key")).err().unwrap().to_string();
+        assert!(e.contains("loft cert renew --ca"), "{e}");
+    }
+
+    #[test]
+    fn renewal_when_a_name_is_missing_or_the_end_is_near_never_for_a_stranger() {
+        let d = tempfile::tempdir().unwrap();
+        let p = |n: &str| d.path().join(n);
+        let ca = ca::make_ca(&p("ca.crt"), &p("ca.key")).unwrap();
+        ca::issue(&ca, &p("c.pem"), &p("k.pem"), &names()).unwrap();
+        let leaf = chain(&p("c.pem"))[0].to_vec();
+        let subject = der::certificate(&ca.der).unwrap().subject.to_vec();
+        let today = chrono::Utc::now().date_naive();
+        assert_eq!(ca::renewal_reason(&leaf, &subject, &names(), today), None);
+        assert_eq!(ca::renewal_reason(&leaf, &subject, &["LOCALHOST".into(), "127.0.0.1".into()], today), None);
+        let why = ca::renewal_reason(&leaf, &subject, &["localhost".into(), "10.1.2.3".into()], today).unwrap();
+        assert!(why.contains("10.1.2.3"), "{why}");
+        let later = today + chrono::Days::new(800);
+        assert!(ca::renewal_reason(&leaf, &subject, &names(), later).unwrap().contains("days left"));
+        // A certificate this CA did not issue (one from a public CA, say) is left alone.
+        assert_eq!(ca::renewal_reason(&leaf, b"other", &["10.1.2.3".into()], today), None);
+
+        // refresh: nothing without a CA; a stale leaf is re-issued; a current one is kept.
+        let none = ca::refresh(&p("c.pem"), &p("k.pem"), &p("no-ca.crt"), &p("no-ca.key"), &["x.example".into()]);
+        assert_eq!(none.unwrap(), None);
+        let why = ca::refresh(&p("c.pem"), &p("k.pem"), &p("ca.crt"), &p("ca.key"), &["x.example".into()]);
+        assert!(why.unwrap().unwrap().contains("x.example"));
+        let fp = load(&p("c.pem"), &p("k.pem")).unwrap().fingerprint;
+        let again = ca::refresh(&p("c.pem"), &p("k.pem"), &p("ca.crt"), &p("ca.key"), &["x.example".into()]);
+        assert_eq!(again.unwrap(), None);
+        assert_eq!(load(&p("c.pem"), &p("k.pem")).unwrap().fingerprint, fp);
+        std::fs::remove_file(p("c.pem")).unwrap();
+        let why = ca::refresh(&p("c.pem"), &p("k.pem"), &p("ca.crt"), &p("ca.key"), &[]).unwrap().unwrap();
+        assert!(why.contains("missing"), "{why}");
+        let wanted = ca::wanted_names(&[]);
+        assert!(wanted.contains(&"localhost".to_string()) && wanted.contains(&"127.0.0.1".to_string()), "{wanted:?}");
+    }
+
+    #[test]
+    fn the_der_reader_survives_anything() {
+        let d = tempfile::tempdir().unwrap();
+        let ca = ca::make_ca(&d.path().join("ca.crt"), &d.path().join("ca.key")).unwrap();
+        for n in 0..ca.der.len() {
+            let _ = der::certificate(&ca.der[..n]);
+            let mut bent = ca.der.clone();
+            bent[n] ^= 0xff;
+            let _ = der::certificate(&bent);
+        }
+        assert!(der::certificate(b"").is_none());
+        assert_eq!(der::read(&[0x04, 0x82, 0x00, 0x01, 0x61]), Some((0x04, &b"a"[..], &b""[..])));
+        assert_eq!(der::read(&[0x04, 0x85, 0, 0, 0, 0, 1]), None, "lengths past 4 bytes");
+        assert_eq!(der::read(&[0x04, 0x05, 1]), None, "shorter than it says");
+        let addrs = lan_addresses();
+        assert!(addrs.iter().all(|a| !a.to_string().starts_with("fe80")), "{addrs:?}");
+        let rank = |a: &std::net::IpAddr| (a.is_loopback(), a.is_ipv6());
+        assert!(addrs.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])), "non-loopback first, IPv4 first: {addrs:?}");
+        assert!(addrs.contains(&"127.0.0.1".parse().unwrap()), "{addrs:?}");
+    }
+
+    #[test]
+    fn missing_certificate_says_what_to_do() {
+        let e = load(Path::new("/nonexistent/c.pem"), Path::new("/nonexistent/k.pem")).err().unwrap();
+        assert!(e.to_string().contains("loft init"), "{e}");
+    }
+}
