@@ -36,7 +36,7 @@ def free_display():
     raise SystemExit("no free X display number")
 
 
-def wait(what, check, within=30, starting=False):
+def wait(what, check, within=60, starting=False):
     """Polls `check` until it answers something true; `starting`: a process that is not
     listening yet (a refused connection) is waited for too."""
     t = time.time()
@@ -63,7 +63,7 @@ class Driver:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
         try:
-            return json.load(urllib.request.urlopen(req, timeout=60))["value"]
+            return json.load(urllib.request.urlopen(req, timeout=120))["value"]
         except urllib.error.HTTPError as e:
             raise AssertionError(f"WebDriver {method} {path}: {e.read().decode(errors='replace')[:500]}")
 
@@ -89,11 +89,12 @@ xvfb = subprocess.Popen(["Xvfb", f":{display}", "-screen", "0", "1024x768x24", "
 port = free_port()
 driver_proc = None
 try:
-    wait("Xvfb", lambda: os.path.exists(f"/tmp/.X11-unix/X{display}"), 15)
+    # Generous limits: on a machine busy with a build, WebKit takes its time to start.
+    wait("Xvfb", lambda: os.path.exists(f"/tmp/.X11-unix/X{display}"), 60)
     driver_proc = subprocess.Popen(["WebKitWebDriver", f"--port={port}"], env=dict(os.environ, DISPLAY=f":{display}"),
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     d = Driver(port)
-    wait("WebKitWebDriver", lambda: d.call("GET", "/status").get("ready"), 15, starting=True)
+    wait("WebKitWebDriver", lambda: d.call("GET", "/status").get("ready"), 60, starting=True)
     caps = {"capabilities": {"alwaysMatch": {
         "browserName": "MiniBrowser",
         # The relay's own self-signed certificate, as a person clicks through it.
@@ -112,7 +113,7 @@ try:
     d.type("#room-input", "lobby")
     d.type("#room-key", "secret")
     d.click("#room-open")
-    wait("the room live", lambda: d.state().startswith("live"), 60)
+    wait("the room live", lambda: d.state().startswith("live"), 90)
     d.type("#composer", "hello from WebKit \u00e9\u00e8 \u0645\u0631\u062d\u0628\u0627")
     d.type("#composer", "\ue007")  # Enter sends
     own = "return [...document.querySelectorAll('#messages .msg.own .text')].map((e) => e.textContent)"
