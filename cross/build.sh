@@ -81,17 +81,20 @@ version=$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n 1)
 plan() {
 	case "$1" in
 	x86_64-unknown-linux-musl | aarch64-unknown-linux-musl)
-		toolchain=stable build_std=no rustflags=""
+		toolchain=stable build_std=no rustflags="" router=no
 		;;
 	armv7-unknown-linux-musleabihf | arm-unknown-linux-musleabi | arm-unknown-linux-musleabihf)
 		# No rust-std for these on every mirror: build std; zig brings musl's crt1.o.
-		toolchain=nightly build_std=yes rustflags="-C link-self-contained=no"
+		toolchain=nightly build_std=yes rustflags="-C link-self-contained=no" router=no
 		;;
 	mipsel-unknown-linux-musl | mips-unknown-linux-musl)
 		# Tier 3 and not static by default. Non-PIC code (relocation-model=static) is
 		# about 15% smaller on MIPS than the default PIC (no $gp set-up and GOT loads);
 		# see check_mips_t9 for the one catch.
 		toolchain=nightly build_std=yes rustflags="-C target-feature=+crt-static -C link-self-contained=no -C relocation-model=static"
+		# The router default: relay, client and web page, without `loft chat`'s line
+		# editor (the `line-editor` feature, about 90 KB): what fits the size budget.
+		router=yes
 		;;
 	*)
 		echo "$0: unknown target $1" >&2
@@ -131,7 +134,8 @@ check_mips_t9() {
 	fi
 }
 
-# The router budget: a MIPS binary with the default features (relay, client, web), built
+# The router budget: a MIPS binary with the router's default features (relay, client, web,
+# no line editor), built
 # for size, must fit in LOFT_SIZE_BUDGET bytes (default 3,500,000: what a 4 MB router
 # flash holds beside OpenWrt). docs/install.md#sizes says where the bytes go.
 check_budget() {
@@ -166,6 +170,7 @@ build_one() {
 	features=""
 	[ -z "${LOFT_FEATURES:-}" ] || features="--features $LOFT_FEATURES"
 	[ "${LOFT_NO_DEFAULT_FEATURES:-0}" != 1 ] || features="$features --no-default-features"
+	if [ -z "$features" ] && [ "$router" = yes ]; then features="--no-default-features --features client,web"; fi
 	if [ "$build_std" = yes ] && [ "${LOFT_SMALL:-1}" = 1 ]; then
 		rustflags="$rustflags -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -C force-unwind-tables=no"
 		# std without backtrace symbolization (gimli, addr2line), size-optimized algorithms.

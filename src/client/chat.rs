@@ -45,7 +45,19 @@ enum Input {
     Quit(oneshot::Sender<()>),
 }
 
-type Printer = Box<dyn rustyline::ExternalPrinter + Send>;
+/// Prints above the line being typed (rustyline's external printer), or plainly.
+trait Print: Send {
+    fn print(&mut self, msg: String);
+}
+
+#[cfg(feature = "line-editor")]
+impl<P: rustyline::ExternalPrinter + Send> Print for P {
+    fn print(&mut self, msg: String) {
+        let _ = rustyline::ExternalPrinter::print(self, msg);
+    }
+}
+
+type Printer = Box<dyn Print>;
 
 /// Where output goes: above the input line, formatted with the shared style.
 #[derive(Clone)]
@@ -62,7 +74,7 @@ impl Screen {
         if !s.ends_with('\n') {
             s.push('\n');
         }
-        let _ = self.printer.lock().unwrap().print(s);
+        self.printer.lock().unwrap().print(s);
     }
 
     fn message(&self, m: &crate::ftpchat::message::Message) {
@@ -94,16 +106,28 @@ impl Screen {
     }
 }
 
-/// The printer used without a terminal.
+/// The printer used without a terminal (or without the line editor).
 struct PlainPrinter;
 
+#[cfg(not(feature = "line-editor"))]
+impl Print for PlainPrinter {
+    fn print(&mut self, msg: String) {
+        plain_print(msg);
+    }
+}
+
+#[cfg(feature = "line-editor")]
 impl rustyline::ExternalPrinter for PlainPrinter {
     fn print(&mut self, msg: String) -> rustyline::Result<()> {
-        let mut o = std::io::stdout().lock();
-        o.write_all(msg.as_bytes())?;
-        o.flush()?;
+        plain_print(msg);
         Ok(())
     }
+}
+
+fn plain_print(msg: String) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(msg.as_bytes());
+    let _ = o.flush();
 }
 
 /// Who sent in this room lately (for `/who` on relays without `SITE SEEN`).
@@ -125,6 +149,9 @@ pub(crate) fn run(args: ChatArgs) -> Result<Exit> {
         _ => {}
     }
 
+    // The line editor (history, editing, messages printed above the line being typed);
+    // router builds leave it out (the `line-editor` feature) and read plain lines.
+    #[cfg(feature = "line-editor")]
     let mut editor = if interactive {
         let config = rustyline::Config::builder().auto_add_history(true).max_history_size(1000).ok().map(|b| b.build());
         let ed = match config {
@@ -135,10 +162,13 @@ pub(crate) fn run(args: ChatArgs) -> Result<Exit> {
     } else {
         None
     };
+    #[cfg(feature = "line-editor")]
     let printer: Printer = match editor.as_mut().map(|e| e.create_external_printer()) {
         Some(Ok(p)) => Box::new(p),
         _ => Box::new(PlainPrinter),
     };
+    #[cfg(not(feature = "line-editor"))]
+    let printer: Printer = Box::new(PlainPrinter);
     let saved_tty = interactive.then(|| {
         // SAFETY: reads the settings of stdin, a terminal.
         unsafe {
@@ -179,34 +209,38 @@ pub(crate) fn run(args: ChatArgs) -> Result<Exit> {
     let task = rt.spawn(ctl.run(rx, tx.clone(), watch_session));
 
     let mut current = room;
-    match editor.as_mut() {
-        Some(ed) => {
-            let mut errors = 0;
-            loop {
-                let prompt = format!("[{}] {}> ", current.name, current.sender);
-                match ed.readline(&prompt) {
-                    Ok(line) => {
-                        errors = 0;
-                        if !handle_line(&line, &mut current, &tx, &screen) {
-                            break;
-                        }
+    #[cfg(feature = "line-editor")]
+    if let Some(ed) = editor.as_mut() {
+        let mut errors = 0;
+        loop {
+            let prompt = format!("[{}] {}> ", current.name, current.sender);
+            match ed.readline(&prompt) {
+                Ok(line) => {
+                    errors = 0;
+                    if !handle_line(&line, &mut current, &tx, &screen) {
+                        break;
                     }
-                    Err(rustyline::error::ReadlineError::Interrupted | rustyline::error::ReadlineError::Eof) => break,
-                    // A window resize or a signal: read on (a broken terminal gives up).
-                    Err(_) if errors < 20 => errors += 1,
-                    Err(_) => break,
                 }
-            }
-        }
-        None => {
-            for line in std::io::stdin().lock().lines() {
-                let Ok(line) = line else { break };
-                if !handle_line(&line, &mut current, &tx, &screen) {
-                    break;
-                }
+                Err(rustyline::error::ReadlineError::Interrupted | rustyline::error::ReadlineError::Eof) => break,
+                // A window resize or a signal: read on (a broken terminal gives up).
+                Err(_) if errors < 20 => errors += 1,
+                Err(_) => break,
             }
         }
     }
+    #[cfg(feature = "line-editor")]
+    let plain = editor.is_none();
+    #[cfg(not(feature = "line-editor"))]
+    let plain = true;
+    if plain {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if !handle_line(&line, &mut current, &tx, &screen) {
+                break;
+            }
+        }
+    }
+    #[cfg(feature = "line-editor")]
     drop(editor);
     let (done_tx, done_rx) = oneshot::channel();
     let _ = tx.send(Input::Quit(done_tx));

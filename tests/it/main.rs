@@ -40,5 +40,6 @@ mod ship_smoke;
 mod ship_systemd;
 mod suppaftp_patterns;
 mod vendored_patches;
+mod web_app;
 mod web_client;
 mod web_invites;

@@ -191,7 +191,7 @@ fn bad_invite_tokens_count_as_failed_logins() {
 /// A fresh `$HOME` whose NSS database (what Chromium on Linux trusts) holds the relay's
 /// CA, as a phone has after "trust this relay"; `None` (and a visible skip off CI) when
 /// certutil (libnss3-tools) is missing.
-fn nss_home_trusting(ca: &Path) -> Option<tempfile::TempDir> {
+pub(crate) fn nss_home_trusting(ca: &Path) -> Option<tempfile::TempDir> {
     if !common::require_tool("certutil") {
         return None;
     }

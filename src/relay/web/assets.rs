@@ -14,6 +14,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("/assets/codec.js", "text/javascript; charset=utf-8", include_bytes!(concat!(env!("OUT_DIR"), "/codec.js.gz"))),
     ("/assets/files.js", "text/javascript; charset=utf-8", include_bytes!(concat!(env!("OUT_DIR"), "/files.js.gz"))),
     ("/assets/qr.js", "text/javascript; charset=utf-8", include_bytes!(concat!(env!("OUT_DIR"), "/qr.js.gz"))),
+    ("/assets/history.js", "text/javascript; charset=utf-8", include_bytes!(concat!(env!("OUT_DIR"), "/history.js.gz"))),
     ("/assets/style.css", "text/css; charset=utf-8", include_bytes!(concat!(env!("OUT_DIR"), "/style.css.gz"))),
     ("/assets/icon.svg", "image/svg+xml", include_bytes!(concat!(env!("OUT_DIR"), "/icon.svg.gz"))),
 ];

@@ -71,6 +71,8 @@ export class Api {
 
   rooms() { return this.call('GET', '/api/rooms'); }
   log(room, from, wait, signal) { return this.call('GET', '/api/log', { query: { room, from, wait }, signal }); }
+  /** The complete lines that end at `before`, read backwards: {from, next, lines, first}. */
+  logBefore(room, before) { return this.call('GET', '/api/log', { query: { room, before } }); }
   append(room, lines) { return this.call('POST', '/api/append', { query: { room }, body: lines, type: 'text/plain; charset=utf-8' }); }
   seen(room) { return this.call('GET', '/api/seen', { query: { room } }); }
   markSeen(room, offset) { return this.call('POST', '/api/seen', { query: { room }, body: JSON.stringify({ offset }), type: 'application/json' }); }

@@ -10,6 +10,7 @@
 import * as codec from './codec.js';
 import * as files from './files.js';
 import * as qr from './qr.js';
+import * as history from './history.js';
 import { Api, ApiError, AuthError } from './api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -208,7 +209,7 @@ function leaveRoom() {
 
 function openRoom(name, key) {
   leaveRoom();
-  current = { name, key, next: 0, tokens: new Set(), lastDate: null, abort: new AbortController(), first: true, seenSent: -1, urls: new Set(), opened: 0, foreign: 0, sent: new Set() };
+  current = { name, key, next: 0, tokens: new Set(), lastDate: null, oldest: null, atBeginning: false, loadingOlder: false, abort: new AbortController(), first: true, seenSent: -1, urls: new Set(), opened: 0, foreign: 0, sent: new Set() };
   unread = 0;
   updateTitle();
   $('room-title').textContent = name;
@@ -283,42 +284,92 @@ async function follow(room) {
   }
 }
 
-/** Shows the lines of one /api/log answer, like the terminal client: messages in order,
- *  runs of lines under another key and unreadable lines as muted notices. */
-async function ingest(room, res) {
-  let at = res.from;
-  let otherKey = 0;
-  let skipped = 0;
-  const flushOther = () => {
-    if (otherKey) {
-      notice(`${otherKey} line${otherKey === 1 ? '' : 's'} encrypted with another key (a wrong room key, or other people sharing the file)`, 'other-key');
-    }
-    otherKey = 0;
-  };
-  for (const line of res.lines) {
-    const lineAt = at;
-    at += utf8Length(line) + 1; // offsets are bytes
-    const token = line.trim();
-    if (!token || room.tokens.has(token)) continue; // blank, or shown already
-    room.tokens.add(token);
-    let m;
-    try {
-      m = await codec.open(room.key, token);
-    } catch (e) {
-      if (room !== current) return;
-      if (e.kind === 'wrong-key') { otherKey++; room.foreign++; continue; }
-      flushOther();
-      if (++skipped <= 3) notice(`skipped byte ${lineAt}: ${e.message}`, 'malformed');
-      continue;
-    }
-    if (room !== current) return;
-    flushOther();
-    if (!room.sent.has(token)) room.opened++;
-    showMessage(room, m);
+/** Messages shown before the rest of a room's backlog is opened: the newest screenful. */
+const FIRST_PAINT = 40;
+
+/** Opens the lines of one /api/log answer (side by side, see history.js) and counts what
+ *  opened for the key check. */
+async function openAnswer(room, lines, from) {
+  const opened = await history.openLines(lines, from, room.tokens, (t) => codec.open(room.key, t));
+  for (const r of opened) {
+    if (r.kind === 'wrong-key') room.foreign++;
+    else if (r.m && !room.sent.has(r.token)) room.opened++;
   }
-  flushOther();
-  if (skipped > 3) notice(`skipped ${skipped - 3} more lines`, 'malformed');
+  return opened;
+}
+
+// A frame, or 50 ms in a hidden tab (which gets no frames).
+const nextFrame = () => new Promise((r) => { requestAnimationFrame(() => setTimeout(r, 0)); setTimeout(r, 50); });
+
+/** Shows the lines of one /api/log answer, like the terminal client: messages in order,
+ *  runs of lines under another key and unreadable lines as muted notices. Opening a
+ *  room, the newest screenful is shown first and the rest put above it. */
+async function ingest(room, res) {
+  if (room.oldest === null) {
+    room.oldest = res.from;
+    room.atBeginning = res.first !== undefined && res.from <= res.first;
+  }
+  if (room.first && res.lines.length > FIRST_PAINT) {
+    const cut = history.tailStart(res.lines, FIRST_PAINT);
+    const head = res.lines.slice(0, cut);
+    const tail = await openAnswer(room, res.lines.slice(cut), history.offsets(res.from, head).end);
+    if (room !== current) return;
+    const t = history.layout(tail, null);
+    room.lastDate = t.lastDay;
+    append(nodesOf(room, t.items));
+    await nextFrame(); // on screen before the rest is opened
+    const older = await openAnswer(room, head, res.from);
+    if (room !== current) return;
+    const h = history.layout(older, null);
+    prepend(nodesOf(room, h.items), h.lastDay);
+  } else {
+    const opened = await openAnswer(room, res.lines, res.from);
+    if (room !== current) return;
+    const { items, lastDay } = history.layout(opened, room.lastDate);
+    room.lastDate = lastDay;
+    append(nodesOf(room, items));
+    for (const it of items) if (it.kind === 'msg') attention(room, it.m);
+  }
+  if (room.atBeginning) beginning(room);
   checkKey(room);
+  // Too few messages to scroll: the older ones come without a scroll.
+  if (!room.atBeginning && $('messages').scrollTop < 300) loadOlder(room);
+}
+
+/** Older messages, when the reader scrolls near the top: back through the archives to
+ *  the oldest line the relay keeps. */
+async function loadOlder(room) {
+  if (room.loadingOlder || room.atBeginning || room.oldest === null) return;
+  room.loadingOlder = true;
+  try {
+    const res = await api.logBefore(room.name, room.oldest);
+    if (room !== current) return;
+    const opened = await openAnswer(room, res.lines, res.from);
+    if (room !== current) return;
+    const { items, lastDay } = history.layout(opened, null);
+    prepend(nodesOf(room, items), lastDay);
+    room.oldest = res.from;
+    if (!res.lines.length || res.from <= res.first) {
+      room.atBeginning = true;
+      beginning(room);
+    }
+    checkKey(room);
+  } catch (e) {
+    if (!needsLogin(e)) notice(`older messages could not be read: ${e.message}`);
+  } finally {
+    room.loadingOlder = false;
+  }
+  // Still near the top (a short screen of old messages): go on.
+  const box = $('messages');
+  if (room === current && !room.atBeginning && box.scrollTop < 300) loadOlder(room);
+}
+
+/** The "beginning of the kept history" mark, once, above everything. */
+function beginning(room) {
+  const box = $('messages');
+  if (box.querySelector('.beginning') || !box.querySelector('.msg, .notice')) return;
+  const li = el('li', 'beginning', 'The beginning of the history this relay keeps');
+  box.prepend(li);
 }
 
 /** FTPChat v1.7 readers stop for good at the first line they cannot decrypt. A key that
@@ -337,9 +388,6 @@ function checkKey(room) {
   box.hidden = !suspect;
 }
 
-const encoder = new TextEncoder();
-const utf8Length = (s) => encoder.encode(s).length;
-
 function weekday(d) { return ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getDay()]; }
 
 function append(node) {
@@ -350,18 +398,61 @@ function append(node) {
   if (atBottom) scroller.scrollTop = scroller.scrollHeight;
 }
 
-function notice(text, kind = 'info') {
-  append(el('li', `notice ${kind}`, text));
+/** Puts older messages above those shown, where they join (one day mark, one run of
+ *  other-key lines), without moving what the reader looks at. */
+function prepend(frag, lastDay) {
+  const box = $('messages');
+  const mark = box.querySelector('.beginning');
+  let first = mark ? mark.nextElementSibling : box.firstElementChild;
+  if (first && first.classList.contains('day') && first.dataset.day === lastDay) {
+    const next = first.nextElementSibling;
+    first.remove();
+    first = next;
+  }
+  const last = frag.lastElementChild;
+  if (last && first && last.classList.contains('other-key') && first.classList.contains('other-key')) {
+    const n = Number(last.dataset.count) + Number(first.dataset.count);
+    first.replaceWith(otherKeyNode(n));
+    first = box.querySelector('.other-key');
+    last.remove();
+  }
+  const fromBottom = box.scrollHeight - box.scrollTop;
+  box.insertBefore(frag, first);
+  box.scrollTop = box.scrollHeight - fromBottom;
 }
 
-function showMessage(room, m) {
-  // Day separators follow the sender's own date, as the terminal client does.
-  const day = m.time.slice(0, 10);
-  if (room.lastDate !== day) {
-    const today = codec.formatTime(new Date()).slice(0, 10);
-    append(el('li', 'day', day === today ? `Today, ${weekday(m.when)} ${day}` : `${weekday(m.when)} ${day}`));
-    room.lastDate = day;
+function noticeNode(text, kind = 'info') {
+  return el('li', `notice ${kind}`, text);
+}
+
+function notice(text, kind = 'info') {
+  append(noticeNode(text, kind));
+}
+
+function otherKeyNode(n) {
+  const li = noticeNode(`${n} line${n === 1 ? '' : 's'} encrypted with another key (a wrong room key, or other people sharing the file)`, 'other-key');
+  li.dataset.count = String(n);
+  return li;
+}
+
+/** The nodes of laid-out items (history.layout), in one fragment. */
+function nodesOf(room, items) {
+  const frag = document.createDocumentFragment();
+  const today = codec.formatTime(new Date()).slice(0, 10);
+  for (const it of items) {
+    if (it.kind === 'msg') frag.append(messageNode(room, it.m));
+    else if (it.kind === 'day') {
+      const li = el('li', 'day', it.day === today ? `Today, ${weekday(it.when)} ${it.day}` : `${weekday(it.when)} ${it.day}`);
+      li.dataset.day = it.day;
+      frag.append(li);
+    } else if (it.kind === 'other-key') frag.append(otherKeyNode(it.count));
+    else if (it.kind === 'malformed') frag.append(noticeNode(`skipped byte ${it.at}: ${it.message}`, 'malformed'));
+    else frag.append(noticeNode(`skipped ${it.count} more lines`, 'malformed'));
   }
+  return frag;
+}
+
+function messageNode(room, m) {
   const own = m.user === me;
   const li = el('li', `msg c${codec.colourOf(m.user)}${own ? ' own' : ''}`);
   li.dataset.user = m.user;
@@ -383,11 +474,18 @@ function showMessage(room, m) {
   }
   li.append(meta, text);
   if (ref) li.append(fileLine(room, ref));
-  append(li);
-  if (!own && !room.first && (document.hidden || !document.hasFocus())) {
-    unread++;
-    updateTitle();
-    if (document.hidden) notify(room, ref ? { ...m, text: ref.display } : m);
+  return li;
+}
+
+/** A new message from someone else while the page is not looked at: the unread count,
+ *  and a notification while it is hidden. */
+function attention(room, m) {
+  if (m.user === me || room.first || (!document.hidden && document.hasFocus())) return;
+  unread++;
+  updateTitle();
+  if (document.hidden) {
+    const ref = files.parseFileRef(m.text);
+    notify(room, ref ? { ...m, text: ref.display } : m);
   }
 }
 
@@ -538,12 +636,83 @@ function askNotifications() {
   }
 }
 
-function notify(room, m) {
+/** Shows a notification for `m` in `room`: through the service worker where there is one
+ *  (the only way Android Chrome shows them), else with `new Notification`. The title is
+ *  the room; the body the sender and the first line, unless previews are off. */
+async function notify(room, m) {
   if (!('Notification' in window) || Notification.permission !== 'granted') return;
+  const line = codec.clean(m.text).split('\n')[0].slice(0, 200);
+  const opts = {
+    tag: `loft-${room.name}`,
+    icon: '/assets/icon-192.png',
+    data: { room: room.name },
+    ...(localStorage.getItem('loft.previews') === 'off' ? {} : { body: `${codec.cleanName(m.user)}: ${line}` }),
+  };
+  if (worker) {
+    try {
+      await worker.showNotification(room.name, opts);
+      return;
+    } catch { /* fall back to a page notification */ }
+  }
   try {
-    const n = new Notification(`${codec.cleanName(m.user)} in ${room.name}`, { body: codec.clean(m.text).slice(0, 200), tag: `loft-${room.name}`, icon: '/assets/icon.svg' });
-    n.onclick = () => { window.focus(); n.close(); };
-  } catch { /* some mobile browsers only notify from a service worker */ }
+    const n = new Notification(room.name, opts);
+    n.onclick = () => { window.focus(); n.close(); showRoom(room.name); };
+  } catch { /* some mobile browsers notify only through a service worker */ }
+}
+
+/** Brings `name` on screen (a tapped notification): the open room, or that room. */
+function showRoom(name) {
+  if (!name || $('chat-view').hidden) return;
+  if (!current || current.name !== name) pickRoom(name);
+  drawer(false);
+}
+
+// ---- the app: service worker, install, updates -----------------------------------------
+
+let worker = null; // the service worker's registration, once registered
+
+/** One line saying why the page is not an app here, with the way out. */
+function appNote(why, trust) {
+  const note = $('app-note');
+  note.replaceChildren(document.createTextNode(why));
+  if (trust) {
+    const a = el('a', '', 'Trust this relay');
+    a.href = '/trust';
+    note.append(' ', a, '.');
+  }
+  note.hidden = false;
+}
+
+async function registerWorker() {
+  if (!('serviceWorker' in navigator)) {
+    const why = window.isSecureContext ? 'this browser has no service workers' : 'the page is not on HTTPS';
+    return appNote(`Not installable, and notifications only while this tab is open: ${why}.`, window.isSecureContext);
+  }
+  try {
+    const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+    worker = reg;
+    const offer = (w) => { if (w && navigator.serviceWorker.controller) showUpdate(w); };
+    offer(reg.waiting);
+    reg.addEventListener('updatefound', () => {
+      const w = reg.installing;
+      if (w) w.addEventListener('statechange', () => { if (w.state === 'installed') offer(w); });
+    });
+  } catch (e) {
+    // Chromium refuses a service worker from a certificate it does not trust.
+    const cert = /SSL|certificate/i.test(e.message);
+    appNote(cert
+      ? 'This browser does not trust the relay\'s certificate yet, so the page cannot be installed or notify in the background.'
+      : `The page cannot be installed here (${e.message}).`, cert);
+  }
+}
+
+let reloading = false;
+function showUpdate(waiting) {
+  $('update').hidden = false;
+  $('update-reload').onclick = () => {
+    reloading = true;
+    waiting.postMessage('take-over');
+  };
 }
 
 function onVisible() {
@@ -805,7 +974,15 @@ function init() {
   $('login-form').addEventListener('submit', onLogin);
   $('room-form').addEventListener('submit', onRoomOpen);
   $('composer-form').addEventListener('submit', (ev) => { ev.preventDefault(); send(); });
+  // Enter sends and Shift+Enter starts a line, on a keyboard; on a touch screen Enter
+  // starts a line and the Send button sends (a phone's Enter is too easy to hit).
+  const touch = matchMedia('(pointer: coarse)').matches;
+  if (touch) {
+    $('composer').setAttribute('enterkeyhint', 'enter');
+    $('composer').title = 'Send with the Send button';
+  }
   $('composer').addEventListener('keydown', (ev) => {
+    if (touch) return;
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); send(); }
   });
   $('composer').addEventListener('input', autosize);
@@ -838,6 +1015,9 @@ function init() {
     if (current && !api.readOnly && !$('chat-view').hidden) shareFiles([...ev.dataTransfer.files]);
   });
   $('viewer').addEventListener('click', closeViewer);
+  $('messages').addEventListener('scroll', () => {
+    if (current && $('messages').scrollTop < 300) loadOlder(current);
+  }, { passive: true });
   $('menu').addEventListener('click', () => {
     const open = !document.body.classList.contains('drawer-open');
     drawer(open);
@@ -859,6 +1039,16 @@ function init() {
     await api.logout();
     showLogin('');
   });
+  $('previews').checked = localStorage.getItem('loft.previews') !== 'off';
+  $('previews').addEventListener('change', () => localStorage.setItem('loft.previews', $('previews').checked ? 'on' : 'off'));
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.addEventListener('controllerchange', () => { if (reloading) location.reload(); });
+    navigator.serviceWorker.addEventListener('message', (ev) => {
+      if (ev.data && ev.data.type === 'open-room') showRoom(ev.data.room);
+    });
+  }
+  window.addEventListener('offline', () => setStatus('reconnecting', 'offline'));
+  registerWorker();
   $('join-form').addEventListener('submit', onJoin);
   $('join-generate').addEventListener('click', () => {
     const pw = makePassword();
@@ -883,11 +1073,17 @@ function init() {
   // A session survives a reload of the tab (sessionStorage); the room keys do not, unless
   // remembered on this device.
   const inv = inviteOf(location.hash);
+  // A tapped notification opens /#room=NAME when no page was open.
+  const asked = new URLSearchParams(location.hash.replace(/^#/, '')).get('room');
   if (inv) {
     showJoin(inv);
   } else if (api.session && me) {
     api.user = localStorage.getItem('loft.user') || '';
     enterChat();
+    if (asked) {
+      dropFragment();
+      pickRoom(asked);
+    }
   } else {
     showLogin('');
   }
