@@ -734,12 +734,17 @@ impl Rooms {
     ) -> Result<(u64, Vec<u8>, u64), RoomError> {
         let max = max.max(1) as u64;
         let mut window = max;
+        let mut before = before;
         loop {
             // One byte more than the window, to see whether the window starts a line.
             let lo = before.saturating_sub(window + 1);
             let (span, view) = self.open_history(path, Some(lo), 0, Some(before)).await?;
             let first = view.history;
-            let before = before.min(view.end);
+            if before > view.end {
+                // Past the end: from the end.
+                before = view.end;
+                continue;
+            }
             if before <= first {
                 return Ok((first, Vec::new(), first));
             }

@@ -926,6 +926,10 @@ async fn reading_back_from_the_end_gives_the_whole_kept_history() {
     }
     // The live part alone, and past the end: as the end.
     let (start, bytes, _) = rooms.read_before(&path, size + 1000, 1 << 20).await.unwrap();
+    assert_eq!(
+        rooms.read_before(&path, size * 3, 100).await.unwrap(),
+        rooms.read_before(&path, size, 100).await.unwrap()
+    );
     assert_eq!(start + bytes.len() as u64, size);
     assert_eq!(start, first, "everything kept fits in one page");
 }
