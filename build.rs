@@ -115,19 +115,25 @@ fn main() {
     let mut table = String::from("// Written by build.rs: the page's files, by URL path.\n");
     table.push_str(&format!("/// A hash over all the page's files: what `sw.js` names its cache after.\n#[cfg(test)]\npub(super) const VERSION: &str = {version:?};\n"));
     table.push_str("/// (URL path, content type, gzip-compressed bytes, ETag, immutable).\npub(super) const FILES: &[Asset] = &[\n");
+    // Both URLs of a file name one constant: its bytes are in the binary once.
+    let mut consts = String::new();
     let mut written = BTreeSet::new();
     for s in &served {
         let gz_name = format!("{}-{}.gz", s.name, s.tag);
+        let ident: String =
+            s.name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+        let konst = format!("GZ_{ident}_{}", s.tag.to_uppercase());
         if written.insert(gz_name.clone()) {
             // No file name and no time in the header: the same input gives the same bytes.
             let mut gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
             gz.write_all(&s.data).expect("compressing in memory");
             std::fs::write(out.join(&gz_name), gz.finish().expect("compressing in memory"))
                 .expect("writing to OUT_DIR");
+            let gz_path = out.join(&gz_name).to_string_lossy().into_owned();
+            consts.push_str(&format!("const {konst}: &[u8] = include_bytes!({gz_path:?});\n"));
         }
-        let gz_path = out.join(&gz_name).to_string_lossy().into_owned();
         table.push_str(&format!(
-            "    Asset {{ path: {:?}, kind: {:?}, gz: include_bytes!({gz_path:?}), etag: \"\\\"{}\\\"\", immutable: {} }},\n",
+            "    Asset {{ path: {:?}, kind: {:?}, gz: {konst}, etag: \"\\\"{}\\\"\", immutable: {} }},\n",
             s.path,
             content_type(&s.name),
             s.tag,
@@ -135,6 +141,7 @@ fn main() {
         ));
     }
     table.push_str("];\n");
+    table.push_str(&consts);
     std::fs::write(out.join("assets_table.rs"), table).expect("writing to OUT_DIR");
 }
 

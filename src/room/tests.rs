@@ -970,7 +970,7 @@ async fn reading_back_from_inside_a_line_or_from_the_start() {
     let two = (t[0].len() + t[1].len() + 2) as u64;
     assert_eq!(
         rooms.read_before(&plain, end - 1, 1 << 20).await.unwrap(),
-        (0, text[..two as usize].as_bytes().to_vec(), 0)
+        (0, text.as_bytes()[..two as usize].to_vec(), 0)
     );
     assert!(matches!(rooms.read_before(&dir.path().join("none.txt"), 10, 100).await, Err(RoomError::NoRoom)));
 }
