@@ -57,7 +57,7 @@ pub(crate) enum FileError {
     Off,
     /// The name is not `ID.lff`.
     BadName,
-    /// The room has no file yet (files are shared in rooms that exist).
+    /// Not a room: its folder does not exist, or its name is a folder.
     NoRoom,
     /// A file with this id exists (or is being uploaded).
     Exists,
@@ -85,7 +85,9 @@ impl fmt::Display for FileError {
                 write!(f, "a shared file is named ID{EXTENSION}, ID being 32 lowercase hex digits")
             }
             FileError::Exists => write!(f, "a file with this id exists already: shared files are write-once"),
-            FileError::NoRoom => write!(f, "no such room yet: files are shared in a room that has messages"),
+            FileError::NoRoom => {
+                write!(f, "no such room: its folder does not exist (make it first), or the room's name is a folder")
+            }
             FileError::Invalid { line, reason } => write!(f, "file refused: line {line}: {reason}"),
             FileError::TooLarge { limit } => write!(
                 f,
@@ -221,6 +223,13 @@ impl From<Short> for FileError {
 /// checking it; returns the bytes stored. `hold` takes the bytes as they come (the room's
 /// files quota, the user's, the disk reserve: see [`crate::base::space`]).
 ///
+/// The caller has checked that `room` is a room's name for this user (`chat.rooms`, in
+/// the home). The room need not have a file yet: the first thing shared in a new room
+/// may be a file, and its announcement then creates the room, as any first message does.
+/// Its folder must exist, as for a first message. A refused upload leaves nothing: no
+/// part file, and no files folder that the refused upload made in a room that has no
+/// file.
+///
 /// The input is a trait object: FTP and the web API each have their own reader type, and
 /// one copy of this code is enough on a router's flash.
 pub(crate) async fn store(
@@ -228,7 +237,7 @@ pub(crate) async fn store(
     id: &str,
     input: &mut (dyn AsyncRead + Unpin + Send),
     limits: FileLimits,
-    mut hold: Hold,
+    hold: Hold,
 ) -> Result<u64, FileError> {
     if limits.max_file_bytes == 0 {
         return Err(FileError::Off);
@@ -236,18 +245,38 @@ pub(crate) async fn store(
     if !is_file_id(id) {
         return Err(FileError::BadName);
     }
-    if !fs::symlink_metadata(room).is_ok_and(|m| m.is_file()) {
-        return Err(FileError::NoRoom);
+    match fs::symlink_metadata(room) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err(FileError::NoRoom),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if !room.parent().is_some_and(|p| fs::metadata(p).is_ok_and(|m| m.is_dir())) {
+                return Err(FileError::NoRoom);
+            }
+        }
+        Err(e) => return Err(e.into()),
     }
     let dir = files_dir(room);
-    match fs::symlink_metadata(&dir) {
+    let stored = store_in(&dir, id, input, limits, hold).await;
+    if stored.is_err() && fs::symlink_metadata(room).is_err() {
+        // A new room: the folder goes too, unless another upload is using it (then it
+        // is not empty, and stays).
+        let _ = fs::remove_dir(&dir);
+    }
+    stored
+}
+
+/// [`store`] once the room is known: into its files folder `dir`, made if missing.
+async fn store_in(
+    dir: &Path,
+    id: &str,
+    input: &mut (dyn AsyncRead + Unpin + Send),
+    limits: FileLimits,
+    mut hold: Hold,
+) -> Result<u64, FileError> {
+    match fs::symlink_metadata(dir) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => return Err(FileError::Io(io::Error::other("the room's files folder is not a folder"))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e.into()),
-        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => make_dir(dir)?,
         Err(e) => return Err(e.into()),
     }
     let target = dir.join(format!("{id}{EXTENSION}"));
@@ -256,7 +285,13 @@ pub(crate) async fn store(
     }
     hold.take(0)?;
     let part = dir.join(format!(".{id}{EXTENSION}.part"));
-    let file = match fs::OpenOptions::new().write(true).create_new(true).open(&part) {
+    let open = || fs::OpenOptions::new().write(true).create_new(true).open(&part);
+    let opened = match open() {
+        // A refused upload in the same new room removed the folder meanwhile.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => make_dir(dir).and_then(|()| open()),
+        r => r,
+    };
+    let file = match opened {
         Ok(f) => tokio::fs::File::from_std(f),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(FileError::Exists),
         Err(e) => return Err(e.into()),
@@ -272,7 +307,7 @@ pub(crate) async fn store(
     match done {
         Ok(n) => {
             hold.keep();
-            if let Ok(d) = fs::File::open(&dir) {
+            if let Ok(d) = fs::File::open(dir) {
                 let _ = d.sync_all();
             }
             Ok(n)
@@ -281,6 +316,14 @@ pub(crate) async fn store(
             let _ = fs::remove_file(&part);
             Err(e)
         }
+    }
+}
+
+/// Makes a room's files folder (one made at the same moment by another upload is fine).
+fn make_dir(dir: &Path) -> io::Result<()> {
+    match fs::create_dir(dir) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -406,8 +449,15 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let room = tmp.path().join("lobby.txt");
         let id = "00000000000000000000000000000001";
+        // A room with no file yet: a refused upload leaves no folder either.
         let mut bad: &[u8] = b"";
-        assert!(matches!(store(&room, id, &mut bad, LIMITS, hold(&[])).await, Err(FileError::NoRoom)));
+        assert!(matches!(store(&room, id, &mut bad, LIMITS, hold(&[])).await, Err(FileError::Invalid { .. })));
+        let mut bad: &[u8] = b"not a token\n";
+        assert!(store(&room, id, &mut bad, LIMITS, hold(&[])).await.is_err());
+        assert!(!files_dir(&room).exists() && !room.exists());
+        let missing = tmp.path().join("no-folder/lobby.txt");
+        let mut bad: &[u8] = b"";
+        assert!(matches!(store(&missing, id, &mut bad, LIMITS, hold(&[])).await, Err(FileError::NoRoom)));
         fs::write(&room, "").unwrap();
         let mut bad: &[u8] = b"not a token\n";
         assert!(store(&room, id, &mut bad, LIMITS, hold(&[])).await.is_err());
@@ -433,6 +483,22 @@ mod tests {
             Err(FileError::UserQuota { limit: 1000 })
         ));
         assert!(!files_dir(&room).join(format!("{other}.lff")).exists());
+    }
+
+    /// Issue 21: the first thing shared in a new room may be a file; its announcement
+    /// then creates the room.
+    #[tokio::test]
+    async fn a_file_can_be_shared_in_a_room_with_no_file_yet() {
+        let tmp = tempfile::tempdir().unwrap();
+        let room = tmp.path().join("new.txt");
+        let good = format!("{}\n", token(2));
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(store(&room, id, &mut good.as_bytes(), LIMITS, hold(&[])).await.unwrap(), good.len() as u64);
+        assert_eq!(fs::read_to_string(files_dir(&room).join(format!("{id}.lff"))).unwrap(), good);
+        assert!(!room.exists(), "the announcement creates the room, not the file");
+        let folder = tmp.path().join("a-folder.txt");
+        fs::create_dir(&folder).unwrap();
+        assert!(matches!(store(&folder, id, &mut good.as_bytes(), LIMITS, hold(&[])).await, Err(FileError::NoRoom)));
     }
 
     #[test]

@@ -706,6 +706,98 @@ impl Rooms {
     }
 }
 
+impl Rooms {
+    /// The logical offset of the oldest byte a room still keeps: the start of its oldest
+    /// archive (or of its live part when nothing is archived). Any offset before it reads
+    /// from it. A room not created yet is `NoRoom`.
+    #[cfg_attr(not(feature = "web"), allow(dead_code))]
+    pub(crate) async fn first_kept(&self, path: &Path) -> Result<u64, RoomError> {
+        Ok(self.subscribe(path).await?.view().history)
+    }
+
+    /// Whole lines of a room that end at or before logical offset `before`, at most `max`
+    /// bytes of them, the newest ones: `(start, bytes, first)`, where `start` is the
+    /// logical offset of `bytes[0]`, `bytes` ends where the last line that ends by `before`
+    /// ends (`before` itself when it is a line's end) and `first` is where the room's kept
+    /// history starts ([`Rooms::first_kept`]). A page that opens a room at its end walks
+    /// back this way, page by page, until `start == first`: the same lines, at the same
+    /// offsets, as reading forward from `first` through the archives. A line that ends
+    /// after `before` (`before` inside it) is not included; a line longer than `max` is
+    /// returned alone, so a reader always moves on. No line before `before`: `(first,
+    /// [], first)`. `before` past the end counts as the end.
+    #[cfg_attr(not(feature = "web"), allow(dead_code))]
+    pub(crate) async fn read_before(
+        &self,
+        path: &Path,
+        before: u64,
+        max: usize,
+    ) -> Result<(u64, Vec<u8>, u64), RoomError> {
+        let max = max.max(1) as u64;
+        let mut window = max;
+        let mut before = before;
+        loop {
+            // One byte more than the window, to see whether the window starts a line.
+            let lo = before.saturating_sub(window + 1);
+            let (span, view) = self.open_history(path, Some(lo), 0, Some(before)).await?;
+            let first = view.history;
+            if before > view.end {
+                // Past the end: from the end.
+                before = view.end;
+                continue;
+            }
+            if before <= first {
+                return Ok((first, Vec::new(), first));
+            }
+            let start = span.start;
+            // The span may run on past `before` (it never ends before the live part).
+            let len = span.len().min(before.saturating_sub(start));
+            // The span starts at a line when it starts elsewhere than asked (the oldest
+            // archive kept, or the next one after a gap), or at the room's very start.
+            let reached_first = start <= first;
+            let aligned = start != lo || lo == 0 || reached_first;
+            let got = tokio::task::spawn_blocking(move || -> io::Result<Option<(u64, Vec<u8>)>> {
+                let mut buf = vec![0u8; len as usize];
+                let n = span.read_at(0, &mut buf)?;
+                buf.truncate(n);
+                let Some(last) = buf.iter().rposition(|&b| b == b'\n') else {
+                    // Not one line's end in reach: a longer line (look further back), or
+                    // none at all before `before`.
+                    return Ok(if aligned { Some((0, Vec::new())) } else { None });
+                };
+                buf.truncate(last + 1);
+                let head = if aligned {
+                    0
+                } else {
+                    match buf.iter().position(|&b| b == b'\n') {
+                        Some(i) if i < last => i + 1,
+                        // One line's end only, and its start out of reach.
+                        _ => return Ok(None),
+                    }
+                };
+                // The newest lines that fit in `max`, at least one: walk back line by line.
+                let mut cut = last + 1;
+                while cut > head {
+                    let line_start =
+                        buf[head..cut - 1].iter().rposition(|&b| b == b'\n').map_or(head, |i| head + i + 1);
+                    if (buf.len() - line_start) as u64 > max && cut <= last {
+                        break;
+                    }
+                    cut = line_start;
+                }
+                Ok(Some((cut as u64, buf.split_off(cut))))
+            })
+            .await
+            .map_err(|e| io::Error::other(format!("room read failed: {e}")))??;
+            match got {
+                Some((_, bytes)) if bytes.is_empty() => return Ok((first, Vec::new(), first)),
+                Some((at, bytes)) => return Ok((start + at, bytes, first)),
+                None if reached_first || window >= before => return Ok((first, Vec::new(), first)),
+                None => window = window.saturating_mul(2),
+            }
+        }
+    }
+}
+
 /// The offset in `span` just after its first newline: where the first whole line starts
 /// when the span starts inside a line. `None`: no newline in the `avail` bytes.
 #[cfg_attr(not(feature = "web"), allow(dead_code))]

@@ -850,3 +850,127 @@ async fn a_flooder_cannot_freeze_a_room() {
     }
     assert!(std::fs::metadata(&path).unwrap().len() <= max);
 }
+
+/// A room rotated into archives, the oldest of them pruned: `(rooms, path, size)`.
+async fn rotated_room(dir: &tempfile::TempDir) -> (Arc<Rooms>, PathBuf, u64) {
+    let path = room_file(dir, "");
+    let mut s = settings(SyncPolicy::Never);
+    s.rotate = RotateSettings { rotate_bytes: 2048, keep_bytes: 512, keep_archives: 3, keep_days: 0 };
+    let rooms = Rooms::new(s);
+    let mut size = 0;
+    for tok in tokens(300) {
+        rooms.append(&path, tok.as_bytes(), WriteMode::Append, None).await.unwrap();
+        size += tok.len() as u64 + 1;
+    }
+    // The writer rotates after answering: an empty upload queues behind that rotation.
+    rooms.append(&path, b"", WriteMode::Append, None).await.unwrap();
+    (rooms, path, size)
+}
+
+/// Issue 21: a page opens a room at its end and walks back, page by page, through the
+/// archives: exactly the lines a forward read from the oldest kept one gives, each once,
+/// in order, at the same offsets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_back_from_the_end_gives_the_whole_kept_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rooms, path, size) = rotated_room(&dir).await;
+    let arcs = rotate::archives(&path);
+    assert_eq!(arcs.len(), 3, "rotated, and the oldest archives pruned");
+    let first = rooms.first_kept(&path).await.unwrap();
+    assert_eq!(first, arcs[0].0);
+    assert!(first > 0);
+    // Forward from the oldest kept line.
+    let mut forward = Vec::new();
+    let mut at = first;
+    loop {
+        let (start, bytes) = rooms.read_lines(&path, at, 1000).await.unwrap();
+        if bytes.is_empty() {
+            break;
+        }
+        assert_eq!(start, at);
+        at += bytes.len() as u64;
+        forward.extend_from_slice(&bytes);
+    }
+    assert_eq!(at, size);
+    for max in [1, 100, 300, 1000, 1 << 20] {
+        let mut back: Vec<u8> = Vec::new();
+        let mut before = size;
+        let mut pages = 0;
+        loop {
+            let (start, bytes, k) = rooms.read_before(&path, before, max).await.unwrap();
+            assert_eq!(k, first, "max {max}");
+            if bytes.is_empty() {
+                assert_eq!((start, before), (first, first), "max {max}: only at the start");
+                break;
+            }
+            assert_eq!(start + bytes.len() as u64, before, "max {max}: ends at the line end asked");
+            assert!(bytes.ends_with(b"\n"));
+            let one_line = bytes.iter().filter(|&&b| b == b'\n').count() == 1;
+            assert!(bytes.len() <= max || one_line, "max {max}: {} bytes", bytes.len());
+            // The offsets are those of the forward read.
+            let i = (start - first) as usize;
+            assert_eq!(&forward[i..i + bytes.len()], &bytes[..], "max {max} at {start}");
+            back.splice(0..0, bytes);
+            before = start;
+            pages += 1;
+            if start == first {
+                break;
+            }
+        }
+        assert_eq!(back, forward, "max {max}: every kept line once, in order");
+        assert!(max < 1 << 20 || pages == 1, "max {max}: {pages} pages");
+        assert!(max > 100 || pages > 30, "max {max}: {pages} pages");
+        if max == 1 {
+            assert_eq!(pages, forward.iter().filter(|&&b| b == b'\n').count(), "one line a page");
+        }
+    }
+    // The live part alone, and past the end: as the end.
+    let (start, bytes, _) = rooms.read_before(&path, size + 1000, 1 << 20).await.unwrap();
+    assert_eq!(
+        rooms.read_before(&path, size * 3, 100).await.unwrap(),
+        rooms.read_before(&path, size, 100).await.unwrap()
+    );
+    assert_eq!(start + bytes.len() as u64, size);
+    assert_eq!(start, first, "everything kept fits in one page");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_back_from_inside_a_line_or_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rooms, path, size) = rotated_room(&dir).await;
+    let first = rooms.first_kept(&path).await.unwrap();
+    let (last_start, last, _) = rooms.read_before(&path, size, 1).await.unwrap();
+    assert_eq!(last_start + last.len() as u64, size);
+    // Inside the last line: the lines before it.
+    for before in [size - 1, size - 3, last_start + 1] {
+        let (start, bytes, _) = rooms.read_before(&path, before, 1).await.unwrap();
+        assert_eq!(start + bytes.len() as u64, last_start, "before {before}");
+    }
+    // At the start, before it, inside the first kept line: nothing before.
+    let (_, mut first_line) = rooms.read_lines(&path, first, 1).await.unwrap();
+    first_line.truncate(first_line.iter().position(|&b| b == b'\n').unwrap() + 1);
+    for before in [first, first - 1, 0, first + 1, first + first_line.len() as u64 - 1] {
+        assert_eq!(
+            rooms.read_before(&path, before, 1000).await.unwrap(),
+            (first, Vec::new(), first),
+            "before {before}"
+        );
+    }
+    let (start, bytes, _) = rooms.read_before(&path, first + first_line.len() as u64, 1000).await.unwrap();
+    assert_eq!((start, bytes), (first, first_line));
+    // A room that never rotated: its history starts at 0.
+    let t = tokens(3);
+    let text = format!("{}\n{}\n{}\n", t[0], t[1], t[2]);
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(&plain, &text).unwrap();
+    assert_eq!(rooms.first_kept(&plain).await.unwrap(), 0);
+    let end = text.len() as u64;
+    assert_eq!(rooms.read_before(&plain, end, 1 << 20).await.unwrap(), (0, text.clone().into_bytes(), 0));
+    assert_eq!(rooms.read_before(&plain, 5, 1 << 20).await.unwrap(), (0, Vec::new(), 0));
+    let two = (t[0].len() + t[1].len() + 2) as u64;
+    assert_eq!(
+        rooms.read_before(&plain, end - 1, 1 << 20).await.unwrap(),
+        (0, text.as_bytes()[..two as usize].to_vec(), 0)
+    );
+    assert!(matches!(rooms.read_before(&dir.path().join("none.txt"), 10, 100).await, Err(RoomError::NoRoom)));
+}

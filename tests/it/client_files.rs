@@ -128,6 +128,24 @@ fn a_file_sent_with_loft_send_is_fetched_checked_and_decrypted_by_loft_get() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"), "{}", text(&o));
 }
 
+/// Issue 21: the first thing sent to a new room may be a file; its announcement then
+/// creates the room.
+#[test]
+fn a_file_can_be_the_first_thing_sent_to_a_new_room() {
+    let r = Relay::start();
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("first.bin"), data(70_000, 9)).unwrap();
+    assert!(!r.root.join("fresh.txt").exists());
+    let o = loft(&r, home.path(), work.path(), "send", &["--room", "fresh", "--file", "first.bin"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(r.root.join("fresh.txt").is_file(), "the announcement made the room");
+    let out = tempfile::tempdir().unwrap();
+    let o = loft(&r, home.path(), out.path(), "get", &["--room", "fresh", "first.bin"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read(out.path().join("first.bin")).unwrap(), data(70_000, 9));
+}
+
 #[test]
 fn truncated_tampered_replaced_or_missing_files_are_refused_and_leave_no_output() {
     let r = Relay::start();

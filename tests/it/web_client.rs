@@ -46,6 +46,37 @@ fn web_ftp_and_site_seen_share_one_room() {
     api_scenario(&r, "shared_rooms");
 }
 
+/// Issue 21: the page walks a rotated room back from its end to the oldest kept line.
+#[test]
+fn the_api_reads_a_rotated_room_backwards_to_its_kept_beginning() {
+    let r = Relay::with(Setup::default().edit(|t| {
+        let mut t = t;
+        for (k, v) in [
+            ("rotate_bytes", "131072"),
+            ("keep_bytes", "32768"),
+            ("keep_archives", "3"),
+            ("keep_days", "0"),
+            ("max_messages_per_minute", "0"),
+            ("max_bytes_per_minute", "0"),
+        ] {
+            t = set_key(&t, "chat", k, v);
+        }
+        t
+    }));
+    api_scenario(&r, "read_backwards");
+}
+
+/// Issue 21: a file may be the first thing shared in a new room.
+#[test]
+fn a_file_shared_through_the_api_can_start_a_room() {
+    let r = Relay::with(Setup::default().user("reader", "reader-pass", &["--read-only"]));
+    api_scenario(&r, "file_starts_room");
+    for name in [".newer.txt.files", ".notes.dat.files", "newer.txt"] {
+        assert!(!r.root.join(name).exists(), "{name} left by a refused upload");
+    }
+    assert!(r.root.join(".fresh.txt.files").is_dir() && r.root.join("fresh.txt").is_file());
+}
+
 /// Issue 19.11: a reload that makes a user read-only applies to the pages they have open.
 #[test]
 fn a_reload_that_makes_a_user_read_only_applies_to_open_pages() {

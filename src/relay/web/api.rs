@@ -76,7 +76,8 @@ pub(super) async fn route(
         }
     } else {
         let accept = req.headers().get(header::ACCEPT_ENCODING).map(|v| v.to_str().unwrap_or(""));
-        trust::get(&web, req.method(), &path).unwrap_or_else(|| assets::get(req.method(), &path, accept))
+        let tags = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+        trust::get(&web, req.method(), &path).unwrap_or_else(|| assets::get(req.method(), &path, accept, tags))
     };
     secure(&mut resp, path.starts_with("/api/"));
     Ok(resp)
@@ -336,9 +337,24 @@ fn number(query: &HashMap<String, String>, key: &str) -> Result<u64, Fail> {
     }
 }
 
-/// `GET /api/log?room=R&from=N[&wait=S]`.
+/// `GET /api/log?room=R&from=N[&wait=S]`, or `GET /api/log?room=R&before=N` (back from N).
 async fn read_log(web: &Web, s: &Session, query: &HashMap<String, String>) -> Result<Resp, Fail> {
     let real = room(web, s, query)?;
+    if query.contains_key("before") {
+        if query.contains_key("from") || query.contains_key("wait") {
+            return Err(fail(
+                StatusCode::BAD_REQUEST,
+                "before=N reads back from N, from=N forward (with wait=S): give one of them",
+            ));
+        }
+        let before = number(query, "before")?;
+        let (start, bytes, first) = match web.relay.rooms.read_before(&real, before, MAX_READ_BYTES).await {
+            Ok(r) => r,
+            Err(RoomError::NoRoom) => (0, Vec::new(), 0),
+            Err(e) => return Err(room_error(e)),
+        };
+        return Ok(log_answer(start, &bytes, first));
+    }
     let from = number(query, "from")?;
     let wait = number(query, "wait")?.min(MAX_WAIT_SECS);
     let rooms = web.relay.rooms.clone();
@@ -362,10 +378,21 @@ async fn read_log(web: &Web, s: &Session, query: &HashMap<String, String>) -> Re
         Err(RoomError::NoRoom) => (0, Vec::new()),
         Err(e) => return Err(room_error(e)),
     };
+    let first = match rooms.first_kept(&real).await {
+        Ok(k) => k.min(start),
+        Err(RoomError::NoRoom) => 0,
+        Err(e) => return Err(room_error(e)),
+    };
+    Ok(log_answer(start, &bytes, first))
+}
+
+/// `{"from", "next", "lines", "first"}`: lines read from logical offset `start`, and where
+/// the room's kept history starts.
+fn log_answer(start: u64, bytes: &[u8], first: u64) -> Resp {
     let next = start + bytes.len() as u64;
-    let text = String::from_utf8_lossy(&bytes);
+    let text = String::from_utf8_lossy(bytes);
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
-    Ok(json_response(StatusCode::OK, json!({ "from": start, "next": next, "lines": lines })))
+    json_response(StatusCode::OK, json!({ "from": start, "next": next, "lines": lines, "first": first }))
 }
 
 /// `POST /api/append?room=R`, body = token lines: what an `APPE` does.

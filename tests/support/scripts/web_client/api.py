@@ -184,7 +184,7 @@ def shared_rooms():
     ftp.mkd("team")
     ftp.quit()
     st, _, d = request("GET", "/api/log?room=team/dev", session=s)
-    assert st == 200 and d == {"from": 0, "next": 0, "lines": []}, (st, d)
+    assert st == 200 and d == {"from": 0, "next": 0, "lines": [], "first": 0}, (st, d)
 
     # A long-poll started before an FTPChat APPE returns with it, without polling.
     got = {}
@@ -283,6 +283,135 @@ def rights_follow_reload():
     print("ok")
 
 
+def ftp_retr(name):
+    ftp = connect()
+    try:
+        return get(ftp, name)
+    finally:
+        ftp.quit()
+
+
+def read_backwards():
+    """A page opens a room at its end and walks back through the archives (issue 21): the
+    lines, each once and in order, are the room's whole kept history as FTP serves it
+    (`.lobby.txt.loft/history.txt`), at the offsets of SIZE and REST."""
+    s = login()
+    f = fernet_for("secret")
+    # About 700 KB in 64 KiB appends: the room rotates (128 KiB, keeping 32 KiB), and
+    # keeps 3 archives: more than one page of 256 KiB to walk back through.
+    batch, n = [], 0
+    for i in range(5000):
+        batch.append(seal(f, "chat", f"message {i} " + "x" * (i % 90)))
+        if len(batch) == 200 or i == 4999:
+            ftp = connect()
+            put(ftp, "lobby.txt", b"".join(batch), cmd="APPE")
+            ftp.quit()
+            n += len(batch)
+            batch = []
+    ftp = connect()
+    size = ftp.size("lobby.txt")
+    archives = sorted(ftp.nlst(".lobby.txt.loft"))
+    ftp.quit()
+    archives = [a.rsplit("/", 1)[-1] for a in archives if a.rsplit("/", 1)[-1][:1].isdigit()]
+    assert len(archives) == 3, archives
+    oldest = int(archives[0].split("-")[0])
+    assert oldest > 0, archives
+    history = ftp_retr(".lobby.txt.loft/history.txt")
+
+    # Forward reads say where the kept history starts too.
+    st, _, d = request("GET", f"/api/log?room=lobby&from={size}", session=s)
+    assert st == 200 and d == {"from": size, "next": size, "lines": [], "first": oldest}, (st, d)
+
+    lines, before, pages = [], size, 0
+    while True:
+        st, _, d = request("GET", f"/api/log?room=lobby&before={before}", session=s)
+        assert st == 200, (st, d)
+        assert d["first"] == oldest and d["next"] == before, (before, d["from"], d["next"], d["first"])
+        got = "".join(line + "\n" for line in d["lines"]).encode()
+        assert d["from"] + len(got) == before, (before, d["from"], len(got))
+        assert len(got) <= 256 * 1024, len(got)
+        # The same bytes at the same offsets as REST + RETR of the room.
+        if pages == 1:
+            ftp = connect()
+            ftp.size("lobby.txt")
+            tail = get(ftp, "lobby.txt", rest=d["from"])
+            ftp.quit()
+            assert tail.startswith(got), "a page is not what REST + RETR reads from its offset"
+        lines = d["lines"] + lines
+        pages += 1
+        before = d["from"]
+        if d["from"] == d["first"]:
+            break
+    assert pages >= 2, pages
+    assert "".join(line + "\n" for line in lines).encode() == history, "walking back is not the kept history"
+    assert len(lines) == len(set(lines)), "a line came twice"
+    assert unseal(f, lines[-1]).endswith("message 4999 " + "x" * (4999 % 90)), lines[-1]
+
+    # At the start: nothing before it; inside a line: that line is left out; past the end:
+    # as the end.
+    for b in (oldest, oldest - 1, 0, oldest + 10):
+        st, _, d = request("GET", f"/api/log?room=lobby&before={b}", session=s)
+        assert st == 200 and d == {"from": oldest, "next": oldest, "lines": [], "first": oldest}, (b, st, d)
+    last = lines[-1]
+    st, _, d = request("GET", f"/api/log?room=lobby&before={size - 5}", session=s)
+    assert d["next"] == size - len(last) - 1 and d["lines"][-1] == lines[-2], (d["next"], size)
+    st, _, d = request("GET", f"/api/log?room=lobby&before={size * 2}", session=s)
+    assert d["next"] == size and d["lines"][-1] == last, d["next"]
+    # A room not created yet.
+    st, _, d = request("GET", "/api/log?room=nothing-yet&before=100", session=s)
+    assert st == 200 and d == {"from": 0, "next": 0, "lines": [], "first": 0}, (st, d)
+
+    # Bad requests.
+    for q, why in (("before=abc", "whole number"), ("before=-1", "whole number"), (f"before={size}&from=0", "one of them"),
+                   (f"before={size}&wait=5", "one of them")):
+        st, _, d = request("GET", f"/api/log?room=lobby&{q}", session=s)
+        assert st == 400 and why in d["error"], (q, st, d)
+    print("ok")
+
+
+def file_starts_room():
+    """The first thing shared in a new room may be a file (issue 21): stored, then its
+    announcement creates the room. A read-only user, a name that is not a room, a bad
+    file are still refused, and a refused one leaves nothing."""
+    s = login()
+    f = fernet_for("secret")
+    body = seal(f, "chat", "not really a file chunk, but token-shaped")
+    fid = "0123456789abcdef0123456789abcdef"
+    st, _, d = request("GET", "/api/log?room=fresh", session=s)
+    assert st == 200 and d["lines"] == [] and ftp_size("fresh.txt") is None, (st, d)
+    st, _, d = request("PUT", f"/api/files?room=fresh&id={fid}", body, session=s, ctype="application/octet-stream")
+    assert st == 201 and d == {"id": fid, "bytes": len(body)}, (st, d)
+    st, _, got = request("GET", f"/api/files?room=fresh&id={fid}", session=s)
+    assert st == 200 and got.encode() == body, (st, got)
+    assert ftp_retr(f".fresh.txt.files/{fid}.lff") == body
+    assert ftp_size("fresh.txt") is None, "the file alone does not make the room"
+    # The announcement creates the room.
+    note = seal(f, "chat", f"file loft-file:{fid}?name=a.bin").decode().strip()
+    st, _, d = request("POST", "/api/append?room=fresh", note + "\n", session=s, ctype="text/plain")
+    assert st == 200 and d["written"] == 1, (st, d)
+    assert ftp_size("fresh.txt") == len(note) + 1
+    st, _, d = request("GET", "/api/rooms", session=s)
+    assert any(r["room"] == "fresh" for r in d["rooms"]), d
+
+    # Still refused: a read-only user, a name that does not match chat.rooms, a folder
+    # that does not exist, a file that is not token lines (and then nothing is left).
+    r = login("reader", "reader-pass")
+    other = "fedcba9876543210fedcba9876543210"
+    st, _, d = request("PUT", f"/api/files?room=newer&id={other}", body, session=r)
+    assert st == 403 and "read-only" in d["error"], (st, d)
+    st, _, d = request("PUT", f"/api/files?room=notes.dat&id={other}", body, session=s)
+    assert st == 404 and "not a chat room" in d["error"], (st, d)
+    st, _, d = request("PUT", f"/api/files?room=no-folder/room&id={other}", body, session=s)
+    assert st == 404, (st, d)
+    st, _, d = request("PUT", f"/api/files?room=newer&id={other}", b"hello\n", session=s)
+    assert st == 422 and d["line"] == 1, (st, d)
+    ftp = connect()
+    names = ftp.nlst()
+    ftp.quit()
+    assert not any("newer" in n or "notes" in n for n in names), names
+    print("ok")
+
+
 if __name__ == "__main__":
     {
         "bad_input": bad_input,
@@ -290,4 +419,6 @@ if __name__ == "__main__":
         "busy": busy,
         "rights_follow_reload": rights_follow_reload,
         "proxied": proxied,
+        "read_backwards": read_backwards,
+        "file_starts_room": file_starts_room,
     }[sys.argv[1]]()
