@@ -55,6 +55,7 @@ pub(crate) fn terminal(qr: &QrCode, colour: bool) -> String {
 
 /// The code as an SVG image: one path of unit squares on a white square, scaled by the
 /// page (`viewBox`), with crisp edges.
+#[cfg(feature = "web")]
 pub(crate) fn svg(qr: &QrCode) -> String {
     let size = qr.size();
     let full = size + 2 * QUIET;
@@ -93,6 +94,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "web")]
     fn svg_draws_every_dark_module() {
         let qr = encode("hello").unwrap();
         let svg = svg(&qr);

@@ -230,6 +230,7 @@ impl Relay {
         tracing::info!(users, "config reloaded");
     }
 
+    #[cfg(feature = "web")]
     /// Applies the users of the config file as it is now (after an invite added one),
     /// keeping everything else of the running config, command-line overrides included.
     pub(crate) fn reload_users(&self) -> Result<(), String> {

@@ -207,7 +207,8 @@ async function main() {
 
     // The first thing in a new room can be a file.
     const fresh = `fresh${Date.now() % 100000}`;
-    await page.click('#menu');
+    // After a reload the room menu opens by itself; else the menu button opens it.
+    if (!await page.evaluate(() => document.body.classList.contains('drawer-open'))) await page.click('#menu');
     await page.fill('#room-input', fresh);
     await page.fill('#room-key', need('LOFT_ROOM_KEY'));
     await page.click('#room-open');

@@ -352,15 +352,18 @@ fn hmac_eq(a: &[u8], b: &[u8]) -> bool {
 /// The name invite redeems count their failures under: a token that does not work
 /// counts as a failed login (`limits.failed_logins`), so guessing tokens is as slow as
 /// guessing passwords.
+#[cfg(feature = "web")]
 const INVITE: &str = "(invite)";
 
 impl LoftAuthenticator {
     /// Whether invite redeems from `ip` are refused now, after too many bad tokens.
+    #[cfg(feature = "web")]
     pub(crate) fn invite_blocked(&self, ip: IpAddr) -> bool {
         self.logins.failures.is_blocked(&self.table.failed_logins, ip, INVITE)
     }
 
     /// Counts a bad invite token from `ip`.
+    #[cfg(feature = "web")]
     pub(crate) fn invite_failed(&self, ip: IpAddr) {
         if self.logins.failures.failed(&self.table.failed_logins, ip, INVITE) {
             tracing::warn!(target: "loft::login", peer = %ip, "invites refused for a while: repeated bad invite tokens");

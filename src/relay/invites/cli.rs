@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 /// Invite someone: a link (and QR code) that makes them an account of their own.
 ///
-///     loft invite --room lobby              one person, within 7 days
-///     loft invite --uses 5 --expires 2d     five people, within two days
-///     loft invite list                      the invites and who used them
-///     loft invite revoke 3f2a9c1b           withdraw one (accounts it made stay)
+///   loft invite --room lobby              one person, within 7 days
+///   loft invite --uses 5 --expires 2d     five people, within two days
+///   loft invite list                      the invites and who used them
+///   loft invite revoke 3f2a9c1b           withdraw one (accounts it made stay)
 ///
 /// Prints a link https://HOST:PORT/#invite=TOKEN… and, on a terminal (or with --qr), a
 /// QR code of it for a phone's camera. Opening it shows the chat page, where the new

@@ -22,6 +22,7 @@
 pub mod cli;
 
 use crate::base::files::write_atomic;
+#[cfg(feature = "web")]
 use crate::config::users::{add_user, check_name, edit_config, remove_user};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -31,6 +32,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Random bytes in a token: 128 bits, as the issue asks, written in 22 base64url digits.
 const TOKEN_BYTES: usize = 16;
 /// The shortest password a redeem accepts.
+#[cfg(feature = "web")]
 pub(crate) const MIN_PASSWORD: usize = 8;
 /// Invites that can no longer be used are kept this long for `loft invite list`.
 const KEEP_ENDED_SECS: u64 = 30 * 86400;
@@ -100,6 +102,7 @@ pub(crate) struct Grant {
 
 /// Why an invite call failed.
 #[derive(Debug)]
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
 pub(crate) enum InviteError {
     /// Unknown, used up, expired or revoked: one answer for all (a guesser learns nothing).
     Gone,
@@ -138,6 +141,7 @@ fn hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+#[cfg(feature = "web")]
 /// A name and password a redeem accepts: `loft user add`'s rules for the name (and
 /// `anonymous` is never one), at least [`MIN_PASSWORD`] characters of password.
 pub(crate) fn check_new_user(name: &str, password: &str) -> Result<(), InviteError> {
@@ -274,6 +278,7 @@ impl Invites {
     }
 
     /// The open invite a token names.
+    #[cfg(feature = "web")]
     pub(crate) fn find(&self, token: &str) -> Result<Invite, InviteError> {
         let _lock = self.locked()?;
         let h = hash(token.trim());
@@ -283,6 +288,7 @@ impl Invites {
 
     /// Spends one use of `token` on a new user `name` with the password hash `phc`, added
     /// to the config file `config`. Returns the invite as it was before.
+    #[cfg(feature = "web")]
     pub(crate) fn redeem(&self, token: &str, name: &str, phc: &str, config: &Path) -> Result<Invite, InviteError> {
         let _lock = self.locked()?;
         let mut file = self.load()?;
@@ -318,7 +324,7 @@ impl Invites {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "web"))]
 mod tests {
     use super::*;
 

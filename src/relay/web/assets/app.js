@@ -10,7 +10,7 @@
 import * as codec from './codec.js';
 import * as files from './files.js';
 import * as qr from './qr.js';
-import * as history from './history.js';
+import * as backlog from './history.js';
 import { Api, ApiError, AuthError } from './api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -290,7 +290,7 @@ const FIRST_PAINT = 40;
 /** Opens the lines of one /api/log answer (side by side, see history.js) and counts what
  *  opened for the key check. */
 async function openAnswer(room, lines, from) {
-  const opened = await history.openLines(lines, from, room.tokens, (t) => codec.open(room.key, t));
+  const opened = await backlog.openLines(lines, from, room.tokens, (t) => codec.open(room.key, t));
   for (const r of opened) {
     if (r.kind === 'wrong-key') room.foreign++;
     else if (r.m && !room.sent.has(r.token)) room.opened++;
@@ -310,22 +310,22 @@ async function ingest(room, res) {
     room.atBeginning = res.first !== undefined && res.from <= res.first;
   }
   if (room.first && res.lines.length > FIRST_PAINT) {
-    const cut = history.tailStart(res.lines, FIRST_PAINT);
+    const cut = backlog.tailStart(res.lines, FIRST_PAINT);
     const head = res.lines.slice(0, cut);
-    const tail = await openAnswer(room, res.lines.slice(cut), history.offsets(res.from, head).end);
+    const tail = await openAnswer(room, res.lines.slice(cut), backlog.offsets(res.from, head).end);
     if (room !== current) return;
-    const t = history.layout(tail, null);
+    const t = backlog.layout(tail, null);
     room.lastDate = t.lastDay;
     append(nodesOf(room, t.items));
     await nextFrame(); // on screen before the rest is opened
     const older = await openAnswer(room, head, res.from);
     if (room !== current) return;
-    const h = history.layout(older, null);
+    const h = backlog.layout(older, null);
     prepend(nodesOf(room, h.items), h.lastDay);
   } else {
     const opened = await openAnswer(room, res.lines, res.from);
     if (room !== current) return;
-    const { items, lastDay } = history.layout(opened, room.lastDate);
+    const { items, lastDay } = backlog.layout(opened, room.lastDate);
     room.lastDate = lastDay;
     append(nodesOf(room, items));
     for (const it of items) if (it.kind === 'msg') attention(room, it.m);
@@ -346,7 +346,7 @@ async function loadOlder(room) {
     if (room !== current) return;
     const opened = await openAnswer(room, res.lines, res.from);
     if (room !== current) return;
-    const { items, lastDay } = history.layout(opened, null);
+    const { items, lastDay } = backlog.layout(opened, null);
     prepend(nodesOf(room, items), lastDay);
     room.oldest = res.from;
     if (!res.lines.length || res.from <= res.first) {
@@ -435,7 +435,7 @@ function otherKeyNode(n) {
   return li;
 }
 
-/** The nodes of laid-out items (history.layout), in one fragment. */
+/** The nodes of laid-out items (backlog.layout), in one fragment. */
 function nodesOf(room, items) {
   const frag = document.createDocumentFragment();
   const today = codec.formatTime(new Date()).slice(0, 10);
