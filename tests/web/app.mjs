@@ -140,6 +140,14 @@ async function main() {
     await page.evaluate(() => { document.body.classList.remove('drawer-open'); });
     if (smallChat.length) fail(`controls under 44 px in the chat and its menu: ${smallChat.join(', ')}`);
     if (await page.getAttribute('#composer', 'enterkeyhint') === null) fail('no enterkeyhint on the message box');
+    // Nothing cut off: no row of controls wider than its box, no control past the screen.
+    const outside = await page.evaluate(() => [...document.querySelectorAll('#chat-view form, #top, #chat-view button, #chat-view textarea')]
+      .filter((e) => {
+        const r = e.getBoundingClientRect();
+        return r.width && (e.scrollWidth > e.clientWidth + 1 || r.right > screen.width + 0.5 || r.left < -0.5);
+      })
+      .map((e) => e.id || e.className || e.tagName));
+    if (outside.length) fail(`controls cut off at the screen's edge: ${outside.join(', ')}`);
     say('TOUCH ok');
 
     // Scroll back to the oldest kept message; the place being read stays put each time.
@@ -166,9 +174,8 @@ async function main() {
     const order = await page.$$eval('#messages .msg .text', (els) => els.map((e) => Number((e.textContent.match(/#(\d+)/) || [])[1])));
     for (let i = 1; i < order.length; i++) if (!(order[i] > order[i - 1])) fail(`out of order at ${i}: ${order[i - 1]} then ${order[i]}`);
     say(`SCROLLED ${count}`);
-    // Inserting above keeps the reader's place: scroll to the middle, nothing moves.
     if (env.LOFT_SHOT) {
-      await page.evaluate(() => { const b = document.getElementById('messages'); b.scrollTop = b.scrollHeight; });
+      await page.evaluate(() => { document.getElementById('messages').scrollTop = 0; });
       await sleep(300);
       await page.screenshot({ path: env.LOFT_SHOT });
     }
