@@ -319,6 +319,60 @@ async fn store_in(
     }
 }
 
+/// Who shared which files of a room, for quotas counted per person: `ID\tNAME` lines in
+/// the room's state folder (never listed or served: it names people).
+const UPLOADERS: &str = "uploaders";
+
+/// Notes that `who` shared the file `id` in `room` (after it was stored).
+pub(crate) fn note_uploader(room: &Path, id: &str, who: &str) -> io::Result<()> {
+    use std::io::Write;
+    let dir = crate::room::rotate::state_dir(room);
+    fs::create_dir_all(&dir)?;
+    let mut f = fs::OpenOptions::new().create(true).append(true).open(dir.join(UPLOADERS))?;
+    f.write_all(format!("{id}\t{who}\n").as_bytes())
+}
+
+/// What the files `who` shared in the rooms under `home` take now (files pruned with old
+/// history no longer count). Bounded like [`crate::base::files::usage`]: past 100,000
+/// entries the answer is `u64::MAX`.
+pub(crate) fn shared_by(home: &Path, who: &str) -> u64 {
+    let mut total = 0u64;
+    let mut todo = vec![(home.to_path_buf(), 0)];
+    let mut seen = 0usize;
+    let mut counted = std::collections::HashSet::new();
+    while let Some((d, depth)) = todo.pop() {
+        let Ok(entries) = fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > 100_000 {
+                return u64::MAX;
+            }
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Ok(ft) = e.file_type() else { continue };
+            if !ft.is_dir() {
+                continue;
+            }
+            let room = name.strip_prefix('.').and_then(|n| n.strip_suffix(crate::room::rotate::STATE_SUFFIX));
+            match room {
+                Some(room) => {
+                    let Ok(text) = fs::read_to_string(e.path().join(UPLOADERS)) else { continue };
+                    let files = files_dir(&d.join(room));
+                    for (id, by) in text.lines().filter_map(|l| l.split_once('\t')) {
+                        if by == who && is_file_id(id) && counted.insert(files.join(id)) {
+                            let len =
+                                fs::symlink_metadata(files.join(format!("{id}{EXTENSION}"))).map_or(0, |m| m.len());
+                            total = total.saturating_add(len);
+                        }
+                    }
+                }
+                None if depth < 8 && !name.starts_with('.') => todo.push((e.path(), depth + 1)),
+                None => {}
+            }
+        }
+    }
+    total
+}
+
 /// Makes a room's files folder (one made at the same moment by another upload is fine).
 fn make_dir(dir: &Path) -> io::Result<()> {
     match fs::create_dir(dir) {

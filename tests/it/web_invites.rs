@@ -263,3 +263,46 @@ fn a_phone_joins_from_an_invite_link_with_the_relay_trusted() {
         }
     }
 }
+
+/// Issue 20.4: a person's own account has its own quota for what it shares, whoever else
+/// shares the home; an account a group shares counts the whole home.
+#[test]
+fn a_personal_account_has_its_own_quota_for_shared_files() {
+    if common::skip_without_cryptography() {
+        return;
+    }
+    let r = Relay::with(Setup::default().edit(|t| set_key(&t, "limits", "quota_bytes", "200000")));
+    public_host(&r);
+    let (_, link) = invite(&r, &["--uses", "2"]);
+    for who in ["ann", "bo"] {
+        let out = r.script_args("web_invites/invites.py", &["redeem", &link, who]);
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("200"), "{out:?}");
+    }
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("photo.bin");
+    // 60 KB of noise: about 82 KB once encrypted, as the relay stores it.
+    let noise: Vec<u8> = (0..60_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(&file, noise).unwrap();
+    let share = |who: &str, password: &str| {
+        let server = format!("ftp://{who}@127.0.0.1:{}/", r.port);
+        let args = ["send", "-s", &server, "--room", "lobby", "--file", file.to_str().unwrap()];
+        common::loft_client(home.path(), "secret", &args).env("LOFT_FTP_PASSWORD", password).output().unwrap()
+    };
+    let ok = |o: &std::process::Output, what: &str| {
+        assert!(o.status.success(), "{what}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    ok(&share("ann", "a-long-password"), "ann's first file");
+    ok(&share("ann", "a-long-password"), "ann's second file");
+    let third = share("ann", "a-long-password");
+    let err = String::from_utf8_lossy(&third.stderr);
+    assert!(!third.status.success() && err.contains("quota_bytes"), "ann's third file: {err}");
+    // Bo's own quota is untouched by what ann shared.
+    ok(&share("bo", "a-long-password"), "bo's file");
+    // The shared account counts the whole home, which holds more than its quota now.
+    let shared = share("chat", common::PASSWORD);
+    let err = String::from_utf8_lossy(&shared.stderr);
+    assert!(!shared.status.success() && err.contains("quota_bytes"), "the shared account: {err}");
+    // Who shared what is not for anyone to read.
+    let out = r.script_args("web_invites/invites.py", &["state_listing"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("uploaders hidden"), "{out:?}");
+}

@@ -33,7 +33,7 @@ mod quota;
 
 pub(crate) use adapters::LoftMeta;
 pub(crate) use paths::{FilesPath, NotARoom, StorageConfig};
-pub(crate) use quota::{file_hold, size_from_disk};
+pub(crate) use quota::{file_hold, note_sharer, size_from_disk};
 
 use crate::base::sync::Unpoison;
 use crate::ftpchat;
@@ -377,6 +377,7 @@ impl LoftStorage {
         let hold = file_hold(&self.shared.space, self.shared.reserve, user, &room, limits.quota_bytes).await;
         match files::store(&room, id, input, limits, hold).await {
             Ok(n) => {
+                note_sharer(user, &room, id);
                 tracing::info!(target: "loft::transfer", user = %user.name, cmd, room = %crate::base::text::logged(&room), file = %name, bytes = n, "shared file stored");
                 Ok(n)
             }

@@ -76,12 +76,45 @@ pub(crate) async fn file_hold(
 ) -> space::Hold {
     let dir = crate::ftpchat::file::files_dir(room);
     let files = measure(ledger, &dir, files_quota, "files_quota_bytes", Depth::Flat).await;
-    let limits = home_limit(ledger, user).await.into_iter().chain(files).collect();
+    // A person's own account: what they shared counts against their quota, whoever else
+    // shares the home; an account a group may share counts the whole home.
+    let own = if user.personal { person_limit(ledger, user).await } else { home_limit(ledger, user).await };
+    let limits = own.into_iter().chain(files).collect();
     ledger.begin(limits, reserve_in(room.parent().unwrap_or(&user.home), reserve), 0)
+}
+
+/// Records who shared a file, for a personal account's quota (see [`file_hold`]).
+pub(crate) fn note_sharer(user: &LoftUser, room: &Path, id: &str) {
+    if user.personal {
+        if let Err(e) = crate::room::files::note_uploader(room, id, &user.name) {
+            tracing::warn!(user = %user.name, room = %crate::base::text::logged(room), "cannot record who shared a file (their quota will not count it): {e}");
+        }
+    }
 }
 
 fn reserve_in(folder: &Path, bytes: u64) -> Option<Reserve> {
     (bytes > 0).then(|| Reserve { folder: folder.to_path_buf(), bytes })
+}
+
+/// The limit of what a personal account shared (its `quota_bytes`), measured from the
+/// rooms' records of who shared what; its ledger key is a name in the home, never a folder.
+async fn person_limit(ledger: &Ledger, user: &LoftUser) -> Option<SpaceLimit> {
+    if user.quota_bytes == 0 {
+        return None;
+    }
+    let key = user.home.join(format!(".loft-person-{}", user.name));
+    let measured_at = Instant::now();
+    let measured = if ledger.running(&key) {
+        None
+    } else {
+        let (home, name) = (user.home.clone(), user.name.clone());
+        Some(tokio::task::spawn_blocking(move || crate::room::files::shared_by(&home, &name)).await.unwrap_or(u64::MAX))
+    };
+    if measured == Some(u64::MAX) {
+        tracing::warn!(user = %user.name, "over 100,000 files in the home: this person's quota_bytes is not enforced for this upload");
+        return None;
+    }
+    Some(SpaceLimit { folder: key, max: user.quota_bytes, key: "quota_bytes", measured, measured_at })
 }
 
 async fn home_limit(ledger: &Ledger, user: &LoftUser) -> Option<SpaceLimit> {

@@ -587,6 +587,7 @@ async fn put_file(web: &Web, query: &HashMap<String, String>, req: Request<Incom
                     .await;
             match files::store(&real, &id, &mut input, limits, hold).await {
                 Ok(n) => {
+                    crate::relay::storage::note_sharer(&s.user, &real, &id);
                     tracing::info!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %crate::base::text::logged(&real), file = %id, bytes = n, "shared file stored");
                     return Ok(json_response(StatusCode::CREATED, json!({ "id": id, "bytes": n })));
                 }

@@ -4,6 +4,7 @@ Run by tests/it/web_invites.rs with a scenario and its arguments (links `loft in
 printed). Exits non-zero with an assertion message when something is off; prints `ok`.
 """
 
+import ftplib
 import os
 import sys
 import threading
@@ -155,6 +156,20 @@ def ftp_reads(user, password, text):
     print("ok")
 
 
+def state_listing():
+    """The record of who shared which file stays hidden in the room's state folder."""
+    f = connect()
+    names = f.nlst(".lobby.txt.loft")
+    try:
+        get(f, ".lobby.txt.loft/uploaders")
+        raise AssertionError("uploaders was served")
+    except ftplib.error_perm:
+        pass
+    f.quit()
+    assert not any(n.endswith("uploaders") for n in names), names
+    print("uploaders hidden")
+
+
 def redeem_link(link, user):
     st, _, d = redeem(token_of(link), user)
     print(st, d.get("error", ""))
@@ -168,4 +183,5 @@ if __name__ == "__main__":
         "blocked": blocked,
         "redeem": redeem_link,
         "ftp_reads": ftp_reads,
+        "state_listing": state_listing,
     }[sys.argv[1]](*sys.argv[2:])
