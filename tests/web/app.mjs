@@ -140,6 +140,14 @@ async function main() {
     await page.evaluate(() => { document.body.classList.remove('drawer-open'); });
     if (smallChat.length) fail(`controls under 44 px in the chat and its menu: ${smallChat.join(', ')}`);
     if (await page.getAttribute('#composer', 'enterkeyhint') === null) fail('no enterkeyhint on the message box');
+    // On a touch screen Enter starts a line; the Send button sends.
+    const before = await page.$$eval('#messages .msg', (e) => e.length);
+    await page.fill('#composer', 'two');
+    await page.press('#composer', 'Enter');
+    await page.type('#composer', 'lines');
+    if (await page.inputValue('#composer') !== 'two\nlines') fail(`Enter on a touch screen did not start a line: ${JSON.stringify(await page.inputValue('#composer'))}`);
+    if (await page.$$eval('#messages .msg', (e) => e.length) !== before) fail('Enter on a touch screen sent the message');
+    await page.fill('#composer', '');
     // Nothing cut off: no row of controls wider than its box, no control past the screen.
     const outside = await page.evaluate(() => [...document.querySelectorAll('#chat-view form, #top, #chat-view button, #chat-view textarea')]
       .filter((e) => {

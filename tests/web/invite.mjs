@@ -13,6 +13,9 @@
 //                      join.png (the join form), joined.png (the chat after joining)
 //   LOFT_CHROMIUM      browser binary (default /usr/bin/chromium)
 //
+// The inviter's browser accepts the certificate without trusting it: the driver checks
+// that the page says it cannot be installed and links /trust.
+//
 // Prints (stdout): "LINK <link>", "QR <path of a PNG of the page's QR code>",
 // "JOINED <name> <password>" (the password the page made), "SENT <text>", then "DONE".
 // Any failure: "FAIL <reason>", exit 1. Errors on either page (CSP included) fail the run.
@@ -80,6 +83,12 @@ async function main() {
     await a.page.waitForSelector('#status[data-state="live"]', { timeout: 30000 });
     await a.page.click('#menu');
     await a.page.waitForSelector('#invite:not([hidden])').catch(() => fail('no "Invite someone" for a user who may invite'));
+    // This browser accepts the certificate without trusting it: no service worker, and
+    // the menu says why in one line, with the way out.
+    const note = await a.page.waitForSelector('#app-note:not([hidden])', { timeout: 15000 })
+      .catch(() => fail('no note that the page cannot be installed with an untrusted certificate'));
+    const noteText = await note.textContent();
+    if (!/does not trust/.test(noteText) || await note.$eval('a', (x) => x.getAttribute('href')) !== '/trust') fail(`the note says ${JSON.stringify(noteText)}`);
     await a.page.click('#invite');
     await a.page.waitForSelector('#invite-panel:not([hidden])');
     await a.page.check('#invite-key');
