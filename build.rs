@@ -103,7 +103,8 @@ fn main() {
     let version = hex(&version.finalize())[..16].to_string();
     if let Some(src) = sources.get("sw.js") {
         let mut list: Vec<String> = vec!["\"/\"".into()];
-        list.extend(urls.values().map(|u| format!("\"{u}\"")));
+        // The PNG icons only when the page is installed, by the browser itself: not cached.
+        list.extend(urls.values().filter(|u| !u.ends_with(".png")).map(|u| format!("\"{u}\"")));
         let text = String::from_utf8(rewrite("sw.js", src, &urls)).expect("sw.js is UTF-8");
         let data =
             text.replace("__LOFT_ASSETS__", &format!("[{}]", list.join(", "))).replace("__LOFT_VERSION__", &version);

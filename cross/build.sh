@@ -93,7 +93,7 @@ plan() {
 		# see check_mips_t9 for the one catch.
 		toolchain=nightly build_std=yes rustflags="-C target-feature=+crt-static -C link-self-contained=no -C relocation-model=static"
 		# The router default: relay, client and web page, without `loft chat`'s line
-		# editor (the `line-editor` feature, about 90 KB): what fits the size budget.
+		# editor (the `line-editor` feature, about 168 KB): what fits the size budget.
 		router=yes
 		;;
 	*)

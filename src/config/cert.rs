@@ -74,7 +74,7 @@ fn renew(args: RenewArgs) -> Result<(), Error> {
         made
     } else if !have_ca {
         return Err(Error::Failed(format!(
-            "no certificate authority at {}: this relay has a lone self-signed certificate.              `loft cert renew --ca` makes a CA and a certificate signed by it; devices then trust the CA once",
+            "no certificate authority at {}: this relay has a lone self-signed certificate. `loft cert renew --ca` makes a CA and a certificate signed by it; devices then trust the CA once",
             t.ca_cert.display()
         )));
     } else {

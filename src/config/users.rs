@@ -126,6 +126,9 @@ pub(crate) fn edit_config(
     path: &Path,
     edit: impl FnOnce(&mut DocumentMut) -> Result<(), String>,
 ) -> Result<(), String> {
+    // One writer at a time (`loft user …`, and the relay adding an invited user): a
+    // read-modify-write racing another would lose one of the changes.
+    let _lock = lock_beside(path)?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     // The file must be valid before, too: editing a broken config would hide the break.
     Config::parse(&text, path).map_err(|e| format!("fix the config first: {e}"))?;
@@ -134,6 +137,32 @@ pub(crate) fn edit_config(
     let out = doc.to_string();
     Config::parse(&out, path).map_err(|e| format!("the change would make the config invalid, nothing written: {e}"))?;
     write_atomic(path, out.as_bytes()).map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+/// An exclusive `flock` of `PATH.lock`, held until the file is dropped.
+fn lock_beside(path: &Path) -> Result<std::fs::File, String> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock = path.with_file_name(name);
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&lock)
+        .map_err(|e| format!("cannot open {}: {e}", lock.display()))?;
+    loop {
+        // SAFETY: flock on a descriptor owned by `f`; released when `f` is closed.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            return Ok(f);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(format!("cannot lock {}: {e}", lock.display()));
+        }
+    }
 }
 
 fn users_mut(doc: &mut DocumentMut) -> Result<&mut ArrayOfTables, String> {

@@ -104,6 +104,10 @@ struct Relay {
     data_connections: libunftp::DataConnections,
     tls: Option<Arc<rustls::ServerConfig>>,
     greetings: Greetings,
+    /// One reload at a time: a reload of the users after an invite (which reads the file
+    /// and keeps the rest of the running config) must not interleave with another, or
+    /// with a SIGHUP, and undo it.
+    reloading: Mutex<()>,
 }
 
 impl Relay {
@@ -129,6 +133,7 @@ impl Relay {
             data_connections: libunftp::DataConnections::default(),
             tls,
             greetings,
+            reloading: Mutex::new(()),
         })
     }
 
@@ -203,7 +208,12 @@ impl Relay {
 
     /// Applies a new config: what can change without a restart takes effect for the
     /// sessions that start from now on; listen addresses, root, TLS and web wait for one.
-    fn reload(&self, mut cfg: Config) {
+    fn reload(&self, cfg: Config) {
+        let _one = self.reloading.lock().unpoisoned();
+        self.reload_locked(cfg);
+    }
+
+    fn reload_locked(&self, mut cfg: Config) {
         let old = self.live.get().config.clone();
         if cfg.listen != old.listen
             || cfg.web.listen != old.web.listen
@@ -234,12 +244,13 @@ impl Relay {
     /// Applies the users of the config file as it is now (after an invite added one),
     /// keeping everything else of the running config, command-line overrides included.
     pub(crate) fn reload_users(&self) -> Result<(), String> {
+        let _one = self.reloading.lock().unpoisoned();
         let running = self.live.get().config.clone();
         let source = running.source.as_ref().ok_or("this relay was not started from a config file")?;
         let fresh = Config::load(source).map_err(|e| e.to_string())?;
         let mut cfg = (*running).clone();
         cfg.users = fresh.users;
-        self.reload(cfg);
+        self.reload_locked(cfg);
         Ok(())
     }
 

@@ -21,8 +21,11 @@ pub(crate) struct LoftUser {
     pub(crate) allow_delete: bool,
     /// What the home may hold in all for uploaded files, in bytes; 0: no limit.
     pub(crate) quota_bytes: u64,
-    /// One person's own account: limits count for the user wherever they connect from.
+    /// One person's own account: limits count for the user wherever they connect from,
+    /// and `quota_bytes` for what they shared; the home as a whole still holds at most
+    /// `home_quota_bytes` (`limits.quota_bytes`; 0: no limit).
     pub(crate) personal: bool,
+    pub(crate) home_quota_bytes: u64,
     /// May make invite links from the page.
     pub(crate) may_invite: bool,
 }
@@ -104,6 +107,7 @@ pub(crate) fn rights(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> 
             allow_delete: false,
             quota_bytes: 0,
             personal: false,
+            home_quota_bytes: 0,
             may_invite: false,
         });
     }
@@ -115,6 +119,7 @@ pub(crate) fn rights(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> 
         allow_delete: entry.allow_delete.unwrap_or(cfg.chat.allow_delete),
         quota_bytes: entry.quota_bytes.or(cfg.limits.quota_bytes).unwrap_or(0),
         personal: entry.personal,
+        home_quota_bytes: cfg.limits.quota_bytes.unwrap_or(0),
         may_invite: entry.may_invite.unwrap_or(!entry.read_only),
     })
 }

@@ -164,12 +164,17 @@ async function main() {
     for (;;) {
       const state = await page.evaluate(() => {
         const box = document.getElementById('messages');
-        const anchor = box.querySelector('.msg');
-        const before = anchor.getBoundingClientRect().top;
+        // The message at the top last time must not have moved: older ones go above it
+        // without moving what the reader looks at.
+        const prev = window.loftAnchor;
+        const moved = prev ? Math.abs(prev.el.getBoundingClientRect().top - prev.top) : 0;
         box.scrollTop = 0;
         box.dispatchEvent(new Event('scroll'));
-        return { before, count: box.querySelectorAll('.msg').length, done: !!box.querySelector('.beginning') };
+        const el = box.querySelector('.msg');
+        window.loftAnchor = { el, top: el.getBoundingClientRect().top };
+        return { moved, count: box.querySelectorAll('.msg').length, done: !!box.querySelector('.beginning') };
       });
+      if (state.moved > 2) fail(`older messages moved the view by ${state.moved} px`);
       if (state.done) break;
       if (Date.now() > deadline) fail(`scrolling back stopped at ${state.count} messages`);
       await sleep(150);

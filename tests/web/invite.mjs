@@ -36,6 +36,7 @@ class Failure extends Error {}
 const fail = (why) => { throw new Failure(why); };
 const need = (k) => env[k] || fail(`missing environment variable ${k}`);
 
+const sent = [];
 const shot = (name) => (env.LOFT_SHOTS ? { path: join(env.LOFT_SHOTS, name) } : null);
 
 async function browser(home, trusted, errors, who) {
@@ -59,6 +60,8 @@ async function browser(home, trusted, errors, who) {
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource') && !certWorker(m.text())) errors.push(`${who}: console error: ${m.text()}`);
   });
   page.setDefaultTimeout(20000);
+  // Everything the page sends, to check that the room key in the link never leaves it.
+  page.on('request', (r) => sent.push(`${r.url()} ${r.postData() || ''}`));
   return { context, page, profile };
 }
 
@@ -141,6 +144,11 @@ async function main() {
     await a.page.waitForFunction((t) => [...document.querySelectorAll('#messages .msg .text')].some((e) => e.textContent === t), text)
       .catch(() => fail('the inviter did not see the invited person\'s message'));
     say(`SENT ${text}`);
+    // The key was in the link's fragment only: no request carried it.
+    const key = new URLSearchParams(link.split('#')[1]).get('key');
+    const leaked = sent.filter((s) => s.includes(key) || s.includes(encodeURIComponent(key)));
+    if (leaked.length) fail(`the room key reached the relay: ${leaked[0]}`);
+    if (!sent.some((s) => s.includes('/api/invites/redeem'))) fail('no redeem request was seen: the check above saw nothing');
     if (shot('joined.png')) await b.page.screenshot(shot('joined.png'));
     if (errors.length) fail(`errors on the page:\n${errors.join('\n')}`);
     say('DONE');

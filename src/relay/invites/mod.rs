@@ -36,9 +36,11 @@ const TOKEN_BYTES: usize = 16;
 pub(crate) const MIN_PASSWORD: usize = 8;
 /// Invites that can no longer be used are kept this long for `loft invite list`.
 const KEEP_ENDED_SECS: u64 = 30 * 86400;
-/// The most open invites the file holds, and the most one inviter may have open.
+/// The most open invites the file holds, and the most one inviter may have open or make
+/// in an hour; ended invites are dropped, oldest first, past `MAX_KEPT`.
 const MAX_INVITES: usize = 1000;
 const MAX_PER_INVITER: usize = 50;
+const MAX_KEPT: usize = 2000;
 
 /// One invite, as the file holds it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -214,6 +216,19 @@ impl Invites {
 
     fn save(&self, file: &mut InviteFile, now: u64) -> Result<(), InviteError> {
         file.invites.retain(|i| i.open(now) || now.saturating_sub(i.expires.min(now)) < KEEP_ENDED_SECS);
+        let mut ended = file.invites.iter().filter(|i| !i.open(now)).count();
+        if file.invites.len() > MAX_KEPT {
+            // Oldest first: the file is in the order they were made.
+            let mut over = file.invites.len() - MAX_KEPT;
+            file.invites.retain(|i| {
+                if over > 0 && ended > 0 && !i.open(now) {
+                    over -= 1;
+                    ended -= 1;
+                    return false;
+                }
+                true
+            });
+        }
         let text = serde_json::to_vec_pretty(file).expect("invites serialize");
         write_atomic(&self.path, &text)
             .map_err(|e| InviteError::Store(format!("cannot write {}: {e}", self.path.display())))
@@ -229,7 +244,7 @@ impl Invites {
         let mut idb = [0u8; 4];
         rand::rngs::OsRng.fill_bytes(&mut idb);
         let now = now();
-        let invite = Invite {
+        let mut invite = Invite {
             id: idb.iter().map(|b| format!("{b:02x}")).collect(),
             hash: hash(&token),
             by: grant.by,
@@ -249,9 +264,15 @@ impl Invites {
                 "this relay holds {MAX_INVITES} open invites already; revoke some (`loft invite list`)"
             )));
         }
-        if file.invites.iter().filter(|i| i.open(now) && i.by == invite.by).count() >= MAX_PER_INVITER {
+        while file.invites.iter().any(|i| i.id == invite.id) {
+            let mut idb = [0u8; 4];
+            rand::rngs::OsRng.fill_bytes(&mut idb);
+            invite.id = idb.iter().map(|b| format!("{b:02x}")).collect();
+        }
+        let recent = |i: &&Invite| i.by == invite.by && (i.open(now) || now.saturating_sub(i.created) < 3600);
+        if file.invites.iter().filter(recent).count() >= MAX_PER_INVITER {
             return Err(InviteError::Unacceptable(format!(
-                "{} has {MAX_PER_INVITER} open invites already; wait until they are used or expire",
+                "{} has made {MAX_PER_INVITER} invites that are open or less than an hour old; wait, or revoke some",
                 invite.by
             )));
         }
@@ -307,6 +328,10 @@ impl Invites {
             let t = users.iter_mut().last().expect("add_user pushed one");
             t.insert("personal", toml_edit::value(true));
             t.insert("invited_by", toml_edit::value(invite.by.as_str()));
+            // No more rights than the inviter had: no deletes, and no invites of their own
+            // (an admin may allow either later, by hand).
+            t.insert("allow_delete", toml_edit::value(false));
+            t.insert("may_invite", toml_edit::value(false));
             Ok(())
         })
         .map_err(|e| if taken { InviteError::Taken(name.into()) } else { InviteError::Store(e) })?;
@@ -386,6 +411,20 @@ mod tests {
         let broken = cfg.with_file_name("missing.toml");
         assert!(matches!(inv.redeem(&token, "ann", &phc, &broken), Err(InviteError::Store(_))));
         assert!(inv.find(&token).is_ok(), "the use was not spent");
+    }
+
+    /// The user is added, then the invite file cannot be written: the user goes again.
+    #[test]
+    fn an_invite_file_that_cannot_be_written_leaves_no_user() {
+        let (_d, cfg, inv) = setup();
+        let phc = crate::base::password::hash_password("pw");
+        let (_, token) = inv.create(grant(1)).unwrap();
+        // Its temporary file cannot be made: the atomic write of the invites fails.
+        std::fs::create_dir(crate::base::files::tmp_path(&inv.path)).unwrap();
+        assert!(matches!(inv.redeem(&token, "ann", &phc, &cfg), Err(InviteError::Store(_))));
+        assert!(crate::config::Config::load(&cfg).unwrap().users.is_empty(), "the user was taken out again");
+        std::fs::remove_dir(crate::base::files::tmp_path(&inv.path)).unwrap();
+        inv.redeem(&token, "ann", &phc, &cfg).unwrap();
     }
 
     #[test]

@@ -77,9 +77,14 @@ pub(crate) async fn file_hold(
     let dir = crate::ftpchat::file::files_dir(room);
     let files = measure(ledger, &dir, files_quota, "files_quota_bytes", Depth::Flat).await;
     // A person's own account: what they shared counts against their quota, whoever else
-    // shares the home; an account a group may share counts the whole home.
-    let own = if user.personal { person_limit(ledger, user).await } else { home_limit(ledger, user).await };
-    let limits = own.into_iter().chain(files).collect();
+    // shares the home, and the home as a whole against `limits.quota_bytes`; an account a
+    // group may share counts the whole home against its quota.
+    let limits = if user.personal {
+        let home = measure(ledger, &user.home, user.home_quota_bytes, "quota_bytes", Depth::Tree).await;
+        person_limit(ledger, user).await.into_iter().chain(home).chain(files).collect()
+    } else {
+        home_limit(ledger, user).await.into_iter().chain(files).collect()
+    };
     ledger.begin(limits, reserve_in(room.parent().unwrap_or(&user.home), reserve), 0)
 }
 

@@ -31,6 +31,14 @@ fn store(web: &Web) -> Result<Invites, Fail> {
 }
 
 fn invite_fail(e: InviteError) -> Fail {
+    if let InviteError::Store(why) = &e {
+        // Paths and config lines are for the admin's log, not for whoever holds a link.
+        tracing::error!(target: "loft::web", "invites: {why}");
+        return fail(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the relay cannot keep invites or accounts right now; nothing was changed (its log says why)",
+        );
+    }
     let status = match &e {
         InviteError::Gone => StatusCode::GONE,
         InviteError::Taken(_) => StatusCode::CONFLICT,

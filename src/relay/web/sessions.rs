@@ -116,6 +116,7 @@ mod tests {
             allow_delete: false,
             quota_bytes: 0,
             personal: false,
+            home_quota_bytes: 0,
             may_invite: false,
         }
     }

@@ -310,6 +310,8 @@ async function ingest(room, res) {
     room.atBeginning = res.first !== undefined && res.from <= res.first;
   }
   if (room.first && res.lines.length > FIRST_PAINT) {
+    // No scrolling back until the rest of this answer is in place above the first paint.
+    room.loadingOlder = true;
     const cut = backlog.tailStart(res.lines, FIRST_PAINT);
     const head = res.lines.slice(0, cut);
     const tail = await openAnswer(room, res.lines.slice(cut), backlog.offsets(res.from, head).end);
@@ -319,6 +321,7 @@ async function ingest(room, res) {
     append(nodesOf(room, t.items));
     await nextFrame(); // on screen before the rest is opened
     const older = await openAnswer(room, head, res.from);
+    room.loadingOlder = false;
     if (room !== current) return;
     const h = backlog.layout(older, null);
     prepend(nodesOf(room, h.items), h.lastDay);
@@ -369,7 +372,9 @@ function beginning(room) {
   const box = $('messages');
   if (box.querySelector('.beginning') || !box.querySelector('.msg, .notice')) return;
   const li = el('li', 'beginning', 'The beginning of the history this relay keeps');
+  const fromBottom = box.scrollHeight - box.scrollTop;
   box.prepend(li);
+  box.scrollTop = box.scrollHeight - fromBottom;
 }
 
 /** FTPChat v1.7 readers stop for good at the first line they cannot decrypt. A key that
@@ -402,12 +407,17 @@ function append(node) {
  *  other-key lines), without moving what the reader looks at. */
 function prepend(frag, lastDay) {
   const box = $('messages');
+  // Measured before anything above the reader's place changes.
+  const fromBottom = box.scrollHeight - box.scrollTop;
   const mark = box.querySelector('.beginning');
   let first = mark ? mark.nextElementSibling : box.firstElementChild;
-  if (first && first.classList.contains('day') && first.dataset.day === lastDay) {
-    const next = first.nextElementSibling;
-    first.remove();
-    first = next;
+  // The older part ends on the day the shown part starts with (after any notices at its
+  // top): one day mark for both.
+  let day = first;
+  while (day && day.classList.contains('notice')) day = day.nextElementSibling;
+  if (day && day.classList.contains('day') && day.dataset.day === lastDay) {
+    if (day === first) first = day.nextElementSibling;
+    day.remove();
   }
   const last = frag.lastElementChild;
   if (last && first && last.classList.contains('other-key') && first.classList.contains('other-key')) {
@@ -416,7 +426,6 @@ function prepend(frag, lastDay) {
     first = box.querySelector('.other-key');
     last.remove();
   }
-  const fromBottom = box.scrollHeight - box.scrollTop;
   box.insertBefore(frag, first);
   box.scrollTop = box.scrollHeight - fromBottom;
 }
@@ -692,11 +701,10 @@ async function registerWorker() {
     const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
     worker = reg;
     const offer = (w) => { if (w && navigator.serviceWorker.controller) showUpdate(w); };
+    const watch = (w) => { if (w) w.addEventListener('statechange', () => { if (w.state === 'installed') offer(w); }); };
     offer(reg.waiting);
-    reg.addEventListener('updatefound', () => {
-      const w = reg.installing;
-      if (w) w.addEventListener('statechange', () => { if (w.state === 'installed') offer(w); });
-    });
+    watch(reg.installing); // an update already installing when the page registered
+    reg.addEventListener('updatefound', () => watch(reg.installing));
   } catch (e) {
     // Chromium refuses a service worker from a certificate it does not trust.
     const cert = /SSL|certificate/i.test(e.message);
@@ -828,6 +836,9 @@ function dropFragment() { history.replaceState(null, '', location.pathname + loc
 
 async function showJoin(inv) {
   invite = inv;
+  // The token (and any room key) out of the address bar and the history at once: the
+  // page keeps them while the form is open.
+  dropFragment();
   $('login-view').hidden = true;
   $('chat-view').hidden = true;
   $('join-view').hidden = false;
@@ -845,14 +856,17 @@ async function showJoin(inv) {
   const theirs = (info.fingerprint || '').replace(/:/g, '').toLowerCase();
   const relay = $('join-relay');
   relay.className = 'hint';
-  if (inv.fp && theirs) {
+  if (inv.fp) {
+    // The link names the CA of the relay that made it: a relay without it, or with
+    // another, is not that relay (this tells a wrong address from the right one; it
+    // cannot stop someone who serves this page itself).
     const same = inv.fp === theirs;
     relay.className = same ? 'hint ok' : 'warn';
     relay.textContent = same
       ? '✓ This is the relay that invited you: its certificate authority is the one the link names.'
       : '⚠ This is not the relay the link names (another certificate authority). Ask who invited you before you go on.';
-  } else if (!theirs) {
-    relay.textContent = 'This relay has no certificate authority of its own yet, so the link cannot vouch for it.';
+  } else {
+    relay.textContent = 'The link names no certificate authority, so it cannot vouch for this relay.';
   }
   $('join-fields').hidden = false;
   $('join-user').focus();
