@@ -102,7 +102,7 @@ Description: Loft: FTP/FTPS relay for encrypted chat (FTPChat), and its client.
  A static binary for $target. Rooms are files of Fernet tokens; the relay
  runs from a USB disk, started on mount and stopped before unmount.
 EOF
-printf '%s\n' /etc/config/loft /etc/loft/loft.crt /etc/loft/loft.key /etc/loft/loft-ca.crt /etc/loft/loft-ca.key >"$c/conffiles"
+printf '%s\n' /etc/config/loft /etc/loft/loft.crt /etc/loft/loft.key /etc/loft/loft-ca.crt /etc/loft/loft-ca.key /etc/loft/invited.toml /etc/loft/loft-invites.json >"$c/conffiles"
 cat >"$c/postinst" <<'EOF'
 #!/bin/sh
 [ "${IPKG_NO_SCRIPT}" = "1" ] && exit 0

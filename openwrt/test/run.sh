@@ -132,6 +132,7 @@ listen = ["0.0.0.0:2121", "[::]:2121"]
 root = "/mnt/sda1/loft"
 greeting = "Say \"hi\" \\ welcome"
 anonymous = false
+users_file = "/etc/loft/invited.toml"
 
 [log]
 level = "debug"

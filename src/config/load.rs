@@ -41,6 +41,42 @@ impl Config {
         cfg.tls.ca_key = base.join(&cfg.tls.ca_key);
         cfg.source = Some(base.join(path.file_name().unwrap_or_default()));
         cfg.validate(text, path)?;
+        if let Some(f) = cfg.users_file.take() {
+            let file = base.join(f);
+            cfg.read_users_file(&file)?;
+            cfg.users_file = Some(file);
+        }
         Ok(cfg)
+    }
+
+    /// Adds the `[[users]]` of `users_file` (if it exists) to those of the config.
+    fn read_users_file(&mut self, file: &Path) -> Result<(), ConfigError> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct UsersFile {
+            #[serde(default)]
+            users: Vec<super::UserEntry>,
+        }
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                return Err(ConfigError {
+                    file: file.to_path_buf(),
+                    position: None,
+                    key: None,
+                    message: format!("cannot read this users_file: {e}"),
+                })
+            }
+        };
+        let extra: UsersFile = toml::from_str(&text).map_err(|e| {
+            let position = e.span().map(|s| line_col(&text, s.start));
+            let key = e.span().and_then(|s| key_at(&text, s.start));
+            ConfigError { file: file.to_path_buf(), position, key, message: e.message().trim().to_string() }
+        })?;
+        let mut seen = self.users.iter().map(|u| u.name.as_str()).collect();
+        super::validate::check_users(&extra.users, &text, file, &mut seen)?;
+        self.users.extend(extra.users);
+        Ok(())
     }
 }

@@ -39,6 +39,12 @@ pub struct Config {
     pub(crate) web: WebConfig,
     #[serde(default)]
     pub(crate) users: Vec<UserEntry>,
+    /// A second file of `[[users]]`, read with this one, where accounts made by invites
+    /// go (with the invites themselves beside it): a place the relay may write when the
+    /// config is not (a systemd unit's /etc, OpenWrt's config made from UCI at each start).
+    /// Unset: invites add their users to this file. Missing: no users yet.
+    #[serde(default)]
+    pub(crate) users_file: Option<PathBuf>,
     /// The file this config was read from (not a key): invites write their users there.
     #[serde(skip)]
     pub(crate) source: Option<PathBuf>,

@@ -165,6 +165,43 @@ fn lock_beside(path: &Path) -> Result<std::fs::File, String> {
     }
 }
 
+/// Applies `edit` to where the relay keeps the users it adds itself (an invited person):
+/// the config's `users_file` when it has one, else the config. The users file is changed
+/// like the config (under a lock, comments kept, written atomically) and checked by
+/// loading the config with it; a change that would not load is undone.
+pub(crate) fn edit_users(
+    config: &Path,
+    edit: impl FnOnce(&mut DocumentMut) -> Result<(), String>,
+) -> Result<(), String> {
+    let cfg = Config::load(config).map_err(|e| format!("fix the config first: {e}"))?;
+    let Some(file) = cfg.users_file else { return edit_config(config, edit) };
+    let _lock = lock_beside(&file)?;
+    let before = match std::fs::read_to_string(&file) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("{}: {e}", file.display())),
+    };
+    let start = before.clone().unwrap_or_else(|| {
+        "# Accounts made by invites (loft invite; the page's \"Invite someone\"), read with the\n\
+         # relay's config (its users_file). `loft user del NAME` removes one.\n"
+            .into()
+    });
+    let mut doc: DocumentMut = start.parse().map_err(|e| format!("{}: {e}", file.display()))?;
+    edit(&mut doc)?;
+    write_atomic(&file, doc.to_string().as_bytes()).map_err(|e| format!("writing {}: {e}", file.display()))?;
+    if let Err(e) = Config::load(config) {
+        let undo = match &before {
+            Some(t) => write_atomic(&file, t.as_bytes()),
+            None => std::fs::remove_file(&file),
+        };
+        if let Err(u) = undo {
+            return Err(format!("the change made the config invalid ({e}), and undoing it failed: {u}"));
+        }
+        return Err(format!("the change would make the config invalid, nothing written: {e}"));
+    }
+    Ok(())
+}
+
 fn users_mut(doc: &mut DocumentMut) -> Result<&mut ArrayOfTables, String> {
     if doc.get("users").is_none() {
         doc.insert("users", Item::ArrayOfTables(ArrayOfTables::new()));
@@ -272,7 +309,17 @@ pub fn run(args: UserArgs) -> Result<u8, Error> {
         }
         UserAction::Del(o) => {
             let path = resolve_path(o.config.as_deref());
-            let r = edit_config(&path, |doc| remove_user(doc, &o.name));
+            // In the config, else in its users_file (an invited account).
+            let r = edit_config(&path, |doc| remove_user(doc, &o.name)).or_else(|e| {
+                let elsewhere = Config::load(&path)
+                    .ok()
+                    .is_some_and(|c| c.users_file.is_some() && c.users.iter().any(|u| u.name == o.name));
+                if elsewhere {
+                    edit_users(&path, |doc| remove_user(doc, &o.name))
+                } else {
+                    Err(e)
+                }
+            });
             if r.is_ok() {
                 println!("removed user {} (their files are kept)", o.name);
             }

@@ -136,32 +136,50 @@ impl Config {
                 ));
             }
         }
-        let mut seen = std::collections::HashSet::new();
-        for (i, u) in self.users.iter().enumerate() {
-            let at = |k: &'static str| [Seg::K("users"), Seg::I(i), Seg::K(k)];
-            if let Err(m) = users::check_name(&u.name) {
-                return Err(err(&at("name"), m));
-            }
-            if u.name == "anonymous" || u.name == "ftp" {
-                return Err(err(
-                    &at("name"),
-                    "`anonymous` and `ftp` are reserved: use `anonymous = true` at the top level".into(),
-                ));
-            }
-            if !seen.insert(u.name.as_str()) {
-                return Err(err(&at("name"), format!("user {:?} is defined twice", u.name)));
-            }
-            if let Err(m) = crate::base::password::check_phc(&u.password) {
-                return Err(err(&at("password"), m.to_string()));
-            }
-            if let Some(h) = &u.home {
-                if let Err(m) = check_home(h) {
-                    return Err(err(&at("home"), m));
-                }
+        check_users(&self.users, text, path, &mut std::collections::HashSet::new())
+    }
+}
+
+/// The `[[users]]` of one file (`text`, read from `path`), each reported with its key and
+/// line; `seen` holds the names of the files checked before (the config, then its
+/// `users_file`), so that a name is defined once in both.
+pub(super) fn check_users<'a>(
+    users: &'a [super::UserEntry],
+    text: &str,
+    path: &Path,
+    seen: &mut std::collections::HashSet<&'a str>,
+) -> Result<(), ConfigError> {
+    let err = |keypath: &[Seg], message: String| {
+        let key = keypath.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(".").replace(".[", "[");
+        ConfigError { file: path.to_path_buf(), position: locate(text, keypath), key: Some(key), message }
+    };
+    for (i, u) in users.iter().enumerate() {
+        let at = |k: &'static str| [Seg::K("users"), Seg::I(i), Seg::K(k)];
+        if let Err(m) = users::check_name(&u.name) {
+            return Err(err(&at("name"), m));
+        }
+        if u.name == "anonymous" || u.name == "ftp" {
+            return Err(err(
+                &at("name"),
+                "`anonymous` and `ftp` are reserved: use `anonymous = true` at the top level".into(),
+            ));
+        }
+        if !seen.insert(u.name.as_str()) {
+            return Err(err(
+                &at("name"),
+                format!("user {:?} is defined twice (the config and users_file count together)", u.name),
+            ));
+        }
+        if let Err(m) = crate::base::password::check_phc(&u.password) {
+            return Err(err(&at("password"), m.to_string()));
+        }
+        if let Some(h) = &u.home {
+            if let Err(m) = check_home(h) {
+                return Err(err(&at("home"), m));
             }
         }
-        Ok(())
     }
+    Ok(())
 }
 
 /// A home is a relative path below root, without `..`.

@@ -318,3 +318,41 @@ fn a_personal_account_has_its_own_quota_for_shared_files() {
     let out = r.script_args("web_invites/invites.py", &["state_listing"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("uploaders hidden"), "{out:?}");
 }
+
+/// Where the relay may not write its config (a systemd unit's /etc, OpenWrt's config made
+/// from UCI at each start), `users_file` names where invited accounts and the invites go:
+/// they are read with the config, survive a restart, and `loft user` sees and removes them.
+#[test]
+fn invited_accounts_go_to_the_users_file_when_the_config_names_one() {
+    if common::skip_without_cryptography() {
+        return;
+    }
+    let mut r = Relay::with(Setup::default().edit(|t| set_key(&t, "", "users_file", "\"state/invited.toml\"")));
+    let state = r.dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    public_host(&r);
+    let before = std::fs::read_to_string(&r.config).unwrap();
+    let (_, link) = invite(&r, &["--room", "lobby"]);
+    assert!(state.join("loft-invites.json").exists(), "the invites are not beside the users file");
+    let out = r.script_args("web_invites/invites.py", &["redeem", &link, "ann"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("200"), "{out:?}\n{}", r.log());
+    assert_eq!(std::fs::read_to_string(&r.config).unwrap(), before, "the config itself was changed");
+    let users = std::fs::read_to_string(state.join("invited.toml")).unwrap();
+    assert!(users.contains("name = \"ann\"") && users.contains("personal = true"), "{users}");
+    // Read with the config after a restart, as loft user list shows.
+    r.restart();
+    r.expect_ok("ftp_reads", r.script_args("web_invites/invites.py", &["ftp_login", "ann", "a-long-password"]));
+    let cfg = r.config.to_str().unwrap();
+    let list = String::from_utf8_lossy(&run_loft(&["user", "list", "-c", cfg], None).stdout).to_string();
+    assert!(list.lines().any(|l| l.starts_with("ann\t")), "{list}");
+    // A name in both files is refused with the place.
+    std::fs::write(state.join("invited.toml"), format!("{users}\n[[users]]\nname = \"chat\"\npassword = \"x\"\n"))
+        .unwrap();
+    let out = run_loft(&["check", "-c", cfg], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("invited.toml") && err.contains("defined twice"), "{err}");
+    std::fs::write(state.join("invited.toml"), &users).unwrap();
+    let out = run_loft(&["user", "del", "ann", "-c", cfg], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!std::fs::read_to_string(state.join("invited.toml")).unwrap().contains("ann"));
+}

@@ -91,8 +91,8 @@ pub fn run(args: InviteArgs) -> Result<u8, Error> {
         Some(InviteAction::List(o)) => list(&config::resolve_path(o.config.as_deref())),
         Some(InviteAction::Revoke(o)) => {
             let path = config::resolve_path(o.config.as_deref());
-            Config::load(&path)?;
-            let i = Invites::beside(&path).revoke(&o.id).map_err(|e| Error::Failed(e.to_string()))?;
+            let cfg = Config::load(&path)?;
+            let i = Invites::of(&cfg, &path).revoke(&o.id).map_err(|e| Error::Failed(e.to_string()))?;
             println!("revoked invite {} by {} ({} of {} uses spent)", i.id, i.by, i.used_by.len(), i.uses);
             Ok(0)
         }
@@ -122,7 +122,7 @@ fn make(a: MakeArgs) -> Result<u8, Error> {
         check_room(r).map_err(Error::Usage)?;
     }
     let grant = Grant { by: a.by, home, room, read_only: a.read_only, uses: a.uses, lifetime };
-    let (invite, token) = Invites::beside(&path).create(grant).map_err(|e| Error::Failed(e.to_string()))?;
+    let (invite, token) = Invites::of(&cfg, &path).create(grant).map_err(|e| Error::Failed(e.to_string()))?;
     let fp = crate::base::cert::ca_fingerprint(&cfg.tls.ca_cert);
     let link = link(&host(&cfg), &token, invite.room.as_deref(), fp.as_deref());
     let terminal = std::io::stdout().is_terminal();
@@ -177,8 +177,8 @@ pub(crate) fn describe(i: &Invite) -> String {
 }
 
 fn list(path: &std::path::Path) -> Result<u8, Error> {
-    Config::load(path)?;
-    let invites = Invites::beside(path).list().map_err(|e| Error::Failed(e.to_string()))?;
+    let cfg = Config::load(path)?;
+    let invites = Invites::of(&cfg, path).list().map_err(|e| Error::Failed(e.to_string()))?;
     if invites.is_empty() {
         println!("no invites; make one with `loft invite`");
     }

@@ -23,7 +23,7 @@ pub mod cli;
 
 use crate::base::files::write_atomic;
 #[cfg(feature = "web")]
-use crate::config::users::{add_user, check_name, edit_config, remove_user};
+use crate::config::users::{add_user, check_name, edit_users, remove_user};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -176,7 +176,13 @@ impl Drop for Locked {
 }
 
 impl Invites {
-    /// The invites of the relay whose config is `config`.
+    /// The invites of the relay with `cfg`: beside its `users_file` if it has one (the
+    /// place the relay may write), else beside the config file.
+    pub(crate) fn of(cfg: &crate::config::Config, config: &Path) -> Invites {
+        Invites::beside(cfg.users_file.as_deref().unwrap_or(config))
+    }
+
+    /// The invites kept beside `file`.
     pub(crate) fn beside(config: &Path) -> Invites {
         let dir = config.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         Invites { path: dir.join("loft-invites.json"), lock: dir.join("loft-invites.lock") }
@@ -318,7 +324,7 @@ impl Invites {
         let i = file.invites.iter().position(|i| i.hash == h && i.open(now)).ok_or(InviteError::Gone)?;
         let invite = file.invites[i].clone();
         let mut taken = false;
-        edit_config(config, |doc| {
+        edit_users(config, |doc| {
             let r = add_user(doc, name, phc, invite.read_only, invite.home.as_deref());
             if r.as_ref().is_err_and(|e| e.contains("exists already")) {
                 taken = true;
@@ -337,7 +343,7 @@ impl Invites {
         .map_err(|e| if taken { InviteError::Taken(name.into()) } else { InviteError::Store(e) })?;
         file.invites[i].used_by.push(name.to_string());
         if let Err(e) = self.save(&mut file, now) {
-            if let Err(undo) = edit_config(config, |doc| remove_user(doc, name)) {
+            if let Err(undo) = edit_users(config, |doc| remove_user(doc, name)) {
                 tracing::error!(
                     user = name,
                     "invite: the user was added but the invite not spent, and taking the user out failed too: {undo}"

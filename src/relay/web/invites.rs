@@ -25,7 +25,7 @@ const PAGE_MAX_USES: u32 = 20;
 fn store(web: &Web) -> Result<Invites, Fail> {
     let snap = web.relay.live.get();
     match &snap.config.source {
-        Some(path) => Ok(Invites::beside(path)),
+        Some(path) => Ok(Invites::of(&snap.config, path)),
         None => Err(fail(StatusCode::SERVICE_UNAVAILABLE, "this relay was started without a config file: no invites")),
     }
 }

@@ -171,6 +171,13 @@ def state_listing():
     print("uploaders hidden")
 
 
+def ftp_login(user, password):
+    """The account logs in over FTP (and FTPS)."""
+    for tls in (False, True):
+        connect(user, password, tls=tls).quit()
+    print("ok")
+
+
 def redeem_link(link, user):
     st, _, d = redeem(token_of(link), user)
     print(st, d.get("error", ""))
@@ -185,4 +192,5 @@ if __name__ == "__main__":
         "redeem": redeem_link,
         "ftp_reads": ftp_reads,
         "state_listing": state_listing,
+        "ftp_login": ftp_login,
     }[sys.argv[1]](*sys.argv[2:])
