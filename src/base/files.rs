@@ -23,6 +23,14 @@ pub(crate) fn tmp_path(path: &Path) -> PathBuf {
 /// its final mode is set), written, fsynced, given the mode the old file had (0600 for a
 /// new one), renamed over `path`, and the folder fsynced so the rename itself survives.
 pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
+    let tmp = stage(path, data)?;
+    commit(&tmp, path)
+}
+
+/// The first half of [`write_atomic`]: `data` written and fsynced beside `path`, with its
+/// mode; [`commit`] puts it in place. Two files that must change together (a certificate
+/// and its key) are staged both, then committed one right after the other.
+pub(crate) fn stage(path: &Path, data: &[u8]) -> io::Result<PathBuf> {
     let tmp = tmp_path(path);
     let mode = fs::metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o600);
     let result = (|| {
@@ -34,12 +42,21 @@ pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
         if mode != 0o600 {
             f.set_permissions(Permissions::from_mode(mode))?;
         }
-        fs::rename(&tmp, path)
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    result?;
+    result.map(|()| tmp)
+}
+
+/// The second half of [`write_atomic`]: the staged file renamed over `path`, and the
+/// folder fsynced so the rename itself survives.
+pub(crate) fn commit(tmp: &Path, path: &Path) -> io::Result<()> {
+    if let Err(e) = fs::rename(tmp, path) {
+        let _ = fs::remove_file(tmp);
+        return Err(e);
+    }
     sync_dir(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
 }
 

@@ -146,8 +146,25 @@ pub(crate) fn issue(ca: &Ca, cert: &Path, key: &Path, names: &[String]) -> Resul
     let kp = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(make_err("key generation"))?;
     let c = p.signed_by(&kp, &ca.issuer, &ca.key).map_err(make_err("signing"))?;
     let chain = format!("{}{}", c.pem(), pem(&ca.der));
-    write_private(key, kp.serialize_pem().as_bytes()).map_err(|e| CertError::Write(key.into(), e))?;
-    write_public(cert, chain.as_bytes()).map_err(|e| CertError::Write(cert.into(), e))?;
+    // Both written and fsynced before either replaces its file: a failure leaves the old
+    // pair, and only a crash between the two renames could part them.
+    use crate::base::files::{commit, stage};
+    let new_cert = !cert.exists();
+    let staged_key = stage(key, kp.serialize_pem().as_bytes()).map_err(|e| CertError::Write(key.into(), e))?;
+    let staged_cert = match stage(cert, chain.as_bytes()) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = std::fs::remove_file(&staged_key);
+            return Err(CertError::Write(cert.into(), e));
+        }
+    };
+    commit(&staged_key, key).map_err(|e| CertError::Write(key.into(), e))?;
+    commit(&staged_cert, cert).map_err(|e| CertError::Write(cert.into(), e))?;
+    if new_cert {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(cert, std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| CertError::Write(cert.into(), e))?;
+    }
     Ok(fingerprint(c.der()))
 }
 

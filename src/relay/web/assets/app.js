@@ -78,10 +78,13 @@ function wake() { if (wakeUp) wakeUp(); }
 function showLogin(message) {
   $('chat-view').hidden = true;
   $('login-view').hidden = false;
-  $('login-user').value = localStorage.getItem('loft.user') || '';
-  $('login-name').value = localStorage.getItem('loft.name') || '';
+  // What this device used last, unless someone typed already (on a slow phone, before
+  // this script ran).
+  if (!$('login-user').value) $('login-user').value = localStorage.getItem('loft.user') || '';
+  if (!$('login-name').value) $('login-name').value = localStorage.getItem('loft.name') || '';
   showError('login-error', message);
-  ($('login-user').value ? $('login-password') : $('login-user')).focus();
+  const typing = document.activeElement && document.activeElement.closest('#login-form');
+  if (!typing) ($('login-user').value ? $('login-password') : $('login-user')).focus();
 }
 
 async function onLogin(ev) {
