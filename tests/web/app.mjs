@@ -75,7 +75,8 @@ async function main() {
     page.on('console', (m) => {
       if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(`console error: ${m.text()}`);
     });
-    page.setDefaultTimeout(30000);
+    // Generous: CI and routers are slow, and this runs beside the rest of the suite.
+    page.setDefaultTimeout(60000);
     await page.goto(url);
     const small = await smallControls(page);
     if (small.length) fail(`controls under 44 px on the login form: ${small.join(', ')}`);
@@ -83,7 +84,7 @@ async function main() {
     // The service worker registers (the CA is trusted) and the manifest is valid.
     const sw = await page.evaluate(() => Promise.race([
       navigator.serviceWorker.ready.then((r) => `ok ${r.scope}`),
-      new Promise((r) => setTimeout(() => r(`none: ${document.getElementById('app-note').textContent}`), 15000)),
+      new Promise((r) => setTimeout(() => r(`none: ${document.getElementById('app-note').textContent}`), 45000)),
     ]));
     if (!sw.startsWith('ok')) fail(`no service worker: ${sw}`);
     say('SW ok');
@@ -133,7 +134,7 @@ async function main() {
       const r = last.getBoundingClientRect();
       const b = box.getBoundingClientRect();
       return r.bottom <= b.bottom + 1 && r.top >= b.top - 1 ? performance.now() : false;
-    }, newest, { polling: 'raf', timeout: 30000 }).then((h) => h.jsonValue());
+    }, newest, { polling: 'raf', timeout: 60000 }).then((h) => h.jsonValue());
     say(`OPEN_MS ${Math.round(shown - started)}`);
     await page.evaluate(() => { document.body.classList.add('drawer-open'); });
     const smallChat = await smallControls(page);
@@ -160,7 +161,7 @@ async function main() {
 
     // Scroll back to the oldest kept message; the place being read stays put each time.
     const total = Number(need('LOFT_TOTAL'));
-    const deadline = Date.now() + 60000;
+    const deadline = Date.now() + 120000;
     for (;;) {
       const state = await page.evaluate(() => {
         const box = document.getElementById('messages');
@@ -207,7 +208,7 @@ async function main() {
       const reg = await navigator.serviceWorker.ready;
       const n = (await reg.getNotifications()).find((x) => x.title === room);
       return n ? `${n.title}|${n.body}|${n.data && n.data.room}` : false;
-    }, room, { polling: 200, timeout: 30000 }).then((h) => h.jsonValue()).catch(() => fail('no notification through the service worker'));
+    }, room, { polling: 200, timeout: 60000 }).then((h) => h.jsonValue()).catch(() => fail('no notification through the service worker'));
     if (!note.includes(text)) fail(`the notification says ${note}`);
     say(`NOTIFIED ${note}`);
     await page.evaluate(() => {
@@ -235,7 +236,7 @@ async function main() {
     await page.waitForSelector('#status[data-state="live"]');
     const file = need('LOFT_FILE');
     await page.setInputFiles('#attach-input', file);
-    await page.waitForFunction((name) => [...document.querySelectorAll('#messages .msg.own .file')].some((f) => f.dataset.name === name), basename(file), { timeout: 30000 })
+    await page.waitForFunction((name) => [...document.querySelectorAll('#messages .msg.own .file')].some((f) => f.dataset.name === name), basename(file), { timeout: 60000 })
       .catch(async () => fail(`the first file of a new room did not show: ${await page.textContent('#send-error')}`));
     say(`FILE ok ${fresh}`);
     const ignorable = (e) => /Failed to fetch|ERR_INTERNET_DISCONNECTED|net::/.test(e); // the offline part
