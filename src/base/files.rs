@@ -60,6 +60,23 @@ pub(crate) fn commit(tmp: &Path, path: &Path) -> io::Result<()> {
     sync_dir(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
 }
 
+/// An exclusive `flock` of `lock` (made 0600 if missing), held until the file is
+/// dropped: for files that two processes change (the relay and a `loft` command).
+pub(crate) fn lock_exclusive(lock: &Path) -> io::Result<fs::File> {
+    use std::os::fd::AsRawFd;
+    let f = OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(lock)?;
+    loop {
+        // SAFETY: flock on a descriptor owned by `f`; released when `f` is closed.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            return Ok(f);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
 /// fsyncs a folder, so that a rename or a new file in it survives a power cut.
 pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()

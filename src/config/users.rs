@@ -141,28 +141,10 @@ pub(crate) fn edit_config(
 
 /// An exclusive `flock` of `PATH.lock`, held until the file is dropped.
 fn lock_beside(path: &Path) -> Result<std::fs::File, String> {
-    use std::os::fd::AsRawFd;
-    use std::os::unix::fs::OpenOptionsExt;
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");
     let lock = path.with_file_name(name);
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&lock)
-        .map_err(|e| format!("cannot open {}: {e}", lock.display()))?;
-    loop {
-        // SAFETY: flock on a descriptor owned by `f`; released when `f` is closed.
-        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
-            return Ok(f);
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(format!("cannot lock {}: {e}", lock.display()));
-        }
-    }
+    crate::base::files::lock_exclusive(&lock).map_err(|e| format!("cannot lock {}: {e}", lock.display()))
 }
 
 /// Applies `edit` to where the relay keeps the users it adds itself (an invited person):

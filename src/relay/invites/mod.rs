@@ -164,17 +164,6 @@ pub(crate) struct Invites {
     lock: PathBuf,
 }
 
-/// An exclusive `flock` of the lock file, held while alive.
-struct Locked(std::fs::File);
-
-impl Drop for Locked {
-    fn drop(&mut self) {
-        use std::os::fd::AsRawFd;
-        // SAFETY: flock on a descriptor this value owns.
-        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
-    }
-}
-
 impl Invites {
     /// The invites of the relay with `cfg`: beside its `users_file` if it has one (the
     /// place the relay may write), else beside the config file.
@@ -188,26 +177,9 @@ impl Invites {
         Invites { path: dir.join("loft-invites.json"), lock: dir.join("loft-invites.lock") }
     }
 
-    fn locked(&self) -> Result<Locked, InviteError> {
-        use std::os::fd::AsRawFd;
-        use std::os::unix::fs::OpenOptionsExt;
-        let f = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&self.lock)
-            .map_err(|e| InviteError::Store(format!("cannot open {}: {e}", self.lock.display())))?;
-        loop {
-            // SAFETY: flock on a descriptor owned by `f`.
-            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
-                return Ok(Locked(f));
-            }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(InviteError::Store(format!("cannot lock {}: {e}", self.lock.display())));
-            }
-        }
+    fn locked(&self) -> Result<std::fs::File, InviteError> {
+        crate::base::files::lock_exclusive(&self.lock)
+            .map_err(|e| InviteError::Store(format!("cannot lock {}: {e}", self.lock.display())))
     }
 
     fn load(&self) -> Result<InviteFile, InviteError> {
