@@ -194,11 +194,16 @@ pub(super) async fn redeem(web: &Web, peer: SocketAddr, req: Request<Incoming>) 
     let store = store(web)?;
     let config = web.relay.live.get().config.source.clone().expect("store() checked the source");
     let made = name.clone();
-    blocking(move || {
+    let redeemed = blocking(move || {
         let phc = crate::base::password::hash_password(&password);
         store.redeem(&invite, &made, &phc, &config)
     })
-    .await?;
+    .await;
+    if redeemed.as_ref().is_err_and(|f| f.0 == StatusCode::GONE) {
+        // Used up by another redeem meanwhile: counted like any token that does not work.
+        web.relay.authenticator(&web.relay.live.get()).invite_failed(peer.ip());
+    }
+    redeemed?;
     web.relay.reload_users().map_err(|e| {
         fail(StatusCode::INTERNAL_SERVER_ERROR, &format!("the account was made but the relay could not load it: {e}"))
     })?;
