@@ -654,6 +654,46 @@ impl Relay {
         c
     }
 
+    /// Runs a browser driver of tests/web (`e2e.mjs`, `app.mjs`) against this relay as user
+    /// `chat`, with `env` over that: the driver prints `STEP NAME` when the harness must act,
+    /// `step` does it, and the harness then writes NAME into `LOFT_STEP_FILE`. Fails the
+    /// test, with the driver's transcript and the relay's log, unless the driver says DONE.
+    pub fn drive(&mut self, script: &str, env: &[(&str, String)], mut step: impl FnMut(&mut Relay, &str)) -> String {
+        let step_file = self.dir.path().join("step");
+        let mut child = Command::new("node")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web").join(script))
+            .env("LOFT_WEB_URL", format!("https://127.0.0.1:{}/", self.web_port))
+            .env("LOFT_USER", "chat")
+            .env("LOFT_PASSWORD", PASSWORD)
+            .env("LOFT_STEP_FILE", &step_file)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("node");
+        let stderr = capture_lines(child.stderr.take().unwrap());
+        let mut transcript = String::new();
+        for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok) {
+            transcript.push_str(&line);
+            transcript.push('\n');
+            if line.starts_with("FAIL") {
+                break;
+            }
+            if let Some(name) = line.strip_prefix("STEP ") {
+                step(self, name);
+                std::fs::write(&step_file, format!("{name}\n")).unwrap();
+            }
+        }
+        let status = child.wait().unwrap();
+        assert!(
+            status.success() && transcript.contains("DONE"),
+            "{script} failed ({status})\n--- driver\n{transcript}\n--- stderr\n{}\n--- relay log\n{}",
+            stderr.lock().unwrap(),
+            self.log()
+        );
+        transcript
+    }
+
     /// Waits for a file the Python side creates to say where it is.
     pub fn wait_file(&self, name: &str) -> bool {
         let p = self.dir.path().join(name);

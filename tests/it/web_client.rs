@@ -6,9 +6,8 @@
 #![cfg(all(feature = "web", feature = "client"))]
 
 use crate::common;
-use common::{set_key, Relay, Setup, PASSWORD};
+use common::{set_key, Relay, Setup};
 use sha2::Digest;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -155,41 +154,10 @@ fn plain_http_only_when_asked_and_with_a_warning() {
 /// Runs tests/web/e2e.mjs in headless Chromium against `r` as user `chat` in room
 /// `lobby`, with `env` over that; `step` does what each `STEP expect-N` needs before the
 /// driver looks for its text. Fails the test unless the driver says DONE.
-fn drive_page(r: &mut Relay, env: &[(&str, String)], mut step: impl FnMut(&mut Relay, &str)) -> String {
-    let step_file = r.dir.path().join("step");
-    let mut child = Command::new("node")
-        .arg(manifest().join("tests/web/e2e.mjs"))
-        .env("LOFT_WEB_URL", format!("https://127.0.0.1:{}/", r.web_port))
-        .env("LOFT_USER", "chat")
-        .env("LOFT_PASSWORD", PASSWORD)
-        .env("LOFT_ROOM", "lobby")
-        .env("LOFT_STEP_FILE", &step_file)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node");
-    let stderr = common::capture_lines(child.stderr.take().unwrap());
-    let mut transcript = String::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok) {
-        transcript.push_str(&line);
-        transcript.push('\n');
-        if line.starts_with("FAIL") {
-            break;
-        }
-        if let Some(name) = line.strip_prefix("STEP ") {
-            step(r, name);
-            std::fs::write(&step_file, format!("{name}\n")).unwrap();
-        }
-    }
-    let status = child.wait().unwrap();
-    assert!(
-        status.success() && transcript.contains("DONE"),
-        "e2e failed ({status})\n--- driver\n{transcript}\n--- stderr\n{}\n--- relay log\n{}",
-        stderr.lock().unwrap(),
-        r.log()
-    );
-    transcript
+fn drive_page(r: &mut Relay, env: &[(&str, String)], step: impl FnMut(&mut Relay, &str)) -> String {
+    let mut all = vec![("LOFT_ROOM", "lobby".to_string())];
+    all.extend(env.iter().cloned());
+    r.drive("e2e.mjs", &all, step)
 }
 
 /// Issue 19.16: a room key that opens none of the room's messages (most likely mistyped;
