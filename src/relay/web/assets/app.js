@@ -989,6 +989,8 @@ async function onInviteMake(ev) {
 
 function init() {
   $('login-form').addEventListener('submit', onLogin);
+  // Disabled in the HTML: a tap before this script runs would submit the form natively.
+  $('login-submit').disabled = false;
   $('room-form').addEventListener('submit', onRoomOpen);
   $('composer-form').addEventListener('submit', (ev) => { ev.preventDefault(); send(); });
   // Enter sends and Shift+Enter starts a line, on a keyboard; on a touch screen Enter

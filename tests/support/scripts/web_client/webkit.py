@@ -104,7 +104,8 @@ try:
     d.sid = d.call("POST", "/session", caps)["sessionId"]
     d.call("POST", "/window/rect", {"width": 360, "height": 740})
     d.call("POST", "/url", {"url": f"https://127.0.0.1:{WEB_PORT}/"})
-    wait("the login form", lambda: d.js("return !!document.getElementById('login-user')"))
+    # The button is enabled once the page's script runs (a click before would do nothing).
+    wait("the login form", lambda: d.js("const b = document.getElementById('login-submit'); return !!b && !b.disabled"))
     d.type("#login-user", "chat")
     d.type("#login-password", PASSWORD)
     d.type("#login-name", "iphone")
