@@ -236,6 +236,13 @@ pub struct Limits {
     #[serde(deserialize_with = "duration")]
     pub(crate) shutdown_grace: Duration,
     pub(crate) failed_logins: FailedLogins,
+    /// Threads that run the sessions (1 to 64). 1, the default, runs every session on
+    /// one thread (a current-thread runtime): a router or a Pi carries hundreds of chat
+    /// sessions so, and each one costs the least CPU there, with no hand-offs between
+    /// threads. More only help a relay whose sessions keep more than one core busy (TLS
+    /// handshakes for thousands of sessions a second). Writes and fsyncs run on threads
+    /// of their own whatever this says. Read at start; a reload does not change it.
+    pub threads: usize,
 }
 
 impl Default for Limits {
@@ -251,6 +258,7 @@ impl Default for Limits {
             disk_reserve: None,
             shutdown_grace: Duration::from_secs(10),
             failed_logins: FailedLogins::default(),
+            threads: 1,
         }
     }
 }
@@ -349,8 +357,9 @@ pub(crate) enum SyncPolicy {
     Never,
 }
 
-/// One `[[users]]` entry.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+/// One `[[users]]` entry. Its `Debug` leaves the password hash out: libunftp's debug
+/// logs print whole sessions, and an offline guess needs only the hash.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UserEntry {
     pub(crate) name: String,
@@ -378,6 +387,22 @@ pub(crate) struct UserEntry {
     /// Who invited this user (set when an invite is redeemed; shown in `loft user list`).
     #[serde(default)]
     pub(crate) invited_by: Option<String>,
+}
+
+impl std::fmt::Debug for UserEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserEntry")
+            .field("name", &self.name)
+            .field("password", &"(hash not shown)")
+            .field("home", &self.home)
+            .field("read_only", &self.read_only)
+            .field("allow_delete", &self.allow_delete)
+            .field("quota_bytes", &self.quota_bytes)
+            .field("may_invite", &self.may_invite)
+            .field("personal", &self.personal)
+            .field("invited_by", &self.invited_by)
+            .finish()
+    }
 }
 
 impl Config {

@@ -65,6 +65,12 @@ impl Config {
         if l.max_connections == 0 {
             return Err(err(&[Seg::K("limits"), Seg::K("max_connections")], "expected a number of at least 1".into()));
         }
+        if !(1..=64).contains(&l.threads) {
+            return Err(err(
+                &[Seg::K("limits"), Seg::K("threads")],
+                "expected a number of threads from 1 to 64; 1 (the default) suits routers and Pis".into(),
+            ));
+        }
         if !(16..=128).contains(&l.ipv6_prefix) {
             return Err(err(
                 &[Seg::K("limits"), Seg::K("ipv6_prefix")],

@@ -24,7 +24,7 @@ pub mod user;
 #[cfg(feature = "web")]
 mod web;
 
-pub use serve::{run, Overrides, ServeArgs};
+pub use serve::{run, runtime, Overrides, ServeArgs};
 pub use server::{Handle, Server};
 
 use crate::base::sync::Unpoison;

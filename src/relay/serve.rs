@@ -104,17 +104,31 @@ pub fn run(args: ServeArgs) -> Result<u8, Error> {
         }
     }
     logging::init(cfg.log.level.as_deref(), args.log_format.unwrap_or(cfg.log.format));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Start(anyhow!("cannot start the runtime: {e}")))?;
+    let rt = runtime(cfg.limits.threads, |b| b).map_err(|e| Error::Start(anyhow!("cannot start the runtime: {e}")))?;
     let result = rt.block_on(serve(cfg, path, overrides));
     rt.shutdown_timeout(Duration::from_secs(1));
     result.map(|()| 0).map_err(|e| {
         tracing::error!("{e:#}");
         Error::Start(e)
     })
+}
+
+/// The runtime the relay runs on: `threads` = 1 (`limits.threads`, the default) is a
+/// current-thread runtime, every session on the thread that calls `block_on`; more is a
+/// multi-thread runtime with that many workers. `tune` adds to the builder (the tests'
+/// per-thread log subscriber).
+pub fn runtime(
+    threads: usize,
+    tune: impl FnOnce(&mut tokio::runtime::Builder) -> &mut tokio::runtime::Builder,
+) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut b = if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(threads);
+        b
+    };
+    tune(b.enable_all()).build()
 }
 
 /// Binds, then serves until SIGTERM or SIGINT, reloading on SIGHUP.

@@ -150,6 +150,8 @@ impl Server {
         while busy() > 0 && Instant::now() < deadline {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        let rooms = relay.rooms.clone();
+        let _ = tokio::task::spawn_blocking(move || rooms.save_receipts()).await;
         let left = busy();
         if left > 0 {
             tracing::warn!(

@@ -409,20 +409,79 @@ impl Rooms {
         Ok(out)
     }
 
+    /// Records that `user` has read `room` up to `offset` (see [`seen`]): visible at once,
+    /// written to the room's state folder within [`seen::SAVE_DELAY`] (and at a clean
+    /// stop, [`Rooms::save_receipts`]).
+    pub(crate) fn note_seen(self: &Arc<Self>, room: &Path, user: &str, offset: u64) {
+        if self.seen.note(room, user, offset) {
+            let rooms = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(seen::SAVE_DELAY).await;
+                let _ = tokio::task::spawn_blocking(move || rooms.seen.save_due()).await;
+            });
+        }
+    }
+
+    /// Writes the read receipts not written yet (a clean stop). Blocking.
+    pub(crate) fn save_receipts(&self) {
+        self.seen.save_due();
+    }
+
     /// Follows the room at `path`: its current length, and a wake-up after every append.
     /// Opens (and repairs) the room, but does not create it: a missing room is `Io`
     /// (`NotFound`). The room stays open while the [`RoomWatch`] lives.
     pub(crate) async fn subscribe(&self, path: &Path) -> Result<RoomWatch, RoomError> {
+        if let Some((room, _, _)) = self.settled(path, false) {
+            let rx = room.len.subscribe();
+            return Ok(RoomWatch { room, rx });
+        }
         let room = self.room(path).await?;
         room.submit(Upload::default(), WriteMode::Append, false, None).await?;
         let rx = room.len.subscribe();
         Ok(RoomWatch { room, rx })
     }
 
+    /// The fast way in for readers (`SIZE`, `RETR`, every FTPChat poll): a room in use,
+    /// whose writer is not running, and whose file on disk is still what its last write
+    /// published (the same file, the same length) needs no trip to its writer, whose
+    /// empty job would only find that out on the blocking pool. `None` sends the caller the slow way: the writer opens
+    /// the room, repairs what changed outside Loft and publishes the view.
+    ///
+    /// The check is a `stat` of a file in use (opened too, with `open`), so of an inode
+    /// in the cache: it runs on the async thread, like the path checks before it, where a
+    /// hand-off to the blocking pool and back would cost more than the call.
+    fn settled(&self, path: &Path, open: bool) -> Option<(Arc<Room>, Option<File>, View)> {
+        let room = self.registered(path)?;
+        // Not while the writer runs: it may be rotating the room after answering an
+        // append, and a reader that comes after that answer must find the rotation done,
+        // as it would behind the writer.
+        if lock(&room.queue).leader {
+            return None;
+        }
+        // The view first, then the disk: a write between the two shows as a longer file
+        // than the view says, and the slow way takes over.
+        let view = *room.len.borrow();
+        if view.ino == 0 {
+            return None;
+        }
+        let (file, meta) = if open {
+            let f = File::open(&room.path).ok()?;
+            let m = f.metadata().ok()?;
+            (Some(f), m)
+        } else {
+            (None, std::fs::metadata(&room.path).ok()?)
+        };
+        let same = (meta.dev(), meta.ino()) == (view.dev, view.ino) && meta.len() == view.end - view.base;
+        same.then_some((room, file, view))
+    }
+
     /// Opens the room at `path` for reading: the live file, and the [`View`] that maps
     /// logical offsets onto it. The file is checked to be the one the view describes (a
     /// rotation between the two would otherwise shift every offset), else tried again.
     pub(crate) async fn open_read(&self, path: &Path) -> Result<(File, View), RoomError> {
+        if let Some((_, Some(file), view)) = self.settled(path, true) {
+            return Ok((file, view));
+        }
         for _ in 0..8 {
             let w = self.subscribe(path).await?;
             let view = w.view();
@@ -443,10 +502,28 @@ impl Rooms {
 
     /// The room for `path`, from the registry or new.
     async fn room(&self, path: &Path) -> io::Result<Arc<Room>> {
+        // The relay names rooms by their canonical path already: a room in use is found
+        // under it without touching the disk.
+        if let Some(room) = self.registered(path) {
+            return Ok(room);
+        }
         let p = path.to_path_buf();
         let key = tokio::task::spawn_blocking(move || room_key(&p))
             .await
             .map_err(|e| io::Error::other(format!("room lookup failed: {e}")))??;
+        Ok(self.register(key))
+    }
+
+    /// The room registered under `key` (a canonical path), if it is in use.
+    fn registered(&self, key: &Path) -> Option<Arc<Room>> {
+        let mut reg = lock(&self.registry);
+        let room = reg.rooms.get(key).and_then(Weak::upgrade)?;
+        Self::used(&mut reg, &room);
+        Some(room)
+    }
+
+    /// The room registered under `key` (a canonical path), registered now if it was not.
+    fn register(&self, key: PathBuf) -> Arc<Room> {
         let mut reg = lock(&self.registry);
         let room = match reg.rooms.get(&key).and_then(Weak::upgrade) {
             Some(room) => room,
@@ -460,15 +537,20 @@ impl Rooms {
                 room
             }
         };
-        if reg.keep_open > 0 && !reg.hot.front().is_some_and(|h| Arc::ptr_eq(h, &room)) {
-            if let Some(i) = reg.hot.iter().position(|h| Arc::ptr_eq(h, &room)) {
+        Self::used(&mut reg, &room);
+        room
+    }
+
+    /// Moves `room` to the front of the rooms kept open.
+    fn used(reg: &mut Registry, room: &Arc<Room>) {
+        if reg.keep_open > 0 && !reg.hot.front().is_some_and(|h| Arc::ptr_eq(h, room)) {
+            if let Some(i) = reg.hot.iter().position(|h| Arc::ptr_eq(h, room)) {
                 reg.hot.remove(i);
             }
             reg.hot.push_front(room.clone());
             let n = reg.keep_open;
             reg.hot.truncate(n);
         }
-        Ok(room)
     }
 }
 
@@ -590,56 +672,15 @@ impl Rooms {
         };
         let history = history.is_some();
         let end = cap.map_or(view.end, |c| c.min(view.end)).max(view.base);
+        // Only a reader behind the live part needs the archives, listed and opened on the
+        // blocking pool; the live part alone is offsets into the file already open.
+        if !((from > 0 || history) && from < view.base) {
+            return Ok((span_parts(path, live, view, from, end, history)?, view));
+        }
         let room = path.to_path_buf();
-        let span = tokio::task::spawn_blocking(move || -> io::Result<Span> {
-            let mut parts = Vec::new();
-            let mut start = from.max(view.base);
-            if (from > 0 || history) && from < view.base {
-                // Only archives older than the live file we opened: a rotation since then
-                // made a newer one whose bytes our (old) live file still holds.
-                let arcs: Vec<_> = rotate::archives(&room).into_iter().filter(|a| a.1 <= view.base).collect();
-                if let Some(first) = arcs.iter().position(|a| a.1 > from) {
-                    start = from.max(arcs[first].0);
-                    let mut at = start;
-                    for (a_start, a_end, p) in &arcs[first..] {
-                        if *a_start > at {
-                            // A gap (an archive lost by hand): go on from what is there.
-                            at = *a_start;
-                        }
-                        if *a_end <= at {
-                            // Overlapping archive names (made by hand): nothing new here.
-                            continue;
-                        }
-                        match File::open(p) {
-                            Ok(f) => parts.push((f, at - a_start, a_end - at)),
-                            // Pruned meanwhile: its lines are gone for everyone.
-                            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                            Err(e) => return Err(e),
-                        }
-                        at = *a_end;
-                    }
-                    if parts.is_empty() {
-                        start = view.base;
-                    } else if at != view.base {
-                        tracing::warn!(room = %crate::base::text::logged(&room), "the room's archives do not reach its live part");
-                    }
-                }
-            }
-            if start < end && end > view.base {
-                let from_live = start.max(view.base);
-                parts.push((live, from_live - view.base, end - from_live));
-            }
-            // Never more than `end`: trim the archive pieces too (a cap inside them).
-            let mut left = end.saturating_sub(start);
-            for p in parts.iter_mut() {
-                p.2 = p.2.min(left);
-                left -= p.2;
-            }
-            parts.retain(|p| p.2 > 0);
-            Ok(Span { start: start.min(end), parts })
-        })
-        .await
-        .map_err(|e| io::Error::other(format!("room read failed: {e}")))??;
+        let span = tokio::task::spawn_blocking(move || span_parts(&room, live, view, from, end, history))
+            .await
+            .map_err(|e| io::Error::other(format!("room read failed: {e}")))??;
         Ok((span, view))
     }
 
@@ -825,6 +866,56 @@ impl fmt::Debug for Rooms {
             .field("fsyncs", &self.fsyncs())
             .finish()
     }
+}
+
+/// The pieces of a room to read from logical offset `from` to `end`: the archives a
+/// reader behind the live part needs, then the live file `live` (as `view` maps it).
+fn span_parts(room: &Path, live: File, view: View, from: u64, end: u64, history: bool) -> io::Result<Span> {
+    let mut parts = Vec::new();
+    let mut start = from.max(view.base);
+    if (from > 0 || history) && from < view.base {
+        // Only archives older than the live file we opened: a rotation since then
+        // made a newer one whose bytes our (old) live file still holds.
+        let arcs: Vec<_> = rotate::archives(room).into_iter().filter(|a| a.1 <= view.base).collect();
+        if let Some(first) = arcs.iter().position(|a| a.1 > from) {
+            start = from.max(arcs[first].0);
+            let mut at = start;
+            for (a_start, a_end, p) in &arcs[first..] {
+                if *a_start > at {
+                    // A gap (an archive lost by hand): go on from what is there.
+                    at = *a_start;
+                }
+                if *a_end <= at {
+                    // Overlapping archive names (made by hand): nothing new here.
+                    continue;
+                }
+                match File::open(p) {
+                    Ok(f) => parts.push((f, at - a_start, a_end - at)),
+                    // Pruned meanwhile: its lines are gone for everyone.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+                at = *a_end;
+            }
+            if parts.is_empty() {
+                start = view.base;
+            } else if at != view.base {
+                tracing::warn!(room = %crate::base::text::logged(room), "the room's archives do not reach its live part");
+            }
+        }
+    }
+    if start < end && end > view.base {
+        let from_live = start.max(view.base);
+        parts.push((live, from_live - view.base, end - from_live));
+    }
+    // Never more than `end`: trim the archive pieces too (a cap inside them).
+    let mut left = end.saturating_sub(start);
+    for p in parts.iter_mut() {
+        p.2 = p.2.min(left);
+        left -= p.2;
+    }
+    parts.retain(|p| p.2 > 0);
+    Ok(Span { start: start.min(end), parts })
 }
 
 /// The key of a room: its canonical path, or, for a room not created yet, its folder's

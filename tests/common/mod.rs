@@ -393,19 +393,19 @@ impl Relay {
         self.port = server.ftp_addrs()[0].port();
         self.web_port = server.web_addrs().first().map_or(0, |a| a.port());
         let handle = server.handle();
+        let threads = cfg.limits.threads;
         let log = dispatch.clone();
         let (graceful, graceful_rx) = tokio::sync::oneshot::channel::<()>();
         let (kill, kill_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let _log = tracing::dispatcher::set_default(&dispatch);
             let each = dispatch.clone();
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                // The guard lives as long as the thread: the default stays set.
-                .on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&each)))
-                .build()
-                .unwrap();
+            // The runtime `loft serve` makes (`limits.threads`); the guard lives as long
+            // as the thread: the default stays set on every thread it starts.
+            let rt = loft::relay::runtime(threads, |b| {
+                b.on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&each)))
+            })
+            .unwrap();
             rt.block_on(async move {
                 let shutdown = async {
                     let _ = graceful_rx.await;
@@ -578,8 +578,22 @@ impl Relay {
 
     /// Kills the relay and starts it again on the same ports, the same way it ran.
     pub fn restart(&mut self) {
+        self.start_again(false);
+    }
+
+    /// Stops the relay cleanly (SIGTERM, or its shutdown future) and starts it again on
+    /// the same ports, the same way it ran.
+    pub fn restart_cleanly(&mut self) {
+        self.start_again(true);
+    }
+
+    fn start_again(&mut self, cleanly: bool) {
         let in_process = !matches!(self.running, Running::Process(_));
-        self.kill();
+        if cleanly {
+            self.stop();
+        } else {
+            self.kill();
+        }
         let addr = format!("127.0.0.1:{}", self.port);
         let web = format!("127.0.0.1:{}", self.web_port);
         if in_process {

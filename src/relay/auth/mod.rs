@@ -253,8 +253,8 @@ impl UserTable {
 }
 
 /// What the relay remembers about logins across sessions and reloads: the login cache
-/// and the failure counts.
-#[derive(Debug)]
+/// and the failure counts. Its `Debug` names who is cached, not the cache's key or
+/// digests (libunftp's debug logs print whole sessions).
 pub(crate) struct Logins {
     cache_key: [u8; 32],
     cache: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
@@ -263,6 +263,14 @@ pub(crate) struct Logins {
     /// FTPChat client logs in per message) runs the KDF once and the rest hit the cache;
     /// addresses the user logged in from go first ([`turns`]).
     turns: Turns,
+}
+
+impl std::fmt::Debug for Logins {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // try_lock: a log line written while the cache is held must not wait for itself.
+        let cached: Vec<String> = self.cache.try_lock().map(|c| c.keys().cloned().collect()).unwrap_or_default();
+        f.debug_struct("Logins").field("cached", &cached).field("failures", &self.failures).finish_non_exhaustive()
+    }
 }
 
 impl Default for Logins {

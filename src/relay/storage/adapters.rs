@@ -17,42 +17,81 @@ use unftp_core::storage::{ErrorKind, Metadata, Permissions, Result};
 /// Metadata as clients see it.
 #[derive(Debug)]
 pub(crate) struct LoftMeta {
-    pub(super) inner: unftp_sbe_fs::Meta,
+    pub(super) inner: Stat,
     /// A room's logical size (see [`crate::room::rotate`]), reported instead of the live
     /// file's length.
     pub(super) len: Option<u64>,
 }
 
+/// Where a file's metadata came from: the file system backend (listings, files that are
+/// not rooms), or the relay's own `stat` of a room it checked (`SIZE` of a room, every
+/// FTPChat poll: no trip to the blocking pool for a file in use).
+#[derive(Debug)]
+pub(crate) enum Stat {
+    Fs(unftp_sbe_fs::Meta),
+    Room(std::fs::Metadata),
+}
+
 impl Metadata for LoftMeta {
     fn len(&self) -> u64 {
-        self.len.unwrap_or_else(|| self.inner.len())
+        self.len.unwrap_or_else(|| match &self.inner {
+            Stat::Fs(m) => m.len(),
+            Stat::Room(m) => m.len(),
+        })
     }
     fn is_dir(&self) -> bool {
-        self.inner.is_dir()
+        match &self.inner {
+            Stat::Fs(m) => m.is_dir(),
+            Stat::Room(m) => m.is_dir(),
+        }
     }
     fn is_file(&self) -> bool {
-        self.inner.is_file()
+        match &self.inner {
+            Stat::Fs(m) => m.is_file(),
+            Stat::Room(m) => m.is_file(),
+        }
     }
     fn is_symlink(&self) -> bool {
-        self.inner.is_symlink()
+        match &self.inner {
+            Stat::Fs(m) => m.is_symlink(),
+            Stat::Room(m) => m.file_type().is_symlink(),
+        }
     }
     fn modified(&self) -> Result<SystemTime> {
-        self.inner.modified()
+        match &self.inner {
+            Stat::Fs(m) => m.modified(),
+            Stat::Room(m) => m.modified().map_err(Into::into),
+        }
     }
     fn gid(&self) -> u32 {
-        self.inner.gid()
+        match &self.inner {
+            Stat::Fs(m) => m.gid(),
+            Stat::Room(m) => std::os::unix::fs::MetadataExt::gid(m),
+        }
     }
     fn uid(&self) -> u32 {
-        self.inner.uid()
+        match &self.inner {
+            Stat::Fs(m) => m.uid(),
+            Stat::Room(m) => std::os::unix::fs::MetadataExt::uid(m),
+        }
     }
     fn links(&self) -> u64 {
-        self.inner.links()
+        match &self.inner {
+            Stat::Fs(m) => m.links(),
+            Stat::Room(m) => std::os::unix::fs::MetadataExt::nlink(m),
+        }
     }
     fn permissions(&self) -> Permissions {
-        self.inner.permissions()
+        match &self.inner {
+            Stat::Fs(m) => m.permissions(),
+            Stat::Room(m) => Permissions(std::os::unix::fs::MetadataExt::mode(m)),
+        }
     }
     fn readlink(&self) -> Option<&Path> {
-        self.inner.readlink()
+        match &self.inner {
+            Stat::Fs(m) => m.readlink(),
+            Stat::Room(_) => None,
+        }
     }
 }
 
@@ -91,9 +130,7 @@ impl<R: AsyncRead + Unpin> AsyncRead for SeenAtEnd<R> {
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
         if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() == before && buf.remaining() > 0 {
             if let Some((rooms, real, name, cap)) = self.seen.take() {
-                if rooms.seen.note(&real, &name, cap) {
-                    tokio::task::spawn_blocking(move || rooms.seen.save(&real));
-                }
+                rooms.note_seen(&real, &name, cap);
             }
         }
         r

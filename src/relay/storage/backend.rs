@@ -1,7 +1,7 @@
 //! The libunftp `StorageBackend` of a session: each FTP command's storage call, routed
 //! through the path policy to the room store, the shared files or the file system.
 
-use super::adapters::CountingReader;
+use super::adapters::{CountingReader, Stat};
 use super::errors::{reason, room_error};
 use super::{home_path, LoftMeta, LoftStorage};
 use crate::base::sync::Unpoison;
@@ -36,19 +36,22 @@ impl StorageBackend<LoftUser> for LoftStorage {
             return self.history_meta(user, real).await;
         }
         let room = self.room(user, path.as_ref())?;
+        if let Some(real) = &room {
+            // A room that is there (checked by `room`: inside the home, no link): its own
+            // stat, of a file in use, inline.
+            if let Some(m) = std::fs::symlink_metadata(real).ok().filter(|m| m.is_file()) {
+                let end = self.shared.rooms.subscribe(real).await.map_err(room_error)?.end();
+                self.sized.lock().unpoisoned().insert(real.clone(), end);
+                return Ok(LoftMeta { inner: Stat::Room(m), len: Some(end) });
+            }
+        }
         // A room asked for under another case is looked up under its own name.
         let own = room.as_ref().and_then(|real| home_path(user, real));
         let inner = match own {
             Some(p) => self.fs()?.metadata(user, p).await?,
             None => self.fs()?.metadata(user, path).await?,
         };
-        let mut len = None;
-        if let Some(real) = room.filter(|_| inner.is_file()) {
-            let end = self.shared.rooms.subscribe(&real).await.map_err(room_error)?.end();
-            self.sized.lock().unpoisoned().insert(real, end);
-            len = Some(end);
-        }
-        Ok(LoftMeta { inner, len })
+        Ok(LoftMeta { inner: Stat::Fs(inner), len: None })
     }
 
     async fn list<P: AsRef<Path> + Send + Debug>(
@@ -89,7 +92,7 @@ impl StorageBackend<LoftUser> for LoftStorage {
                         len = Some(rotate::logical_len(&real, f.metadata.len()));
                     }
                 }
-                Fileinfo { path: f.path, metadata: LoftMeta { inner: f.metadata, len } }
+                Fileinfo { path: f.path, metadata: LoftMeta { inner: Stat::Fs(f.metadata), len } }
             })
             .chain(history)
             .collect())

@@ -208,7 +208,7 @@ impl LoftStorage {
         let inner = self.fs()?.metadata(user, own).await?;
         self.sized.lock().unpoisoned().insert(history_key(&real), view.end);
         self.history_origin.lock().unpoisoned().insert(real, view.history);
-        Ok(LoftMeta { inner, len: Some(view.end - view.history.min(view.end)) })
+        Ok(LoftMeta { inner: adapters::Stat::Fs(inner), len: Some(view.end - view.history.min(view.end)) })
     }
 
     /// A `RETR` of a room's [`HISTORY_NAME`] from `skip` bytes into it (a `REST`): the

@@ -538,7 +538,7 @@ async fn mark_seen(
         .map_err(|e| fail(StatusCode::BAD_REQUEST, &format!("expected {{\"offset\": N}}: {e}")))?;
     // Nobody can have read past the end.
     let offset = offset.min(logical_size(&real));
-    // Receipts that move cost a file write each: at most RECEIPTS_PER_MINUTE per member.
+    // Receipts that move are written (within 2 s, together): at most RECEIPTS_PER_MINUTE per member.
     let member = crate::relay::rates::Member::of(&s.user, peer.ip());
     let limit = crate::relay::rates::RateLimits { messages: RECEIPTS_PER_MINUTE, bytes: 0 };
     if let Err(e) = web.relay.receipts.admit(&member, 1, 0, limit) {
@@ -548,10 +548,7 @@ async fn mark_seen(
         );
         return Err(fail(StatusCode::TOO_MANY_REQUESTS, &why));
     }
-    let rooms = web.relay.rooms.clone();
-    if rooms.seen.note(&real, &s.user.name, offset) {
-        let _ = tokio::task::spawn_blocking(move || rooms.seen.save(&real)).await;
-    }
+    web.relay.rooms.note_seen(&real, &s.user.name, offset);
     Ok(no_content())
 }
 
