@@ -35,7 +35,7 @@ fail() {
 	failures=$((failures + 1))
 }
 
-# Stub commands: logger, uci, ubus, jsonfilter.
+# Stub commands: logger, uci, ubus (and stub/usr/share/libubox/jshn.sh).
 mkdir -p "$work/bin" "$work/config" "$work/run"
 cat >"$work/bin/logger" <<'EOF'
 #!/bin/sh
@@ -57,10 +57,6 @@ cat >"$work/bin/ubus" <<'EOF'
 #!/bin/sh
 echo "ubus $*" >>"$STUB_LOG"
 echo '{"loft":{"instances":{"main":{"running":true,"pid":'"${STUB_PID:-0}"'}}}}'
-EOF
-cat >"$work/bin/jsonfilter" <<'EOF'
-#!/bin/sh
-sed -n 's/.*"pid":\([0-9]*\).*/\1/p'
 EOF
 chmod +x "$work/bin/"*
 PATH="$work/bin:$PATH"
