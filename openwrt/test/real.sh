@@ -95,7 +95,8 @@ EOF
 	}
 	has_pid() { [ -n "$(relay_pid)" ]; }
 	no_pid() { [ -z "$(relay_pid)" ]; }
-	alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+	# The namespace's /proc is the one mounted in the root (this shell's /proc is the host's).
+	alive() { [ -d "$R/proc/$1" ] && ! grep -q '^State:.*Z' "$R/proc/$1/status" 2>/dev/null; }
 	gone() { ! alive "$1"; }
 
 	# The namespace: /proc for the new PID namespace, a fresh /tmp (/var is a link to it,
@@ -117,6 +118,10 @@ EOF
 	in_root /usr/sbin/ubusd >"$T/ubusd.log" 2>&1 &
 	wait_for 50 test -S "$R/var/run/ubus/ubus.sock" || wait_for 50 test -S "$R/tmp/run/ubus/ubus.sock" ||
 		fail "ubusd made its socket"
+	# A syslog daemon for procd's instance logs and `logger` (OpenWrt has logd from ubox,
+	# not built here; busybox syslogd takes its place, writing /tmp/log/messages).
+	in_root /sbin/syslogd -n -O /tmp/log/messages &
+	wait_for 50 test -S "$R/dev/log" || fail "syslogd made /dev/log"
 	in_root /sbin/procd -S >"$T/procd.log" 2>&1 &
 	procd_ns_pid=$!
 	if wait_for 100 in_root ubus -t 1 list service >/dev/null 2>&1; then
@@ -182,7 +187,7 @@ EOF
 		[ -n "$pid1" ] && [ "$(relay_pid)" = "$pid1" ] &&
 		pass "/etc/init.d/loft enable && /etc/init.d/loft start: same instance (pid $pid1)" ||
 		fail "enable && start: $(cat "$T/start1.log"); pid $(relay_pid), was $pid1"
-	in_root ubus call service list '{"name":"loft"}' >"$T/service.json" 2>&1
+	in_root ubus call service list '{"name":"loft","verbose":true}' >"$T/service.json" 2>&1
 	python3 - "$T/service.json" "$ftp_port" "$pasv" "$web_port" >"$T/service.check" 2>&1 <<'EOF' &&
 import json, sys
 s = json.load(open(sys.argv[1]))["loft"]
@@ -191,6 +196,7 @@ assert i["running"], i
 cmd = i["command"]
 assert cmd[0] == "/usr/bin/loft" and cmd[1] == "serve" and cmd[-1] == "/var/etc/loft/loft.toml", cmd
 assert i["respawn"] == {"threshold": 3600, "timeout": 5, "retry": 5}, i.get("respawn")
+assert "reload_signal" not in i, i
 assert i["term_timeout"] == 3, i.get("term_timeout")
 assert i["limits"] == {"nofile": "4096 4096"}, i.get("limits")
 fw = i["data"]["firewall"]
@@ -203,8 +209,8 @@ print("instance main:", " ".join(cmd), "| firewall ports", ports, "| triggers", 
 EOF
 		pass "ubus call service list: $(cat "$T/service.check")" ||
 		fail "ubus call service list: $(cat "$T/service.check") $(cat "$T/service.json")"
-	if [ -n "$pid1" ] && tr '\0' ' ' <"/proc/$pid1/cmdline" | grep -q '^/usr/bin/loft serve -c /var/etc/loft/loft.toml'; then
-		pass "pid $pid1 is \`loft serve\` ($(tr '\0' ' ' <"/proc/$pid1/cmdline"))"
+	if [ -n "$pid1" ] && tr '\0' ' ' <"$R/proc/$pid1/cmdline" | grep -q '^/usr/bin/loft serve -c /var/etc/loft/loft.toml'; then
+		pass "pid $pid1 is \`loft serve\` ($(tr '\0' ' ' <"$R/proc/$pid1/cmdline"))"
 	else
 		fail "the instance's process"
 	fi
@@ -226,7 +232,7 @@ EOF
 		fail "the room holds plaintext" ||
 		{ [ -s "$R/mnt/sda1/loft/lobby.txt" ] && pass "the room is on the disk (/mnt/sda1/loft/lobby.txt), tokens only"; } ||
 		fail "no room file on the disk"
-	if curl -sS --cacert "$cert" --resolve "localhost:$web_port:127.0.0.1" -o "$T/page.html" -w '%{http_code}' \
+	if curl -sS --compressed -D "$T/page.headers" --cacert "$cert" --resolve "localhost:$web_port:127.0.0.1" -o "$T/page.html" -w '%{http_code}' \
 		"https://localhost:$web_port/" >"$T/page.code" 2>"$T/page.err" && [ "$(cat "$T/page.code")" = 200 ] &&
 		grep -qi '<script' "$T/page.html"; then
 		pass "the chat page: GET https://localhost:$web_port/ is 200 with the certificate from /etc/loft"
@@ -284,8 +290,9 @@ EOF
 	else
 		fail "reload by SIGHUP: pid $(relay_pid) (was $pid2); $(cat "$T/reload1.log" "$T/dump3.log")"
 	fi
-	grep -q 'config reloaded' "$T/procd.log" && pass "the relay logged the reload (via procd's stdout/stderr capture)" ||
-		fail "no reload line in the relay's log"
+	grep -q 'loft\[.*config reloaded' "$R/tmp/log/messages" &&
+		pass "the relay logged it: $(grep 'config reloaded' "$R/tmp/log/messages" | tail -n 1 | cut -c1-160)" ||
+		fail "no reload line in the relay's log (procd sends its stdout/stderr to syslog)"
 
 	# ---------------------------------------------------------- reload: restart (port change)
 	ftp_port2=2122
@@ -308,10 +315,11 @@ EOF
 	# /sbin/reload_config (and LuCI) send after `uci commit`.
 	in_sh "uci set loft.main.port=$ftp_port; uci commit loft; ubus call service event '{\"type\":\"config.change\",\"data\":{\"package\":\"loft\"}}'" ||
 		fail "ubus call service event"
-	if wait_for 150 listening "$ftp_port" && wait_for 50 not_listening "$ftp_port2"; then
-		pass "a config.change event for loft made procd run the reload (now on $ftp_port again)"
+	if wait_for 150 eval '[ -n "$(relay_pid)" ] && [ "$(relay_pid)" != "$pid3" ]' && wait_for 150 listening "$ftp_port" &&
+		wait_for 50 not_listening "$ftp_port2"; then
+		pass "a config.change event for loft made procd run the reload: restarted (pid $pid3 -> $(relay_pid)), on $ftp_port again"
 	else
-		fail "the config.change trigger"
+		fail "the config.change trigger: pid $(relay_pid) (was $pid3)"
 	fi
 	pid4=$(relay_pid)
 
@@ -333,13 +341,13 @@ EOF
 		umount -l "$R/mnt/sda1" || true
 	fi
 	# Other disks are not the relay's.
-	mount -t tmpfs /dev/sdb1 "$R/mnt/sda1"
-	mkdir -p "$R/mnt/sda1/loft"
+	mkdir -p "$R/mnt/sdb1"
+	mount -t tmpfs /dev/sdb1 "$R/mnt/sdb1"
 	in_root ubus call hotplug.mount call '{"env":["ACTION=add","DEVICE=sdb1"]}' >/dev/null 2>&1
 	sleep 2
-	no_pid && pass "a different disk (sdb1) on the mount point's path... is not the relay's: not started" ||
+	no_pid && pass "another disk (sdb1 on /mnt/sdb1) is not the relay's: not started" ||
 		fail "started for another device's mount event"
-	umount "$R/mnt/sda1"
+	umount "$R/mnt/sdb1"
 	mount -t tmpfs /dev/sda1 "$R/mnt/sda1"
 	mkdir -p "$R/mnt/sda1/loft"
 	in_root ubus call hotplug.mount call '{"env":["ACTION=add","DEVICE=sda1"]}' >/dev/null 2>&1
@@ -379,7 +387,8 @@ EOF
 	in_root /etc/init.d/loft stop >/dev/null 2>&1 || true
 
 	kill "$procd_ns_pid" 2>/dev/null || true
-	echo "# procd's log (the relay's stdout/stderr, through procd): $T/procd.log"
+	cp "$R/tmp/log/messages" "$T/messages" 2>/dev/null
+	echo "# the root's syslog (procd, the relay through procd, the scripts' logger): $T/messages"
 	exit "$failures"
 fi
 

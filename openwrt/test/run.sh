@@ -3,7 +3,7 @@
 #   - UCI -> TOML (loft.init's loft_toml) with a stub /lib/functions.sh, against the
 #     expected text, and with the real `loft check` when LOFT_BIN is given;
 #   - bad options refused; start_service waits for the mount, then registers the
-#     procd instance (command, respawn, reload signal, restart file, firewall);
+#     procd instance (command, respawn, restart file, firewall; no reload_signal);
 #   - `/etc/init.d/loft passwd NAME` stores a PBKDF2 hash in UCI (needs LOFT_BIN);
 #   - the mount hotplug script: restart on add, stop (and wait) on remove, only for
 #     the relay's disk;
@@ -289,14 +289,14 @@ EOF
 	with_init start_service 2>"$work/err"
 	if grep -q "^procd_set_param command $LOFT_BIN serve -c $work/run/loft.toml\$" "$PROCD_LOG" &&
 		grep -q '^procd_set_param respawn' "$PROCD_LOG" &&
-		grep -q '^procd_set_param reload_signal HUP$' "$PROCD_LOG" &&
+		! grep -q '^procd_set_param reload_signal' "$PROCD_LOG" &&
 		grep -q "^procd_set_param file $work/run/restart.toml\$" "$PROCD_LOG" &&
 		grep -q '^procd_set_param term_timeout 5$' "$PROCD_LOG" &&
 		grep -q '^json_add_string dest_port 2121$' "$PROCD_LOG" &&
 		grep -q '^json_add_string dest_port 50000-50100$' "$PROCD_LOG" &&
 		grep -q '^json_add_string name Allow-Loft-Web$' "$PROCD_LOG" &&
 		grep -q '^json_add_string dest_port 8443$' "$PROCD_LOG"; then
-		pass "start_service registers the instance (command, respawn, HUP reload, restart file, firewall with the web port)"
+		pass "start_service registers the instance (command, respawn, no reload_signal, restart file, firewall with the web port)"
 	else
 		fail "start_service: $(cat "$PROCD_LOG" "$work/err")"
 	fi
