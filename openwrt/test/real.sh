@@ -328,12 +328,35 @@ EOF
 	# (through /sbin/hotplug-call, which sources each script after /lib/functions.sh). procd's
 	# dispatcher only runs them asynchronously, so this runs the script in that same way
 	# and waits, then unmounts: the unmount must find the disk no longer in use.
+	# A download in progress keeps a file on the disk open: the relay gives it
+	# shutdown_grace (1 s here) after SIGTERM, so a script that did not wait would return
+	# while the relay still runs and holds the disk.
+	tok=$(python3 "$client" seal room-secret "filler")
+	python3 -c 'import sys; sys.stdout.write((sys.argv[1] + "\n") * 200000)' "$tok" >"$R/mnt/sda1/loft/big.txt"
+	FTP_PASSWORD=chat-password-1 python3 - "$ftp_port" >"$T/slow.log" 2>&1 <<'EOF' &
+import ftplib, os, ssl, sys, time
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+f = ftplib.FTP_TLS(context=ctx)
+f.connect("127.0.0.1", int(sys.argv[1]), timeout=30)
+f.login("chat", os.environ["FTP_PASSWORD"])
+f.prot_p()
+conn = f.transfercmd("RETR big.txt")
+conn.recv(1024)
+print("reading slowly", flush=True)
+time.sleep(20)
+EOF
+	slow=$!
+	wait_for 100 grep -q 'reading slowly' "$T/slow.log" || fail "the slow download did not start: $(cat "$T/slow.log")"
+	t_rm=$(date +%s%N)
 	if in_sh 'export ACTION=remove DEVICE=sda1; (. /lib/functions.sh; . /etc/hotplug.d/mount/60-loft)' >"$T/remove.log" 2>&1 &&
 		gone "$pid4" && no_pid; then
-		pass "ACTION=remove: the relay (pid $pid4) is gone when the hotplug script returns"
+		pass "ACTION=remove during a download: the relay (pid $pid4) is gone when the hotplug script returns ($((($(date +%s%N) - t_rm) / 1000000)) ms)"
 	else
-		fail "ACTION=remove: pid $pid4 still there? $(cat "$T/remove.log")"
+		fail "ACTION=remove: pid $pid4 still there when the script returned? $(cat "$T/remove.log")"
 	fi
+	kill "$slow" 2>/dev/null
 	if umount "$R/mnt/sda1" 2>"$T/umount.log"; then
 		pass "the disk unmounts right after (nothing holds it)"
 	else
