@@ -45,7 +45,7 @@ CACHE=${LOFT_OPENWRT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/loft-openwr
 # network namespaces, with the host's file system still visible (for the Python client and
 # curl); the OpenWrt side runs chrooted in "$R".
 if [ "${1:-}" = --inner ]; then
-	set +e
+	set +e +o pipefail
 	R=$2
 	IPK=$3
 	T=$4 # a folder for logs, outside the root
@@ -443,8 +443,8 @@ recipe=$(sed -n '/^# BUILD-RECIPE-START/,/^# BUILD-RECIPE-END/p' "$0")
 key=$( {
 	(cd "$vendor" && find . -type f ! -name README.md -print0 | sort -z | xargs -0 sha256sum)
 	printf '%s\n' "$recipe"
-	cc --version | head -n 1
-	ldd --version 2>&1 | head -n 1
+	cc --version 2>&1 | sed -n 1p
+	ldd --version 2>&1 | sed -n 1p
 } | sha256sum | cut -c1-16)
 B="$CACHE/userland-$key"
 S="$B/stage"
@@ -530,20 +530,20 @@ if [ -z "$bb" ]; then
 		rm -rf "$d"
 	fi
 fi
-if ! file -L "$bb" 2>/dev/null | grep -q 'statically linked'; then
+if ! file -L "$bb" 2>/dev/null | grep 'statically linked' >/dev/null; then
 	echo "real.sh: $bb is not a static busybox" >&2
 	exit 1
 fi
 
 # The static x86_64 musl loft and its .ipk (the router arch would need qemu: x86_64 runs
 # natively and the package logic is the same).
-version=$(sed -n 's/^version *= *"\(.*\)"/\1/p' "$repo/Cargo.toml" | head -n 1)
+version=$(sed -n 's/^version *= *"\(.*\)"/\1/p' "$repo/Cargo.toml" | sed -n 1p)
 bin=${LOFT_BIN:-$repo/dist/loft-$version-x86_64-unknown-linux-musl}
 if [ ! -x "$bin" ]; then
 	echo "== building $bin (cross/build.sh x86_64-unknown-linux-musl)"
 	"$repo/cross/build.sh" x86_64-unknown-linux-musl
 fi
-file -L "$bin" | grep -Eq 'static(-pie)? linked|statically linked' || {
+file -L "$bin" | grep -E 'static(-pie)? linked|statically linked' >/dev/null || {
 	echo "real.sh: $bin is not a static binary" >&2
 	exit 1
 }
