@@ -16,12 +16,15 @@
 #    /lib/config/uci.sh and /usr/share/libubox/jshn.sh, /etc/opkg.conf, /etc/config/.
 # 3. Packs the static x86_64 musl `loft` into an .ipk with openwrt/make-ipk.sh and
 #    installs/removes it with opkg --offline-root (as the image builder does).
-# 4. In new mount, PID and network namespaces (unshare), chrooted into the root: ubusd,
-#    then procd as the service manager (procd's own mode when it is not PID 1), then
-#    `opkg install` on the "device", /etc/init.d/loft enable/start/reload/stop, respawn,
-#    the firewall rule as procd data, the mount hotplug script on a "disk" (a tmpfs mounted
-#    as /dev/sda1), an FTPChat client (Python ftplib, FTPS) and the chat page over HTTPS,
-#    `opkg remove` keeping the edited /etc/config/loft.
+# 4. Boots the root in new mount, PID and network namespaces (unshare): procd as PID 1,
+#    in its container mode (`container` set: it leaves /dev alone and exits at the end
+#    instead of rebooting), runs its boot: ubusd, /etc/inittab, `rcS S boot`
+#    (/etc/rc.d/S*). In it (nsenter): `opkg install` on the "device",
+#    /etc/init.d/loft enable/start/reload/stop, respawn, the firewall rule as procd data,
+#    the mount hotplug script on a "disk" (a tmpfs mounted as /dev/sda1), an FTPChat
+#    client (Python ftplib, FTPS) and the chat page over HTTPS, `opkg remove` keeping the
+#    edited /etc/config/loft; then SIGTERM to procd (a reboot: `rcS K shutdown`), and a
+#    second boot with the disk there, where S95loft starts the relay at boot.
 #
 # Needs root (namespaces, chroot, mount), cmake, make, cc, pkg-config, libjson-c-dev,
 # python3 with `cryptography`, curl, and apt-get (to fetch busybox-static once) or
@@ -35,6 +38,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+self="$here/$(basename "$0")"
 ow=$(cd "$here/.." && pwd)
 repo=$(cd "$ow/.." && pwd)
 vendor="$repo/vendor/openwrt"
@@ -99,38 +103,24 @@ EOF
 	alive() { [ -d "$R/proc/$1" ] && ! grep -q '^State:.*Z' "$R/proc/$1/status" 2>/dev/null; }
 	gone() { ! alive "$1"; }
 
-	# The namespace: /proc for the new PID namespace, a fresh /tmp (/var is a link to it,
-	# as on OpenWrt), a minimal /dev, loopback up.
-	mount --make-rprivate /
-	mount -t proc proc "$R/proc"
-	mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
-	mount -t tmpfs -o mode=755 tmpfs "$R/dev"
-	for d in null zero random urandom tty; do
-		touch "$R/dev/$d"
-		mount --bind "/dev/$d" "$R/dev/$d"
-	done
-	mkdir -p "$R/tmp/run/ubus" "$R/tmp/lock" "$R/tmp/state" "$R/tmp/log" "$R/tmp/.uci"
-	in_root ip link set lo up
-
-	# ubusd and procd. procd, not PID 1 here, skips the boot state machine (early mounts,
-	# preinit, inittab, the uevent hotplug daemon) and runs its service manager: it connects
-	# to ubus and serves the `service`, `system`, `rc` and `hotplug.*` objects.
-	in_root /usr/sbin/ubusd >"$T/ubusd.log" 2>&1 &
-	wait_for 50 test -S "$R/var/run/ubus/ubus.sock" || wait_for 50 test -S "$R/tmp/run/ubus/ubus.sock" ||
-		fail "ubusd made its socket"
-	# A syslog daemon for procd's instance logs and `logger` (OpenWrt has logd from ubox,
-	# not built here; busybox syslogd takes its place, writing /tmp/log/messages).
-	in_root /sbin/syslogd -n -O /tmp/log/messages &
-	wait_for 50 test -S "$R/dev/log" || fail "syslogd made /dev/log"
-	in_root /sbin/procd -S >"$T/procd.log" 2>&1 &
-	procd_ns_pid=$!
-	if wait_for 100 in_root ubus -t 1 list service >/dev/null 2>&1; then
-		pass "procd (service manager) is on ubus: $(in_root ubus list | tr '\n' ' ')"
+	# procd is PID 1 of this PID namespace (started by the --ns part below, in OpenWrt's
+	# container mode); this shell has entered its namespaces with nsenter.
+	if wait_for 150 in_root ubus -t 1 list service >/dev/null 2>&1; then
+		pass "procd is on ubus: $(in_root ubus list | tr '\n' ' ')"
 	else
-		fail "procd registered on ubus"
-		cat "$T/procd.log"
+		fail "procd registered on ubus; its output: $(cat "$T/procd.out" 2>/dev/null)"
 		exit 1
 	fi
+	p1=$(tr '\0' ' ' <"$R/proc/1/cmdline")
+	ubusd_ppid=$(for d in "$R"/proc/[0-9]*; do
+		[ "$(tr -d '\0' <"$d/cmdline" 2>/dev/null)" = /sbin/ubusd ] && sed -n 's/^PPid:[[:space:]]*//p' "$d/status"
+	done)
+	case "$p1" in "/sbin/procd "*) p1_ok=1 ;; *) p1_ok= ;; esac
+	[ -n "$p1_ok" ] && [ "$ubusd_ppid" = 1 ] &&
+		pass "PID 1 is procd ($p1), in container mode; it started ubusd (its child)" ||
+		fail "PID 1 is '$p1', ubusd's parent '$ubusd_ppid'"
+	wait_for 50 test -S "$R/dev/log" && pass "/etc/rc.d/S12log ran at boot (rcS S boot from /etc/inittab): syslogd is up" ||
+		fail "no syslog at boot"
 
 	# ---------------------------------------------------------- opkg install on the device
 	cp "$IPK" "$R/tmp/loft.ipk"
@@ -407,12 +397,36 @@ EOF
 	cmp -s "$T/config.before" "$R/etc/config/loft" && wait_for 150 has_pid &&
 		pass "reinstalled: the kept config is used as it is and the relay runs from it again (postinst start)" ||
 		fail "reinstall: config changed or not running; $(cat "$T/opkg-reinstall.log")"
-	in_root /etc/init.d/loft stop >/dev/null 2>&1 || true
+	# Left running: the shutdown is next.
 
-	kill "$procd_ns_pid" 2>/dev/null || true
-	cp "$R/tmp/log/messages" "$T/messages" 2>/dev/null
-	echo "# the root's syslog (procd, the relay through procd, the scripts' logger): $T/messages"
 	exit "$failures"
+fi
+
+# ------------------------------------------------------------------------- the namespace
+# Run by unshare (new mount, PID and network namespaces): the mounts an OpenWrt system has
+# before procd (/proc, /tmp with /var in it, /dev, the log folder kept outside), the "disk"
+# if asked, loopback up; then procd as PID 1, chrooted into the root. `container` in the
+# environment is procd's own switch for running in a container: it then leaves /dev alone
+# at coldplug and exits instead of rebooting at the end.
+if [ "${1:-}" = --ns ]; then
+	R=$2 L=$3 DISK=$4
+	mount --make-rprivate /
+	mount -t proc proc "$R/proc"
+	mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
+	mkdir -p "$R/tmp/log" "$R/tmp/run/ubus" "$R/tmp/lock" "$R/tmp/state" "$R/tmp/.uci"
+	mount --bind "$L" "$R/tmp/log"
+	mount -t tmpfs -o mode=755 tmpfs "$R/dev"
+	for d in null zero random urandom tty console; do
+		touch "$R/dev/$d"
+		if [ "$d" = console ]; then mount --bind /dev/null "$R/dev/$d"; else mount --bind "/dev/$d" "$R/dev/$d"; fi
+	done
+	if [ "$DISK" = 1 ]; then
+		mount -t tmpfs /dev/sda1 "$R/mnt/sda1"
+		mkdir -p "$R/mnt/sda1/loft"
+	fi
+	chroot "$R" /sbin/ip link set lo up
+	exec env -i container=loft-real-sh PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb \
+		chroot "$R" /sbin/procd -S >"$L/procd.out" 2>&1
 fi
 
 # ------------------------------------------------------------------------- the outer part
@@ -509,6 +523,7 @@ fi
 [ "${1:-}" = --build-only ] && exit 0
 
 need unshare "util-linux, for the namespaces"
+need nsenter "util-linux, to run the checks in the namespaces"
 need chroot "coreutils"
 need python3 "the FTPChat client"
 need curl "the chat page"
@@ -683,12 +698,111 @@ leftover=$(cd "$R" && find etc/loft etc/config/loft 2>/dev/null | tr "\n" " " ||
 echo "# left after the offline remove (unmodified conffiles go, /etc/loft is the package's dir): ${leftover:-nothing}"
 
 # ---------------------------------------------------------------- procd, in namespaces
-echo "== procd, ubusd and the package in a mount+PID+network namespace (chroot $R)"
+# OpenWrt's boot, as procd runs it from /etc/inittab, and a syslog for it: busybox syslogd
+# in place of OpenWrt's logd (ubox, not built), as an init script of the usual kind.
+cat >"$R/etc/inittab" <<'EOF'
+::sysinit:/etc/init.d/rcS S boot
+::shutdown:/etc/init.d/rcS K shutdown
+EOF
+cat >"$R/etc/init.d/log" <<'EOF'
+#!/bin/sh /etc/rc.common
+# The test root's syslog: busybox syslogd in place of OpenWrt's logd.
+START=12
+STOP=89
+USE_PROCD=1
+start_service() {
+	procd_open_instance
+	procd_set_param command /sbin/syslogd -n -O /tmp/log/messages
+	procd_close_instance
+}
+EOF
+chmod 0755 "$R/etc/init.d/log"
+ln -s ../init.d/log "$R/etc/rc.d/S12log"
+ln -s ../init.d/log "$R/etc/rc.d/K89log"
+
+# Starts a namespace with procd as PID 1; NS_PID: procd's pid here, NS_LAUNCHER: unshare's.
+boot_ns() { # LOGDIR DISK
+	unshare --mount --pid --net --fork "$self" --ns "$R" "$1" "$2" &
+	NS_LAUNCHER=$!
+	NS_PID=
+	local i
+	for i in $(seq 100); do
+		NS_PID=$(awk '{print $1}' "/proc/$NS_LAUNCHER/task/$NS_LAUNCHER/children" 2>/dev/null)
+		[ -n "$NS_PID" ] && tr '\0' ' ' <"/proc/$NS_PID/cmdline" 2>/dev/null | grep '^/sbin/procd' >/dev/null && return 0
+		sleep 0.1
+	done
+	echo "real.sh: procd did not start (try $i)" >&2
+	return 1
+}
+ns() { nsenter -t "$NS_PID" -m -n -p "$@"; }
+ns_root() { ns env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root chroot "$R" "$@"; }
+# SIGTERM to procd, as `reboot` sends it: the shutdown runs /etc/rc.d/K* shutdown (from
+# /etc/inittab), then procd ends every process and, in a container, exits.
+shutdown_ns() { # LOGDIR
+	local t n0
+	t=$(date +%s)
+	n0=$(wc -l <"$1/messages" 2>/dev/null || echo 0)
+	kill -TERM "$NS_PID"
+	for _ in $(seq 300); do
+		kill -0 "$NS_LAUNCHER" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$NS_LAUNCHER" 2>/dev/null; then
+		fail "procd did not finish the shutdown in 30 s"
+		kill -KILL "$NS_PID" 2>/dev/null
+	else
+		pass "SIGTERM to procd (reboot): shutdown done, procd exited in $(($(date +%s) - t)) s: $(grep -o -- '- [A-Za-z ]* -' "$1/procd.out" | tr '\n' ' ')"
+	fi
+	# (procd's reboot() in a PID namespace ends it with SIGHUP: unshare exits 129.)
+	wait "$NS_LAUNCHER" 2>/dev/null || true
+	# K10loft (stop) runs before K89log: the relay's last line reaches the log.
+	tail -n +"$((n0 + 1))" "$1/messages" >"$1/messages.shutdown"
+	grep 'loft\[.*stopped cleanly' "$1/messages.shutdown" >/dev/null &&
+		pass "the relay stopped cleanly at shutdown (K10loft before K89log): $(grep 'stopped cleanly' "$1/messages.shutdown" | tail -n 1 | cut -c1-150)" ||
+		fail "no 'stopped cleanly' from the relay at shutdown: $(tail -n 5 "$1/messages.shutdown")"
+}
+
+echo "== boot 1: procd as PID 1 in new mount, PID and network namespaces (chroot $R)"
 T="$work/logs"
 mkdir -p "$T"
 rc=0
-unshare --mount --pid --net --fork "$0" --inner "$R" "$ipk" "$T" || rc=$?
+boot_ns "$T" 0 || exit 1
+ns "$self" --inner "$R" "$ipk" "$T" || rc=$?
 failures=$((failures + rc))
+shutdown_ns "$T"
+
+# Boot 2: the package installed and enabled, the disk there at boot: S95loft boot starts it.
+echo "== boot 2: the disk present at boot"
+T2="$work/logs2"
+mkdir -p "$T2"
+boot_ns "$T2" 1 || exit 1
+relay2() {
+	ns_root ubus call service list '{"name":"loft"}' 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["loft"]["instances"]["main"]["pid"])' 2>/dev/null
+}
+t=$(date +%s)
+for _ in $(seq 200); do
+	[ -n "$(relay2)" ] && break
+	sleep 0.1
+done
+if [ -n "$(relay2)" ]; then
+	pass "at boot, rcS S boot ran S95loft: the relay runs (pid $(relay2)) $(($(date +%s) - t)) s after procd started"
+else
+	fail "the relay did not start at boot: $(tail -n 5 "$T2/messages")"
+fi
+export FTP_PASSWORD=chat-password-1 ROOM_KEY=room-secret
+client="$repo/tests/support/client_ftpchat.py"
+ok2=
+for _ in $(seq 50); do
+	if ns python3 "$client" send --tls --port 2121 --user chat --room lobby --name ann "after the reboot" >"$T2/send.log" 2>&1; then
+		ok2=1
+		break
+	fi
+	sleep 0.2
+done
+[ -n "$ok2" ] && ns python3 "$client" dump --tls --port 2121 --user chat --room lobby 2>&1 | grep 'after the reboot' >/dev/null &&
+	pass "after the reboot, a message in and out over FTPS" || fail "FTPS after the reboot: $(cat "$T2/send.log")"
+shutdown_ns "$T2"
 echo "== real.sh: $(($(date +%s) - t0)) s in all"
 if [ "$failures" = 0 ]; then
 	echo "all passed"
