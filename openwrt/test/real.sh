@@ -687,7 +687,7 @@ else
 	fail "opkg --offline-root install: $(cat "$work/off-install.log")"
 fi
 [ -x "$R/usr/bin/loft" ] && [ -x "$R/etc/init.d/loft" ] && [ -f "$R/etc/config/loft" ] &&
-	[ -f "$R/etc/hotplug.d/mount/60-loft" ] && [ -d "$R/etc/loft" ] &&
+	[ -f "$R/etc/hotplug.d/mount/60-loft" ] && [ -d "$R/etc/loft" ] && [ -f "$R/lib/upgrade/keep.d/loft" ] &&
 	pass "the package's files are in the root" || fail "files after the offline install"
 grep -qx /etc/config/loft "$R/usr/lib/opkg/info/loft.conffiles" 2>/dev/null &&
 	grep -q '^Conffiles:' "$R/usr/lib/opkg/status" && pass "opkg recorded /etc/config/loft as a conffile" ||

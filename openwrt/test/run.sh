@@ -441,12 +441,13 @@ if $SH "$ow/make-ipk.sh" mipsel-unknown-linux-musl --bin "$fakebin" --out "$work
 		grep -q '^Package: loft$' "$work/x/control/control" &&
 		grep -q '^Architecture: mipsel_24kc$' "$work/x/control/control" &&
 		grep -q '^Installed-Size: [0-9]' "$work/x/control/control" &&
-		grep -qx '/etc/config/loft' "$work/x/control/conffiles" &&
+		[ "$(cat "$work/x/control/conffiles")" = /etc/config/loft ] &&
+		grep -qx '/etc/loft/loft-ca.key' "$work/x/data/lib/upgrade/keep.d/loft" &&
 		[ -x "$work/x/control/postinst" ] && [ -x "$work/x/control/prerm" ] &&
 		[ -x "$work/x/data/usr/bin/loft" ] && [ -x "$work/x/data/etc/init.d/loft" ] &&
 		[ -f "$work/x/data/etc/config/loft" ] && [ -f "$work/x/data/etc/hotplug.d/mount/60-loft" ] &&
 		cmp -s "$fakebin" "$work/x/data/usr/bin/loft"; then
-		pass "make-ipk.sh: gzip'd tar of debian-binary, data.tar.gz, control.tar.gz; files in place"
+		pass "make-ipk.sh: gzip'd tar of debian-binary, data.tar.gz, control.tar.gz; files in place; conffiles only what it ships, keep.d for the rest"
 	else
 		fail "make-ipk.sh: bad package: $(cat "$work/out"); $(tar -tzf "$ipk" 2>&1)"
 	fi
