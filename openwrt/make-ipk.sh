@@ -79,6 +79,8 @@ cp "$bin" "$d/usr/bin/loft" && chmod 0755 "$d/usr/bin/loft"
 cp "$files/loft.init" "$d/etc/init.d/loft" && chmod 0755 "$d/etc/init.d/loft"
 cp "$files/loft.config" "$d/etc/config/loft" && chmod 0600 "$d/etc/config/loft"
 cp "$files/loft.hotplug" "$d/etc/hotplug.d/mount/60-loft" && chmod 0644 "$d/etc/hotplug.d/mount/60-loft"
+mkdir -p "$d/lib/upgrade/keep.d"
+cp "$files/loft.keep" "$d/lib/upgrade/keep.d/loft" && chmod 0644 "$d/lib/upgrade/keep.d/loft"
 chmod 0700 "$d/etc/loft"
 
 # control: what opkg reads; the scripts are OpenWrt's usual ones (enable the init script
@@ -102,7 +104,11 @@ Description: Loft: FTP/FTPS relay for encrypted chat (FTPChat), and its client.
  A static binary for $target. Rooms are files of Fernet tokens; the relay
  runs from a USB disk, started on mount and stopped before unmount.
 EOF
-printf '%s\n' /etc/config/loft /etc/loft/loft.crt /etc/loft/loft.key /etc/loft/loft-ca.crt /etc/loft/loft-ca.key /etc/loft/invited.toml /etc/loft/loft-invites.json >"$c/conffiles"
+# conffiles: what the package ships and the user edits. The files the relay makes at first
+# start (certificate, local CA, invited users, invites) are not in the package, so they are
+# not conffiles (opkg would complain on every install that it cannot hash them); sysupgrade
+# keeps them through /lib/upgrade/keep.d/loft instead.
+printf '%s\n' /etc/config/loft >"$c/conffiles"
 cat >"$c/postinst" <<'EOF'
 #!/bin/sh
 [ "${IPKG_NO_SCRIPT}" = "1" ] && exit 0

@@ -3,7 +3,7 @@
 #   - UCI -> TOML (loft.init's loft_toml) with a stub /lib/functions.sh, against the
 #     expected text, and with the real `loft check` when LOFT_BIN is given;
 #   - bad options refused; start_service waits for the mount, then registers the
-#     procd instance (command, respawn, reload signal, restart file, firewall);
+#     procd instance (command, respawn, restart file, firewall; no reload_signal);
 #   - `/etc/init.d/loft passwd NAME` stores a PBKDF2 hash in UCI (needs LOFT_BIN);
 #   - the mount hotplug script: restart on add, stop (and wait) on remove, only for
 #     the relay's disk;
@@ -35,7 +35,7 @@ fail() {
 	failures=$((failures + 1))
 }
 
-# Stub commands: logger, uci, ubus, jsonfilter.
+# Stub commands: logger, uci, ubus (and stub/usr/share/libubox/jshn.sh).
 mkdir -p "$work/bin" "$work/config" "$work/run"
 cat >"$work/bin/logger" <<'EOF'
 #!/bin/sh
@@ -57,10 +57,6 @@ cat >"$work/bin/ubus" <<'EOF'
 #!/bin/sh
 echo "ubus $*" >>"$STUB_LOG"
 echo '{"loft":{"instances":{"main":{"running":true,"pid":'"${STUB_PID:-0}"'}}}}'
-EOF
-cat >"$work/bin/jsonfilter" <<'EOF'
-#!/bin/sh
-sed -n 's/.*"pid":\([0-9]*\).*/\1/p'
 EOF
 chmod +x "$work/bin/"*
 PATH="$work/bin:$PATH"
@@ -293,14 +289,14 @@ EOF
 	with_init start_service 2>"$work/err"
 	if grep -q "^procd_set_param command $LOFT_BIN serve -c $work/run/loft.toml\$" "$PROCD_LOG" &&
 		grep -q '^procd_set_param respawn' "$PROCD_LOG" &&
-		grep -q '^procd_set_param reload_signal HUP$' "$PROCD_LOG" &&
+		! grep -q '^procd_set_param reload_signal' "$PROCD_LOG" &&
 		grep -q "^procd_set_param file $work/run/restart.toml\$" "$PROCD_LOG" &&
 		grep -q '^procd_set_param term_timeout 5$' "$PROCD_LOG" &&
 		grep -q '^json_add_string dest_port 2121$' "$PROCD_LOG" &&
 		grep -q '^json_add_string dest_port 50000-50100$' "$PROCD_LOG" &&
 		grep -q '^json_add_string name Allow-Loft-Web$' "$PROCD_LOG" &&
 		grep -q '^json_add_string dest_port 8443$' "$PROCD_LOG"; then
-		pass "start_service registers the instance (command, respawn, HUP reload, restart file, firewall with the web port)"
+		pass "start_service registers the instance (command, respawn, no reload_signal, restart file, firewall with the web port)"
 	else
 		fail "start_service: $(cat "$PROCD_LOG" "$work/err")"
 	fi
@@ -445,12 +441,13 @@ if $SH "$ow/make-ipk.sh" mipsel-unknown-linux-musl --bin "$fakebin" --out "$work
 		grep -q '^Package: loft$' "$work/x/control/control" &&
 		grep -q '^Architecture: mipsel_24kc$' "$work/x/control/control" &&
 		grep -q '^Installed-Size: [0-9]' "$work/x/control/control" &&
-		grep -qx '/etc/config/loft' "$work/x/control/conffiles" &&
+		[ "$(cat "$work/x/control/conffiles")" = /etc/config/loft ] &&
+		grep -qx '/etc/loft/loft-ca.key' "$work/x/data/lib/upgrade/keep.d/loft" &&
 		[ -x "$work/x/control/postinst" ] && [ -x "$work/x/control/prerm" ] &&
 		[ -x "$work/x/data/usr/bin/loft" ] && [ -x "$work/x/data/etc/init.d/loft" ] &&
 		[ -f "$work/x/data/etc/config/loft" ] && [ -f "$work/x/data/etc/hotplug.d/mount/60-loft" ] &&
 		cmp -s "$fakebin" "$work/x/data/usr/bin/loft"; then
-		pass "make-ipk.sh: gzip'd tar of debian-binary, data.tar.gz, control.tar.gz; files in place"
+		pass "make-ipk.sh: gzip'd tar of debian-binary, data.tar.gz, control.tar.gz; files in place; conffiles only what it ships, keep.d for the rest"
 	else
 		fail "make-ipk.sh: bad package: $(cat "$work/out"); $(tar -tzf "$ipk" 2>&1)"
 	fi

@@ -1,0 +1,6 @@
+#include <stdio.h>
+
+static void __attribute__((constructor)) setlbf(void)
+{
+	setbuf(stdout, NULL);
+}

@@ -1,0 +1,2 @@
+/* #undef UCI_DEBUG */
+/* #undef UCI_DEBUG_TYPECAST */
