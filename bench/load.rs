@@ -65,6 +65,12 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::net::TcpStream;
 
 const LOFT: &str = env!("CARGO_BIN_EXE_loft");
+
+/// The Loft binary measured: `$LOFT_BIN` (say, the static release build that ships,
+/// `cross/build.sh x86_64-unknown-linux-musl`), else the bench's own release build.
+fn loft_bin() -> PathBuf {
+    std::env::var_os("LOFT_BIN").map(PathBuf::from).unwrap_or_else(|| LOFT.into())
+}
 const PASSWORD: &str = "bench-password";
 const ROOM: &str = "chat/room.txt";
 
@@ -240,12 +246,16 @@ impl Prepared {
         Prepared {
             kind: Kind::Loft,
             dir,
-            bin: LOFT.into(),
+            bin: loft_bin(),
             template: String::new(),
             user: "chat".into(),
             note: format!(
-                "loft: release build, chat.sync = {}, chat.rotate_bytes = 0, tls.mode optional (FTPS runs) or off \
+                "loft: {}, chat.sync = {}, chat.rotate_bytes = 0, tls.mode optional (FTPS runs) or off \
                  (plain runs), log level info (stderr, drained), limits raised to 1024 sessions",
+                match std::env::var_os("LOFT_BIN") {
+                    Some(b) => format!("{} ($LOFT_BIN)", b.to_string_lossy()),
+                    None => "the bench's release build".into(),
+                },
                 s.sync
             ),
         }
@@ -482,6 +492,13 @@ fn kb_field(path: &str, field: &str) -> u64 {
 }
 
 /// (RSS, PSS) of the tree in KiB, summed over its processes.
+/// The tree's own memory, KiB: anonymous pages (heap, stacks, written data), summed; what
+/// RSS counts beside them is code and data mapped from files (the binary, shared
+/// libraries), clean, which the kernel can drop and read again.
+fn tree_anon(root: i32) -> u64 {
+    tree(root).into_iter().map(|pid| kb_field(&format!("/proc/{pid}/smaps_rollup"), "Anonymous:")).sum()
+}
+
 fn tree_mem(root: i32) -> (u64, u64) {
     tree(root).into_iter().fold((0, 0), |(r, p), pid| {
         (
@@ -875,6 +892,7 @@ async fn idle_run(server: &Server, t: &Target, n: usize, out: &mut Figures) {
     let (rss0, pss0) = tree_mem(server.pid());
     out.push(("RSS MiB, no session", rss0 as f64 / 1024.0));
     out.push(("PSS MiB, no session", pss0 as f64 / 1024.0));
+    out.push(("anonymous MiB, no session", tree_anon(server.pid()) as f64 / 1024.0));
     if n == 0 {
         return;
     }
@@ -893,6 +911,7 @@ async fn idle_run(server: &Server, t: &Target, n: usize, out: &mut Figures) {
     let k = open.len();
     out.push(("RSS MiB, idle sessions", rss as f64 / 1024.0));
     out.push(("PSS MiB, idle sessions", pss as f64 / 1024.0));
+    out.push(("RSS MiB added by the idle sessions", rss.saturating_sub(rss0) as f64 / 1024.0));
     out.push(("idle sessions open", k as f64));
     futures::future::join_all(open.into_iter().map(|f| f.quit())).await;
     server.settle(5);
@@ -1300,6 +1319,17 @@ fn fmt(x: f64) -> String {
     }
 }
 
+/// The median over the rounds of one figure of one server.
+fn figure(figures: &HashMap<Kind, Vec<Figures>>, k: Kind, n: &str) -> f64 {
+    let v: Vec<f64> = figures
+        .get(&k)
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r.iter().filter(|(m, _)| *m == n).map(|(_, v)| *v))
+        .collect();
+    median(&v)
+}
+
 fn print_table(title: &str, kinds: &[Kind], figures: &HashMap<Kind, Vec<Figures>>) {
     println!("\n{title}");
     let mut names: Vec<&'static str> = Vec::new();
@@ -1312,15 +1342,7 @@ fn print_table(title: &str, kinds: &[Kind], figures: &HashMap<Kind, Vec<Figures>
             }
         }
     }
-    let value = |k: &Kind, n: &str| -> f64 {
-        let v: Vec<f64> = figures
-            .get(k)
-            .into_iter()
-            .flatten()
-            .flat_map(|r| r.iter().filter(|(m, _)| *m == n).map(|(_, v)| *v))
-            .collect();
-        median(&v)
-    };
+    let value = |k: &Kind, n: &str| figure(figures, *k, n);
     print!("{:<32}", "metric");
     for k in kinds {
         print!(" {:>10}", k.name());
@@ -1462,6 +1484,7 @@ async fn main() {
     // Tokens: real FTPChat lines, sealed before anything is timed.
     let key = loft::ftpchat::key::RoomKey::from_fernet_key(&fernet::Fernet::generate_key()).unwrap();
     let connector = tls_connector();
+    let mut goals: Vec<String> = Vec::new();
     for &tls in &s.modes {
         let mode = if tls { "FTPS (AUTH TLS, PROT P)" } else { "plain FTP" };
         let mut figures: HashMap<Kind, Vec<Figures>> = HashMap::new();
@@ -1523,6 +1546,26 @@ async fn main() {
         for (k, what, c) in &checks {
             report_check(*k, what, c);
         }
+        // Issue 25's goals, for this mode.
+        let cpu = |k| figure(&figures, k, "CPU ms/session");
+        let (ratio, goal) = (cpu(Kind::Loft) / cpu(Kind::Vsftpd), if tls { 0.10 } else { 0.07 });
+        goals.push(format!(
+            "{} CPU/session {} of vsftpd's (goal <= {goal:.2})",
+            if tls { "FTPS" } else { "plain" },
+            if ratio.is_nan() { "n/a".to_string() } else { format!("{ratio:.3}") }
+        ));
+        if !tls || !s.modes.contains(&false) {
+            goals.push(format!(
+                "RSS with no session {} MiB (goal <= 4.0), +{} MiB for {} idle sessions (goal <= +1), anonymous {} MiB",
+                fmt(figure(&figures, Kind::Loft, "RSS MiB, no session")),
+                fmt(figure(&figures, Kind::Loft, "RSS MiB added by the idle sessions")),
+                s.idle,
+                fmt(figure(&figures, Kind::Loft, "anonymous MiB, no session")),
+            ));
+        }
+    }
+    if !goals.is_empty() {
+        println!("\nsummary (issue 25): {}", goals.join("; "));
     }
 
     if s.web && kinds.contains(&Kind::Loft) {

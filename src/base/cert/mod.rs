@@ -32,9 +32,38 @@ pub(crate) fn fingerprint(der: &[u8]) -> String {
     Sha256::digest(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }
 
-/// The rustls provider Loft uses everywhere.
-pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+/// The relay's TLS server provider: ring's, with the cipher suites in the order the relay
+/// prefers (the server config ignores the client's order, see [`load`]). AES-128-GCM
+/// first where the CPU has AES instructions (x86_64), ChaCha20-Poly1305 first elsewhere:
+/// a MIPS router or a Raspberry Pi 4 has none, and AES there is ring's constant-time
+/// software AES, several times slower. Both hash with SHA-256, where the clients' usual
+/// first choice, AES-256-GCM with SHA-384, hashes every handshake message with SHA-512,
+/// which a 32-bit CPU computes in pairs of registers. AES-256-GCM stays, last.
+fn server_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    use rustls::CipherSuite as S;
+    let order: &[S] = if cfg!(target_arch = "x86_64") {
+        &[
+            S::TLS13_AES_128_GCM_SHA256,
+            S::TLS13_CHACHA20_POLY1305_SHA256,
+            S::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            S::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            S::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        ]
+    } else {
+        &[
+            S::TLS13_CHACHA20_POLY1305_SHA256,
+            S::TLS13_AES_128_GCM_SHA256,
+            S::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            S::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+            S::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ]
+    };
+    let mut p = rustls::crypto::ring::default_provider();
+    // Stable: the listed suites in this order, then the rest in ring's order.
+    p.cipher_suites.sort_by_key(|s| order.iter().position(|o| *o == s.suite()).unwrap_or(order.len()));
+    Arc::new(p)
 }
 
 /// Why a certificate could not be loaded or made.
@@ -116,12 +145,14 @@ pub(crate) fn load(cert: &Path, key: &Path) -> Result<Loaded, CertError> {
             .ok_or_else(|| CertError::NoKey(key.into()))?
     };
     let fp = fingerprint(&certs[0]);
-    let config = rustls::ServerConfig::builder_with_provider(provider())
+    let mut config = rustls::ServerConfig::builder_with_provider(server_provider())
         .with_safe_default_protocol_versions()
         .map_err(CertError::Tls)?
         .with_no_client_auth()
         .with_single_cert(certs, key_der)
         .map_err(|e| CertError::Unusable(cert.into(), key.into(), e))?;
+    // The relay's order of cipher suites, not the client's (see `server_provider`).
+    config.ignore_client_order = true;
     Ok(Loaded { config: Arc::new(config), fingerprint: fp })
 }
 
@@ -157,14 +188,34 @@ mod tests {
     fn verify(root: &[u8], chain: &[CertificateDer<'static>], name: &str) -> Result<(), rustls::Error> {
         let mut roots = rustls::RootCertStore::empty();
         roots.add(CertificateDer::from(root.to_vec())).unwrap();
-        let v =
-            rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider()).build().unwrap();
+        let v = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            Arc::new(rustls::crypto::ring::default_provider()),
+        )
+        .build()
+        .unwrap();
         let name = rustls::pki_types::ServerName::try_from(name.to_string()).unwrap();
         v.verify_server_cert(&chain[0], &chain[1..], &name, &[], rustls::pki_types::UnixTime::now()).map(|_| ())
     }
 
     fn chain(path: &Path) -> Vec<CertificateDer<'static>> {
         rustls_pemfile::certs(&mut std::fs::read(path).unwrap().as_slice()).collect::<Result<_, _>>().unwrap()
+    }
+
+    /// The relay's order of suites, kept whatever the client prefers: SHA-256 suites
+    /// first, AES where the CPU has it, ChaCha20 elsewhere; nothing of ring's dropped.
+    #[test]
+    fn the_server_prefers_sha256_suites_for_its_cpu() {
+        use rustls::CipherSuite as S;
+        let p = server_provider();
+        let order: Vec<S> = p.cipher_suites.iter().map(|s| s.suite()).collect();
+        let first =
+            if cfg!(target_arch = "x86_64") { S::TLS13_AES_128_GCM_SHA256 } else { S::TLS13_CHACHA20_POLY1305_SHA256 };
+        assert_eq!(order[0], first, "{order:?}");
+        assert_eq!(order.len(), rustls::crypto::ring::default_provider().cipher_suites.len());
+        let pos = |x: S| order.iter().position(|o| *o == x).unwrap();
+        assert!(pos(S::TLS13_AES_256_GCM_SHA384) > pos(S::TLS13_AES_128_GCM_SHA256), "{order:?}");
+        assert!(pos(S::TLS13_AES_256_GCM_SHA384) > pos(S::TLS13_CHACHA20_POLY1305_SHA256), "{order:?}");
     }
 
     #[test]
