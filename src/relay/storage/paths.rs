@@ -188,7 +188,12 @@ impl StorageConfig {
         }
         let real = user.home.join(&rel);
         let parent = real.parent().unwrap_or(&user.home);
-        let (Ok(canon_parent), Ok(canon_home)) = (parent.canonicalize(), user.home.canonicalize()) else {
+        let Ok(canon_home) = user.home.canonicalize() else {
+            return Err(Error::from(ErrorKind::PermanentDirectoryNotAvailable));
+        };
+        // Most rooms are at the top of the home: its path resolved once.
+        let canon_parent = if parent == user.home { Ok(canon_home.clone()) } else { parent.canonicalize() };
+        let Ok(canon_parent) = canon_parent else {
             return Err(Error::from(ErrorKind::PermanentDirectoryNotAvailable));
         };
         if !canon_parent.starts_with(&canon_home) {
