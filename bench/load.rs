@@ -40,6 +40,7 @@
 //! | `web_followers` | 4 | long-poll followers of the web run |
 //! | `servers` | `loft,vsftpd` | |
 //! | `sync` | `batch` | Loft's `chat.sync` (vsftpd never fsyncs) |
+//! | `threads` | 0 | Loft's `limits.threads` (0: its default, 1) |
 //!
 //! vsftpd is `$VSFTPD`, else `/usr/sbin/vsftpd`, else `/opt/vsftpd/x/usr/sbin/vsftpd` (a
 //! `dpkg -x` of the Debian package; libraries beside it are found); without one it is
@@ -93,6 +94,8 @@ struct Settings {
     web_followers: usize,
     servers: Vec<Kind>,
     sync: String,
+    /// Loft's `limits.threads` (0: Loft's default).
+    threads: usize,
 }
 
 fn setting(args: &[String], name: &str, default: &str) -> String {
@@ -147,6 +150,7 @@ impl Settings {
                 })
                 .collect(),
             sync: setting(&args, "sync", "batch"),
+            threads: setting(&args, "threads", "0").parse().expect("threads: a number"),
         }
     }
 }
@@ -230,6 +234,9 @@ impl Prepared {
         // The defaults (64 sessions, 16 per address) would refuse 50 idle sessions plus load.
         doc["limits"]["max_connections"] = toml_edit::value(1024);
         doc["limits"]["max_per_ip"] = toml_edit::value(1024);
+        if s.threads > 0 {
+            doc["limits"]["threads"] = toml_edit::value(s.threads as i64);
+        }
         doc["chat"]["sync"] = toml_edit::value(s.sync.as_str());
         // Rotation off, like vsftpd, which keeps the whole file: a round appends over
         // 100 KiB a second while followers poll once a second, so with the default rotation

@@ -125,7 +125,7 @@ ports = "50000-50100"
 # disk_reserve = 100000000   # free space kept for chat: below it, file uploads are refused
                              # (0 = none; unset: 5% of the disk, 16 MiB to 1 GiB)
 # shutdown_grace = 10        # seconds running transfers get on SIGTERM
-# threads = 1                # threads running the sessions (1 suits routers and Pis)
+# threads = 0                # threads running the sessions (0: one per core, at most 2)
 
 [limits.failed_logins]
 # attempts = 5               # failed logins within `window` seconds ...

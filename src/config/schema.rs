@@ -236,12 +236,11 @@ pub struct Limits {
     #[serde(deserialize_with = "duration")]
     pub(crate) shutdown_grace: Duration,
     pub(crate) failed_logins: FailedLogins,
-    /// Threads that run the sessions (1 to 64). 1, the default, runs every session on
-    /// one thread (a current-thread runtime): a router or a Pi carries hundreds of chat
-    /// sessions so, and each one costs the least CPU there, with no hand-offs between
-    /// threads. More only help a relay whose sessions keep more than one core busy (TLS
-    /// handshakes for thousands of sessions a second). Writes and fsyncs run on threads
-    /// of their own whatever this says. Read at start; a reload does not change it.
+    /// Threads that run the sessions, 1 to 64; 0 (the default): one per core, at most
+    /// two. One thread (a one-core router) runs every session on it, with no hand-offs
+    /// between threads; a second core's thread adds throughput under load. Writes and
+    /// fsyncs run on threads of their own whatever this says. Read at start; a reload
+    /// does not change it.
     pub threads: usize,
 }
 
@@ -258,7 +257,7 @@ impl Default for Limits {
             disk_reserve: None,
             shutdown_grace: Duration::from_secs(10),
             failed_logins: FailedLogins::default(),
-            threads: 1,
+            threads: 0,
         }
     }
 }

@@ -33,6 +33,15 @@ fn wrong_type_is_named() {
 }
 
 #[test]
+fn too_many_threads_point_at_the_key() {
+    let e = parse("root = \"/srv\"\n[limits]\nthreads = 65\n").unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("limits.threads"));
+    assert_eq!(e.position.map(|p| p.0), Some(3));
+    assert_eq!(parse("root = \"/srv\"\n").unwrap().limits.threads, 0, "one per core by default");
+    assert_eq!(parse("root = \"/srv\"\n[limits]\nthreads = 1\n").unwrap().limits.threads, 1);
+}
+
+#[test]
 fn bad_listen_address_points_at_the_element() {
     let e = parse("root = \"/srv\"\nlisten = [\"0.0.0.0:21\",\n  \"nonsense\"]\n").unwrap_err();
     assert_eq!(e.key.as_deref(), Some("listen[1]"));

@@ -65,10 +65,10 @@ impl Config {
         if l.max_connections == 0 {
             return Err(err(&[Seg::K("limits"), Seg::K("max_connections")], "expected a number of at least 1".into()));
         }
-        if !(1..=64).contains(&l.threads) {
+        if l.threads > 64 {
             return Err(err(
                 &[Seg::K("limits"), Seg::K("threads")],
-                "expected a number of threads from 1 to 64; 1 (the default) suits routers and Pis".into(),
+                "expected a number of threads from 1 to 64, or 0 (the default: one per core, at most two)".into(),
             ));
         }
         if !(16..=128).contains(&l.ipv6_prefix) {

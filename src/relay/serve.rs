@@ -113,14 +113,19 @@ pub fn run(args: ServeArgs) -> Result<u8, Error> {
     })
 }
 
-/// The runtime the relay runs on: `threads` = 1 (`limits.threads`, the default) is a
-/// current-thread runtime, every session on the thread that calls `block_on`; more is a
-/// multi-thread runtime with that many workers. `tune` adds to the builder (the tests'
-/// per-thread log subscriber).
+/// The runtime the relay runs on, with `threads` (`limits.threads`) threads for the
+/// sessions; 0 is one per core, at most two. One is a current-thread runtime (every
+/// session on the thread that calls `block_on`: no hand-offs, the least CPU per session
+/// and memory, what a one-core router gets), more a multi-thread runtime. `tune` adds to
+/// the builder (the tests' per-thread log subscriber).
 pub fn runtime(
     threads: usize,
     tune: impl FnOnce(&mut tokio::runtime::Builder) -> &mut tokio::runtime::Builder,
 ) -> std::io::Result<tokio::runtime::Runtime> {
+    let threads = match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(2)),
+        n => n,
+    };
     let mut b = if threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {

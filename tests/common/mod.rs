@@ -393,7 +393,9 @@ impl Relay {
         self.port = server.ftp_addrs()[0].port();
         self.web_port = server.web_addrs().first().map_or(0, |a| a.port());
         let handle = server.handle();
-        let threads = cfg.limits.threads;
+        // Unset (one per core), a relay in a test runs as on a one-core router, on one
+        // thread; the relays of `Relay::process` run `loft serve` itself (two on 2 cores).
+        let threads = if cfg.limits.threads == 0 { 1 } else { cfg.limits.threads };
         let log = dispatch.clone();
         let (graceful, graceful_rx) = tokio::sync::oneshot::channel::<()>();
         let (kill, kill_rx) = tokio::sync::oneshot::channel::<()>();
