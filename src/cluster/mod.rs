@@ -41,6 +41,8 @@ use tokio::sync::watch;
 
 /// How long a retry is recognised as one by the stream (`Nats-Msg-Id`).
 pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+/// How long an append waits before it sends its message again (see `Cluster::publish`).
+const RESEND_AFTER: Duration = Duration::from_millis(200);
 /// The header that names whose share of the room's budget a message counts against.
 const MEMBER: &str = "Loft-Member";
 /// The global record of the last stream sequence applied, in `<root>/.cluster.loft/`.
@@ -267,15 +269,29 @@ impl Cluster {
         if let Some(m) = member {
             msg = msg.header(MEMBER, m.as_str());
         }
-        let ack = match self.js.send_publish(subject, msg).await {
-            Ok(ack) => ack,
-            Err(e) => return Err(unavailable(&e.to_string())),
-        };
-        let maybe = |why: String| RoomError::Unavailable { why, maybe: true };
-        let ack = match tokio::time::timeout(self.timeout, std::future::IntoFuture::into_future(ack)).await {
-            Ok(Ok(ack)) => ack,
-            Ok(Err(e)) => return Err(maybe(e.to_string())),
-            Err(_) => return Err(maybe(format!("no answer from NATS in {:?}", self.timeout))),
+        // Sent again until acknowledged or `timeout`: a stream that has just been made
+        // and has no leader yet, a NATS node killed under the request, a leader election.
+        // The message id makes every resend after the first one that was stored a
+        // duplicate, so resending is safe.
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut sent = false;
+        let ack = loop {
+            let why = match self.js.send_publish(subject.clone(), msg.clone()).await {
+                Ok(ack) => {
+                    sent = true;
+                    match tokio::time::timeout_at(deadline, std::future::IntoFuture::into_future(ack)).await {
+                        Ok(Ok(ack)) => break ack,
+                        Ok(Err(e)) => e.to_string(),
+                        Err(_) => format!("no answer from NATS in {:?}", self.timeout),
+                    }
+                }
+                Err(e) => e.to_string(),
+            };
+            if tokio::time::Instant::now() + RESEND_AFTER >= deadline {
+                return Err(RoomError::Unavailable { why, maybe: sent });
+            }
+            tracing::debug!(target: "loft::cluster", "append not acknowledged ({why}); sending it again");
+            tokio::time::sleep(RESEND_AFTER).await;
         };
         let mut rx = self.applied.subscribe();
         let seq = ack.sequence;

@@ -13,6 +13,8 @@
 mod common;
 
 mod cli_config;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod client_chat;
 mod client_codec;
 mod client_files;
