@@ -177,6 +177,29 @@ fn all_lines(root: &Path, room: &str) -> Vec<String> {
     text.lines().map(String::from).collect()
 }
 
+/// `POST /api/append` through the chat page's API with curl (a session from
+/// `/api/login` first): the status and the body.
+fn web_append(r: &Relay, room: &str, data: &str) -> (String, String) {
+    let base = format!("https://127.0.0.1:{}", r.web_port);
+    let login = std::process::Command::new("curl")
+        .args(["-sk", "-X", "POST", "--data-binary"])
+        .arg(format!("{{\"user\": \"chat\", \"password\": \"{PASSWORD}\"}}"))
+        .arg(format!("{base}/api/login"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&login.stdout).expect("a login answer");
+    let session = v["session"].as_str().expect("a session").to_string();
+    let out = std::process::Command::new("curl")
+        .args(["-sk", "-w", "\n%{http_code}", "-X", "POST", "--data-binary", data])
+        .args(["-H", &format!("Authorization: Bearer {session}")])
+        .arg(format!("{base}/api/append?room={room}"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (code.to_string(), body.to_string())
+}
+
 fn wait_until(what: &str, within: Duration, mut ok: impl FnMut() -> bool) {
     let t = Instant::now();
     while !ok() {
@@ -276,16 +299,10 @@ fn with_nats_gone_appends_are_refused_reads_go_on_and_the_relay_reconnects() {
     wait_until("the relay notices", Duration::from_secs(20), || a.log().contains("disconnected from NATS"));
     let r = Ftp::login(a.port).appe("lobby.txt", format!("{}\n", line("during", 0)).as_bytes());
     assert!(r.starts_with("451") && r.contains("cluster unavailable, nothing written"), "{r}");
-    // The web API says 503.
-    let out = std::process::Command::new("curl")
-        .args(["-sk", "-o", "/dev/null", "-w", "%{http_code}", "-u", &format!("chat:{PASSWORD}")])
-        .args(["-X", "POST", "--data-binary", "x\n"])
-        .arg(format!("https://127.0.0.1:{}/api/append?room=lobby.txt", a.web_port))
-        .output()
-        .unwrap();
-    let code = String::from_utf8_lossy(&out.stdout).to_string();
-    // The API logs in with a session, not basic auth: 401 says so, 503 is the refusal.
-    assert!(code == "503" || code == "401", "web append while NATS is gone: {code}");
+    // The chat page's API says 503.
+    let (code, body) = web_append(&a, "lobby.txt", &format!("{}\n", line("web", 0)));
+    assert_eq!(code, "503", "web append while NATS is gone: {body}");
+    assert!(body.contains("cluster unavailable, nothing written"), "{body}");
     // Reads go on from the replica.
     let mut f = Ftp::login(a.port);
     assert_eq!(f.size("lobby.txt"), Some(first.len() as u64));
@@ -295,7 +312,9 @@ fn with_nats_gone_appends_are_refused_reads_go_on_and_the_relay_reconnects() {
     let tries = send_until_acknowledged(a.port, "lobby.txt", &line("after", 0));
     eprintln!("an append went through {tries} tries after NATS came back");
     assert!(a.log().contains("connected to NATS"));
-    assert_eq!(all_lines(&a.root, "lobby.txt"), vec![line("before", 0), line("after", 0)]);
+    let (code, body) = web_append(&a, "lobby.txt", &format!("{}\n", line("web", 1)));
+    assert_eq!(code, "200", "{body}");
+    assert_eq!(all_lines(&a.root, "lobby.txt"), vec![line("before", 0), line("after", 0), line("web", 1)]);
 }
 
 #[test]
@@ -362,4 +381,58 @@ fn a_nats_node_killed_mid_run_loses_nothing_acknowledged_and_doubles_nothing() {
     let mut got = lines.clone();
     got.sort();
     assert_eq!(got, want, "every acknowledged message exactly once");
+}
+
+#[test]
+fn a_relay_killed_mid_append_leaves_each_message_once_or_not_at_all() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(3);
+    let mut a = relay(&nats, 3);
+    let b = relay(&nats, 3);
+    let port = a.port;
+    // Writers on A, each message its own session, until A is gone.
+    let writers: Vec<_> = (0..3)
+        .map(|w| {
+            std::thread::spawn(move || {
+                let (mut acked, mut unknown) = (Vec::new(), Vec::new());
+                for i in 0..1000 {
+                    let l = line(&format!("k{w}"), i);
+                    let r = std::panic::catch_unwind(|| Ftp::login(port).appe("lobby.txt", format!("{l}\n").as_bytes()));
+                    match r {
+                        Ok(r) if r.starts_with("226") => acked.push(l),
+                        _ => {
+                            unknown.push(l);
+                            break;
+                        }
+                    }
+                }
+                (acked, unknown)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    a.kill();
+    let (mut acked, mut unknown) = (Vec::new(), Vec::new());
+    for w in writers {
+        let (x, y) = w.join().unwrap();
+        acked.extend(x);
+        unknown.extend(y);
+    }
+    assert!(acked.len() > 10, "too few appends before the kill: {}", acked.len());
+    // B holds every acknowledged message once, and each unacknowledged one once or not.
+    std::thread::sleep(Duration::from_millis(500));
+    let held = all_lines(&b.root, "lobby.txt");
+    for l in &acked {
+        assert_eq!(held.iter().filter(|h| *h == l).count(), 1, "acknowledged {l}");
+    }
+    for l in &unknown {
+        assert!(held.iter().filter(|h| *h == l).count() <= 1, "unacknowledged {l}");
+    }
+    assert_eq!(held.len(), acked.len() + unknown.iter().filter(|l| held.contains(l)).count());
+    // A comes back and holds the same bytes.
+    a.restart();
+    assert_eq!(Ftp::login(a.port).size("lobby.txt"), Ftp::login(b.port).size("lobby.txt"));
+    assert_eq!(room_files(&a.root, "lobby.txt"), room_files(&b.root, "lobby.txt"));
 }
