@@ -193,8 +193,13 @@ fn check_cluster(c: &super::ClusterConfig) -> Option<(Vec<Seg>, String)> {
         ));
     }
     if c.user.is_some() != c.password.is_some() {
-        let key = if c.user.is_some() { "password" } else { "user" };
-        return Some((vec![Seg::K(key)], "user and password go together: set both, or neither".into()));
+        // The key that is there, so the message has a line.
+        let (key, m) = if c.user.is_some() {
+            ("user", "a user needs its password: set cluster.password too, or neither")
+        } else {
+            ("password", "a password needs its user: set cluster.user too, or neither")
+        };
+        return Some((vec![Seg::K(key)], m.into()));
     }
     let ways = [c.user.is_some(), c.token.is_some(), c.nkey_seed_file.is_some()].iter().filter(|b| **b).count();
     if ways > 1 {
@@ -205,10 +210,10 @@ fn check_cluster(c: &super::ClusterConfig) -> Option<(Vec<Seg>, String)> {
         ));
     }
     if c.tls_cert.is_some() != c.tls_key.is_some() {
-        let key = if c.tls_cert.is_some() { "tls_key" } else { "tls_cert" };
+        let key = if c.tls_cert.is_some() { "tls_cert" } else { "tls_key" };
         return Some((
             vec![Seg::K(key)],
-            "a client certificate needs its key: set tls_cert and tls_key together".into(),
+            "a client certificate and its key go together: set tls_cert and tls_key both, or neither".into(),
         ));
     }
     for (key, f) in [

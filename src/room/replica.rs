@@ -71,3 +71,111 @@ pub(super) fn save_applied(room: &Path, applied: Option<(u64, u64)>, sync: SyncP
         tracing::warn!(room = %crate::base::text::logged(room), "cannot record the stream sequence applied: {e}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{rotate, RoomSettings, Rooms, WriteMode};
+    use super::*;
+    use std::sync::Arc;
+
+    fn settings() -> RoomSettings {
+        let mut s = RoomSettings { validate: false, max_room_bytes: 0, ..RoomSettings::default() };
+        s.rotate = rotate::RotateSettings { rotate_bytes: 2048, keep_bytes: 512, keep_archives: 0, keep_days: 0 };
+        s
+    }
+
+    /// Everything the room keeps: archives by name, then the live file.
+    fn everything(room: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut out: Vec<_> = rotate::archives(room)
+            .into_iter()
+            .map(|(_, _, p)| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(p).unwrap()))
+            .collect();
+        out.push(("live".into(), std::fs::read(room).unwrap()));
+        out
+    }
+
+    fn message(i: usize) -> Vec<u8> {
+        // Messages of one to three lines, of varied lengths.
+        (0..1 + i % 3).map(|j| format!("m{i}-{j}-{}\n", "y".repeat(20 + (i * 7 + j) % 90))).collect::<String>().into_bytes()
+    }
+
+    #[tokio::test]
+    async fn replicas_applying_one_stream_hold_the_same_bytes_and_archives() {
+        let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (r1, r2) = (Rooms::new(settings()), Rooms::new(settings()));
+        let (p1, p2) = (d1.path().join("sub/lobby.txt"), d2.path().join("sub/lobby.txt"));
+        for i in 0..120 {
+            r1.apply(&p1, i as u64 + 1, message(i), Some("m".into())).await.unwrap();
+        }
+        // The second replica gets the same stream while a reader keeps it open.
+        let _w = {
+            r2.apply(&p2, 1, message(0), None).await.unwrap();
+            r2.subscribe(&p2).await.unwrap()
+        };
+        for i in 1..120 {
+            r2.apply(&p2, i as u64 + 1, message(i), None).await.unwrap();
+        }
+        let (e1, e2) = (everything(&p1), everything(&p2));
+        assert!(e1.len() > 3, "it should have rotated");
+        assert_eq!(e1, e2);
+        assert_eq!(r1.subscribe(&p1).await.unwrap().end(), (0..120).map(|i| message(i).len() as u64).sum::<u64>());
+    }
+
+    #[tokio::test]
+    async fn a_message_is_applied_once_whenever_the_relay_stopped() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("lobby.txt");
+        {
+            let r = Rooms::new(settings());
+            for i in 0..5 {
+                r.apply(&p, i as u64 + 1, message(i), None).await.unwrap();
+            }
+            // Again: at or below the record, skipped.
+            r.apply(&p, 3, message(2), None).await.unwrap();
+        }
+        let want = everything(&p);
+        // A stop between the write of message 5 and its record: the record says 4.
+        let end4: u64 = (0..4).map(|i| message(i).len() as u64).sum();
+        std::fs::write(rotate::state_dir(&p).join(APPLIED), format!("4 {end4}\n")).unwrap();
+        let r = Rooms::new(settings());
+        r.apply(&p, 5, message(4), None).await.unwrap();
+        assert_eq!(everything(&p), want, "message 5 was written twice");
+        assert_eq!(load_applied(&p), Some((5, end4 + message(4).len() as u64)));
+        r.apply(&p, 6, message(5), None).await.unwrap();
+        assert!(std::fs::read_to_string(&p).unwrap().ends_with(std::str::from_utf8(&message(5)).unwrap()));
+    }
+
+    /// A replicator that refuses, as one without NATS does.
+    struct Down;
+    impl Replicator for Down {
+        fn append<'a>(
+            &'a self,
+            _: &'a Path,
+            _: Vec<u8>,
+            _: Option<String>,
+        ) -> futures::future::BoxFuture<'a, Result<(), RoomError>> {
+            Box::pin(async { Err(RoomError::Unavailable { why: "test".into(), maybe: false }) })
+        }
+    }
+
+    #[tokio::test]
+    async fn an_append_the_replicator_refuses_writes_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("lobby.txt");
+        let r = Rooms::new(settings());
+        r.apply(&p, 1, message(0), None).await.unwrap();
+        let before = everything(&p);
+        r.set_replicator(Arc::new(Down));
+        let e = r.append(&p, b"new line\n", WriteMode::Append, None).await.unwrap_err();
+        assert!(e.to_string().contains("cluster unavailable, nothing written"), "{e}");
+        // A retry of a line the room holds is answered as one, without the cluster.
+        let dup = String::from_utf8(message(0)).unwrap();
+        let out = r.append(&p, dup.lines().next().unwrap().as_bytes(), WriteMode::Append, None).await.unwrap();
+        assert_eq!((out.written_lines, out.duplicate_lines), (0, 1));
+        // A room not created yet is refused too, and not created.
+        let q = d.path().join("new.txt");
+        assert!(r.append(&q, b"", WriteMode::Append, None).await.is_err());
+        assert!(!q.exists());
+        assert_eq!(everything(&p), before);
+    }
+}
