@@ -149,8 +149,18 @@ fn cluster_section_is_checked_key_by_key() {
         ("servers = [\"nats://a:4222\"]\nreplicas = 2\n", "cluster.replicas", 4, "1, 3 or 5"),
         ("servers = [\"nats://a:4222\"]\nuser = \"u\"\n", "cluster.user", 4, "needs its password"),
         ("servers = [\"nats://a:4222\"]\ntls_key = \"/etc/hosts\"\n", "cluster.tls_key", 4, "go together"),
-        ("servers = [\"nats://a:4222\"]\nuser = \"u\"\npassword = \"p\"\ntoken = \"t\"\n", "cluster.token", 6, "one way"),
-        ("servers = [\"nats://a:4222\"]\ntls_ca = \"/nonexistent/ca.pem\"\n", "cluster.tls_ca", 4, "/nonexistent/ca.pem"),
+        (
+            "servers = [\"nats://a:4222\"]\nuser = \"u\"\npassword = \"p\"\ntoken = \"t\"\n",
+            "cluster.token",
+            6,
+            "one way",
+        ),
+        (
+            "servers = [\"nats://a:4222\"]\ntls_ca = \"/nonexistent/ca.pem\"\n",
+            "cluster.tls_ca",
+            4,
+            "/nonexistent/ca.pem",
+        ),
         ("servers = [\"nats://a:4222\"]\ntimeout = 0\n", "cluster.timeout", 4, "above 0"),
         ("servers = [\"nats://a:4222\"]\nrepl = 3\n", "cluster.repl", 4, "unknown field"),
     ] {

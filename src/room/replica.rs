@@ -96,7 +96,10 @@ mod tests {
 
     fn message(i: usize) -> Vec<u8> {
         // Messages of one to three lines, of varied lengths.
-        (0..1 + i % 3).map(|j| format!("m{i}-{j}-{}\n", "y".repeat(20 + (i * 7 + j) % 90))).collect::<String>().into_bytes()
+        (0..1 + i % 3)
+            .map(|j| format!("m{i}-{j}-{}\n", "y".repeat(20 + (i * 7 + j) % 90)))
+            .collect::<String>()
+            .into_bytes()
     }
 
     #[tokio::test]

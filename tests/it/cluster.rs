@@ -365,7 +365,9 @@ fn a_nats_node_killed_mid_run_loses_nothing_acknowledged_and_doubles_nothing() {
     let writers: Vec<_> = [("a", a.port), ("b", b.port)]
         .into_iter()
         .map(|(who, port)| {
-            std::thread::spawn(move || (0..EACH).map(|i| send_until_acknowledged(port, "lobby.txt", &line(who, i))).sum::<usize>())
+            std::thread::spawn(move || {
+                (0..EACH).map(|i| send_until_acknowledged(port, "lobby.txt", &line(who, i))).sum::<usize>()
+            })
         })
         .collect();
     std::thread::sleep(Duration::from_millis(700));
@@ -399,7 +401,8 @@ fn a_relay_killed_mid_append_leaves_each_message_once_or_not_at_all() {
                 let (mut acked, mut unknown) = (Vec::new(), Vec::new());
                 for i in 0..1000 {
                     let l = line(&format!("k{w}"), i);
-                    let r = std::panic::catch_unwind(|| Ftp::login(port).appe("lobby.txt", format!("{l}\n").as_bytes()));
+                    let r =
+                        std::panic::catch_unwind(|| Ftp::login(port).appe("lobby.txt", format!("{l}\n").as_bytes()));
                     match r {
                         Ok(r) if r.starts_with("226") => acked.push(l),
                         _ => {
