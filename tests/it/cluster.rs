@@ -394,9 +394,11 @@ fn a_relay_killed_mid_append_leaves_each_message_once_or_not_at_all() {
     let mut a = relay(&nats, 3);
     let b = relay(&nats, 3);
     let port = a.port;
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     // Writers on A, each message its own session, until A is gone.
     let writers: Vec<_> = (0..3)
         .map(|w| {
+            let count = count.clone();
             std::thread::spawn(move || {
                 let (mut acked, mut unknown) = (Vec::new(), Vec::new());
                 for i in 0..1000 {
@@ -404,7 +406,10 @@ fn a_relay_killed_mid_append_leaves_each_message_once_or_not_at_all() {
                     let r =
                         std::panic::catch_unwind(|| Ftp::login(port).appe("lobby.txt", format!("{l}\n").as_bytes()));
                     match r {
-                        Ok(r) if r.starts_with("226") => acked.push(l),
+                        Ok(r) if r.starts_with("226") => {
+                            acked.push(l);
+                            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
                         _ => {
                             unknown.push(l);
                             break;
@@ -415,7 +420,10 @@ fn a_relay_killed_mid_append_leaves_each_message_once_or_not_at_all() {
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Killed while the writers run: after some appends (a busy machine may be slow).
+    wait_until("appends before the kill", Duration::from_secs(60), || {
+        count.load(std::sync::atomic::Ordering::SeqCst) >= 15
+    });
     a.kill();
     let (mut acked, mut unknown) = (Vec::new(), Vec::new());
     for w in writers {
