@@ -150,7 +150,14 @@ impl Cluster {
     /// (NATS gone, the consumer lost), again from the last sequence applied.
     async fn follow(self: Arc<Self>, rooms: Arc<Rooms>, replicas: usize, caught_up: watch::Sender<bool>) {
         let mut logged = false;
+        let started = tokio::time::Instant::now();
         loop {
+            // The first connection is made in the background: give it a few seconds
+            // before saying that NATS cannot be reached.
+            if self.client.connection_state() != State::Connected && started.elapsed() < Duration::from_secs(5) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
             match self.follow_once(&rooms, replicas, &caught_up).await {
                 Ok(()) => {}
                 Err(e) => {
