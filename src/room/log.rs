@@ -122,7 +122,8 @@ impl Log {
         }
         let history = rotate::history_start(path, base);
         let shares = super::shares::Shares::load(path);
-        let applied = super::replica::load_applied(path);
+        // Only a cluster relay's rooms have the record (a router's build never reads it).
+        let applied = if cfg!(feature = "cluster") { super::replica::load_applied(path) } else { None };
         Ok(Log { file, dev: meta.dev(), ino: meta.ino(), len, base, history, recent, shares, applied })
     }
 }

@@ -43,6 +43,7 @@ pub(crate) trait Replicator: Send + Sync {
 const APPLIED: &str = "applied";
 
 /// A room's record: (stream sequence, logical end after it); `None` when never applied.
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
 pub(super) fn load_applied(room: &Path) -> Option<(u64, u64)> {
     let text = std::fs::read_to_string(rotate::state_dir(room).join(APPLIED)).ok()?;
     let mut it = text.split_whitespace();
@@ -72,7 +73,7 @@ pub(super) fn save_applied(room: &Path, applied: Option<(u64, u64)>, sync: SyncP
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "cluster"))]
 mod tests {
     use super::super::{rotate, RoomSettings, Rooms, WriteMode};
     use super::*;
