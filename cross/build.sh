@@ -20,7 +20,8 @@
 #   CARGO_TARGET_DIR  default: target/cross (inside the ignored /target)
 #   DIST              default: dist
 #   LOFT_VENV         a venv that holds zig (ziglang) and cargo-zigbuild
-#   LOFT_FEATURES     passed as --features
+#   LOFT_FEATURES     passed as --features (default: `cluster` for x86_64 and aarch64,
+#                     the router's set for MIPS, the default features otherwise)
 #   LOFT_NO_DEFAULT_FEATURES
 #                     1: --no-default-features, e.g. a relay-only router build without
 #                     the client (`loft send|read|chat|rooms`): the default feature `client`
@@ -171,6 +172,9 @@ build_one() {
 	[ -z "${LOFT_FEATURES:-}" ] || features="--features $LOFT_FEATURES"
 	[ "${LOFT_NO_DEFAULT_FEATURES:-0}" != 1 ] || features="$features --no-default-features"
 	if [ -z "$features" ] && [ "$router" = yes ]; then features="--no-default-features --features client,web"; fi
+	# Servers and Pis (x86_64, aarch64) get cluster mode (docs/cluster.md); the router
+	# builds (ARM, MIPS) leave it out, for their size budget.
+	case "$target" in x86_64-* | aarch64-*) [ -n "$features" ] || features="--features cluster" ;; esac
 	if [ "$build_std" = yes ] && [ "${LOFT_SMALL:-1}" = 1 ]; then
 		rustflags="$rustflags -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -C force-unwind-tables=no"
 		# std without backtrace symbolization (gimli, addr2line), size-optimized algorithms.

@@ -19,6 +19,9 @@
 //!   rotation behind logical offsets that never move, read receipts. It knows files and
 //!   offsets, not FTP or HTTP: its errors say what happened (disk full, no such room),
 //!   and the relay turns them into replies.
+//! - `cluster` (the `cluster` feature): cluster mode, the rooms' log in NATS JetStream;
+//!   it hands the room store a replicator and applies the stream through it
+//!   ([`room::replica`]).
 //! - [`relay`]: `loft serve`, the FTP/FTPS server on libunftp, and beside it the chat page
 //!   and its HTTP API (`relay::web`, the `web` feature). [`relay::Server`] is the relay as
 //!   a value (bind, run until a shutdown future, reload through a handle), so tests hold
@@ -33,6 +36,8 @@
 pub mod base;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "cluster")]
+pub(crate) mod cluster;
 pub mod config;
 pub mod ftpchat;
 pub mod relay;

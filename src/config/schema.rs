@@ -37,6 +37,10 @@ pub struct Config {
     pub(crate) chat: ChatConfig,
     #[serde(default)]
     pub(crate) web: WebConfig,
+    /// Cluster mode: rooms replicated through NATS JetStream (docs/cluster.md). Absent:
+    /// a relay on its own, as always.
+    #[serde(default)]
+    pub(crate) cluster: Option<ClusterConfig>,
     #[serde(default)]
     pub(crate) users: Vec<UserEntry>,
     /// A second file of `[[users]]`, read with this one, where accounts made by invites
@@ -48,6 +52,55 @@ pub struct Config {
     /// The file this config was read from (not a key): invites write their users there.
     #[serde(skip)]
     pub(crate) source: Option<PathBuf>,
+}
+
+/// `[cluster]`: the NATS servers that hold the rooms' log, and how to reach them. The
+/// section is read by every build, so that a build without the `cluster` feature refuses
+/// it by name instead of serving the rooms alone.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClusterConfig {
+    /// `nats://HOST:PORT` or `tls://HOST:PORT`, one or more nodes of one NATS cluster.
+    pub(crate) servers: Vec<String>,
+    /// Prefix of the stream and subjects: Loft groups sharing one NATS differ by it.
+    #[serde(default = "default_cluster_name")]
+    pub(crate) name: String,
+    /// How many NATS nodes hold each message (1, 3 or 5; an odd number for a quorum).
+    #[serde(default = "default_replicas")]
+    pub(crate) replicas: usize,
+    /// User and password, if the NATS servers ask for them.
+    #[serde(default)]
+    pub(crate) user: Option<String>,
+    #[serde(default)]
+    pub(crate) password: Option<String>,
+    /// A token, if the NATS servers ask for one.
+    #[serde(default)]
+    pub(crate) token: Option<String>,
+    /// A file holding an nkey seed (`SU…`), if the NATS servers authenticate by nkey.
+    #[serde(default)]
+    pub(crate) nkey_seed_file: Option<PathBuf>,
+    /// The CA that signs the NATS servers' certificates (`tls://` servers).
+    #[serde(default)]
+    pub(crate) tls_ca: Option<PathBuf>,
+    /// A client certificate and its key, if the NATS servers ask for one.
+    #[serde(default)]
+    pub(crate) tls_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// How long an append waits for the cluster to confirm it, and for this relay to have
+    /// it, before the client is told to retry.
+    #[serde(default = "default_cluster_timeout", deserialize_with = "duration")]
+    pub(crate) timeout: Duration,
+}
+
+fn default_cluster_name() -> String {
+    "loft".into()
+}
+fn default_replicas() -> usize {
+    3
+}
+fn default_cluster_timeout() -> Duration {
+    Duration::from_secs(10)
 }
 
 /// The chat page and its HTTP API, served by the relay (`[web]`).

@@ -142,3 +142,48 @@ fn the_init_template_shows_the_defaults() {
     }
     assert!(checked >= 25, "only {checked} settings in the template");
 }
+
+#[cfg(feature = "cluster")]
+#[test]
+fn cluster_section_is_checked_key_by_key() {
+    let base = "root = \"/srv\"\n[cluster]\n";
+    let c = parse(&format!("{base}servers = [\"nats://10.0.0.2:4222\"]\n")).unwrap();
+    let cl = c.cluster.unwrap();
+    assert_eq!((cl.name.as_str(), cl.replicas, cl.timeout), ("loft", 3, Duration::from_secs(10)));
+    for (body, key, line, says) in [
+        ("servers = []\n", "cluster.servers", 3, "at least one server"),
+        ("servers = [\"nats://a:4222\",\n \"http://b:80\"]\n", "cluster.servers[1]", 4, "not a NATS server address"),
+        ("servers = [\"nats://a\"]\n", "cluster.servers[0]", 3, "nats://HOST:PORT"),
+        ("servers = [\"nats://a:4222\"]\nname = \"my.loft\"\n", "cluster.name", 4, "letters, digits"),
+        ("servers = [\"nats://a:4222\"]\nreplicas = 2\n", "cluster.replicas", 4, "1, 3 or 5"),
+        ("servers = [\"nats://a:4222\"]\nuser = \"u\"\n", "cluster.user", 4, "needs its password"),
+        ("servers = [\"nats://a:4222\"]\ntls_key = \"/etc/hosts\"\n", "cluster.tls_key", 4, "go together"),
+        (
+            "servers = [\"nats://a:4222\"]\nuser = \"u\"\npassword = \"p\"\ntoken = \"t\"\n",
+            "cluster.token",
+            6,
+            "one way",
+        ),
+        (
+            "servers = [\"nats://a:4222\"]\ntls_ca = \"/nonexistent/ca.pem\"\n",
+            "cluster.tls_ca",
+            4,
+            "/nonexistent/ca.pem",
+        ),
+        ("servers = [\"nats://a:4222\"]\ntimeout = 0\n", "cluster.timeout", 4, "above 0"),
+        ("servers = [\"nats://a:4222\"]\nrepl = 3\n", "cluster.repl", 4, "unknown field"),
+    ] {
+        let e = parse(&format!("{base}{body}")).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some(key), "{body}: {e}");
+        assert!(e.message.contains(says), "{body}: {e}");
+        assert_eq!(e.position.map(|p| p.0), Some(line), "{body}: {e}");
+    }
+}
+
+#[cfg(not(feature = "cluster"))]
+#[test]
+fn a_build_without_cluster_mode_refuses_the_section_by_name() {
+    let e = parse("root = \"/srv\"\n[cluster]\nservers = [\"nats://a:4222\"]\n").unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("cluster.servers"));
+    assert!(e.message.contains("no cluster mode"), "{e}");
+}

@@ -142,8 +142,102 @@ impl Config {
                 ));
             }
         }
+        if let Some(c) = &self.cluster {
+            if let Some((mut key, m)) = check_cluster(c) {
+                key.insert(0, Seg::K("cluster"));
+                return Err(err(&key, m));
+            }
+        }
         check_users(&self.users, text, path, &mut std::collections::HashSet::new())
     }
+}
+
+/// The `[cluster]` section: the key at fault and why.
+fn check_cluster(c: &super::ClusterConfig) -> Option<(Vec<Seg>, String)> {
+    if !cfg!(feature = "cluster") {
+        return Some((
+            vec![Seg::K("servers")],
+            "this build of Loft has no cluster mode (the `cluster` feature, in the x86_64 and aarch64 builds): remove [cluster], or run a build that has it".into(),
+        ));
+    }
+    if c.servers.is_empty() {
+        return Some((vec![Seg::K("servers")], "expected at least one server, like [\"nats://10.0.0.2:4222\"]".into()));
+    }
+    for (i, s) in c.servers.iter().enumerate() {
+        let ok = ["nats://", "tls://"].iter().any(|p| {
+            s.strip_prefix(p).is_some_and(|rest| {
+                let host_port = rest.rsplit('@').next().unwrap_or(rest);
+                host_port.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok_and(|p| p > 0))
+            })
+        });
+        if !ok {
+            return Some((
+                vec![Seg::K("servers"), Seg::I(i)],
+                format!("{s:?} is not a NATS server address; expected \"nats://HOST:PORT\" or \"tls://HOST:PORT\""),
+            ));
+        }
+    }
+    let name_ok = !c.name.is_empty()
+        && c.name.len() <= 32
+        && c.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+    if !name_ok {
+        return Some((
+            vec![Seg::K("name")],
+            format!(
+                "{:?}: expected 1 to 32 letters, digits, `-` or `_` (it names the stream and its subjects)",
+                c.name
+            ),
+        ));
+    }
+    if !matches!(c.replicas, 1 | 3 | 5) {
+        return Some((
+            vec![Seg::K("replicas")],
+            format!(
+                "{}: expected 1, 3 or 5 (an odd number of NATS nodes, for a quorum; JetStream allows at most 5)",
+                c.replicas
+            ),
+        ));
+    }
+    if c.user.is_some() != c.password.is_some() {
+        // The key that is there, so the message has a line.
+        let (key, m) = if c.user.is_some() {
+            ("user", "a user needs its password: set cluster.password too, or neither")
+        } else {
+            ("password", "a password needs its user: set cluster.user too, or neither")
+        };
+        return Some((vec![Seg::K(key)], m.into()));
+    }
+    let ways = [c.user.is_some(), c.token.is_some(), c.nkey_seed_file.is_some()].iter().filter(|b| **b).count();
+    if ways > 1 {
+        let key = if c.token.is_some() { "token" } else { "nkey_seed_file" };
+        return Some((
+            vec![Seg::K(key)],
+            "one way to log in to NATS: user and password, a token, or an nkey seed".into(),
+        ));
+    }
+    if c.tls_cert.is_some() != c.tls_key.is_some() {
+        let key = if c.tls_cert.is_some() { "tls_cert" } else { "tls_key" };
+        return Some((
+            vec![Seg::K(key)],
+            "a client certificate and its key go together: set tls_cert and tls_key both, or neither".into(),
+        ));
+    }
+    for (key, f) in [
+        ("nkey_seed_file", &c.nkey_seed_file),
+        ("tls_ca", &c.tls_ca),
+        ("tls_cert", &c.tls_cert),
+        ("tls_key", &c.tls_key),
+    ] {
+        if let Some(f) = f {
+            if let Err(e) = std::fs::metadata(f) {
+                return Some((vec![Seg::K(key)], format!("{}: {e}", f.display())));
+            }
+        }
+    }
+    if c.timeout.is_zero() {
+        return Some((vec![Seg::K("timeout")], "expected a time above 0, like 10 or \"500ms\"".into()));
+    }
+    None
 }
 
 /// The `[[users]]` of one file (`text`, read from `path`), each reported with its key and

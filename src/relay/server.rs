@@ -111,6 +111,25 @@ impl Server {
             TlsMode::Required => "required",
         };
         let grace = snap.config.limits.shutdown_grace;
+        // Cluster mode: catch up with the rooms' stream before serving (at most 30 s when
+        // NATS cannot be reached: the replica is served, appends refused until it can).
+        #[cfg(feature = "cluster")]
+        let cluster = match &snap.config.cluster {
+            Some(c) => {
+                let cluster = crate::cluster::Cluster::start(
+                    c,
+                    &snap.config.root,
+                    relay.rooms.clone(),
+                    std::time::Duration::from_secs(30),
+                )
+                .await
+                .context("[cluster]")?;
+                tracing::info!(target: "loft::cluster", applied = cluster.applied(), "cluster mode: rooms replicated through NATS JetStream");
+                relay.rooms.set_replicator(cluster.clone());
+                Some(cluster)
+            }
+            None => None,
+        };
         drop(snap);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         for l in self.ftp {
@@ -137,6 +156,10 @@ impl Server {
 
         shutdown.await;
         let _ = stop_tx.send(true);
+        #[cfg(feature = "cluster")]
+        if let Some(c) = &cluster {
+            c.stop();
+        }
         // A transfer is running from its data connection's accept (the client may already
         // have its 150 before the storage backend is called) until the backend is done.
         let busy = || relay.data_connections.open();

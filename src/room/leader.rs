@@ -39,6 +39,9 @@ pub(super) struct Queue {
 }
 
 pub(super) struct Job {
+    /// What to do with the upload: write it (a single relay), plan it, or apply it
+    /// verbatim (cluster mode, see [`crate::room::replica`]).
+    pub(super) kind: JobKind,
     pub(super) upload: Upload,
     pub(super) mode: WriteMode,
     /// Create the file if it is missing (uploads do, subscriptions do not).
@@ -46,6 +49,23 @@ pub(super) struct Job {
     /// Whose share it counts against, and the check it must pass before it is written.
     pub(super) by: Option<Author>,
     pub(super) done: oneshot::Sender<io::Result<AppendOutcome>>,
+}
+
+/// What the leader does with a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum JobKind {
+    /// Check and write it (a relay on its own).
+    Write,
+    /// Check it as [`JobKind::Write`] would, against the room as it is, but write nothing:
+    /// the outcome's `planned` holds the bytes a write would have added (cluster mode
+    /// publishes them, and they come back as an [`JobKind::Apply`]).
+    Plan,
+    /// Write the upload's bytes as they are, with no check and no de-duplication: one
+    /// message of the cluster's stream, at stream sequence `seq`, by `member`. Applied
+    /// alone (never grouped) and followed by the rotation check, so that every replica
+    /// writes and rotates at the same points.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    Apply { seq: u64, member: Option<String> },
 }
 
 impl Room {
@@ -79,10 +99,22 @@ impl Room {
         create: bool,
         by: Option<Author>,
     ) -> io::Result<AppendOutcome> {
+        self.submit_kind(JobKind::Write, upload, mode, create, by).await
+    }
+
+    /// [`Room::submit`] for any [`JobKind`].
+    pub(super) async fn submit_kind(
+        self: &Arc<Self>,
+        kind: JobKind,
+        upload: Upload,
+        mode: WriteMode,
+        create: bool,
+        by: Option<Author>,
+    ) -> io::Result<AppendOutcome> {
         let (done, rx) = oneshot::channel();
         let start_leader = {
             let mut q = lock(&self.queue);
-            q.jobs.push_back(Job { upload, mode, create, by, done });
+            q.jobs.push_back(Job { kind, upload, mode, create, by, done });
             !std::mem::replace(&mut q.leader, true)
         };
         if start_leader {
@@ -104,8 +136,16 @@ impl Room {
         jobs: &[Job],
         sync: SyncPolicy,
     ) -> io::Result<Vec<AppendOutcome>> {
-        let create = jobs.iter().any(|j| j.create);
-        let log = self.open_log(slot, sync, create)?;
+        if let Some(job) = jobs.first().filter(|j| matches!(j.kind, JobKind::Apply { .. })) {
+            return self.apply(slot, job, sync).map(|o| vec![o]);
+        }
+        let plan = jobs.iter().all(|j| j.kind == JobKind::Plan);
+        let create = !plan && jobs.iter().any(|j| j.create);
+        let log = match self.open_log(slot, sync, create) {
+            // A room not created yet, planned: everything is new to it.
+            Err(e) if plan && e.kind() == io::ErrorKind::NotFound => return Ok(plan_fresh(jobs)),
+            other => other?,
+        };
 
         let mut before = log.file.metadata()?.len();
         if before != log.len {
@@ -206,9 +246,12 @@ impl Room {
                 *pending.entry(m).or_default() += out.bytes_written;
                 written_by.push((m, job_start as u64, out.bytes_written));
             }
+            if plan {
+                out.planned = buf[job_start..].to_vec();
+            }
             outcomes.push(out);
         }
-        if buf.is_empty() {
+        if buf.is_empty() || plan {
             return Ok(outcomes);
         }
 
@@ -231,6 +274,70 @@ impl Room {
         self.publish(log);
         tracing::debug!(path = %crate::base::text::logged(&self.path), uploads = jobs.len(), bytes = buf.len(), ?sync, "room written");
         Ok(outcomes)
+    }
+
+    /// Writes one message of the cluster's stream as it is (see [`JobKind::Apply`]),
+    /// unless the room has it already: its sequence is at or below the one recorded, or
+    /// the room's bytes after the recorded end are this message (written, and the relay
+    /// stopped before it recorded the sequence). Records the sequence and end after.
+    fn apply(&self, slot: &mut Option<Log>, job: &Job, sync: SyncPolicy) -> io::Result<AppendOutcome> {
+        let JobKind::Apply { seq, member } = &job.kind else {
+            return Err(io::Error::other("not an apply job"));
+        };
+        let seq = *seq;
+        let log = self.open_log(slot, sync, true)?;
+        let data = &job.upload.data;
+        let mut before = log.file.metadata()?.len();
+        if before != log.len {
+            tracing::warn!(path = %crate::base::text::logged(&self.path), expected = log.len, found = before, "room changed outside Loft");
+            before -= cut_tail(&log.file, before)?;
+            log.len = before;
+            self.publish(log);
+        }
+        let end = log.base + log.len;
+        let recorded = log.applied.unwrap_or_default();
+        if log.applied.is_some_and(|(s, _)| seq <= s) {
+            return Ok(AppendOutcome { duplicate_lines: job.upload.lines.len(), ..AppendOutcome::default() });
+        }
+        if log.applied.is_some() && end > recorded.1 && recorded.1 >= log.base {
+            let at = recorded.1 - log.base;
+            let mut have = vec![0u8; data.len()];
+            let same = end - recorded.1 >= data.len() as u64
+                && std::os::unix::fs::FileExt::read_exact_at(&log.file, &mut have, at).is_ok()
+                && have == *data;
+            if same {
+                log.applied = Some((seq, recorded.1 + data.len() as u64));
+                super::replica::save_applied(&self.path, log.applied, sync);
+                return Ok(AppendOutcome { duplicate_lines: job.upload.lines.len(), ..AppendOutcome::default() });
+            }
+            tracing::warn!(path = %crate::base::text::logged(&self.path), seq, "the room holds bytes the stream does not: applying the stream's message after them");
+        }
+        if !data.is_empty() {
+            self.write_batch(&log.file, data, before)?;
+            if sync != SyncPolicy::Never {
+                self.shared.fsyncs.fetch_add(1, Ordering::Relaxed);
+                if let Err(e) = log.file.sync_data() {
+                    roll_back(&self.path, &log.file, before);
+                    return Err(e);
+                }
+            }
+        }
+        log.len = before + data.len() as u64;
+        for line in &job.upload.lines {
+            log.recent.insert(line.hash);
+        }
+        if let Some(m) = member.as_deref().filter(|_| !data.is_empty()) {
+            log.shares.add(m, log.base + before, data.len() as u64);
+            log.shares.save(&self.path, false);
+        }
+        log.applied = Some((seq, log.base + log.len));
+        super::replica::save_applied(&self.path, log.applied, sync);
+        self.publish(log);
+        Ok(AppendOutcome {
+            written_lines: job.upload.lines.len(),
+            bytes_written: data.len() as u64,
+            ..AppendOutcome::default()
+        })
     }
 
     /// The open log, (re)opened if it is not open yet or the path is no longer that file.
@@ -337,6 +444,38 @@ impl Room {
     }
 }
 
+/// The plan of uploads to a room that does not exist yet: every line is new, but for the
+/// repeats within the group. (No budget, no share: the room holds nothing; the admit
+/// check, a rate limit, is asked as for a write.)
+fn plan_fresh(jobs: &[Job]) -> Vec<AppendOutcome> {
+    let mut fresh = HashSet::new();
+    jobs.iter()
+        .map(|job| {
+            let mut out = AppendOutcome::default();
+            let mut buf = Vec::new();
+            for line in &job.upload.lines {
+                if !fresh.insert(line.hash) {
+                    out.duplicate_lines += 1;
+                    continue;
+                }
+                buf.extend_from_slice(job.upload.line(line));
+                buf.push(b'\n');
+                out.written_lines += 1;
+            }
+            out.bytes_written = buf.len() as u64;
+            if out.written_lines > 0 {
+                if let Some(admit) = job.by.as_ref().and_then(|a| a.admit.as_ref()) {
+                    if let Err(n) = admit(out.written_lines as u64, out.bytes_written) {
+                        return AppendOutcome { not_admitted: Some(n), ..AppendOutcome::default() };
+                    }
+                }
+            }
+            out.planned = buf;
+            out
+        })
+        .collect()
+}
+
 /// Cuts a failed write off again; if even that fails, says so loudly (the room may now end
 /// in a partial line, which the next open repairs).
 pub(super) fn roll_back(path: &Path, file: &File, before: u64) {
@@ -365,18 +504,34 @@ impl Leader {
                     return;
                 }
                 let sync = room.shared.settings().sync;
-                let jobs: Vec<Job> = match sync {
-                    SyncPolicy::Always => q.jobs.pop_front().into_iter().collect(),
-                    SyncPolicy::Batch | SyncPolicy::Never => q.jobs.drain(..).collect(),
+                // An apply goes alone; a group never mixes kinds (plans with writes would
+                // share one budget count).
+                let first = q.jobs.front().map(|j| j.kind.clone());
+                let alone = sync == SyncPolicy::Always || matches!(first, Some(JobKind::Apply { .. }));
+                let jobs: Vec<Job> = if alone {
+                    q.jobs.pop_front().into_iter().collect()
+                } else {
+                    let same = |j: &Job| Some(&j.kind) == first.as_ref();
+                    let n = q.jobs.iter().take_while(|j| same(j)).count();
+                    q.jobs.drain(..n).collect()
                 };
                 (jobs, sync)
+            };
+            // Replicas rotate after a stream message only, so all at the same points.
+            let kind = jobs.first().map(|j| j.kind.clone());
+            let rotate = match kind {
+                Some(JobKind::Apply { .. }) => true,
+                Some(JobKind::Plan) => false,
+                _ => !room.shared.replicated.load(Ordering::Relaxed),
             };
             match room.write_group(&mut slot, &jobs, sync) {
                 Ok(outcomes) => {
                     for (job, out) in jobs.into_iter().zip(outcomes) {
                         let _ = job.done.send(Ok(out));
                     }
-                    room.maybe_rotate(&mut slot, sync);
+                    if rotate {
+                        room.maybe_rotate(&mut slot, sync);
+                    }
                 }
                 Err(e) => {
                     for job in jobs {

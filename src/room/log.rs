@@ -30,6 +30,9 @@ pub(super) struct Log {
     pub(super) history: u64,
     /// What each member holds of the room, for their share of its budget.
     pub(super) shares: super::shares::Shares,
+    /// Cluster mode: the stream sequence of the last message applied to the room, and
+    /// the room's logical end after it (see [`crate::room::replica`]).
+    pub(super) applied: Option<(u64, u64)>,
 }
 
 /// The hashes of a room's last lines, in order, with a count for lookups.
@@ -119,7 +122,9 @@ impl Log {
         }
         let history = rotate::history_start(path, base);
         let shares = super::shares::Shares::load(path);
-        Ok(Log { file, dev: meta.dev(), ino: meta.ino(), len, base, history, recent, shares })
+        // Only a cluster relay's rooms have the record (a router's build never reads it).
+        let applied = if cfg!(feature = "cluster") { super::replica::load_applied(path) } else { None };
+        Ok(Log { file, dev: meta.dev(), ino: meta.ino(), len, base, history, recent, shares, applied })
     }
 }
 

@@ -68,6 +68,7 @@
 pub mod files;
 mod leader;
 mod log;
+pub(crate) mod replica;
 pub mod rotate;
 pub mod seen;
 mod shares;
@@ -165,6 +166,8 @@ pub(crate) struct AppendOutcome {
     /// Refused whole: its author holds this much of the room already, their share of
     /// the budget (see [`shares`]).
     pub(crate) over_share: Option<u64>,
+    /// Cluster mode: the bytes the upload adds to the room (what is published).
+    pub(crate) planned: Vec<u8>,
 }
 
 /// Who appends: the member whose share of the room's budget it counts against (a user
@@ -208,6 +211,10 @@ pub(crate) enum RoomError {
     NoRoom,
     /// Its [`Admit`] check refused it (a rate limit).
     NotAdmitted(NotAdmitted),
+    /// Cluster mode: the replicated log could not take it; `maybe` says the cluster may
+    /// hold it all the same (it was sent, and no answer came), so a retry is stored once.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    Unavailable { why: String, maybe: bool },
     /// The file system failed otherwise.
     Io(io::Error),
 }
@@ -238,6 +245,13 @@ impl fmt::Display for RoomError {
             RoomError::DiskFull(_) => write!(f, "room not written: the relay's disk is full; the room is unchanged"),
             RoomError::NoRoom => write!(f, "no such room"),
             RoomError::NotAdmitted(n) => f.write_str(&n.why),
+            RoomError::Unavailable { why, maybe: false } => {
+                write!(f, "cluster unavailable, nothing written ({why}); try again shortly")
+            }
+            RoomError::Unavailable { why, maybe: true } => write!(
+                f,
+                "cluster did not confirm the append ({why}); it may be in the room: send it again, a retry is stored once"
+            ),
             RoomError::Io(e) => write!(f, "room not written: {e}"),
         }
     }
@@ -268,6 +282,8 @@ pub(crate) struct Rooms {
     registry: Mutex<Registry>,
     /// Who read which room how far (`SITE SEEN`).
     pub(crate) seen: SeenBook,
+    /// Cluster mode: where appends go instead of the room files (see [`replica`]).
+    replicator: std::sync::OnceLock<Arc<dyn replica::Replicator>>,
 }
 
 /// What every room of a registry shares.
@@ -276,6 +292,8 @@ struct Store {
     // AtomicUsize, not AtomicU64: 32-bit MIPS has no 64-bit atomics.
     fsyncs: AtomicUsize,
     hasher: RandomState,
+    /// Cluster mode: the room files are replicas of a stream (see [`replica`]).
+    replicated: std::sync::atomic::AtomicBool,
     /// Tests only: make the next write stop after this many bytes, as a full disk does.
     #[cfg(test)]
     short_write: Mutex<Option<usize>>,
@@ -313,6 +331,7 @@ impl Rooms {
                 settings: Mutex::new(settings),
                 fsyncs: AtomicUsize::new(0),
                 hasher: RandomState::new(),
+                replicated: std::sync::atomic::AtomicBool::new(false),
                 #[cfg(test)]
                 short_write: Mutex::new(None),
             }),
@@ -323,6 +342,7 @@ impl Rooms {
                 keep_open: KEEP_OPEN,
             }),
             seen: SeenBook::default(),
+            replicator: std::sync::OnceLock::new(),
         })
     }
 
@@ -387,7 +407,21 @@ impl Rooms {
             return Err(RoomError::Full { limit: max });
         }
         let member = by.as_ref().map(|a| a.member.clone());
-        let out = room.submit(upload, mode, true, by).await?;
+        let out = match self.replicator.get() {
+            None => room.submit(upload, mode, true, by).await?,
+            Some(r) => {
+                let mut out = room.submit_kind(leader::JobKind::Plan, upload, mode, true, by).await?;
+                let refused = out.full || out.not_admitted.is_some() || out.over_share.is_some();
+                // Nothing new for a room that exists: a retry, answered as one. A room
+                // not created yet is created through the stream too, even empty.
+                let exists = out.written_lines > 0 || room_exists(&room.path).await;
+                if !refused && (out.written_lines > 0 || !exists) {
+                    let data = std::mem::take(&mut out.planned);
+                    r.append(&room.path, data, member.clone()).await?;
+                }
+                out
+            }
+        };
         if out.full {
             if room.note_budget() {
                 tracing::error!(room = %crate::base::text::logged(path), limit = max, "room full: appends refused (chat.max_room_bytes)");
@@ -916,6 +950,42 @@ fn span_parts(room: &Path, live: File, view: View, from: u64, end: u64, history:
     }
     parts.retain(|p| p.2 > 0);
     Ok(Span { start: start.min(end), parts })
+}
+
+async fn room_exists(path: &Path) -> bool {
+    tokio::fs::try_exists(path).await.unwrap_or(true)
+}
+
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+impl Rooms {
+    /// Turns cluster mode on: appends go to `r`, and come back through [`Rooms::apply`].
+    /// Set once, before the relay serves.
+    pub(crate) fn set_replicator(&self, r: Arc<dyn replica::Replicator>) {
+        self.shared.replicated.store(true, Ordering::Relaxed);
+        let _ = self.replicator.set(r);
+    }
+
+    /// Cluster mode: writes one message of the stream, stream sequence `seq`, to the room
+    /// at `path` as it is (creating the room and its folders), unless the room has it
+    /// already (see [`replica`]). Every replica calls this for every message, in stream
+    /// order, so every replica holds the same bytes, rotated at the same points.
+    pub(crate) async fn apply(
+        &self,
+        path: &Path,
+        seq: u64,
+        data: Vec<u8>,
+        member: Option<String>,
+    ) -> Result<AppendOutcome, RoomError> {
+        if let Some(dir) = path.parent() {
+            let dir = dir.to_path_buf();
+            tokio::task::spawn_blocking(move || std::fs::create_dir_all(dir))
+                .await
+                .map_err(|e| io::Error::other(format!("room folder: {e}")))??;
+        }
+        let upload = Upload::verbatim(data, &self.shared);
+        let room = self.room(path).await?;
+        Ok(room.submit_kind(leader::JobKind::Apply { seq, member }, upload, WriteMode::Append, true, None).await?)
+    }
 }
 
 /// The key of a room: its canonical path, or, for a room not created yet, its folder's

@@ -42,6 +42,22 @@ impl Upload {
         Ok(Upload { data: data.to_vec(), lines })
     }
 
+    /// Bytes from the cluster's stream, written as they are: only split into lines for
+    /// the recent-line hashes.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    pub(super) fn verbatim(data: Vec<u8>, shared: &Store) -> Upload {
+        let mut lines = Vec::new();
+        let mut start = 0;
+        for piece in data.split(|&b| b == b'\n') {
+            let content = piece.strip_suffix(b"\r").unwrap_or(piece);
+            if !content.is_empty() {
+                lines.push(Line { hash: shared.hash(content), start, end: start + content.len() });
+            }
+            start += piece.len() + 1;
+        }
+        Upload { data, lines }
+    }
+
     pub(super) fn line(&self, l: &Line) -> &[u8] {
         self.data.get(l.start..l.end).unwrap_or_default()
     }

@@ -18,6 +18,9 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "cluster")]
+pub mod nats;
+
 pub const PASSWORD: &str = "correct-horse";
 pub const LOFT: &str = env!("CARGO_BIN_EXE_loft");
 

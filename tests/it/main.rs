@@ -21,6 +21,8 @@ mod client_relay;
 mod client_send;
 mod client_vsftpd;
 mod client_wait;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod fuzz_regressions;
 mod rooms_append;
 mod rooms_rotation;

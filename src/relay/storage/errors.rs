@@ -46,6 +46,8 @@ pub(super) fn room_error(e: RoomError) -> Error {
         RoomError::DiskFull(_) => Error::new(ErrorKind::InsufficientStorageSpaceError, reason(&e.to_string())),
         RoomError::NoRoom => Error::new(ErrorKind::PermanentFileNotAvailable, reason(&e.to_string())),
         RoomError::NotAdmitted(_) => Error::new(ErrorKind::TransientFileNotAvailable, reason(&e.to_string())),
+        // 451: a temporary local failure; the reason says whether anything was written.
+        RoomError::Unavailable { .. } => Error::new(ErrorKind::LocalError, reason(&e.to_string())),
         RoomError::Io(io) => Error::from(io),
     }
 }

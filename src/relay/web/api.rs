@@ -456,6 +456,7 @@ fn room_error(e: RoomError) -> Fail {
         RoomError::DiskFull(_) => fail(StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
         RoomError::NoRoom => fail(StatusCode::NOT_FOUND, &e.to_string()),
         RoomError::NotAdmitted(n) => Fail(StatusCode::TOO_MANY_REQUESTS, json!({ "error": n.why, "retry": n.retry })),
+        RoomError::Unavailable { .. } => fail(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
         RoomError::Io(_) => fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }

@@ -1,0 +1,362 @@
+//! Cluster mode: one room on many relays, through NATS JetStream (`[cluster]`,
+//! docs/cluster.md).
+//!
+//! A room is an append-only, ordered, de-duplicated log, and JetStream is a proven,
+//! Raft-replicated one: Loft keeps the rooms' log there instead of inventing a
+//! replication protocol. This module is the only place that knows NATS; the room store
+//! sees a [`Replicator`] and [`Rooms::apply`] (see [`crate::room::replica`]).
+//!
+//! - **One stream for the whole group**, `<name>-rooms`, one subject per room:
+//!   `<name>.rooms.<hex of the room's path below root>`. A stream per room would make one
+//!   Raft group per room on every NATS node (a server holds thousands of streams badly,
+//!   and rooms are many and small); one stream gives every relay one consumer and one
+//!   total order to apply. Per-room order is all the rooms need, and one stream keeps it.
+//! - **An append** is checked on the relay as always (against its replica), then
+//!   published with `Nats-Msg-Id` = SHA-256 of the subject and the bytes: a retry within
+//!   the stream's duplicate window (2 minutes), through any relay, is stored once. The
+//!   client's `226` waits for JetStream's acknowledgement (the message is on a quorum of
+//!   the stream's replicas) **and** for this relay to have applied the message, so a
+//!   client reads its own message right after.
+//! - **One consumer per relay** (an ordered consumer, from the last sequence applied)
+//!   applies every message in stream order through the room store, which writes it as it
+//!   is and rotates at the same points on every relay. The last sequence applied is kept
+//!   in `<root>/.cluster.loft/applied`; a relay whose root was wiped starts from the
+//!   stream's first message and rebuilds every room.
+//! - **NATS unreachable**: appends are refused at once (`cluster unavailable, nothing
+//!   written`), reads go on from the replica, and the client reconnects by itself
+//!   (async-nats), logging each change.
+
+use crate::config::ClusterConfig;
+use crate::room::replica::Replicator;
+use crate::room::{RoomError, Rooms};
+use async_nats::connection::State;
+use async_nats::jetstream::{self, consumer, stream};
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How long a retry is recognised as one by the stream (`Nats-Msg-Id`).
+pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+/// How long an append waits before it sends its message again (see `Cluster::publish`).
+const RESEND_AFTER: Duration = Duration::from_millis(200);
+/// The header that names whose share of the room's budget a message counts against.
+const MEMBER: &str = "Loft-Member";
+/// The global record of the last stream sequence applied, in `<root>/.cluster.loft/`.
+const STATE_DIR: &str = ".cluster.loft";
+
+/// A relay's link to the cluster.
+pub(crate) struct Cluster {
+    client: async_nats::Client,
+    js: jetstream::Context,
+    /// The canonical root: rooms are named by their path below it.
+    root: PathBuf,
+    prefix: String,
+    stream: String,
+    timeout: Duration,
+    /// The last stream sequence applied to this relay's rooms.
+    applied: watch::Sender<u64>,
+    /// The stream exists (made or found since the last connection).
+    ready: AtomicBool,
+    /// The task that applies the stream, ended by [`Cluster::stop`].
+    follower: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl Cluster {
+    /// Connects (in the background: a relay starts while NATS is down, and serves its
+    /// replica), makes sure the stream exists, and starts applying it to `rooms`. Returns
+    /// once the relay has caught up with the stream as it was, or after `catch_up` when
+    /// NATS cannot be reached (the relay then catches up when it can; appends wait for it
+    /// in any case, as each waits for its own message to be applied).
+    pub(crate) async fn start(
+        cfg: &ClusterConfig,
+        root: &Path,
+        rooms: Arc<Rooms>,
+        catch_up: Duration,
+    ) -> anyhow::Result<Arc<Cluster>> {
+        let root = std::fs::canonicalize(root)?;
+        let mut opts = async_nats::ConnectOptions::new()
+            .name("loft")
+            .retry_on_initial_connect()
+            .max_reconnects(None)
+            .connection_timeout(Duration::from_secs(3))
+            .event_callback(|event| async move {
+                match event {
+                    async_nats::Event::Connected => tracing::info!(target: "loft::cluster", "connected to NATS"),
+                    async_nats::Event::Disconnected => {
+                        tracing::warn!(target: "loft::cluster", "disconnected from NATS: appends refused until it is back; reconnecting")
+                    }
+                    other => tracing::info!(target: "loft::cluster", "NATS: {other}"),
+                }
+            });
+        if let (Some(u), Some(p)) = (&cfg.user, &cfg.password) {
+            opts = opts.user_and_password(u.clone(), p.clone());
+        }
+        if let Some(t) = &cfg.token {
+            opts = opts.token(t.clone());
+        }
+        if let Some(f) = &cfg.nkey_seed_file {
+            let seed = std::fs::read_to_string(f)?;
+            opts = opts.nkey(seed.trim().to_string());
+        }
+        if let Some(ca) = &cfg.tls_ca {
+            opts = opts.add_root_certificates(ca.clone());
+        }
+        if let (Some(c), Some(k)) = (&cfg.tls_cert, &cfg.tls_key) {
+            opts = opts.add_client_certificate(c.clone(), k.clone());
+        }
+        if cfg.servers.iter().any(|s| s.starts_with("tls://")) {
+            opts = opts.require_tls(true);
+        }
+        let client = opts.connect(cfg.servers.clone()).await?;
+        let js = jetstream::new(client.clone());
+        let applied = watch::Sender::new(load_applied(&root));
+        let cluster = Arc::new(Cluster {
+            client,
+            js,
+            root,
+            prefix: format!("{}.rooms", cfg.name),
+            stream: format!("{}-rooms", cfg.name),
+            timeout: cfg.timeout,
+            applied,
+            ready: AtomicBool::new(false),
+            follower: std::sync::Mutex::new(None),
+        });
+        let (caught_up_tx, mut caught_up) = watch::channel(false);
+        let task = tokio::spawn(cluster.clone().follow(rooms, cfg.replicas, caught_up_tx));
+        *cluster.follower.lock().unwrap_or_else(|p| p.into_inner()) = Some(task.abort_handle());
+        let _ = tokio::time::timeout(catch_up, caught_up.wait_for(|c| *c)).await;
+        Ok(cluster)
+    }
+
+    /// Stops applying the stream and refuses appends (the relay is stopping).
+    pub(crate) fn stop(&self) {
+        self.ready.store(false, Ordering::Relaxed);
+        if let Some(t) = self.follower.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            t.abort();
+        }
+        save_applied(&self.root, self.applied());
+    }
+
+    /// The last stream sequence applied here.
+    pub(crate) fn applied(&self) -> u64 {
+        *self.applied.borrow()
+    }
+
+    /// Applies the stream to the rooms, for as long as the relay runs: after an error
+    /// (NATS gone, the consumer lost), again from the last sequence applied.
+    async fn follow(self: Arc<Self>, rooms: Arc<Rooms>, replicas: usize, caught_up: watch::Sender<bool>) {
+        let mut logged = false;
+        let started = tokio::time::Instant::now();
+        loop {
+            // The first connection is made in the background: give it a few seconds
+            // before saying that NATS cannot be reached.
+            if self.client.connection_state() != State::Connected && started.elapsed() < Duration::from_secs(5) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+            match self.follow_once(&rooms, replicas, &caught_up).await {
+                Ok(()) => {}
+                Err(e) => {
+                    self.ready.store(false, Ordering::Relaxed);
+                    if !logged {
+                        tracing::warn!(target: "loft::cluster", applied = self.applied(), "cannot follow the rooms' stream (retrying every second): {e}");
+                        logged = true;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    async fn follow_once(&self, rooms: &Rooms, replicas: usize, caught_up: &watch::Sender<bool>) -> anyhow::Result<()> {
+        if self.client.connection_state() != State::Connected {
+            anyhow::bail!("not connected to NATS");
+        }
+        let mut stream = self
+            .js
+            .get_or_create_stream(stream::Config {
+                name: self.stream.clone(),
+                subjects: vec![format!("{}.>", self.prefix)],
+                num_replicas: replicas,
+                duplicate_window: DUPLICATE_WINDOW,
+                storage: stream::StorageType::File,
+                ..Default::default()
+            })
+            .await?;
+        let last = stream.info().await?.state.last_sequence;
+        self.ready.store(true, Ordering::Relaxed);
+        let start = self.applied() + 1;
+        tracing::info!(target: "loft::cluster", stream = %self.stream, from = start, last, "following the rooms' stream");
+        if self.applied() >= last {
+            caught_up.send_replace(true);
+        }
+        let consumer = stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                filter_subject: format!("{}.>", self.prefix),
+                deliver_policy: consumer::DeliverPolicy::ByStartSequence { start_sequence: start },
+                ..Default::default()
+            })
+            .await?;
+        let mut messages = consumer.messages().await?;
+        let mut saved = self.applied();
+        while let Some(m) = messages.next().await {
+            let m = m?;
+            let seq = m.info().map_err(|e| anyhow::anyhow!("{e}"))?.stream_sequence;
+            if seq <= self.applied() {
+                continue;
+            }
+            match self.room_of(m.subject.as_str()) {
+                Some(path) => {
+                    let member = m.headers.as_ref().and_then(|h| h.get(MEMBER)).map(|v| v.as_str().to_string());
+                    // A room that cannot be written here (a full disk) stops the replica
+                    // at this message: retried until it can, never skipped.
+                    if let Err(e) = rooms.apply(&path, seq, m.payload.to_vec(), member).await {
+                        anyhow::bail!("cannot apply message {seq} to {}: {e}", crate::base::text::logged(&path));
+                    }
+                }
+                None => {
+                    tracing::warn!(target: "loft::cluster", seq, subject = %m.subject, "a message for no room of this relay: skipped")
+                }
+            }
+            self.applied.send_replace(seq);
+            if seq >= last {
+                caught_up.send_replace(true);
+            }
+            // The global record may lag (each room keeps its own, exactly); it only says
+            // where to start reading.
+            if seq >= saved + 256 || m.info().is_ok_and(|i| i.pending == 0) {
+                save_applied(&self.root, seq);
+                saved = seq;
+            }
+        }
+        anyhow::bail!("the stream's consumer ended")
+    }
+
+    /// The room a subject names: its path below root, hex-encoded, with nothing that
+    /// leaves root.
+    fn room_of(&self, subject: &str) -> Option<PathBuf> {
+        let hex = subject.strip_prefix(&self.prefix)?.strip_prefix('.')?;
+        let rel = String::from_utf8(unhex(hex)?).ok()?;
+        let rel = Path::new(&rel);
+        if rel.as_os_str().is_empty() || !rel.components().all(|c| matches!(c, std::path::Component::Normal(_))) {
+            return None;
+        }
+        Some(self.root.join(rel))
+    }
+
+    /// The subject of the room at `room` (canonical).
+    fn subject_of(&self, room: &Path) -> Option<String> {
+        let rel = room.strip_prefix(&self.root).ok()?;
+        let rel = rel.to_str()?;
+        if rel.is_empty() {
+            return None;
+        }
+        Some(format!("{}.{}", self.prefix, hex(rel.as_bytes())))
+    }
+
+    async fn publish(&self, room: &Path, data: Vec<u8>, member: Option<String>) -> Result<(), RoomError> {
+        let unavailable = |why: &str| RoomError::Unavailable { why: why.to_string(), maybe: false };
+        let subject = self.subject_of(room).ok_or_else(|| unavailable("the room is outside the relay's root"))?;
+        if self.client.connection_state() != State::Connected {
+            return Err(unavailable("no connection to NATS"));
+        }
+        if !self.ready.load(Ordering::Relaxed) {
+            return Err(unavailable("the rooms' stream is not reachable yet"));
+        }
+        let mut id = Sha256::new();
+        id.update(subject.as_bytes());
+        id.update(b"\n");
+        id.update(&data);
+        let id = hex(&id.finalize());
+        let mut msg = jetstream::message::PublishMessage::build().payload(data.into()).message_id(id);
+        if let Some(m) = member {
+            msg = msg.header(MEMBER, m.as_str());
+        }
+        // Sent again until acknowledged or `timeout`: a stream that has just been made
+        // and has no leader yet, a NATS node killed under the request, a leader election.
+        // The message id makes every resend after the first one that was stored a
+        // duplicate, so resending is safe.
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut sent = false;
+        let ack = loop {
+            let why = match self.js.send_publish(subject.clone(), msg.clone()).await {
+                Ok(ack) => {
+                    sent = true;
+                    match tokio::time::timeout_at(deadline, std::future::IntoFuture::into_future(ack)).await {
+                        Ok(Ok(ack)) => break ack,
+                        Ok(Err(e)) => e.to_string(),
+                        Err(_) => format!("no answer from NATS in {:?}", self.timeout),
+                    }
+                }
+                Err(e) => e.to_string(),
+            };
+            if tokio::time::Instant::now() + RESEND_AFTER >= deadline {
+                return Err(RoomError::Unavailable { why, maybe: sent });
+            }
+            tracing::debug!(target: "loft::cluster", "append not acknowledged ({why}); sending it again");
+            tokio::time::sleep(RESEND_AFTER).await;
+        };
+        let mut rx = self.applied.subscribe();
+        let seq = ack.sequence;
+        let here = tokio::time::timeout(self.timeout, rx.wait_for(|a| *a >= seq)).await.is_ok_and(|r| r.is_ok());
+        match here {
+            true => Ok(()),
+            false => Err(RoomError::Unavailable {
+                why: format!("stored in the cluster (message {seq}), not yet on this relay"),
+                maybe: true,
+            }),
+        }
+    }
+}
+
+impl Replicator for Cluster {
+    fn append<'a>(
+        &'a self,
+        room: &'a Path,
+        data: Vec<u8>,
+        member: Option<String>,
+    ) -> futures::future::BoxFuture<'a, Result<(), RoomError>> {
+        Box::pin(self.publish(room, data, member))
+    }
+}
+
+fn load_applied(root: &Path) -> u64 {
+    std::fs::read_to_string(root.join(STATE_DIR).join("applied")).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0)
+}
+
+fn save_applied(root: &Path, seq: u64) {
+    let dir = root.join(STATE_DIR);
+    let result = std::fs::create_dir_all(&dir)
+        .and_then(|()| crate::base::files::write_atomic(&dir.join("applied"), format!("{seq}\n").as_bytes()));
+    if let Err(e) = result {
+        tracing::warn!(target: "loft::cluster", "cannot record the stream sequence applied: {e}");
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips_and_refuses_junk() {
+        let s = "family/lobby.txt";
+        assert_eq!(unhex(&hex(s.as_bytes())).unwrap(), s.as_bytes());
+        assert!(unhex("abc").is_none());
+        assert!(unhex("zz").is_none());
+    }
+}

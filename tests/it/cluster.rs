@@ -1,0 +1,449 @@
+//! Cluster mode (`[cluster]`, the `cluster` feature): one room on several relays through
+//! a real NATS JetStream cluster (`nats-server`, three nodes with routes on 127.0.0.1).
+//! Writers on every relay, FTPChat-style followers (`SIZE`, `REST`+`RETR`, `SITE WAIT`)
+//! on every relay, a NATS node killed with SIGKILL, NATS gone altogether, a relay whose
+//! root was wiped: every relay's room byte-identical, nothing acknowledged lost or
+//! doubled. Run with `cargo test --features cluster --test it cluster::`.
+
+use crate::common;
+use common::nats::{require_nats, Nats};
+use common::{set_key, Relay, Setup, PASSWORD};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// A relay of the cluster: `[cluster]` naming every node, rooms rotating early (so
+/// rotation is replicated too), token checks off (the lines are plain text, unique).
+fn relay(nats: &Nats, replicas: usize) -> Relay {
+    let servers = nats.servers_toml();
+    Relay::with(Setup::default().edit(move |t| {
+        let t = set_key(&t, "chat", "validate", "false");
+        let t = set_key(&t, "chat", "rotate_bytes", "4096");
+        let t = set_key(&t, "chat", "keep_bytes", "1024");
+        let t = set_key(&t, "chat", "keep_archives", "0");
+        let t = set_key(&t, "limits", "max_per_ip", "100");
+        let t = set_key(&t, "cluster", "servers", &servers);
+        let t = set_key(&t, "cluster", "replicas", &replicas.to_string());
+        set_key(&t, "cluster", "timeout", "\"5s\"")
+    }))
+}
+
+/// A plain-FTP session, just what these tests need.
+struct Ftp {
+    ctrl: BufReader<TcpStream>,
+}
+
+impl Ftp {
+    fn login(port: u16) -> Ftp {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let mut f = Ftp { ctrl: BufReader::new(s) };
+        f.reply();
+        f.cmd("USER chat");
+        let r = f.cmd(&format!("PASS {PASSWORD}"));
+        assert!(r.starts_with("230"), "login: {r}");
+        f.cmd("TYPE I");
+        f
+    }
+
+    fn reply(&mut self) -> String {
+        let mut all = String::new();
+        loop {
+            let mut line = String::new();
+            if self.ctrl.read_line(&mut line).unwrap_or(0) == 0 {
+                return if all.is_empty() { "EOF".into() } else { all };
+            }
+            all.push_str(&line);
+            if line.len() >= 4 && line.as_bytes()[3] == b' ' && line[..3].bytes().all(|b| b.is_ascii_digit()) {
+                return all;
+            }
+        }
+    }
+
+    fn cmd(&mut self, c: &str) -> String {
+        self.ctrl.get_mut().write_all(format!("{c}\r\n").as_bytes()).unwrap();
+        self.reply()
+    }
+
+    fn pasv(&mut self) -> TcpStream {
+        let r = self.cmd("PASV");
+        assert!(r.starts_with("227"), "PASV: {r}");
+        let inner = &r[r.find('(').unwrap() + 1..r.find(')').unwrap()];
+        let n: Vec<u16> = inner.split(',').map(|x| x.trim().parse().unwrap()).collect();
+        TcpStream::connect(("127.0.0.1", n[4] * 256 + n[5])).unwrap()
+    }
+
+    /// `APPE`: the final reply (`226 …` or the refusal).
+    fn appe(&mut self, room: &str, data: &[u8]) -> String {
+        let mut d = self.pasv();
+        let r = self.cmd(&format!("APPE {room}"));
+        if !r.starts_with("150") && !r.starts_with("125") {
+            return r;
+        }
+        d.write_all(data).unwrap();
+        drop(d);
+        self.reply()
+    }
+
+    fn size(&mut self, room: &str) -> Option<u64> {
+        let r = self.cmd(&format!("SIZE {room}"));
+        r.strip_prefix("213 ").map(|s| s.trim().parse().unwrap())
+    }
+
+    /// `REST from` + `RETR`: the bytes from logical offset `from`.
+    fn retr_from(&mut self, room: &str, from: u64) -> Vec<u8> {
+        let mut d = self.pasv();
+        if from > 0 {
+            let r = self.cmd(&format!("REST {from}"));
+            assert!(r.starts_with("350"), "REST: {r}");
+        }
+        let r = self.cmd(&format!("RETR {room}"));
+        assert!(r.starts_with("150") || r.starts_with("125"), "RETR: {r}");
+        let mut buf = Vec::new();
+        d.read_to_end(&mut buf).unwrap();
+        let r = self.reply();
+        assert!(r.starts_with("226"), "RETR end: {r}");
+        buf
+    }
+
+    /// `SITE WAIT room offset secs`: the room's size once past `offset`, or at the end.
+    fn wait(&mut self, room: &str, offset: u64, secs: u64) -> u64 {
+        let r = self.cmd(&format!("SITE WAIT {room} {offset} {secs}"));
+        assert!(r.starts_with("213"), "SITE WAIT: {r}");
+        r[4..].trim().parse().unwrap()
+    }
+}
+
+/// Appends `line` on the relay at `port`, retrying (on a new session) until it is
+/// acknowledged, as `loft send` does: returns how many tries it took.
+fn send_until_acknowledged(port: u16, room: &str, line: &str) -> usize {
+    for attempt in 1..=40 {
+        let r = std::panic::catch_unwind(|| Ftp::login(port).appe(room, format!("{line}\n").as_bytes()));
+        if let Ok(r) = r {
+            if r.starts_with("226") {
+                return attempt;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("{line} was never acknowledged");
+}
+
+/// A follower, as FTPChat follows a room: waits for the size to pass what it has, then
+/// reads from there. Stops after `until` lines, or 60 s. Checks the size never drops.
+fn follow(port: u16, room: &'static str, until: usize) -> std::thread::JoinHandle<Vec<String>> {
+    std::thread::spawn(move || {
+        let mut f = Ftp::login(port);
+        let mut have = 0u64;
+        let mut lines = Vec::new();
+        let t = Instant::now();
+        while lines.len() < until && t.elapsed() < Duration::from_secs(60) {
+            let size = f.wait(room, have, 5);
+            assert!(size >= have, "SIZE went down on a relay: {size} < {have}");
+            if size > have {
+                let got = f.retr_from(room, have);
+                have += got.len() as u64;
+                lines.extend(String::from_utf8(got).unwrap().lines().map(String::from));
+            }
+        }
+        lines
+    })
+}
+
+/// Everything a room keeps on one relay: its live file and its archives, by name.
+fn room_files(root: &Path, room: &str) -> Vec<(String, Vec<u8>)> {
+    let mut out = vec![(room.to_string(), std::fs::read(root.join(room)).unwrap_or_default())];
+    let state = root.join(format!(".{room}.loft"));
+    if let Ok(rd) = std::fs::read_dir(state) {
+        let mut arcs: Vec<_> = rd
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+            .collect();
+        arcs.sort();
+        out.extend(arcs);
+    }
+    out
+}
+
+/// Every line the room holds on one relay (archives, then the live file), in order.
+fn all_lines(root: &Path, room: &str) -> Vec<String> {
+    let files = room_files(root, room);
+    let mut text = String::new();
+    for (_, bytes) in files.iter().skip(1).chain(files.iter().take(1)) {
+        text.push_str(&String::from_utf8_lossy(bytes));
+    }
+    text.lines().map(String::from).collect()
+}
+
+/// `POST /api/append` through the chat page's API with curl (a session from
+/// `/api/login` first): the status and the body.
+fn web_append(r: &Relay, room: &str, data: &str) -> (String, String) {
+    let base = format!("https://127.0.0.1:{}", r.web_port);
+    let login = std::process::Command::new("curl")
+        .args(["-sk", "-X", "POST", "--data-binary"])
+        .arg(format!("{{\"user\": \"chat\", \"password\": \"{PASSWORD}\"}}"))
+        .arg(format!("{base}/api/login"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&login.stdout).expect("a login answer");
+    let session = v["session"].as_str().expect("a session").to_string();
+    let out = std::process::Command::new("curl")
+        .args(["-sk", "-w", "\n%{http_code}", "-X", "POST", "--data-binary", data])
+        .args(["-H", &format!("Authorization: Bearer {session}")])
+        .arg(format!("{base}/api/append?room={room}"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (code.to_string(), body.to_string())
+}
+
+fn wait_until(what: &str, within: Duration, mut ok: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !ok() {
+        assert!(t.elapsed() < within, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn line(who: &str, i: usize) -> String {
+    // Long enough that a few dozen lines rotate the room (rotate_bytes 4096).
+    format!("{who}-{i:04}-{}", "x".repeat(90))
+}
+
+#[test]
+fn two_relays_writers_on_both_followers_see_everything_and_the_rooms_are_byte_identical() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(3);
+    let a = relay(&nats, 3);
+    let b = relay(&nats, 3);
+    const EACH: usize = 30;
+    let total = 4 * EACH;
+    let fa = follow(a.port, "lobby.txt", total);
+    let fb = follow(b.port, "lobby.txt", total);
+    let writers: Vec<_> = [("a1", a.port), ("a2", a.port), ("b1", b.port), ("b2", b.port)]
+        .into_iter()
+        .map(|(who, port)| {
+            std::thread::spawn(move || {
+                for i in 0..EACH {
+                    let r = Ftp::login(port).appe("lobby.txt", format!("{}\n", line(who, i)).as_bytes());
+                    assert!(r.starts_with("226"), "{who} {i}: {r}");
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let (la, lb) = (fa.join().unwrap(), fb.join().unwrap());
+    assert_eq!(la.len(), total, "the follower on A saw {} of {total}", la.len());
+    assert_eq!(la, lb, "the followers on A and B saw different lines or orders");
+    let mut sorted = la.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), total, "a message was doubled");
+    // Identical replicas: the same live file, the same archives (it rotated), the same SIZE.
+    let (ra, rb) = (room_files(&a.root, "lobby.txt"), room_files(&b.root, "lobby.txt"));
+    assert!(ra.len() > 2, "the room should have rotated: {:?}", ra.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert_eq!(ra, rb, "the replicas differ");
+    let size = Ftp::login(a.port).size("lobby.txt").unwrap();
+    assert_eq!(Ftp::login(b.port).size("lobby.txt"), Some(size));
+    assert_eq!(size, (total * (line("a1", 0).len() + 1)) as u64);
+    // A retry of a message already stored, through the other relay, is stored once.
+    let again = format!("{}\n", line("a1", 3));
+    assert!(Ftp::login(b.port).appe("lobby.txt", again.as_bytes()).starts_with("226"));
+    assert_eq!(Ftp::login(b.port).size("lobby.txt"), Some(size));
+
+    // Append on A, wake on B: the delay, measured.
+    let mut lat = Vec::new();
+    let mut fb = Ftp::login(b.port);
+    let mut wa = Ftp::login(a.port);
+    for i in 0..20 {
+        let have = fb.size("lobby.txt").unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let port = b.port;
+        let waiter = std::thread::spawn(move || {
+            let mut f = Ftp::login(port);
+            tx.send(()).unwrap();
+            let end = f.wait("lobby.txt", have, 10);
+            (end, Instant::now())
+        });
+        rx.recv().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let t = Instant::now();
+        let r = wa.appe("lobby.txt", format!("{}\n", line("lat", i)).as_bytes());
+        assert!(r.starts_with("226"), "{r}");
+        let (end, woke) = waiter.join().unwrap();
+        assert!(end > have);
+        lat.push(woke.duration_since(t));
+    }
+    lat.sort();
+    eprintln!("append on A -> SITE WAIT wakes on B: p50 {:?}, max {:?}", lat[lat.len() / 2], lat[lat.len() - 1]);
+    drop(fb);
+}
+
+#[test]
+fn with_nats_gone_appends_are_refused_reads_go_on_and_the_relay_reconnects() {
+    if !require_nats() || !common::require_tool("curl") {
+        return;
+    }
+    let mut nats = Nats::start(1);
+    let a = relay(&nats, 1);
+    let first = format!("{}\n", line("before", 0));
+    assert!(Ftp::login(a.port).appe("lobby.txt", first.as_bytes()).starts_with("226"));
+    nats.kill(0);
+    wait_until("the relay notices", Duration::from_secs(20), || a.log().contains("disconnected from NATS"));
+    let r = Ftp::login(a.port).appe("lobby.txt", format!("{}\n", line("during", 0)).as_bytes());
+    assert!(r.starts_with("451") && r.contains("cluster unavailable, nothing written"), "{r}");
+    // The chat page's API says 503.
+    let (code, body) = web_append(&a, "lobby.txt", &format!("{}\n", line("web", 0)));
+    assert_eq!(code, "503", "web append while NATS is gone: {body}");
+    assert!(body.contains("cluster unavailable, nothing written"), "{body}");
+    // Reads go on from the replica.
+    let mut f = Ftp::login(a.port);
+    assert_eq!(f.size("lobby.txt"), Some(first.len() as u64));
+    assert_eq!(f.retr_from("lobby.txt", 0), first.as_bytes());
+    // NATS back: the relay reconnects by itself, and appends work again.
+    nats.restart(0);
+    let tries = send_until_acknowledged(a.port, "lobby.txt", &line("after", 0));
+    eprintln!("an append went through {tries} tries after NATS came back");
+    assert!(a.log().contains("connected to NATS"));
+    let (code, body) = web_append(&a, "lobby.txt", &format!("{}\n", line("web", 1)));
+    assert_eq!(code, "200", "{body}");
+    assert_eq!(all_lines(&a.root, "lobby.txt"), vec![line("before", 0), line("after", 0), line("web", 1)]);
+}
+
+#[test]
+fn a_relay_whose_root_was_wiped_rebuilds_every_room_from_the_stream() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(3);
+    let a = relay(&nats, 3);
+    let mut b = relay(&nats, 3);
+    for i in 0..60 {
+        let (port, room) = if i % 2 == 0 { (a.port, "lobby.txt") } else { (b.port, "other.txt") };
+        assert!(Ftp::login(port).appe(room, format!("{}\n", line("w", i)).as_bytes()).starts_with("226"));
+    }
+    b.kill();
+    // While B is down, A goes on.
+    for i in 60..70 {
+        assert!(Ftp::login(a.port).appe("lobby.txt", format!("{}\n", line("w", i)).as_bytes()).starts_with("226"));
+    }
+    std::fs::remove_dir_all(&b.root).unwrap();
+    std::fs::create_dir_all(&b.root).unwrap();
+    b.restart();
+    for room in ["lobby.txt", "other.txt"] {
+        let size_a = Ftp::login(a.port).size(room);
+        // The relay caught up before it served: the same SIZE at once.
+        assert_eq!(Ftp::login(b.port).size(room), size_a, "{room}");
+        assert_eq!(room_files(&a.root, room), room_files(&b.root, room), "{room}");
+    }
+    // And a restart without a wipe applies nothing twice.
+    b.restart();
+    let r = Ftp::login(b.port).appe("lobby.txt", format!("{}\n", line("w", 99)).as_bytes());
+    assert!(r.starts_with("226"), "{r}");
+    wait_until("A has it", Duration::from_secs(10), || {
+        Ftp::login(a.port).size("lobby.txt") == Ftp::login(b.port).size("lobby.txt")
+    });
+    assert_eq!(room_files(&a.root, "lobby.txt"), room_files(&b.root, "lobby.txt"));
+}
+
+#[test]
+fn a_nats_node_killed_mid_run_loses_nothing_acknowledged_and_doubles_nothing() {
+    if !require_nats() {
+        return;
+    }
+    let mut nats = Nats::start(3);
+    let a = relay(&nats, 3);
+    let b = relay(&nats, 3);
+    const EACH: usize = 40;
+    let writers: Vec<_> = [("a", a.port), ("b", b.port)]
+        .into_iter()
+        .map(|(who, port)| {
+            std::thread::spawn(move || {
+                (0..EACH).map(|i| send_until_acknowledged(port, "lobby.txt", &line(who, i))).sum::<usize>()
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(700));
+    nats.kill(0);
+    let tries: usize = writers.into_iter().map(|w| w.join().unwrap()).sum();
+    eprintln!("{} messages, {} tries with a NATS node killed", 2 * EACH, tries);
+    wait_until("the replicas agree", Duration::from_secs(20), || {
+        room_files(&a.root, "lobby.txt") == room_files(&b.root, "lobby.txt")
+    });
+    let lines = all_lines(&a.root, "lobby.txt");
+    let mut want: Vec<String> = ["a", "b"].iter().flat_map(|w| (0..EACH).map(move |i| line(w, i))).collect();
+    want.sort();
+    let mut got = lines.clone();
+    got.sort();
+    assert_eq!(got, want, "every acknowledged message exactly once");
+}
+
+#[test]
+fn a_relay_killed_mid_append_leaves_each_message_once_or_not_at_all() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(3);
+    let mut a = relay(&nats, 3);
+    let b = relay(&nats, 3);
+    let port = a.port;
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // Writers on A, each message its own session, until A is gone.
+    let writers: Vec<_> = (0..3)
+        .map(|w| {
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let (mut acked, mut unknown) = (Vec::new(), Vec::new());
+                for i in 0..1000 {
+                    let l = line(&format!("k{w}"), i);
+                    let r =
+                        std::panic::catch_unwind(|| Ftp::login(port).appe("lobby.txt", format!("{l}\n").as_bytes()));
+                    match r {
+                        Ok(r) if r.starts_with("226") => {
+                            acked.push(l);
+                            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        _ => {
+                            unknown.push(l);
+                            break;
+                        }
+                    }
+                }
+                (acked, unknown)
+            })
+        })
+        .collect();
+    // Killed while the writers run: after some appends (a busy machine may be slow).
+    wait_until("appends before the kill", Duration::from_secs(60), || {
+        count.load(std::sync::atomic::Ordering::SeqCst) >= 15
+    });
+    a.kill();
+    let (mut acked, mut unknown) = (Vec::new(), Vec::new());
+    for w in writers {
+        let (x, y) = w.join().unwrap();
+        acked.extend(x);
+        unknown.extend(y);
+    }
+    assert!(acked.len() > 10, "too few appends before the kill: {}", acked.len());
+    // B holds every acknowledged message once, and each unacknowledged one once or not.
+    std::thread::sleep(Duration::from_millis(500));
+    let held = all_lines(&b.root, "lobby.txt");
+    for l in &acked {
+        assert_eq!(held.iter().filter(|h| *h == l).count(), 1, "acknowledged {l}");
+    }
+    for l in &unknown {
+        assert!(held.iter().filter(|h| *h == l).count() <= 1, "unacknowledged {l}");
+    }
+    assert_eq!(held.len(), acked.len() + unknown.iter().filter(|l| held.contains(l)).count());
+    // A comes back and holds the same bytes.
+    a.restart();
+    assert_eq!(Ftp::login(a.port).size("lobby.txt"), Ftp::login(b.port).size("lobby.txt"));
+    assert_eq!(room_files(&a.root, "lobby.txt"), room_files(&b.root, "lobby.txt"));
+}
