@@ -23,7 +23,7 @@ fn rounds_of(rounds: u32) -> NonZeroU32 {
 }
 
 /// PBKDF2 rounds for new hashes: about 0.1 s on a PC, a few seconds on a router, once
-/// per user per [`CACHE_TTL`] thanks to the login cache.
+/// per user per [`CACHE_TTL`] without a login, thanks to the login cache.
 pub(crate) const ROUNDS: u32 = 100_000;
 
 /// The PHC string for a new password: `$pbkdf2-sha256$i=ROUNDS,l=32$SALT$HASH`, salt and
