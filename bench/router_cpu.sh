@@ -14,7 +14,8 @@
 #   LOFT=/work/router-dist/loft-VERSION-mipsel-unknown-linux-musl bench/router_cpu.sh [plain|ftps] [SESSIONS]
 #
 # SESSIONS (default 20) are counted under the log; TIME_SESSIONS (default 100) are timed
-# in a second run without the log; WARMUP (default 4) come first in each run. Needs
+# in a second run without the log; WARMUP (default 4) come first in each run; KDF_ROUNDS
+# (default 1000) for the password's hash (see below). Needs
 # qemu-mipsel-static (apt-get install qemu-user-static; QEMU overrides) and python3 with
 # `cryptography`. The binary comes from `cross/build.sh mipsel-unknown-linux-musl`.
 set -eu
@@ -24,6 +25,7 @@ time_sessions=${TIME_SESSIONS:-100}
 warmup=${WARMUP:-4}
 [ "$warmup" -ge 1 ] || warmup=1
 idle=${IDLE:-3}
+rounds=${KDF_ROUNDS:-1000}
 qemu=${QEMU-qemu-mipsel-static}
 here=$(cd "$(dirname "$0")" && pwd)
 case "$mode" in
@@ -99,18 +101,19 @@ for _ in range(200):
 sed -i "s/^\[chat\]\$/[chat]\nmax_messages_per_minute = 0\nmax_bytes_per_minute = 0/; s/^\[limits\]\$/[limits]\nmax_per_ip = 64\nidle_timeout = 3600/; s/^ports = \".*\"/ports = \"$range\"/" "$work/loft.toml"
 [ "$mode" = ftps ] || sed -i 's/^mode = "optional"/mode = "off"/' "$work/loft.toml"
 # The password's KDF (PBKDF2-SHA256, 100,000 rounds) takes minutes under qemu's log, longer
-# than libunftp waits for a login: here the same password hashed with 1,000 rounds. It
+# than libunftp waits for a login: here the same password hashed with KDF_ROUNDS (1,000). It
 # runs in the first session only (then the login cache holds it for 15 minutes).
 # shellcheck disable=SC2016
 phc=$(python3 -c '
-import base64, hashlib, os
+import base64, hashlib, os, sys
 b64 = lambda b: base64.b64encode(b).decode().rstrip("=")
 salt = os.urandom(16)
-key = hashlib.pbkdf2_hmac("sha256", b"pw-for-profile", salt, 1000, 32)
-print(f"$pbkdf2-sha256$i=1000,l=32${b64(salt)}${b64(key)}")
-')
+r = int(sys.argv[1])
+key = hashlib.pbkdf2_hmac("sha256", b"pw-for-profile", salt, r, 32)
+print(f"$pbkdf2-sha256$i={r},l=32${b64(salt)}${b64(key)}")
+' "$rounds")
 sed -i "s|^password = \"\\\$pbkdf2-sha256\\\$.*\"|password = \"$phc\"|" "$work/loft.toml"
-grep -q "^password = \"\$pbkdf2-sha256\\\$i=1000," "$work/loft.toml" || {
+grep -q "^password = \"\$pbkdf2-sha256\\\$i=$rounds," "$work/loft.toml" || {
 	echo "$0: could not set the password hash in $work/loft.toml" >&2
 	exit 1
 }
@@ -198,9 +201,9 @@ c1=$1 u1=$2 s1=$3
 stop
 
 echo "== $mode: $(basename "$loft")${qemu:+ under $qemu} ($warmup warm-up sessions not counted)"
-[ -z "$qemu" ] || awk -v s="$is" -v f="$((i1st - is))" -v d="$((i1 - i0))" -v n="$sessions" 'BEGIN {
-	printf "start-up (serve, to listening): %d guest instructions; the first session: %d, with its KDF at 1,000 rounds\n", s, f
-	printf "so the KDF of a first login at the default 100,000 rounds: about %.0f (once per user name per 15 minutes)\n", (f - d / n) * 100 }'
+[ -z "$qemu" ] || awk -v s="$is" -v f="$((i1st - is))" -v r="$rounds" -v d="$((i1 - i0))" -v n="$sessions" 'BEGIN {
+	printf "start-up (serve, to listening): %d guest instructions; the first session: %d, with its KDF at %d rounds\n", s, f, r
+	printf "so the KDF of a first login at the default 100,000 rounds: about %.0f (once per user name per 15 minutes)\n", (f - d / n) * 100000 / r }'
 [ -z "$qemu" ] || awk -v d="$((i1 - i0))" -v b="$((b1 - b0))" -v n="$sessions" -v s="$counted" 'BEGIN {
 	printf "guest instructions: %.0f per session (%d sessions; %.1f per executed block; counted in %d s)\n", d / n, n, d / b, s }'
 awk -v c="$((c1 - c0))" -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v n="$time_sessions" -v t="$tick" 'BEGIN {
