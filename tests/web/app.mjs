@@ -209,6 +209,7 @@ async function main() {
       const n = (await reg.getNotifications()).find((x) => x.title === room);
       return n ? `${n.title}|${n.body}|${n.data && n.data.room}` : false;
     }, room, { polling: 200, timeout: 60000 }).then((h) => h.jsonValue()).catch(() => fail('no notification through the service worker'));
+    if (typeof note !== 'string') fail(`the notification check gave ${JSON.stringify(note)}, not its text`);
     if (!note.includes(text)) fail(`the notification says ${note}`);
     say(`NOTIFIED ${note}`);
     await page.evaluate(() => {

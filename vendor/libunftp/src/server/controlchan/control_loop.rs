@@ -518,7 +518,7 @@ where
                     ErrorKind::InsufficientStorageSpaceError => ReplyCode::OutOfSpace,
                     ErrorKind::PageTypeUnknown => ReplyCode::PageTypeUnknown,
                     ErrorKind::TransientFileNotAvailable => ReplyCode::TransientFileError,
-                    // Loft patch 26: a local error with a reason is 451 (a temporary
+                    // Loft patch 28: a local error with a reason is 451 (a temporary
                     // failure: try again), as without one, not 550.
                     ErrorKind::LocalError => ReplyCode::LocalError,
                     ErrorKind::CommandNotImplemented => ReplyCode::CommandNotImplemented,
