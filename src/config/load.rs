@@ -39,6 +39,7 @@ impl Config {
         cfg.tls.key = base.join(&cfg.tls.key);
         cfg.tls.ca_cert = base.join(&cfg.tls.ca_cert);
         cfg.tls.ca_key = base.join(&cfg.tls.ca_key);
+        #[cfg(feature = "cluster")]
         if let Some(c) = cfg.cluster.as_mut() {
             for f in [&mut c.nkey_seed_file, &mut c.tls_ca, &mut c.tls_cert, &mut c.tls_key].into_iter().flatten() {
                 *f = base.join(&*f);

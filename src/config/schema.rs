@@ -40,7 +40,13 @@ pub struct Config {
     /// Cluster mode: rooms replicated through NATS JetStream (docs/cluster.md). Absent:
     /// a relay on its own, as always.
     #[serde(default)]
+    #[cfg(feature = "cluster")]
     pub(crate) cluster: Option<ClusterConfig>,
+    /// Without the `cluster` feature the section is only noticed, and refused by name
+    /// (its keys are not read: the router builds carry no code for them).
+    #[serde(default)]
+    #[cfg(not(feature = "cluster"))]
+    pub(crate) cluster: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     pub(crate) users: Vec<UserEntry>,
     /// A second file of `[[users]]`, read with this one, where accounts made by invites
@@ -54,6 +60,7 @@ pub struct Config {
     pub(crate) source: Option<PathBuf>,
 }
 
+#[cfg(feature = "cluster")]
 /// `[cluster]`: the NATS servers that hold the rooms' log, and how to reach them. The
 /// section is read by every build, so that a build without the `cluster` feature refuses
 /// it by name instead of serving the rooms alone.
@@ -93,12 +100,15 @@ pub(crate) struct ClusterConfig {
     pub(crate) timeout: Duration,
 }
 
+#[cfg(feature = "cluster")]
 fn default_cluster_name() -> String {
     "loft".into()
 }
+#[cfg(feature = "cluster")]
 fn default_replicas() -> usize {
     3
 }
+#[cfg(feature = "cluster")]
 fn default_cluster_timeout() -> Duration {
     Duration::from_secs(10)
 }

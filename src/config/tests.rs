@@ -184,6 +184,7 @@ fn cluster_section_is_checked_key_by_key() {
 #[test]
 fn a_build_without_cluster_mode_refuses_the_section_by_name() {
     let e = parse("root = \"/srv\"\n[cluster]\nservers = [\"nats://a:4222\"]\n").unwrap_err();
-    assert_eq!(e.key.as_deref(), Some("cluster.servers"));
+    assert_eq!(e.key.as_deref(), Some("cluster"));
+    assert_eq!(e.position.map(|p| p.0), Some(2));
     assert!(e.message.contains("no cluster mode"), "{e}");
 }

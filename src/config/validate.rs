@@ -142,24 +142,27 @@ impl Config {
                 ));
             }
         }
+        #[cfg(feature = "cluster")]
         if let Some(c) = &self.cluster {
             if let Some((mut key, m)) = check_cluster(c) {
                 key.insert(0, Seg::K("cluster"));
                 return Err(err(&key, m));
             }
         }
+        #[cfg(not(feature = "cluster"))]
+        if self.cluster.is_some() {
+            return Err(err(
+                &[Seg::K("cluster")],
+                "this build of Loft has no cluster mode (the `cluster` feature, in the x86_64 and aarch64 builds): remove [cluster], or run a build that has it".into(),
+            ));
+        }
         check_users(&self.users, text, path, &mut std::collections::HashSet::new())
     }
 }
 
 /// The `[cluster]` section: the key at fault and why.
+#[cfg(feature = "cluster")]
 fn check_cluster(c: &super::ClusterConfig) -> Option<(Vec<Seg>, String)> {
-    if !cfg!(feature = "cluster") {
-        return Some((
-            vec![Seg::K("servers")],
-            "this build of Loft has no cluster mode (the `cluster` feature, in the x86_64 and aarch64 builds): remove [cluster], or run a build that has it".into(),
-        ));
-    }
     if c.servers.is_empty() {
         return Some((vec![Seg::K("servers")], "expected at least one server, like [\"nats://10.0.0.2:4222\"]".into()));
     }

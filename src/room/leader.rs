@@ -136,6 +136,7 @@ impl Room {
         jobs: &[Job],
         sync: SyncPolicy,
     ) -> io::Result<Vec<AppendOutcome>> {
+        #[cfg(feature = "cluster")]
         if let Some(job) = jobs.first().filter(|j| matches!(j.kind, JobKind::Apply { .. })) {
             return self.apply(slot, job, sync).map(|o| vec![o]);
         }
@@ -280,6 +281,7 @@ impl Room {
     /// unless the room has it already: its sequence is at or below the one recorded, or
     /// the room's bytes after the recorded end are this message (written, and the relay
     /// stopped before it recorded the sequence). Records the sequence and end after.
+    #[cfg(feature = "cluster")]
     fn apply(&self, slot: &mut Option<Log>, job: &Job, sync: SyncPolicy) -> io::Result<AppendOutcome> {
         let JobKind::Apply { seq, member } = &job.kind else {
             return Err(io::Error::other("not an apply job"));

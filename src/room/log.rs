@@ -32,6 +32,7 @@ pub(super) struct Log {
     pub(super) shares: super::shares::Shares,
     /// Cluster mode: the stream sequence of the last message applied to the room, and
     /// the room's logical end after it (see [`crate::room::replica`]).
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
     pub(super) applied: Option<(u64, u64)>,
 }
 

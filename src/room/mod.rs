@@ -283,6 +283,7 @@ pub(crate) struct Rooms {
     /// Who read which room how far (`SITE SEEN`).
     pub(crate) seen: SeenBook,
     /// Cluster mode: where appends go instead of the room files (see [`replica`]).
+    #[cfg(feature = "cluster")]
     replicator: std::sync::OnceLock<Arc<dyn replica::Replicator>>,
 }
 
@@ -342,6 +343,7 @@ impl Rooms {
                 keep_open: KEEP_OPEN,
             }),
             seen: SeenBook::default(),
+            #[cfg(feature = "cluster")]
             replicator: std::sync::OnceLock::new(),
         })
     }
@@ -407,6 +409,9 @@ impl Rooms {
             return Err(RoomError::Full { limit: max });
         }
         let member = by.as_ref().map(|a| a.member.clone());
+        #[cfg(not(feature = "cluster"))]
+        let out = room.submit(upload, mode, true, by).await?;
+        #[cfg(feature = "cluster")]
         let out = match self.replicator.get() {
             None => room.submit(upload, mode, true, by).await?,
             Some(r) => {
@@ -952,11 +957,12 @@ fn span_parts(room: &Path, live: File, view: View, from: u64, end: u64, history:
     Ok(Span { start: start.min(end), parts })
 }
 
+#[cfg(feature = "cluster")]
 async fn room_exists(path: &Path) -> bool {
     tokio::fs::try_exists(path).await.unwrap_or(true)
 }
 
-#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+#[cfg(feature = "cluster")]
 impl Rooms {
     /// Turns cluster mode on: appends go to `r`, and come back through [`Rooms::apply`].
     /// Set once, before the relay serves.

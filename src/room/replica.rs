@@ -26,6 +26,7 @@ use crate::config::SyncPolicy;
 use std::path::Path;
 
 /// Where appends go in cluster mode.
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
 pub(crate) trait Replicator: Send + Sync {
     /// Stores `data` (whole lines, or nothing to create the room) as the next message of
     /// the room at `room` (its canonical path), by `member`; returns once the log holds it
@@ -54,6 +55,7 @@ pub(super) fn load_applied(room: &Path) -> Option<(u64, u64)> {
 
 /// Writes a room's record (durably unless the sync policy is `never`). A failure is
 /// logged: the next start then finds the bytes after the older record and skips them.
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
 pub(super) fn save_applied(room: &Path, applied: Option<(u64, u64)>, sync: SyncPolicy) {
     let Some((seq, end)) = applied else { return };
     let dir = rotate::state_dir(room);

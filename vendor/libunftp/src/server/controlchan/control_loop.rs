@@ -43,7 +43,7 @@ use tokio::{
     },
     task::JoinHandle,
 };
-use tokio_util::codec::{Framed, FramedParts};
+use tokio_util::codec::Framed;
 
 trait AsyncReadAsyncWriteSendUnpin: AsyncRead + AsyncWrite + Send + Unpin {}
 
@@ -630,12 +630,10 @@ where
 }
 
 /// Loft patch 27: the control channel's codec with small buffers. `Framed::new` gives each
-/// direction 8 KiB from the start, 16 KiB per session that an FTP session (commands and
-/// replies of a few dozen bytes) never fills: 800 KiB for 50 idle sessions. The buffers
-/// still grow when a line needs it.
+/// direction 8 KiB from the start (and `Framed::from_parts` tops a smaller buffer up to
+/// that), 16 KiB per session that an FTP session (commands and replies of a few dozen
+/// bytes) never fills: 800 KiB for 50 idle sessions. The buffers still grow when a line
+/// needs it; a reply longer than the write buffer is flushed in parts.
 fn small_framed(io: Box<dyn AsyncReadAsyncWriteSendUnpin>) -> Framed<Box<dyn AsyncReadAsyncWriteSendUnpin>, FtpCodec> {
-    let mut parts = FramedParts::new::<crate::server::controlchan::Reply>(io, FtpCodec::new());
-    parts.read_buf = bytes::BytesMut::with_capacity(512);
-    parts.write_buf = bytes::BytesMut::with_capacity(512);
-    Framed::from_parts(parts)
+    Framed::with_capacity(io, FtpCodec::new(), 512)
 }
