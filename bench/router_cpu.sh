@@ -15,7 +15,8 @@
 #
 # SESSIONS (default 20) are counted under the log; TIME_SESSIONS (default 100) are timed
 # in a second run without the log; WARMUP (default 4) come first in each run; KDF_ROUNDS
-# (default 1000) for the password's hash (see below). Needs
+# (default 1000) for the password's hash (see below); THREADS (default 1, a one-core
+# router's: qemu shows the guest the host's cores) is the relay's `limits.threads`. Needs
 # qemu-mipsel-static (apt-get install qemu-user-static; QEMU overrides) and python3 with
 # `cryptography`. The binary comes from `cross/build.sh mipsel-unknown-linux-musl`.
 set -eu
@@ -98,11 +99,11 @@ for _ in range(200):
         print(f"{first}-{first + 15}")
         break
 ')
-sed -i "s/^\[chat\]\$/[chat]\nmax_messages_per_minute = 0\nmax_bytes_per_minute = 0/; s/^\[limits\]\$/[limits]\nmax_per_ip = 64\nidle_timeout = 3600/; s/^ports = \".*\"/ports = \"$range\"/" "$work/loft.toml"
+sed -i "s/^\[chat\]\$/[chat]\nmax_messages_per_minute = 0\nmax_bytes_per_minute = 0/; s/^\[limits\]\$/[limits]\nmax_per_ip = 64\nidle_timeout = 3600\nthreads = ${THREADS:-1}/; s/^ports = \".*\"/ports = \"$range\"/" "$work/loft.toml"
 [ "$mode" = ftps ] || sed -i 's/^mode = "optional"/mode = "off"/' "$work/loft.toml"
 # The password's KDF (PBKDF2-SHA256, 100,000 rounds) takes minutes under qemu's log, longer
 # than libunftp waits for a login: here the same password hashed with KDF_ROUNDS (1,000). It
-# runs in the first session only (then the login cache holds it for 15 minutes).
+# runs in the first session only (then the login cache holds it while it is used).
 # shellcheck disable=SC2016
 phc=$(python3 -c '
 import base64, hashlib, os, sys
@@ -166,7 +167,7 @@ if [ -n "$qemu" ]; then
 	serve -d in_asm,exec,nochain -D "$work/qemu.log"
 	r=$(settled)
 	is=${r% *}
-	# The first session runs the password KDF (then cached for 15 minutes per user name).
+	# The first session runs the password KDF (then cached while the user logs in again within 15 minutes).
 	play 1
 	r=$(settled)
 	i1st=${r% *}
@@ -203,7 +204,7 @@ stop
 echo "== $mode: $(basename "$loft")${qemu:+ under $qemu} ($warmup warm-up sessions not counted)"
 [ -z "$qemu" ] || awk -v s="$is" -v f="$((i1st - is))" -v r="$rounds" -v d="$((i1 - i0))" -v n="$sessions" 'BEGIN {
 	printf "start-up (serve, to listening): %d guest instructions; the first session: %d, with its KDF at %d rounds\n", s, f, r
-	printf "so the KDF of a first login at the default 100,000 rounds: about %.0f (once per user name per 15 minutes)\n", (f - d / n) * 100000 / r }'
+	printf "so the KDF of a first login at the default 100,000 rounds: about %.0f (once per user name, until the name is unused for 15 minutes)\n", (f - d / n) * 100000 / r }'
 [ -z "$qemu" ] || awk -v d="$((i1 - i0))" -v b="$((b1 - b0))" -v n="$sessions" -v s="$counted" 'BEGIN {
 	printf "guest instructions: %.0f per session (%d sessions; %.1f per executed block; counted in %d s)\n", d / n, n, d / b, s }'
 awk -v c="$((c1 - c0))" -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v n="$time_sessions" -v t="$tick" 'BEGIN {
