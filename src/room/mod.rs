@@ -483,8 +483,9 @@ impl Rooms {
     /// The fast way in for readers (`SIZE`, `RETR`, every FTPChat poll): a room in use,
     /// whose writer is not running, and whose file on disk is still what its last write
     /// published (the same file, the same length) needs no trip to its writer, whose
-    /// empty job would only find that out on the blocking pool. `None` sends the caller the slow way: the writer opens
-    /// the room, repairs what changed outside Loft and publishes the view.
+    /// empty job would only find that out on the blocking pool. `None` sends the caller
+    /// the slow way: the writer opens the room, repairs what changed outside Loft and
+    /// publishes the view.
     ///
     /// The check is a `stat` of a file in use (opened too, with `open`), so of an inode
     /// in the cache: it runs on the async thread, like the path checks before it, where a
