@@ -148,17 +148,7 @@ impl Room {
             other => other?,
         };
 
-        let mut before = log.file.metadata()?.len();
-        if before != log.len {
-            tracing::warn!(path = %crate::base::text::logged(&self.path), expected = log.len, found = before, "room changed outside Loft");
-            let cut = cut_tail(&log.file, before)?;
-            if cut > 0 {
-                warn_cut(&self.path, cut);
-            }
-            before -= cut;
-            log.len = before;
-            self.publish(log);
-        }
+        let before = self.settle_length(log)?;
 
         let mut buf = Vec::new();
         let mut outcomes = Vec::with_capacity(jobs.len());
@@ -256,14 +246,7 @@ impl Room {
             return Ok(outcomes);
         }
 
-        self.write_batch(&log.file, &buf, before)?;
-        if sync != SyncPolicy::Never {
-            self.shared.fsyncs.fetch_add(1, Ordering::Relaxed);
-            if let Err(e) = log.file.sync_data() {
-                roll_back(&self.path, &log.file, before);
-                return Err(e);
-            }
-        }
+        self.write_synced(&log.file, &buf, before, sync)?;
         log.len = before + buf.len() as u64;
         for h in fresh_order {
             log.recent.insert(h);
@@ -289,13 +272,7 @@ impl Room {
         let seq = *seq;
         let log = self.open_log(slot, sync, true)?;
         let data = &job.upload.data;
-        let mut before = log.file.metadata()?.len();
-        if before != log.len {
-            tracing::warn!(path = %crate::base::text::logged(&self.path), expected = log.len, found = before, "room changed outside Loft");
-            before -= cut_tail(&log.file, before)?;
-            log.len = before;
-            self.publish(log);
-        }
+        let before = self.settle_length(log)?;
         let end = log.base + log.len;
         let recorded = log.applied.unwrap_or_default();
         if log.applied.is_some_and(|(s, _)| seq <= s) {
@@ -315,14 +292,7 @@ impl Room {
             tracing::warn!(path = %crate::base::text::logged(&self.path), seq, "the room holds bytes the stream does not: applying the stream's message after them");
         }
         if !data.is_empty() {
-            self.write_batch(&log.file, data, before)?;
-            if sync != SyncPolicy::Never {
-                self.shared.fsyncs.fetch_add(1, Ordering::Relaxed);
-                if let Err(e) = log.file.sync_data() {
-                    roll_back(&self.path, &log.file, before);
-                    return Err(e);
-                }
-            }
+            self.write_synced(&log.file, data, before, sync)?;
         }
         log.len = before + data.len() as u64;
         for line in &job.upload.lines {
@@ -414,6 +384,37 @@ impl Room {
                 }
             }
         }
+    }
+
+    /// The live file's length, made what the log says: a room changed outside Loft (a
+    /// file manager, a copy) is cut back to its last whole line and published again.
+    fn settle_length(&self, log: &mut Log) -> io::Result<u64> {
+        let mut before = log.file.metadata()?.len();
+        if before != log.len {
+            tracing::warn!(path = %crate::base::text::logged(&self.path), expected = log.len, found = before, "room changed outside Loft");
+            let cut = cut_tail(&log.file, before)?;
+            if cut > 0 {
+                warn_cut(&self.path, cut);
+            }
+            before -= cut;
+            log.len = before;
+            self.publish(log);
+        }
+        Ok(before)
+    }
+
+    /// [`Room::write_batch`], then the fsync `sync` asks for; a failed fsync cuts the
+    /// write off again, so nothing unconfirmed stays.
+    fn write_synced(&self, file: &File, buf: &[u8], before: u64, sync: SyncPolicy) -> io::Result<()> {
+        self.write_batch(file, buf, before)?;
+        if sync != SyncPolicy::Never {
+            self.shared.fsyncs.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = file.sync_data() {
+                roll_back(&self.path, file, before);
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Writes `buf` at the end in one `write()`; on failure or a short write, cuts the file
