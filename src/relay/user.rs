@@ -28,6 +28,20 @@ pub(crate) struct LoftUser {
     pub(crate) home_quota_bytes: u64,
     /// May make invite links from the page.
     pub(crate) may_invite: bool,
+    /// `home` with its symbolic links resolved, once, at the login ([`lookup`]): every
+    /// room command checks that a path stays inside it, and resolving it again each time
+    /// took a `readlink` per component.
+    pub(crate) resolved_home: Option<PathBuf>,
+}
+
+impl LoftUser {
+    /// The home's real path: the one resolved at the login, or resolved now.
+    pub(crate) fn real_home(&self) -> std::io::Result<std::borrow::Cow<'_, Path>> {
+        match &self.resolved_home {
+            Some(h) => Ok(std::borrow::Cow::Borrowed(h)),
+            None => self.home.canonicalize().map(std::borrow::Cow::Owned),
+        }
+    }
 }
 
 impl fmt::Display for LoftUser {
@@ -88,11 +102,12 @@ impl std::error::Error for LookupError {
 /// The [`LoftUser`] a successful login of `name` runs as, under `cfg`; creates the home
 /// folder if it is missing. FTP sessions and web sessions both get theirs here.
 pub(crate) fn lookup(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> {
-    let user = rights(cfg, name)?;
+    let mut user = rights(cfg, name)?;
     if let Err(e) = std::fs::create_dir_all(&user.home) {
         tracing::error!(user = %user.name, home = %user.home.display(), "cannot create the home folder: {e}");
         return Err(LookupError::Home(e));
     }
+    user.resolved_home = user.home.canonicalize().ok();
     Ok(user)
 }
 
@@ -109,6 +124,7 @@ pub(crate) fn rights(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> 
             personal: false,
             home_quota_bytes: 0,
             may_invite: false,
+            resolved_home: None,
         });
     }
     let entry = cfg.users.iter().find(|u| u.name == name).ok_or_else(|| LookupError::Gone(name.to_string()))?;
@@ -121,5 +137,6 @@ pub(crate) fn rights(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> 
         personal: entry.personal,
         home_quota_bytes: cfg.limits.quota_bytes.unwrap_or(0),
         may_invite: entry.may_invite.unwrap_or(!entry.read_only),
+        resolved_home: None,
     })
 }

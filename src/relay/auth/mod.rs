@@ -260,8 +260,10 @@ impl UserTable {
 /// and the failure counts. Its `Debug` names who is cached, not the cache's key or
 /// digests (libunftp's debug logs print whole sessions).
 pub(crate) struct Logins {
-    cache_key: [u8; 32],
-    cache: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
+    /// HMAC-SHA256 keyed with a random key of this process, its key schedule done once:
+    /// each login clones it (two SHA-256 blocks fewer per login).
+    keyed: Hmac<Sha256>,
+    cache: Mutex<HashMap<String, ([u8; 32], Instant)>>,
     failures: FailedLoginTracker,
     /// One password check at a time per user name: a burst of logins for one user (an
     /// FTPChat client logs in per message) runs the KDF once and the rest hit the cache;
@@ -282,7 +284,7 @@ impl Default for Logins {
         let mut cache_key = [0u8; 32];
         rand::Rng::fill(&mut rand::thread_rng(), &mut cache_key);
         Logins {
-            cache_key,
+            keyed: <Hmac<Sha256> as Mac>::new_from_slice(&cache_key).expect("any key length"),
             cache: Mutex::new(HashMap::new()),
             failures: FailedLoginTracker::default(),
             turns: Turns::default(),
@@ -316,13 +318,13 @@ const DUMMY_PHC: &str =
     "$pbkdf2-sha256$i=100000,l=32$kXjNPQJic4cHmsQ3G7LquA$+wXAAljD6a4fU4ux7+mbefSynVQTlpUgjGRKoJQOXi8";
 
 impl LoftAuthenticator {
-    fn mac(&self, entry: &UserEntry, password: &str) -> Vec<u8> {
-        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.logins.cache_key).expect("any key length");
+    fn mac(&self, entry: &UserEntry, password: &str) -> [u8; 32] {
+        let mut m = self.logins.keyed.clone();
         for part in [entry.name.as_bytes(), entry.password.as_bytes(), password.as_bytes()] {
             m.update(&(part.len() as u64).to_le_bytes());
             m.update(part);
         }
-        m.finalize().into_bytes().to_vec()
+        m.finalize().into_bytes().into()
     }
 
     fn cached(&self, entry: &UserEntry, password: &str) -> bool {

@@ -64,8 +64,8 @@ pub(crate) const HISTORY_NAME: &str = "history.txt";
 /// A room's real path (as [`StorageConfig::room`] gives it) as the file system backend
 /// takes it: from the user's home, under the name it has on disk.
 fn home_path(user: &LoftUser, real: &Path) -> Option<PathBuf> {
-    let home = user.home.canonicalize().ok()?;
-    real.strip_prefix(home).ok().map(|rel| Path::new("/").join(rel))
+    let home = user.real_home().ok()?;
+    real.strip_prefix(&*home).ok().map(|rel| Path::new("/").join(rel))
 }
 
 /// The bytes of a room's span, read in order.
@@ -410,7 +410,9 @@ impl LoftStorage {
         cmd: &str,
     ) -> Result<u64> {
         let limit = self.shared.max_append_bytes;
-        let mut data = Vec::new();
+        // Room for a few messages at once: from empty, the buffer would grow 32, 64, 128…
+        // bytes and take a read for each step (an FTPChat message is one read now).
+        let mut data = Vec::with_capacity((limit + 1).min(4096));
         let read = input.take(limit as u64 + 1).read_to_end(&mut data).await.map_err(Error::from)?;
         if read > limit {
             tracing::warn!(target: "loft::transfer", user = %user.name, cmd, path = %crate::base::text::logged(real), "refused: upload over {limit} bytes");

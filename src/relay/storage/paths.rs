@@ -188,15 +188,15 @@ impl StorageConfig {
         }
         let real = user.home.join(&rel);
         let parent = real.parent().unwrap_or(&user.home);
-        let Ok(canon_home) = user.home.canonicalize() else {
+        let Ok(canon_home) = user.real_home() else {
             return Err(Error::from(ErrorKind::PermanentDirectoryNotAvailable));
         };
         // Most rooms are at the top of the home: its path resolved once.
-        let canon_parent = if parent == user.home { Ok(canon_home.clone()) } else { parent.canonicalize() };
+        let canon_parent = if parent == user.home { Ok(canon_home.to_path_buf()) } else { parent.canonicalize() };
         let Ok(canon_parent) = canon_parent else {
             return Err(Error::from(ErrorKind::PermanentDirectoryNotAvailable));
         };
-        if !canon_parent.starts_with(&canon_home) {
+        if !canon_parent.starts_with(&*canon_home) {
             return Err(Error::from(ErrorKind::PermissionDenied));
         }
         let name = real.file_name().unwrap_or_default().to_os_string();

@@ -118,6 +118,7 @@ mod tests {
             personal: false,
             home_quota_bytes: 0,
             may_invite: false,
+            resolved_home: None,
         }
     }
 
