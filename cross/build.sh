@@ -34,11 +34,11 @@
 #                     and without backtrace symbolization; MIPS .pdr sections dropped
 #                     (llvm-objcopy from `rustup component add llvm-tools`).
 #                     0: keep panic messages.
-#   LOFT_ORDER        1 (default): x86_64 and aarch64 are linked with the functions a
-#                     relay runs first, together (cross/order.sh; needs qemu-user-static,
-#                     curl and python3 with cryptography): two links instead of one, and
-#                     about 1.1 MB less memory with no session. 0: one link, zig's order.
-#                     (The nightly targets link with zig, which takes no ordering file.)
+#   LOFT_ORDER        1 (default): the binary is linked with the functions a relay runs
+#                     first, together (cross/order.sh, cross/relink.sh; needs
+#                     qemu-user-static, curl and python3 with cryptography): two links
+#                     instead of one, and about 1.1 MB less memory with no session (x86_64).
+#                     0: one link, in the compiler's order.
 set -eu
 
 ALL_TARGETS="x86_64-unknown-linux-musl aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf arm-unknown-linux-musleabi mipsel-unknown-linux-musl mips-unknown-linux-musl"
@@ -91,14 +91,14 @@ version=$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n 1)
 plan() {
 	case "$1" in
 	x86_64-unknown-linux-musl)
-		toolchain=stable build_std=no rustflags="" router=no order=${LOFT_ORDER:-1} qemu_user=qemu-x86_64-static
+		toolchain=stable build_std=no rustflags="" router=no qemu_user=qemu-x86_64-static
 		;;
 	aarch64-unknown-linux-musl)
-		toolchain=stable build_std=no rustflags="" router=no order=${LOFT_ORDER:-1} qemu_user=qemu-aarch64-static
+		toolchain=stable build_std=no rustflags="" router=no qemu_user=qemu-aarch64-static
 		;;
 	armv7-unknown-linux-musleabihf | arm-unknown-linux-musleabi | arm-unknown-linux-musleabihf)
 		# No rust-std for these on every mirror: build std; zig brings musl's crt1.o.
-		toolchain=nightly build_std=yes rustflags="-C link-self-contained=no" router=no order=0
+		toolchain=nightly build_std=yes rustflags="-C link-self-contained=no" router=no qemu_user=qemu-arm-static
 		;;
 	mipsel-unknown-linux-musl | mips-unknown-linux-musl)
 		# Tier 3 and not static by default. Non-PIC code (relocation-model=static) is
@@ -107,7 +107,7 @@ plan() {
 		toolchain=nightly build_std=yes rustflags="-C target-feature=+crt-static -C link-self-contained=no -C relocation-model=static"
 		# The router default: relay, client and web page, without `loft chat`'s line
 		# editor (the `line-editor` feature, about 168 KB): what fits the size budget.
-		router=yes order=0
+		router=yes qemu_user=qemu-$(case "$1" in mipsel-*) echo mipsel ;; *) echo mips ;; esac)-static
 		;;
 	*)
 		echo "$0: unknown target $1" >&2
@@ -169,6 +169,7 @@ check_budget() {
 build_one() {
 	target=$1
 	plan "$target"
+	order=${LOFT_ORDER:-1}
 	if [ "$build_std" = no ]; then
 		rustup target list --toolchain "$toolchain" --installed | grep -qx "$target" ||
 			rustup target add --toolchain "$toolchain" "$target"
@@ -209,21 +210,20 @@ build_one() {
 	bin="$CARGO_TARGET_DIR/$target/release/loft"
 	if [ "$order" = 1 ]; then
 		# The code a relay runs first and together (cross/order.sh): a build with its
-		# symbols runs a relay under qemu, then the same build is linked again by
-		# rust-lld (zig's linker takes no ordering file) with the functions in that order.
-		# Only the final link differs between the two: the crates are built once.
-		lld="-C linker=rust-lld -C linker-flavor=ld.lld -C relocation-model=static"
-		echo "== build $target ($toolchain, zigbuild for C, rust-lld; pass 1 of 2: with symbols)"
+		# symbols runs a relay under qemu-user, then the same build is linked again with
+		# the functions in the order they ran (cross/relink.sh). Only the final link
+		# differs between the two builds: the crates are compiled once.
+		echo "== build $target ($toolchain${zflags:+, build-std}, zigbuild; link 1 of 2: with symbols)"
 		# shellcheck disable=SC2086
-		RUSTUP_TOOLCHAIN=$toolchain $LOFT_NICE cargo-zigbuild rustc --locked --release --target "$target" $features --bin loft -- $lld -C strip=none
+		RUSTUP_TOOLCHAIN=$toolchain $LOFT_NICE cargo-zigbuild rustc --locked --release --target "$target" $zflags $features --bin loft -- -C strip=none
 		mkdir -p "$CARGO_TARGET_DIR/order"
 		ordering="$CARGO_TARGET_DIR/order/$target.txt"
 		cp "$bin" "$CARGO_TARGET_DIR/order/loft-$target"
 		"$here/order.sh" "$qemu_user" "$CARGO_TARGET_DIR/order/loft-$target" "$ordering"
-		echo "== build $target (pass 2 of 2: the functions that ran first)"
+		echo "== build $target (link 2 of 2: the functions that ran, first)"
 		# shellcheck disable=SC2086
-		RUSTUP_TOOLCHAIN=$toolchain $LOFT_NICE cargo-zigbuild rustc --locked --release --target "$target" $features --bin loft -- $lld \
-			-C link-arg=--symbol-ordering-file="$ordering" -C link-arg=--no-warn-symbol-ordering
+		LOFT_RELINK_TARGET=$target LOFT_RELINK_ORDER=$ordering LOFT_VENV=$LOFT_VENV RUSTUP_TOOLCHAIN=$toolchain \
+			$LOFT_NICE cargo-zigbuild rustc --locked --release --target "$target" $zflags $features --bin loft -- -C linker="$here/relink.sh"
 	else
 		echo "== build $target ($toolchain${zflags:+, build-std}, zigbuild)"
 		# shellcheck disable=SC2086

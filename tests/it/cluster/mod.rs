@@ -4,6 +4,9 @@
 //! on every relay, a NATS node killed with SIGKILL, NATS gone altogether, a relay whose
 //! root was wiped: every relay's room byte-identical, nothing acknowledged lost or
 //! doubled. Run with `cargo test --features cluster --test it cluster::`.
+//!
+//! The base cases are here; receipts and shared files across relays are in `shared`,
+//! the log's retention, checkpoints and faults of apply in `log`.
 
 use crate::common;
 use common::nats::{require_nats, Nats};
