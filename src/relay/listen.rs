@@ -62,7 +62,9 @@ where
             _ = async { stop.wait_for(|stopped| *stopped).await.map(|_| ()) } => break,
             r = listener.accept() => match r {
                 Ok((stream, peer)) => {
-                    tokio::spawn(handle(stream, peer));
+                    // Boxed, like libunftp's tasks (its patch 30): tokio rewrites a task's
+                    // whole stage, as large as its future, at each change of stage.
+                    tokio::spawn(Box::pin(handle(stream, peer)));
                 }
                 Err(e) => {
                     match door {

@@ -783,7 +783,7 @@ where
         (command_executor, OpenDataConnection::new(&session.data_connections))
     };
     let (command_executor, open) = command_executor;
-    tokio::spawn(async move {
+    crate::server::spawn(async move {
         let _open = open;
         command_executor.execute(session_arc).await
     });

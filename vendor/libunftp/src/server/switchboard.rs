@@ -69,7 +69,7 @@ where
     pub fn start_scavenger(&self, shutdown_topic: Arc<Notifier>) {
         let board = self.switchboard.clone();
         let logger = self.logger.clone();
-        tokio::spawn(async move {
+        crate::server::spawn(async move {
             let mut shutdown_listener = shutdown_topic.subscribe().await;
             loop {
                 tokio::select! {

@@ -207,7 +207,7 @@ where
     reply_sink.send(Reply::new(ReplyCode::ServiceReady, config.greeting)).await?;
     reply_sink.flush().await?;
 
-    let jh = tokio::spawn(async move {
+    let jh = crate::server::spawn(async move {
         // The control channel event loop
         slog::info!(logger, "Starting control loop");
         // Loft patch 6: an event to handle before reading the next command (the TLS upgrade

@@ -87,7 +87,7 @@ where
         let logger2 = logger.clone();
         match result {
             Ok(mut child) => {
-                tokio::spawn(async move {
+                crate::server::spawn(async move {
                     let child_status = child.wait().await;
                     slog::debug!(logger2, "helper process exited {:?}", child_status);
                 });

@@ -34,7 +34,7 @@ where
         let logger = args.logger;
         match session.data_abort_tx.take() {
             Some(tx) => {
-                tokio::spawn(async move {
+                crate::server::spawn(async move {
                     if let Err(err) = tx.send(()).await {
                         slog::warn!(logger, "abort failed: {}", err);
                     }

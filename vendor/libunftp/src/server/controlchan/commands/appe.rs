@@ -44,7 +44,7 @@ where
         let logger = args.logger;
         match session.data_cmd_tx.take() {
             Some(tx) => {
-                tokio::spawn(async move {
+                crate::server::spawn(async move {
                     if let Err(err) = tx.send(cmd).await {
                         slog::warn!(logger, "APPE: could not notify data channel. {}", err);
                     }

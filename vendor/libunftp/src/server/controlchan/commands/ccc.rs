@@ -24,7 +24,7 @@ where
         // let session = args.session.lock().await;
         // let logger = args.logger;
         // if session.cmd_tls {
-        //     tokio::spawn(async move {
+        //     crate::server::spawn(async move {
         //         if let Err(err) = tx.send(InternalMsg::PlaintextControlChannel).await {
         //             slog::warn!(logger, "{}", err);
         //         }

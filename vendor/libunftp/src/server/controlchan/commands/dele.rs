@@ -49,7 +49,7 @@ where
         let tx_success: Sender<ControlChanMsg> = args.tx_control_chan.clone();
         let tx_fail: Sender<ControlChanMsg> = args.tx_control_chan.clone();
         let logger = args.logger;
-        tokio::spawn(async move {
+        crate::server::spawn(async move {
             match storage.del((*user).as_ref().unwrap(), path).await {
                 Ok(_) => {
                     slog::info!(logger, "DELE: Successfully removed file {:?}", path_str);

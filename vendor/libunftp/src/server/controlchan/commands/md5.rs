@@ -63,7 +63,7 @@ where
             return Ok(Reply::new(ReplyCode::CommandNotImplemented, "Not supported by the selected storage back-end."));
         }
 
-        tokio::spawn(async move {
+        crate::server::spawn(async move {
             match storage.md5((*user).as_ref().unwrap(), &path).await {
                 Ok(md5) => {
                     if let Err(err) = tx_success

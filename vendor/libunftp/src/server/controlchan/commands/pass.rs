@@ -79,7 +79,7 @@ where
                 };
                 let failed_logins = session.failed_logins.clone();
                 let source_ip = session.source.ip();
-                tokio::spawn(async move {
+                crate::server::spawn(async move {
                     let msg = match auth_pipeline.authenticate_and_get_user(&username, &creds).await {
                         Ok(user) => {
                             let is_locked = match failed_logins {
@@ -167,7 +167,7 @@ where
                             ControlChanMsg::AuthFailed
                         }
                     };
-                    tokio::spawn(async move {
+                    crate::server::spawn(async move {
                         if let Err(err) = tx.send(msg).await {
                             slog::warn!(logger, "PASS: Could not send internal message: {}", err);
                         }

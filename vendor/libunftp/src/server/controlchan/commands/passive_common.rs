@@ -120,7 +120,7 @@ where
         // Open the data connection in a new task and process it.
         // We cannot await this since we first need to let the client know where to connect :-)
         let control_ip = args.session.lock().await.source.ip();
-        tokio::spawn(async move {
+        crate::server::spawn(async move {
             // Timeout if the client doesn't connect to the socket in a while, to avoid leaving the socket hanging open permanently.
             // Loft patch 18: a connection from another address than the control
             // connection's is dropped, and the listener keeps waiting for the right peer

@@ -45,7 +45,7 @@ where
         let logger = args.logger;
         match session.data_cmd_tx.take() {
             Some(tx) => {
-                tokio::spawn(async move {
+                crate::server::spawn(async move {
                     if let Err(err) = tx.send(cmd).await {
                         slog::warn!(logger, "RETR: could not notify data channel to respond with RETR. {}", err);
                     }

@@ -47,7 +47,7 @@ where
 
         let session = args.session;
 
-        tokio::spawn(async move {
+        crate::server::spawn(async move {
             let mut session = session.lock().await;
             match storage.metadata((*user).as_ref().unwrap(), &path).await {
                 Ok(_) => {

@@ -42,7 +42,7 @@ where
         let tx_fail: Sender<ControlChanMsg> = args.tx_control_chan.clone();
         let logger = args.logger;
 
-        tokio::spawn(async move {
+        crate::server::spawn(async move {
             match storage.metadata((*user).as_ref().unwrap(), &path).await {
                 Ok(metadata) => {
                     let file_len = metadata.len();

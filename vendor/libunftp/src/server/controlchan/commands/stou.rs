@@ -34,7 +34,7 @@ where
         let logger = args.logger;
         match session.data_cmd_tx.take() {
             Some(tx) => {
-                tokio::spawn(async move {
+                crate::server::spawn(async move {
                     if let Err(err) = tx.send(DataChanCmd::Stor { path }).await {
                         slog::warn!(logger, "STOU: could not send Stor command over data channel. {}", err);
                     }

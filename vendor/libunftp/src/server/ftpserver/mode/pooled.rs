@@ -14,7 +14,7 @@ fn spawn_data_acceptors(listeners: Vec<TcpListener>, tx: Sender<Result<(TcpStrea
     for listener in listeners.into_iter() {
         let tx = tx.clone();
 
-        tokio::spawn(async move {
+        crate::server::spawn(async move {
             // destination is stable per listener
             let destination = match listener.local_addr() {
                 Ok(a) => a,
