@@ -56,7 +56,7 @@ fi
 pid=$!
 port=""
 for _ in $(seq 600); do
-	port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\) (FTP.*/\1/p' "$work/serve.log" | head -n 1)
+	port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\) (FTP.*/\1/p' "$work/serve.log" 2>/dev/null | head -n 1)
 	[ -n "$port" ] && break
 	sleep 0.1
 done

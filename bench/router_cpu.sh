@@ -126,7 +126,7 @@ serve() {
 	pid=$!
 	port=""
 	for _ in $(seq 600); do
-		port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\) (FTP.*/\1/p' "$work/serve.log" | head -n 1)
+		port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\) (FTP.*/\1/p' "$work/serve.log" 2>/dev/null | head -n 1)
 		[ -n "$port" ] && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1

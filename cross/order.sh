@@ -36,8 +36,8 @@ RUST_LOG=info "$qemu" -d in_asm -D "$log" "$loft" serve -c "$work/loft.toml" 2>"
 pid=$!
 port="" wport=""
 for _ in $(seq 600); do
-	port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\) (FTP.*/\1/p' "$work/serve.log" | head -n 1)
-	wport=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\) (web.*/\1/p' "$work/serve.log" | head -n 1)
+	port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\) (FTP.*/\1/p' "$work/serve.log" 2>/dev/null | head -n 1)
+	wport=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\) (web.*/\1/p' "$work/serve.log" 2>/dev/null | head -n 1)
 	[ -n "$port" ] && [ -n "$wport" ] && break
 	sleep 0.2
 done
