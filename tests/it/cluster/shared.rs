@@ -184,6 +184,28 @@ fn a_receipt_given_while_nats_is_down_reaches_the_other_relay_when_it_is_back() 
 }
 
 #[test]
+fn a_receipt_given_just_before_a_clean_stop_is_written_at_the_stop() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(1);
+    let mut a = relay(&nats, 1);
+    let b = relay(&nats, 1);
+    appe_ok(a.port, &format!("{}\n", line("stop", 0)));
+    let size = Ftp::login(a.port).size("lobby.txt").unwrap();
+    wait_until("B has the line", WITHIN, || Ftp::login(b.port).size("lobby.txt") == Some(size));
+    wait_until("A follows the receipts", WITHIN, || a.log().contains("following the read receipts"));
+    // Given, then stopped at once: almost always before the next periodic write (every
+    // 2 s), whose task the stop ends; only the write at the stop then sends it.
+    assert_eq!(Ftp::login(a.port).retr_from("lobby.txt", 0).len() as u64, size);
+    a.stop();
+    let want = format!(" chat {size} ");
+    wait_until("B gets the receipt A wrote as it stopped", WITHIN, || {
+        Ftp::login(b.port).seen("lobby.txt").contains(&want)
+    });
+}
+
+#[test]
 fn a_file_shared_on_one_relay_is_read_byte_identical_on_the_other_and_write_once() {
     if !require_nats() || !common::require_tool("curl") {
         return;
