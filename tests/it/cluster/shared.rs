@@ -259,6 +259,34 @@ fn a_file_shared_on_one_relay_is_read_byte_identical_on_the_other_and_write_once
 }
 
 #[test]
+fn a_relay_that_was_down_fetches_the_files_it_missed_and_drops_the_ones_deleted() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(1);
+    let a = relay(&nats, 1);
+    let mut b = relay(&nats, 1);
+    allow_delete(&a);
+    let (gone, added) = ("33333333333333333333333333333333", "44444444444444444444444444444444");
+    let (gone_body, added_body) = (file_body(5, 2), file_body(6, 2));
+    wait_until("A can store files", WITHIN, || a.log().contains("following the shared files"));
+    assert!(Ftp::login(a.port).stor(&files_path(gone), &gone_body).starts_with("226"));
+    wait_until("B has the file", WITHIN, || local_file(&b, gone).exists());
+    b.kill();
+    // While B is down: one file deleted, one added.
+    let r = Ftp::login(a.port).cmd(&format!("DELE {}", files_path(gone)));
+    assert!(r.starts_with("250"), "{r}");
+    assert!(Ftp::login(a.port).stor(&files_path(added), &added_body).starts_with("226"));
+    assert!(local_file(&b, gone).exists() && !local_file(&b, added).exists());
+    b.restart();
+    wait_until("B drops the deleted file", WITHIN, || !local_file(&b, gone).exists());
+    wait_until("B fetches the added file", WITHIN, || {
+        std::fs::read(local_file(&b, added)).is_ok_and(|g| g == added_body)
+    });
+    assert_eq!(files_here(&b), vec![format!("{added}.lff")]);
+}
+
+#[test]
 fn with_nats_down_file_uploads_and_deletes_are_refused_and_change_nothing() {
     if !require_nats() || !common::require_tool("curl") {
         return;
