@@ -26,6 +26,10 @@
 //!   written`), reads go on from the replica, and the client reconnects by itself
 //!   (async-nats), logging each change.
 
+mod files;
+mod join;
+mod seen;
+
 use crate::config::ClusterConfig;
 use crate::room::replica::Replicator;
 use crate::room::{RoomError, Rooms};
@@ -63,6 +67,10 @@ pub(crate) struct Cluster {
     ready: AtomicBool,
     /// The task that applies the stream, ended by [`Cluster::stop`].
     follower: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
+    /// Read receipts in the KV bucket `<name>-seen` ([`seen`]).
+    receipts: Arc<seen::Receipts>,
+    /// The tasks of receipts and shared files ([`files`]), ended by [`Cluster::stop`].
+    shared_tasks: std::sync::Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 impl Cluster {
@@ -74,10 +82,15 @@ impl Cluster {
     pub(crate) async fn start(
         cfg: &ClusterConfig,
         root: &Path,
+        room_globs: &[String],
         rooms: Arc<Rooms>,
         catch_up: Duration,
     ) -> anyhow::Result<Arc<Cluster>> {
         let root = std::fs::canonicalize(root)?;
+        let own = {
+            let (root, patterns) = (root.clone(), join::patterns(room_globs));
+            tokio::task::spawn_blocking(move || join::unrecorded_rooms(&root, &patterns)).await?
+        };
         let mut opts = async_nats::ConnectOptions::new()
             .name("loft")
             .retry_on_initial_connect()
@@ -114,16 +127,27 @@ impl Cluster {
         let client = opts.connect(cfg.servers.clone()).await?;
         let js = jetstream::new(client.clone());
         let applied = watch::Sender::new(load_applied(&root));
+        let (stream_name, prefix) = (format!("{}-rooms", cfg.name), format!("{}.rooms", cfg.name));
+        join::check(&client, &js, &stream_name, &prefix, &root, own, catch_up).await?;
+        let receipts = Arc::new(seen::Receipts::new(client.clone(), js.clone(), root.clone(), &cfg.name, cfg.replicas));
+        let files =
+            Arc::new(files::Files::new(client.clone(), js.clone(), root.clone(), &cfg.name, cfg.replicas, cfg.timeout));
+        let mut shared_tasks = receipts.start(rooms.clone());
+        shared_tasks.push(files.start());
+        rooms.set_seen_sink(receipts.clone());
+        rooms.set_file_replicator(files);
         let cluster = Arc::new(Cluster {
             client,
             js,
             root,
-            prefix: format!("{}.rooms", cfg.name),
-            stream: format!("{}-rooms", cfg.name),
+            prefix,
+            stream: stream_name,
             timeout: cfg.timeout,
             applied,
             ready: AtomicBool::new(false),
             follower: std::sync::Mutex::new(None),
+            receipts,
+            shared_tasks: std::sync::Mutex::new(shared_tasks),
         });
         let (caught_up_tx, mut caught_up) = watch::channel(false);
         let task = tokio::spawn(cluster.clone().follow(rooms, cfg.replicas, caught_up_tx));
@@ -138,7 +162,16 @@ impl Cluster {
         if let Some(t) = self.follower.lock().unwrap_or_else(|p| p.into_inner()).take() {
             t.abort();
         }
+        for t in self.shared_tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            t.abort();
+        }
         save_applied(&self.root, self.applied());
+    }
+
+    /// Writes the read receipts given here and not yet in the cluster, within `limit`
+    /// (a clean stop; best effort).
+    pub(crate) async fn flush_receipts(&self, limit: Duration) {
+        self.receipts.flush_within(limit).await;
     }
 
     /// The last stream sequence applied here.

@@ -119,6 +119,7 @@ impl Server {
                 let cluster = crate::cluster::Cluster::start(
                     c,
                     &snap.config.root,
+                    &snap.config.chat.rooms,
                     relay.rooms.clone(),
                     std::time::Duration::from_secs(30),
                 )
@@ -172,6 +173,10 @@ impl Server {
         let deadline = Instant::now() + grace;
         while busy() > 0 && Instant::now() < deadline {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        #[cfg(feature = "cluster")]
+        if let Some(c) = &cluster {
+            c.flush_receipts(std::time::Duration::from_secs(3)).await;
         }
         let rooms = relay.rooms.clone();
         let _ = tokio::task::spawn_blocking(move || rooms.save_receipts()).await;

@@ -73,6 +73,11 @@ pub(crate) enum FileError {
     Reserve { bytes: u64 },
     /// The disk (or the file system's quota) is full.
     DiskFull(io::Error),
+    /// Cluster mode: the cluster could not take it (NATS unreachable, no answer);
+    /// `maybe` says the cluster may hold it all the same, so the same upload again is
+    /// accepted.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    Unavailable { why: String, maybe: bool },
     /// The file system failed otherwise.
     Io(io::Error),
 }
@@ -106,6 +111,13 @@ impl fmt::Display for FileError {
             ),
             FileError::Reserve { bytes } => write!(f, "file refused: {}", crate::base::space::Reserve::refusal(*bytes)),
             FileError::DiskFull(_) => write!(f, "file refused: the relay's disk is full; nothing was kept"),
+            FileError::Unavailable { why, maybe: false } => {
+                write!(f, "cluster unavailable, nothing written ({why}); try again shortly")
+            }
+            FileError::Unavailable { why, maybe: true } => write!(
+                f,
+                "cluster did not confirm the file ({why}); it may be stored: send the same file again, a retry is accepted"
+            ),
             FileError::Io(e) => write!(f, "file not stored: {e}"),
         }
     }
@@ -239,6 +251,32 @@ pub(crate) async fn store(
     limits: FileLimits,
     hold: Hold,
 ) -> Result<u64, FileError> {
+    store_with(room, id, input, limits, hold, None).await
+}
+
+/// [`store`] in cluster mode: the checked upload is handed to `cluster` before it takes
+/// its name here, and takes it only once the cluster holds it. A file held already
+/// under that name is no refusal when the upload is the same bytes (a retry after a
+/// timeout); it is when they differ ([`FileError::Exists`]).
+pub(crate) async fn store_replicated(
+    room: &Path,
+    id: &str,
+    input: &mut (dyn AsyncRead + Unpin + Send),
+    limits: FileLimits,
+    hold: Hold,
+    cluster: &dyn super::spread::FileReplicator,
+) -> Result<u64, FileError> {
+    store_with(room, id, input, limits, hold, Some(cluster)).await
+}
+
+async fn store_with(
+    room: &Path,
+    id: &str,
+    input: &mut (dyn AsyncRead + Unpin + Send),
+    limits: FileLimits,
+    hold: Hold,
+    cluster: Option<&dyn super::spread::FileReplicator>,
+) -> Result<u64, FileError> {
     if limits.max_file_bytes == 0 {
         return Err(FileError::Off);
     }
@@ -256,7 +294,7 @@ pub(crate) async fn store(
         Err(e) => return Err(e.into()),
     }
     let dir = files_dir(room);
-    let stored = store_in(&dir, id, input, limits, hold).await;
+    let stored = store_in(room, &dir, id, input, limits, hold, cluster).await;
     if stored.is_err() && fs::symlink_metadata(room).is_err() {
         // A new room: the folder goes too, unless another upload is using it (then it
         // is not empty, and stays).
@@ -267,11 +305,13 @@ pub(crate) async fn store(
 
 /// [`store`] once the room is known: into its files folder `dir`, made if missing.
 async fn store_in(
+    room: &Path,
     dir: &Path,
     id: &str,
     input: &mut (dyn AsyncRead + Unpin + Send),
     limits: FileLimits,
     mut hold: Hold,
+    cluster: Option<&dyn super::spread::FileReplicator>,
 ) -> Result<u64, FileError> {
     match fs::symlink_metadata(dir) {
         Ok(m) if m.is_dir() => {}
@@ -280,7 +320,9 @@ async fn store_in(
         Err(e) => return Err(e.into()),
     }
     let target = dir.join(format!("{id}{EXTENSION}"));
-    if fs::symlink_metadata(&target).is_ok() {
+    // In cluster mode a file held already may be this very upload, sent again: the
+    // cluster compares the bytes once they are in.
+    if cluster.is_none() && fs::symlink_metadata(&target).is_ok() {
         return Err(FileError::Exists);
     }
     hold.take(0)?;
@@ -297,12 +339,21 @@ async fn store_in(
         Err(e) => return Err(e.into()),
     };
     let written = fill(file, input, limits, &mut hold).await;
-    let done = match written {
-        Ok(n) => match fs::symlink_metadata(&target) {
+    let done = match (written, cluster) {
+        (Ok(n), None) => match fs::symlink_metadata(&target) {
             Ok(_) => Err(FileError::Exists),
             Err(_) => fs::rename(&part, &target).map(|()| n).map_err(FileError::from),
         },
-        Err(e) => Err(e),
+        // The cluster holds exactly these bytes under this name once `put` is done: the
+        // copy here is taken (or, held already, the same bytes).
+        (Ok(n), Some(c)) => match c.put(room, id, &part, limits.quota_bytes).await {
+            Ok(()) => match fs::symlink_metadata(&target) {
+                Ok(_) => fs::remove_file(&part).map(|()| n).map_err(FileError::from),
+                Err(_) => fs::rename(&part, &target).map(|()| n).map_err(FileError::from),
+            },
+            Err(e) => Err(e),
+        },
+        (Err(e), _) => Err(e),
     };
     match done {
         Ok(n) => {

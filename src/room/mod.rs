@@ -72,6 +72,7 @@ pub(crate) mod replica;
 pub mod rotate;
 pub mod seen;
 mod shares;
+pub(crate) mod spread;
 mod upload;
 
 use crate::base::sync::Unpoison;
@@ -282,6 +283,8 @@ pub(crate) struct Rooms {
     registry: Mutex<Registry>,
     /// Who read which room how far (`SITE SEEN`).
     pub(crate) seen: SeenBook,
+    /// Cluster mode: where receipts and shared files go too (see [`spread`]).
+    spread: spread::Hooks,
     /// Cluster mode: where appends go instead of the room files (see [`replica`]).
     #[cfg(feature = "cluster")]
     replicator: std::sync::OnceLock<Arc<dyn replica::Replicator>>,
@@ -343,6 +346,7 @@ impl Rooms {
                 keep_open: KEEP_OPEN,
             }),
             seen: SeenBook::default(),
+            spread: spread::Hooks::default(),
             #[cfg(feature = "cluster")]
             replicator: std::sync::OnceLock::new(),
         })
@@ -452,6 +456,7 @@ impl Rooms {
     /// written to the room's state folder within [`seen::SAVE_DELAY`] (and at a clean
     /// stop, [`Rooms::save_receipts`]).
     pub(crate) fn note_seen(self: &Arc<Self>, room: &Path, user: &str, offset: u64) {
+        self.spread_seen(room, user, offset);
         if self.seen.note(room, user, offset) {
             let rooms = self.clone();
             tokio::spawn(async move {

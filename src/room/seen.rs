@@ -65,6 +65,12 @@ impl SeenBook {
     /// (no other was): the caller then runs [`SeenBook::save_due`] after [`SAVE_DELAY`],
     /// off the async threads. The first use of a room reads its small receipts file.
     pub(crate) fn note(&self, room: &Path, user: &str, offset: u64) -> bool {
+        self.note_at(room, user, offset, now())
+    }
+
+    /// [`SeenBook::note`] of a receipt given at unix second `at` (cluster mode: one given
+    /// on another relay keeps its time).
+    pub(crate) fn note_at(&self, room: &Path, user: &str, offset: u64, at: u64) -> bool {
         // Only a room that exists has readers; a name alone must not make a state folder.
         if !room.is_file() {
             return false;
@@ -85,8 +91,7 @@ impl SeenBook {
         if entry.get(user).is_some_and(|(o, _)| *o >= offset) {
             return false;
         }
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        entry.insert(user.to_string(), (offset, now));
+        entry.insert(user.to_string(), (offset, at));
         let mut dirty = self.dirty.lock().unpoisoned();
         let first = dirty.is_empty();
         dirty.insert(room.to_path_buf());
@@ -134,6 +139,11 @@ impl SeenBook {
         // Not kept: asking about a name (a room or not) holds no memory.
         rows(&Self::load(room))
     }
+}
+
+/// Unix seconds now.
+pub(crate) fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -2,9 +2,11 @@
 //! through the path policy to the room store, the shared files or the file system.
 
 use super::adapters::{CountingReader, Stat};
-use super::errors::{reason, room_error};
+use super::errors::{file_error, reason, room_error};
+use super::paths::FilesPath;
 use super::{home_path, LoftMeta, LoftStorage};
 use crate::base::sync::Unpoison;
+use crate::ftpchat;
 use crate::relay::user::LoftUser;
 use crate::room::rotate;
 use async_trait::async_trait;
@@ -149,6 +151,17 @@ impl StorageBackend<LoftUser> for LoftStorage {
         Self::deny_state(path.as_ref())?;
         self.deny_files_change(user, path.as_ref(), true)?;
         self.deny_room_change(user, path.as_ref(), "deleting")?;
+        // Cluster mode: a shared file goes from the cluster first, then from every relay.
+        if let Some(FilesPath::File { room, name }) = self.shared.shared_file(user, path.as_ref())? {
+            if let Some(id) = ftpchat::file::id_of(&name) {
+                if let Some(done) = self.shared.rooms.delete_file(&room, id).await {
+                    if done.map_err(file_error)? {
+                        tracing::info!(target: "loft::transfer", user = %user.name, cmd = "DELE", path = %crate::base::text::logged(path.as_ref()), "deleted from the cluster");
+                        return Ok(());
+                    }
+                }
+            }
+        }
         self.fs()?.del(user, path.as_ref()).await?;
         tracing::info!(target: "loft::transfer", user = %user.name, cmd = "DELE", path = %crate::base::text::logged(path.as_ref()), "deleted");
         Ok(())

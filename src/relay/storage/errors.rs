@@ -31,7 +31,8 @@ pub(super) fn file_error(e: FileError) -> Error {
             ErrorKind::ExceededStorageAllocationError
         }
         FileError::DiskFull(_) | FileError::Reserve { .. } => ErrorKind::InsufficientStorageSpaceError,
-        FileError::Io(_) => ErrorKind::LocalError,
+        // 451: a temporary failure; the reason says whether anything was written.
+        FileError::Io(_) | FileError::Unavailable { .. } => ErrorKind::LocalError,
     };
     Error::new(kind, reason(&e.to_string()))
 }

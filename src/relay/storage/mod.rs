@@ -39,7 +39,7 @@ use crate::base::sync::Unpoison;
 use crate::ftpchat;
 use crate::relay::rates::Member;
 use crate::relay::user::LoftUser;
-use crate::room::files::{self, FileError};
+use crate::room::files::FileError;
 use crate::room::rotate;
 use crate::room::{Rooms, WriteMode};
 use adapters::{Capped, SeenAtEnd, SharedReader};
@@ -350,7 +350,7 @@ impl LoftStorage {
     }
 
     /// An upload into a room's files area: only a `STOR` of a new `ID.lff`, checked and
-    /// capped by [`files::store`].
+    /// capped by [`crate::room::files::store`] (through the room store, for cluster mode).
     async fn store_shared_file<R: AsyncRead + Send + Unpin>(
         &self,
         user: &LoftUser,
@@ -375,7 +375,7 @@ impl LoftStorage {
         let Some(id) = ftpchat::file::id_of(&name) else { return Err(file_error(FileError::BadName)) };
         let limits = self.shared.rooms.settings().files;
         let hold = file_hold(&self.shared.space, self.shared.reserve, user, &room, limits.quota_bytes).await;
-        match files::store(&room, id, input, limits, hold).await {
+        match self.shared.rooms.store_file(&room, id, input, limits, hold).await {
             Ok(n) => {
                 note_sharer(user, &room, id);
                 tracing::info!(target: "loft::transfer", user = %user.name, cmd, room = %crate::base::text::logged(&room), file = %name, bytes = n, "shared file stored");

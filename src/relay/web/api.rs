@@ -11,7 +11,7 @@ use crate::ftpchat;
 use crate::relay::auth::Refused;
 use crate::relay::storage::NotARoom;
 use crate::relay::user;
-use crate::room::files::{self, FileError};
+use crate::room::files::FileError;
 use crate::room::{RoomError, WriteMode};
 use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -583,7 +583,7 @@ async fn put_file(web: &Web, query: &HashMap<String, String>, req: Request<Incom
             let hold =
                 crate::relay::storage::file_hold(&storage.space, storage.reserve, &s.user, &real, limits.quota_bytes)
                     .await;
-            match files::store(&real, &id, &mut input, limits, hold).await {
+            match web.relay.rooms.store_file(&real, &id, &mut input, limits, hold).await {
                 Ok(n) => {
                     crate::relay::storage::note_sharer(&s.user, &real, &id);
                     tracing::info!(target: "loft::transfer", user = %s.user.name, cmd = "web file", room = %crate::base::text::logged(&real), file = %id, bytes = n, "shared file stored");
@@ -616,6 +616,7 @@ fn file_fail(e: FileError) -> Fail {
         FileError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         FileError::QuotaFull { .. } | FileError::UserQuota { .. } => StatusCode::INSUFFICIENT_STORAGE,
         FileError::DiskFull(_) | FileError::Reserve { .. } => StatusCode::INSUFFICIENT_STORAGE,
+        FileError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         FileError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     fail(status, &e.to_string())
