@@ -8,6 +8,8 @@
 //! The base cases are here; receipts and shared files across relays are in `shared`,
 //! the log's retention, checkpoints and faults of apply in `log`.
 
+mod log;
+
 use crate::common;
 use common::nats::{require_nats, Nats};
 use common::{set_key, Relay, Setup, PASSWORD};
