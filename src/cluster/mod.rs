@@ -4,7 +4,7 @@
 //! A room is an append-only, ordered, de-duplicated log, and JetStream is a proven,
 //! Raft-replicated one: Loft keeps the rooms' log there instead of inventing a
 //! replication protocol. This module is the only place that knows NATS; the room store
-//! sees a [`Replicator`] and [`Rooms::apply`] (see [`crate::room::replica`]).
+//! sees a [`Replicator`] and [`Rooms::apply_batch`] (see [`crate::room::replica`]).
 //!
 //! - **One stream for the whole group**, `<name>-rooms`, one subject per room:
 //!   `<name>.rooms.<hex of the room's path below root>`. A stream per room would make one
@@ -19,7 +19,8 @@
 //!   client reads its own message right after.
 //! - **One consumer per relay** (an ordered consumer, from the last sequence applied)
 //!   applies every message in stream order through the room store, which writes it as it
-//!   is and rotates at the same points on every relay. The last sequence applied is kept
+//!   is, in groups of what has arrived (see [`apply`]), and rotates at the same points on
+//!   every relay. The last sequence applied is kept
 //!   in `<root>/.cluster.loft/applied`; a relay whose root was wiped starts from the
 //!   stream's first message and rebuilds every room.
 //! - **NATS unreachable**: appends are refused at once (`cluster unavailable, nothing

@@ -965,7 +965,7 @@ async fn room_exists(path: &Path) -> bool {
 
 #[cfg(feature = "cluster")]
 impl Rooms {
-    /// Turns cluster mode on: appends go to `r`, and come back through [`Rooms::apply`].
+    /// Turns cluster mode on: appends go to `r`, and come back through [`Rooms::apply_batch`].
     /// Set once, before the relay serves.
     pub(crate) fn set_replicator(&self, r: Arc<dyn replica::Replicator>) {
         self.shared.replicated.store(true, Ordering::Relaxed);

@@ -6,8 +6,9 @@
 //! replica holds it, and the bytes it would add are handed to a [`Replicator`], which
 //! stores them in the log (NATS JetStream, `crate::cluster`) and returns once the log
 //! holds them and this replica has applied them. Every relay applies every message of the
-//! log, in the log's order, with [`super::Rooms::apply`]: written as they are, one message
-//! at a time, each followed by the rotation check. So every replica holds the same bytes,
+//! log, in the log's order, with [`super::Rooms::apply_batch`]: written as they are, in
+//! groups (one write and one fsync per group), with the rotation check after each
+//! message as if each were written alone. So every replica holds the same bytes,
 //! cut into the same archives at the same logical offsets: rotation depends only on the
 //! bytes applied and on `[chat] rotate_bytes`/`keep_bytes`, which must be the same on
 //! every relay.
@@ -86,9 +87,12 @@ impl Room {
             // A relay stopped after a message and before the rotation that follows it
             // rotates now, before the next message: at the same point as every replica.
             if rotate_bytes > 0 && log.len > rotate_bytes {
-                let time = jobs.get(next).and_then(|j| match &j.kind {
-                    JobKind::Apply { time, .. } => Some(*time),
-                    _ => None,
+                // Dated as the others dated it: by the message after which it is due.
+                let time = load_applied_time(&self.path).or_else(|| {
+                    jobs.get(next).and_then(|j| match &j.kind {
+                        JobKind::Apply { time, .. } => Some(*time),
+                        _ => None,
+                    })
                 });
                 self.maybe_rotate_at(slot, sync, time);
                 continue_if_rotated(slot)?;
@@ -100,6 +104,7 @@ impl Room {
             let mut hashes = Vec::new();
             let mut shares = Vec::new();
             let mut rotate_at = None;
+            let mut last_time = None;
             while let Some(job) = jobs.get(next) {
                 next += 1;
                 let JobKind::Apply { seq, member, time } = &job.kind else {
@@ -130,6 +135,7 @@ impl Room {
                 buf.extend_from_slice(data);
                 hashes.extend(job.upload.lines.iter().map(|l| l.hash));
                 record = Some((*seq, log.base + before + buf.len() as u64));
+                last_time = Some(*time);
                 outcomes.push(AppendOutcome {
                     written_lines: job.upload.lines.len(),
                     bytes_written: data.len() as u64,
@@ -155,7 +161,7 @@ impl Room {
             }
             if record != log.applied {
                 log.applied = record;
-                save_applied(&self.path, log.applied, sync);
+                save_applied(&self.path, log.applied, last_time, sync);
             }
             self.publish(log);
             if rotate_at.is_some() {
@@ -204,13 +210,33 @@ pub(super) fn load_applied(room: &Path) -> Option<(u64, u64)> {
     Some((seq, end))
 }
 
+/// The stream time of the last message written by the room's record, if it has one.
+#[cfg(feature = "cluster")]
+fn load_applied_time(room: &Path) -> Option<std::time::SystemTime> {
+    let text = std::fs::read_to_string(rotate::state_dir(room).join(APPLIED)).ok()?;
+    let (secs, nanos) = text.split_whitespace().nth(2)?.split_once('.')?;
+    let d = std::time::Duration::new(secs.parse().ok()?, nanos.parse().ok()?);
+    std::time::UNIX_EPOCH.checked_add(d)
+}
+
 /// Writes a room's record (durably unless the sync policy is `never`). A failure is
 /// logged: the next start then finds the bytes after the older record and skips them.
 #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
-pub(super) fn save_applied(room: &Path, applied: Option<(u64, u64)>, sync: SyncPolicy) {
+pub(super) fn save_applied(
+    room: &Path,
+    applied: Option<(u64, u64)>,
+    time: Option<std::time::SystemTime>,
+    sync: SyncPolicy,
+) {
     let Some((seq, end)) = applied else { return };
     let dir = rotate::state_dir(room);
-    let text = format!("{seq} {end}\n");
+    // The stream time of the last message written, when known: a rotation still due
+    // after it (the relay stopped in between) is dated with it, as every replica dates it.
+    let at = time.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    let text = match at {
+        Some(d) => format!("{seq} {end} {}.{:09}\n", d.as_secs(), d.subsec_nanos()),
+        None => format!("{seq} {end}\n"),
+    };
     let result = std::fs::create_dir_all(&dir).and_then(|()| {
         let p = dir.join(APPLIED);
         if sync == SyncPolicy::Never {
@@ -357,6 +383,32 @@ mod tests {
         let got = everything(&p).pop().unwrap().1;
         assert_eq!(got[..live.len()], live[..], "messages 3 and 4 were written twice");
         assert_eq!(got.len(), live.len() + message(4).len() + message(5).len());
+    }
+
+    #[tokio::test]
+    async fn a_rotation_due_when_the_relay_stopped_is_dated_by_the_message_that_called_for_it() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("lobby.txt");
+        let at = |i: usize| std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + i as u64);
+        let msg = |i: usize| StreamMessage { seq: i as u64 + 1, data: message(i), member: None, time: at(i) };
+        {
+            // A relay that stopped after message 30 and before the rotation it called
+            // for (as if: rotation off while it wrote).
+            let mut s = settings();
+            s.rotate.rotate_bytes = 0;
+            let r = Rooms::new(s);
+            for i in 0..30 {
+                r.apply_batch(&p, vec![msg(i)]).await.unwrap();
+            }
+        }
+        assert!(rotate::archives(&p).is_empty());
+        assert!(std::fs::metadata(&p).unwrap().len() > 2048);
+        let r = Rooms::new(settings());
+        r.apply_batch(&p, vec![msg(30)]).await.unwrap();
+        let arcs = rotate::archives(&p);
+        assert_eq!(arcs.len(), 1);
+        assert_eq!(std::fs::metadata(&arcs[0].2).unwrap().modified().unwrap(), at(29));
+        assert!(std::fs::read_to_string(&p).unwrap().ends_with(std::str::from_utf8(&message(30)).unwrap()));
     }
 
     #[test]
