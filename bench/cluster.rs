@@ -211,7 +211,11 @@ fn main() {
     for p in [alone, a, b] {
         send_one(p, &key.encrypt(b"warm-up"));
     }
-    for (name, ports) in [("one relay alone", vec![alone]), ("two relays, 3 NATS nodes, R3", vec![a, b])] {
+    for (name, ports) in [
+        ("one relay alone", vec![alone]),
+        ("one relay of the cluster, R3", vec![a]),
+        ("two relays, 3 NATS nodes, R3", vec![a, b]),
+    ] {
         let (rate, lat) = run(&ports, writers, each, &key);
         println!("{:<34} {:>9} {:>10.0} {:>9.1} {:>9.1}", name, lat.len(), rate, pct(&lat, 0.5), pct(&lat, 0.99));
     }

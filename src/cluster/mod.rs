@@ -4,7 +4,7 @@
 //! A room is an append-only, ordered, de-duplicated log, and JetStream is a proven,
 //! Raft-replicated one: Loft keeps the rooms' log there instead of inventing a
 //! replication protocol. This module is the only place that knows NATS; the room store
-//! sees a [`Replicator`] and [`Rooms::apply`] (see [`crate::room::replica`]).
+//! sees a [`Replicator`] and [`Rooms::apply_batch`] (see [`crate::room::replica`]).
 //!
 //! - **One stream for the whole group**, `<name>-rooms`, one subject per room:
 //!   `<name>.rooms.<hex of the room's path below root>`. A stream per room would make one
@@ -19,7 +19,8 @@
 //!   client reads its own message right after.
 //! - **One consumer per relay** (an ordered consumer, from the last sequence applied)
 //!   applies every message in stream order through the room store, which writes it as it
-//!   is and rotates at the same points on every relay. The last sequence applied is kept
+//!   is, in groups of what has arrived (see [`apply`]), and rotates at the same points on
+//!   every relay. The last sequence applied is kept
 //!   in `<root>/.cluster.loft/applied`; a relay whose root was wiped starts from the
 //!   stream's first message and rebuilds every room.
 //! - **NATS unreachable**: appends are refused at once (`cluster unavailable, nothing
@@ -35,7 +36,7 @@ use crate::room::replica::Replicator;
 use crate::room::{RoomError, Rooms};
 use async_nats::connection::State;
 use async_nats::jetstream::{self, consumer, stream};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,14 +44,17 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+mod apply;
+mod keys;
+
 /// How long a retry is recognised as one by the stream (`Nats-Msg-Id`).
 pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 /// How long an append waits before it sends its message again (see `Cluster::publish`).
 const RESEND_AFTER: Duration = Duration::from_millis(200);
 /// The header that names whose share of the room's budget a message counts against.
-const MEMBER: &str = "Loft-Member";
+pub(crate) const MEMBER: &str = "Loft-Member";
 /// The global record of the last stream sequence applied, in `<root>/.cluster.loft/`.
-const STATE_DIR: &str = ".cluster.loft";
+pub(crate) const STATE_DIR: &str = ".cluster.loft";
 
 /// A relay's link to the cluster.
 pub(crate) struct Cluster {
@@ -65,6 +69,15 @@ pub(crate) struct Cluster {
     applied: watch::Sender<u64>,
     /// The stream exists (made or found since the last connection).
     ready: AtomicBool,
+    /// A local fault that stops this relay's replica (its disk): appends are refused at
+    /// once while it lasts (see [`apply`]).
+    fault: watch::Sender<Option<String>>,
+    /// The last sequence recorded as skipped (see [`apply`]).
+    skipped_upto: std::sync::atomic::AtomicU64,
+    /// This relay's `[chat]` rotation keys, as the stream's metadata holds them ([`keys`]).
+    keys: std::collections::HashMap<String, String>,
+    /// Set when they differ from the stream's: the relay does not apply the stream.
+    refused: watch::Sender<Option<String>>,
     /// The task that applies the stream, ended by [`Cluster::stop`].
     follower: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
     /// Read receipts in the KV bucket `<name>-seen` ([`seen`]).
@@ -139,12 +152,16 @@ impl Cluster {
         let cluster = Arc::new(Cluster {
             client,
             js,
-            root,
+            root: root.clone(),
             prefix,
             stream: stream_name,
             timeout: cfg.timeout,
             applied,
             ready: AtomicBool::new(false),
+            fault: watch::Sender::new(None),
+            skipped_upto: std::sync::atomic::AtomicU64::new(apply::last_skipped(&root)),
+            keys: keys::metadata(&rooms.settings().rotate),
+            refused: watch::Sender::new(None),
             follower: std::sync::Mutex::new(None),
             receipts,
             shared_tasks: std::sync::Mutex::new(shared_tasks),
@@ -152,7 +169,19 @@ impl Cluster {
         let (caught_up_tx, mut caught_up) = watch::channel(false);
         let task = tokio::spawn(cluster.clone().follow(rooms, cfg.replicas, caught_up_tx));
         *cluster.follower.lock().unwrap_or_else(|p| p.into_inner()) = Some(task.abort_handle());
-        let _ = tokio::time::timeout(catch_up, caught_up.wait_for(|c| *c)).await;
+        let mut refused = cluster.refused.subscribe();
+        let _ = tokio::time::timeout(catch_up, async {
+            tokio::select! {
+                _ = caught_up.wait_for(|c| *c) => {}
+                _ = refused.wait_for(|r| r.is_some()) => {}
+            }
+        })
+        .await;
+        let why = cluster.refused.borrow().clone();
+        if let Some(why) = why {
+            cluster.stop();
+            anyhow::bail!("{why}");
+        }
         Ok(cluster)
     }
 
@@ -193,6 +222,13 @@ impl Cluster {
             }
             match self.follow_once(&rooms, replicas, &caught_up).await {
                 Ok(()) => {}
+                Err(e) if e.downcast_ref::<keys::KeysDiffer>().is_some() => {
+                    tracing::error!(target: "loft::cluster", "this relay does not apply the rooms' stream: {e}");
+                    self.ready.store(false, Ordering::Relaxed);
+                    self.fault.send_replace(Some(e.to_string()));
+                    self.refused.send_replace(Some(e.to_string()));
+                    return;
+                }
                 Err(e) => {
                     self.ready.store(false, Ordering::Relaxed);
                     if !logged {
@@ -217,10 +253,22 @@ impl Cluster {
                 num_replicas: replicas,
                 duplicate_window: DUPLICATE_WINDOW,
                 storage: stream::StorageType::File,
+                metadata: self.keys.clone(),
                 ..Default::default()
             })
             .await?;
-        let last = stream.info().await?.state.last_sequence;
+        let info = stream.info().await?.clone();
+        match keys::compare(&self.keys, &info.config.metadata) {
+            Err(why) => return Err(keys::KeysDiffer(why).into()),
+            Ok(true) => {
+                let mut config = info.config.clone();
+                config.metadata.extend(self.keys.clone());
+                self.js.update_stream(config).await?;
+                tracing::info!(target: "loft::cluster", "recorded this relay's [chat] rotation keys in the stream's metadata");
+            }
+            Ok(false) => {}
+        }
+        let last = info.state.last_sequence;
         self.ready.store(true, Ordering::Relaxed);
         let start = self.applied() + 1;
         tracing::info!(target: "loft::cluster", stream = %self.stream, from = start, last, "following the rooms' stream");
@@ -236,37 +284,40 @@ impl Cluster {
             .await?;
         let mut messages = consumer.messages().await?;
         let mut saved = self.applied();
-        while let Some(m) = messages.next().await {
-            let m = m?;
-            let seq = m.info().map_err(|e| anyhow::anyhow!("{e}"))?.stream_sequence;
-            if seq <= self.applied() {
-                continue;
-            }
-            match self.room_of(m.subject.as_str()) {
-                Some(path) => {
-                    let member = m.headers.as_ref().and_then(|h| h.get(MEMBER)).map(|v| v.as_str().to_string());
-                    // A room that cannot be written here (a full disk) stops the replica
-                    // at this message: retried until it can, never skipped.
-                    if let Err(e) = rooms.apply(&path, seq, m.payload.to_vec(), member).await {
-                        anyhow::bail!("cannot apply message {seq} to {}: {e}", crate::base::text::logged(&path));
+        loop {
+            let Some(first) = messages.next().await else { anyhow::bail!("the stream's consumer ended") };
+            let first = first?;
+            let mut pending = first.info().map_or(0, |i| i.pending);
+            let mut batch = vec![apply::Arrived::of(&first)?];
+            let mut bytes = first.payload.len();
+            // What has arrived already, without waiting for more: one group commit.
+            while batch.len() < apply::MAX_BATCH && bytes < apply::MAX_BATCH_BYTES {
+                match messages.next().now_or_never() {
+                    Some(Some(m)) => {
+                        let m = m?;
+                        pending = m.info().map_or(0, |i| i.pending);
+                        bytes += m.payload.len();
+                        batch.push(apply::Arrived::of(&m)?);
                     }
-                }
-                None => {
-                    tracing::warn!(target: "loft::cluster", seq, subject = %m.subject, "a message for no room of this relay: skipped")
+                    Some(None) => anyhow::bail!("the stream's consumer ended"),
+                    None => break,
                 }
             }
-            self.applied.send_replace(seq);
+            let seq = batch.last().map_or(0, |m| m.seq);
+            self.apply_batch(rooms, batch).await;
+            if seq > self.applied() {
+                self.applied.send_replace(seq);
+            }
             if seq >= last {
                 caught_up.send_replace(true);
             }
             // The global record may lag (each room keeps its own, exactly); it only says
             // where to start reading.
-            if seq >= saved + 256 || m.info().is_ok_and(|i| i.pending == 0) {
+            if seq >= saved + 256 || pending == 0 {
                 save_applied(&self.root, seq);
                 saved = seq;
             }
         }
-        anyhow::bail!("the stream's consumer ended")
     }
 
     /// The room a subject names: its path below root, hex-encoded, with nothing that
@@ -299,6 +350,9 @@ impl Cluster {
         }
         if !self.ready.load(Ordering::Relaxed) {
             return Err(unavailable("the rooms' stream is not reachable yet"));
+        }
+        if let Some(why) = self.fault.borrow().clone() {
+            return Err(unavailable(&format!("this relay cannot write its replica: {why}")));
         }
         let mut id = Sha256::new();
         id.update(subject.as_bytes());
@@ -334,11 +388,21 @@ impl Cluster {
             tokio::time::sleep(RESEND_AFTER).await;
         };
         let mut rx = self.applied.subscribe();
+        let mut fault = self.fault.subscribe();
         let seq = ack.sequence;
-        let here = tokio::time::timeout(self.timeout, rx.wait_for(|a| *a >= seq)).await.is_ok_and(|r| r.is_ok());
-        match here {
-            true => Ok(()),
-            false => Err(RoomError::Unavailable {
+        let here = async {
+            tokio::select! {
+                r = rx.wait_for(|a| *a >= seq) => r.map(|_| None).unwrap_or(Some("the relay is stopping".to_string())),
+                f = fault.wait_for(|f| f.is_some()) => Some(f.map(|f| f.clone().unwrap_or_default()).unwrap_or_default()),
+            }
+        };
+        match tokio::time::timeout(self.timeout, here).await {
+            Ok(None) => Ok(()),
+            Ok(Some(why)) => Err(RoomError::Unavailable {
+                why: format!("stored in the cluster (message {seq}), but this relay cannot write its replica: {why}"),
+                maybe: true,
+            }),
+            Err(_) => Err(RoomError::Unavailable {
                 why: format!("stored in the cluster (message {seq}), not yet on this relay"),
                 maybe: true,
             }),

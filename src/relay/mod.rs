@@ -229,6 +229,8 @@ impl Relay {
             cfg.tls = old.tls.clone();
             cfg.root = old.root.clone();
         }
+        #[cfg(feature = "cluster")]
+        keep_cluster_keys(&old, &mut cfg);
         storage::size_from_disk(&mut cfg);
         let users = cfg.users.len();
         if cfg.limits.max_connections != old.limits.max_connections {
@@ -283,6 +285,25 @@ impl Relay {
             Err(e) => tracing::error!(target: "loft::conn", peer = %peer, "cannot serve: {e}"),
         }
         drop(slot);
+    }
+}
+
+/// Cluster mode on SIGHUP: the link to NATS is made at start and kept (`[cluster]`
+/// changes wait for a restart), and the `[chat]` rotation keys stay as the cluster
+/// checked them (a relay rotating differently from the others would diverge from them).
+#[cfg(feature = "cluster")]
+fn keep_cluster_keys(old: &Config, cfg: &mut Config) {
+    if cfg.cluster != old.cluster {
+        tracing::warn!(target: "loft::cluster", "[cluster] changed: it takes effect at the next restart; the running cluster link is kept");
+        cfg.cluster = old.cluster.clone();
+    }
+    let keys = |c: &Config| (c.chat.rotate_bytes, c.chat.keep_bytes, c.chat.keep_archives, c.chat.keep_days);
+    if old.cluster.is_some() && keys(cfg) != keys(old) {
+        tracing::warn!(target: "loft::cluster", "[chat] rotate_bytes, keep_bytes, keep_archives and keep_days must be the same on every relay of a cluster and cannot change for a running group: the running values are kept");
+        cfg.chat.rotate_bytes = old.chat.rotate_bytes;
+        cfg.chat.keep_bytes = old.chat.keep_bytes;
+        cfg.chat.keep_archives = old.chat.keep_archives;
+        cfg.chat.keep_days = old.chat.keep_days;
     }
 }
 

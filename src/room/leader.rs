@@ -18,6 +18,9 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{oneshot, watch};
 
+/// The most stream messages applied to a room as one group (one write, one fsync).
+const MAX_APPLY_GROUP: usize = 1024;
+
 /// One room: its queue of uploads, and the open file that only the leader touches.
 pub(super) struct Room {
     pub(super) path: PathBuf,
@@ -61,11 +64,13 @@ pub(super) enum JobKind {
     /// publishes them, and they come back as an [`JobKind::Apply`]).
     Plan,
     /// Write the upload's bytes as they are, with no check and no de-duplication: one
-    /// message of the cluster's stream, at stream sequence `seq`, by `member`. Applied
-    /// alone (never grouped) and followed by the rotation check, so that every replica
-    /// writes and rotates at the same points.
+    /// message of the cluster's stream, at stream sequence `seq`, stored at stream time
+    /// `time`, by `member`. Consecutive applies are written as one group (one write, one
+    /// fsync, one record), cut where the room rotates: the rotation check follows every
+    /// message, so every replica writes and rotates at the same points (see
+    /// [`crate::room::replica`]).
     #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
-    Apply { seq: u64, member: Option<String> },
+    Apply { seq: u64, member: Option<String>, time: std::time::SystemTime },
 }
 
 impl Room {
@@ -112,9 +117,43 @@ impl Room {
         by: Option<Author>,
     ) -> io::Result<AppendOutcome> {
         let (done, rx) = oneshot::channel();
+        self.enqueue(vec![Job { kind, upload, mode, create, by, done }]);
+        match rx.await {
+            Ok(result) => result,
+            Err(_) => Err(io::Error::other("the room's writer stopped")),
+        }
+    }
+
+    /// Queues stream messages to apply, all at once so that the leader takes them as one
+    /// group, and waits for them: the first error, or every outcome.
+    #[cfg(feature = "cluster")]
+    pub(super) async fn submit_applies(
+        self: &Arc<Self>,
+        applies: Vec<(JobKind, Upload)>,
+    ) -> io::Result<Vec<AppendOutcome>> {
+        let mut jobs = Vec::with_capacity(applies.len());
+        let mut waits = Vec::with_capacity(applies.len());
+        for (kind, upload) in applies {
+            let (done, rx) = oneshot::channel();
+            jobs.push(Job { kind, upload, mode: WriteMode::Append, create: true, by: None, done });
+            waits.push(rx);
+        }
+        self.enqueue(jobs);
+        let mut out = Vec::with_capacity(waits.len());
+        for rx in waits {
+            match rx.await {
+                Ok(result) => out.push(result?),
+                Err(_) => return Err(io::Error::other("the room's writer stopped")),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Queues jobs, starting a leader if none runs.
+    fn enqueue(self: &Arc<Self>, jobs: Vec<Job>) {
         let start_leader = {
             let mut q = lock(&self.queue);
-            q.jobs.push_back(Job { kind, upload, mode, create, by, done });
+            q.jobs.extend(jobs);
             !std::mem::replace(&mut q.leader, true)
         };
         if start_leader {
@@ -122,10 +161,6 @@ impl Room {
             // If the runtime is shutting down, the closure is dropped unrun, and the
             // leader's Drop fails the queue instead of leaving it waiting forever.
             tokio::task::spawn_blocking(move || leader.run());
-        }
-        match rx.await {
-            Ok(result) => result,
-            Err(_) => Err(io::Error::other("the room's writer stopped")),
         }
     }
 
@@ -137,8 +172,8 @@ impl Room {
         sync: SyncPolicy,
     ) -> io::Result<Vec<AppendOutcome>> {
         #[cfg(feature = "cluster")]
-        if let Some(job) = jobs.first().filter(|j| matches!(j.kind, JobKind::Apply { .. })) {
-            return self.apply(slot, job, sync).map(|o| vec![o]);
+        if jobs.first().is_some_and(|j| matches!(j.kind, JobKind::Apply { .. })) {
+            return self.apply_group(slot, jobs, sync);
         }
         let plan = jobs.iter().all(|j| j.kind == JobKind::Plan);
         let create = !plan && jobs.iter().any(|j| j.create);
@@ -260,58 +295,6 @@ impl Room {
         Ok(outcomes)
     }
 
-    /// Writes one message of the cluster's stream as it is (see [`JobKind::Apply`]),
-    /// unless the room has it already: its sequence is at or below the one recorded, or
-    /// the room's bytes after the recorded end are this message (written, and the relay
-    /// stopped before it recorded the sequence). Records the sequence and end after.
-    #[cfg(feature = "cluster")]
-    fn apply(&self, slot: &mut Option<Log>, job: &Job, sync: SyncPolicy) -> io::Result<AppendOutcome> {
-        let JobKind::Apply { seq, member } = &job.kind else {
-            return Err(io::Error::other("not an apply job"));
-        };
-        let seq = *seq;
-        let log = self.open_log(slot, sync, true)?;
-        let data = &job.upload.data;
-        let before = self.settle_length(log)?;
-        let end = log.base + log.len;
-        let recorded = log.applied.unwrap_or_default();
-        if log.applied.is_some_and(|(s, _)| seq <= s) {
-            return Ok(AppendOutcome { duplicate_lines: job.upload.lines.len(), ..AppendOutcome::default() });
-        }
-        if log.applied.is_some() && end > recorded.1 && recorded.1 >= log.base {
-            let at = recorded.1 - log.base;
-            let mut have = vec![0u8; data.len()];
-            let same = end - recorded.1 >= data.len() as u64
-                && std::os::unix::fs::FileExt::read_exact_at(&log.file, &mut have, at).is_ok()
-                && have == *data;
-            if same {
-                log.applied = Some((seq, recorded.1 + data.len() as u64));
-                super::replica::save_applied(&self.path, log.applied, sync);
-                return Ok(AppendOutcome { duplicate_lines: job.upload.lines.len(), ..AppendOutcome::default() });
-            }
-            tracing::warn!(path = %crate::base::text::logged(&self.path), seq, "the room holds bytes the stream does not: applying the stream's message after them");
-        }
-        if !data.is_empty() {
-            self.write_synced(&log.file, data, before, sync)?;
-        }
-        log.len = before + data.len() as u64;
-        for line in &job.upload.lines {
-            log.recent.insert(line.hash);
-        }
-        if let Some(m) = member.as_deref().filter(|_| !data.is_empty()) {
-            log.shares.add(m, log.base + before, data.len() as u64);
-            log.shares.save(&self.path, false);
-        }
-        log.applied = Some((seq, log.base + log.len));
-        super::replica::save_applied(&self.path, log.applied, sync);
-        self.publish(log);
-        Ok(AppendOutcome {
-            written_lines: job.upload.lines.len(),
-            bytes_written: data.len() as u64,
-            ..AppendOutcome::default()
-        })
-    }
-
     /// The open log, (re)opened if it is not open yet or the path is no longer that file.
     pub(super) fn open_log<'a>(
         &self,
@@ -346,12 +329,26 @@ impl Room {
     /// [`crate::room::rotate`]). Runs in the leader, so no append races it. A failed
     /// rotation is recovered at once by reopening the room; the room stays usable.
     pub(super) fn maybe_rotate(&self, slot: &mut Option<Log>, sync: SyncPolicy) {
+        self.maybe_rotate_at(slot, sync, None)
+    }
+
+    /// [`Room::maybe_rotate`], at stream time `time` when given (see [`rotate::rotate_at`]).
+    pub(super) fn maybe_rotate_at(
+        &self,
+        slot: &mut Option<Log>,
+        sync: SyncPolicy,
+        time: Option<std::time::SystemTime>,
+    ) {
         let s = self.shared.settings().rotate;
         let Some(log) = slot.as_mut() else { return };
         if s.rotate_bytes == 0 || log.len <= s.rotate_bytes {
             return;
         }
-        match rotate::rotate(&self.path, &log.file, log.base, log.len, &s) {
+        let rotated = match time {
+            Some(t) => rotate::rotate_at(&self.path, &log.file, log.base, log.len, &s, t),
+            None => rotate::rotate(&self.path, &log.file, log.base, log.len, &s),
+        };
+        match rotated {
             Ok(Some(r)) => {
                 self.shared.fsyncs.fetch_add(r.fsyncs, Ordering::Relaxed);
                 match r.file.metadata() {
@@ -388,7 +385,7 @@ impl Room {
 
     /// The live file's length, made what the log says: a room changed outside Loft (a
     /// file manager, a copy) is cut back to its last whole line and published again.
-    fn settle_length(&self, log: &mut Log) -> io::Result<u64> {
+    pub(super) fn settle_length(&self, log: &mut Log) -> io::Result<u64> {
         let mut before = log.file.metadata()?.len();
         if before != log.len {
             tracing::warn!(path = %crate::base::text::logged(&self.path), expected = log.len, found = before, "room changed outside Loft");
@@ -405,7 +402,7 @@ impl Room {
 
     /// [`Room::write_batch`], then the fsync `sync` asks for; a failed fsync cuts the
     /// write off again, so nothing unconfirmed stays.
-    fn write_synced(&self, file: &File, buf: &[u8], before: u64, sync: SyncPolicy) -> io::Result<()> {
+    pub(super) fn write_synced(&self, file: &File, buf: &[u8], before: u64, sync: SyncPolicy) -> io::Result<()> {
         self.write_batch(file, buf, before)?;
         if sync != SyncPolicy::Never {
             self.shared.fsyncs.fetch_add(1, Ordering::Relaxed);
@@ -507,11 +504,20 @@ impl Leader {
                     return;
                 }
                 let sync = room.shared.settings().sync;
-                // An apply goes alone; a group never mixes kinds (plans with writes would
-                // share one budget count).
+                // A group never mixes kinds (plans with writes would share one budget
+                // count); consecutive stream messages are applied as one group, whatever
+                // the sync policy (the rotation points do not depend on the grouping).
                 let first = q.jobs.front().map(|j| j.kind.clone());
-                let alone = sync == SyncPolicy::Always || matches!(first, Some(JobKind::Apply { .. }));
-                let jobs: Vec<Job> = if alone {
+                let apply = matches!(first, Some(JobKind::Apply { .. }));
+                let jobs: Vec<Job> = if apply {
+                    let n = q
+                        .jobs
+                        .iter()
+                        .take(MAX_APPLY_GROUP)
+                        .take_while(|j| matches!(j.kind, JobKind::Apply { .. }))
+                        .count();
+                    q.jobs.drain(..n).collect()
+                } else if sync == SyncPolicy::Always {
                     q.jobs.pop_front().into_iter().collect()
                 } else {
                     let same = |j: &Job| Some(&j.kind) == first.as_ref();
@@ -520,10 +526,11 @@ impl Leader {
                 };
                 (jobs, sync)
             };
-            // Replicas rotate after a stream message only, so all at the same points.
+            // Replicas rotate after a stream message only, so all at the same points (the
+            // group of stream messages checks after each one itself).
             let kind = jobs.first().map(|j| j.kind.clone());
             let rotate = match kind {
-                Some(JobKind::Apply { .. }) => true,
+                Some(JobKind::Apply { .. }) => false,
                 Some(JobKind::Plan) => false,
                 _ => !room.shared.replicated.load(Ordering::Relaxed),
             };

@@ -970,17 +970,42 @@ async fn room_exists(path: &Path) -> bool {
 
 #[cfg(feature = "cluster")]
 impl Rooms {
-    /// Turns cluster mode on: appends go to `r`, and come back through [`Rooms::apply`].
+    /// Turns cluster mode on: appends go to `r`, and come back through [`Rooms::apply_batch`].
     /// Set once, before the relay serves.
     pub(crate) fn set_replicator(&self, r: Arc<dyn replica::Replicator>) {
         self.shared.replicated.store(true, Ordering::Relaxed);
         let _ = self.replicator.set(r);
     }
 
-    /// Cluster mode: writes one message of the stream, stream sequence `seq`, to the room
-    /// at `path` as it is (creating the room and its folders), unless the room has it
-    /// already (see [`replica`]). Every replica calls this for every message, in stream
-    /// order, so every replica holds the same bytes, rotated at the same points.
+    /// Cluster mode: writes messages of the stream (in stream order) to the room at `path`
+    /// as they are (creating the room and its folders), but those the room has already
+    /// (see [`replica`]). Every replica calls this for every message, in stream order, so
+    /// every replica holds the same bytes, rotated at the same points; the messages given
+    /// together are written as one group (one write, one fsync per rotation interval).
+    pub(crate) async fn apply_batch(
+        &self,
+        path: &Path,
+        messages: Vec<replica::StreamMessage>,
+    ) -> Result<Vec<AppendOutcome>, RoomError> {
+        if let Some(dir) = path.parent() {
+            let dir = dir.to_path_buf();
+            tokio::task::spawn_blocking(move || std::fs::create_dir_all(dir))
+                .await
+                .map_err(|e| io::Error::other(format!("room folder: {e}")))??;
+        }
+        let jobs = messages
+            .into_iter()
+            .map(|m| {
+                let kind = leader::JobKind::Apply { seq: m.seq, member: m.member, time: m.time };
+                (kind, Upload::verbatim(m.data, &self.shared))
+            })
+            .collect();
+        let room = self.room(path).await?;
+        Ok(room.submit_applies(jobs).await?)
+    }
+
+    /// [`Rooms::apply_batch`] for one message (stored at the epoch).
+    #[cfg(test)]
     pub(crate) async fn apply(
         &self,
         path: &Path,
@@ -988,15 +1013,9 @@ impl Rooms {
         data: Vec<u8>,
         member: Option<String>,
     ) -> Result<AppendOutcome, RoomError> {
-        if let Some(dir) = path.parent() {
-            let dir = dir.to_path_buf();
-            tokio::task::spawn_blocking(move || std::fs::create_dir_all(dir))
-                .await
-                .map_err(|e| io::Error::other(format!("room folder: {e}")))??;
-        }
-        let upload = Upload::verbatim(data, &self.shared);
-        let room = self.room(path).await?;
-        Ok(room.submit_kind(leader::JobKind::Apply { seq, member }, upload, WriteMode::Append, true, None).await?)
+        let m = replica::StreamMessage { seq, data, member, time: std::time::UNIX_EPOCH };
+        let mut out = self.apply_batch(path, vec![m]).await?;
+        out.pop().ok_or_else(|| RoomError::from(io::Error::other("no outcome")))
     }
 }
 

@@ -381,10 +381,27 @@ pub(crate) struct Rotated {
 /// (steps 1 to 6 of the module doc). `Ok(None)`: nothing to cut. On error the room is left
 /// for [`recover`] (the caller reopens it, which runs it).
 pub(crate) fn rotate(room: &Path, file: &File, base: u64, len: u64, s: &RotateSettings) -> io::Result<Option<Rotated>> {
-    rotate_until(room, file, base, len, s, u8::MAX)
+    rotate_full(room, file, base, len, s, u8::MAX, None)
+}
+
+/// [`rotate`] at a given time rather than the clock's (cluster mode: the stream time of
+/// the message after which the room rotates). The archive's modification time is `time`,
+/// and pruning measures ages against it, so every replica, and a replica rebuilt later,
+/// keeps and prunes the same archives.
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+pub(crate) fn rotate_at(
+    room: &Path,
+    file: &File,
+    base: u64,
+    len: u64,
+    s: &RotateSettings,
+    time: SystemTime,
+) -> io::Result<Option<Rotated>> {
+    rotate_full(room, file, base, len, s, u8::MAX, Some(time))
 }
 
 /// [`rotate`], stopping (as a crash would) after step `stop` (tests).
+#[cfg(test)]
 pub(crate) fn rotate_until(
     room: &Path,
     file: &File,
@@ -392,6 +409,18 @@ pub(crate) fn rotate_until(
     len: u64,
     s: &RotateSettings,
     stop: u8,
+) -> io::Result<Option<Rotated>> {
+    rotate_full(room, file, base, len, s, stop, None)
+}
+
+fn rotate_full(
+    room: &Path,
+    file: &File,
+    base: u64,
+    len: u64,
+    s: &RotateSettings,
+    stop: u8,
+    time: Option<SystemTime>,
 ) -> io::Result<Option<Rotated>> {
     let crash = |step: u8| -> io::Result<()> {
         if step >= stop {
@@ -418,6 +447,9 @@ pub(crate) fn rotate_until(
     {
         let a = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
         copy_range(file, 0, cut, &a)?;
+        if let Some(t) = time {
+            a.set_modified(t)?;
+        }
         a.sync_all()?;
     }
     fs::rename(&tmp, dir.join(&name))?;
@@ -448,12 +480,13 @@ pub(crate) fn rotate_until(
     fsyncs += 2;
     crash(5)?;
     // 6. Prune.
-    prune(room, s);
+    prune_at(room, s, time.unwrap_or_else(SystemTime::now));
     Ok(Some(Rotated { file: new_file, base: new_base, len: len - cut, fsyncs }))
 }
 
-/// Deletes archives beyond `keep_archives` (oldest first) and older than `keep_days`.
-pub(crate) fn prune(room: &Path, s: &RotateSettings) {
+/// Deletes archives beyond `keep_archives` (oldest first) and older than `keep_days`,
+/// measuring their ages at `now`.
+pub(crate) fn prune_at(room: &Path, s: &RotateSettings, now: SystemTime) {
     let all = archives(room);
     if s.keep_archives == 0 || all.len() <= s.keep_archives {
         super::files::prune(room, None);
@@ -461,7 +494,6 @@ pub(crate) fn prune(room: &Path, s: &RotateSettings) {
     }
     let extra = all.len() - s.keep_archives;
     let min_age = Duration::from_secs(s.keep_days.saturating_mul(86_400));
-    let now = SystemTime::now();
     // The time of the newest archive removed: the room's history before it is gone, and
     // so are the files announced in it.
     let mut lost = None;
@@ -720,7 +752,7 @@ mod tests {
         for i in 0..5u64 {
             fs::write(state_dir(&p).join(archive_name(i * 10, i * 10 + 10)), "x\n").unwrap();
         }
-        prune(&p, &RotateSettings { keep_archives: 2, ..settings() });
+        prune_at(&p, &RotateSettings { keep_archives: 2, ..settings() }, SystemTime::now());
         let left: Vec<u64> = archives(&p).into_iter().map(|a| a.0).collect();
         assert_eq!(left, vec![30, 40]);
     }
@@ -739,7 +771,7 @@ mod tests {
             }
         }
         let s = RotateSettings { keep_archives: 1, keep_days: 7, ..settings() };
-        prune(&p, &s);
+        prune_at(&p, &s, SystemTime::now());
         let left: Vec<u64> = archives(&p).into_iter().map(|a| a.0).collect();
         assert_eq!(left, vec![20, 30, 40], "only the two older than 7 days may go");
         assert_eq!(history_start(&p, 50), 20);

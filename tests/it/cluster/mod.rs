@@ -8,6 +8,7 @@
 //! The base cases are here; receipts and shared files across relays are in `shared`,
 //! the log's retention, checkpoints and faults of apply in `log`.
 
+mod log;
 mod shared;
 
 use crate::common;
@@ -137,8 +138,12 @@ fn send_until_acknowledged(port: u16, room: &str, line: &str) -> usize {
 
 /// A follower, as FTPChat follows a room: waits for the size to pass what it has, then
 /// reads from there. Stops after `until` lines, or 60 s. Checks the size never drops.
+/// Returns once it has read the room's first lines (so that the writers cannot rotate
+/// them into an archive before it reads them: a follower that starts later reads the live
+/// part, as FTPChat does).
 fn follow(port: u16, room: &'static str, until: usize) -> std::thread::JoinHandle<Vec<String>> {
-    std::thread::spawn(move || {
+    let (ready, first_read) = std::sync::mpsc::channel();
+    let follower = std::thread::spawn(move || {
         let mut f = Ftp::login(port);
         let mut have = 0u64;
         let mut lines = Vec::new();
@@ -150,10 +155,13 @@ fn follow(port: u16, room: &'static str, until: usize) -> std::thread::JoinHandl
                 let got = f.retr_from(room, have);
                 have += got.len() as u64;
                 lines.extend(String::from_utf8(got).unwrap().lines().map(String::from));
+                let _ = ready.send(());
             }
         }
         lines
-    })
+    });
+    let _ = first_read.recv_timeout(Duration::from_secs(60));
+    follower
 }
 
 /// Everything a room keeps on one relay: its live file and its archives, by name.
@@ -227,13 +235,10 @@ fn two_relays_writers_on_both_followers_see_everything_and_the_rooms_are_byte_id
     let a = relay(&nats, 3);
     let b = relay(&nats, 3);
     const EACH: usize = 30;
-    let total = 4 * EACH;
-    // The room exists on both relays before the followers start: a follower waiting for
-    // a room not made yet looks again every 200 ms, and on an idle machine the writers
-    // rotated the room meanwhile, so its first read (offset 0: the live part) missed the
-    // archived lines.
-    assert!(Ftp::login(a.port).appe("lobby.txt", b"").starts_with("226"));
-    wait_until("B has the room", Duration::from_secs(30), || Ftp::login(b.port).size("lobby.txt").is_some());
+    // A first line, which each follower reads before the writers start.
+    let start = format!("{}\n", line("s0", 0));
+    assert!(Ftp::login(a.port).appe("lobby.txt", start.as_bytes()).starts_with("226"));
+    let total = 4 * EACH + 1;
     let fa = follow(a.port, "lobby.txt", total);
     let fb = follow(b.port, "lobby.txt", total);
     let writers: Vec<_> = [("a1", a.port), ("a2", a.port), ("b1", b.port), ("b2", b.port)]

@@ -1,0 +1,275 @@
+//! The rooms' log across relays: faults while applying it (a message no relay can apply,
+//! a relay that cannot write), the `[chat]` rotation keys checked across relays, a real
+//! SIGKILL of a relay process mid-append, SIGHUP with a changed `[cluster]`.
+
+use super::*;
+use std::net::TcpStream;
+
+/// Publishes `payload` on `subject` through NATS's plain protocol (the stream stores
+/// what is published on its subjects, whoever sends it): what a buggy or foreign
+/// publisher could put in the stream.
+fn nats_publish(nats: &Nats, subject: &str, payload: &[u8]) {
+    let s = TcpStream::connect(("127.0.0.1", nats.nodes[0].port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut r = BufReader::new(s.try_clone().unwrap());
+    let mut info = String::new();
+    r.read_line(&mut info).unwrap();
+    assert!(info.starts_with("INFO"), "{info}");
+    let mut w = s;
+    w.write_all(b"CONNECT {\"verbose\":false,\"pedantic\":false}\r\n").unwrap();
+    w.write_all(format!("PUB {subject} {}\r\n", payload.len()).as_bytes()).unwrap();
+    w.write_all(payload).unwrap();
+    w.write_all(b"\r\nPING\r\n").unwrap();
+    let mut line = String::new();
+    while !line.starts_with("PONG") {
+        line.clear();
+        assert!(r.read_line(&mut line).unwrap() > 0, "NATS closed the connection");
+        assert!(!line.starts_with("-ERR"), "{line}");
+    }
+}
+
+/// A NATS request through the plain protocol: the reply's payload.
+fn nats_request(nats: &Nats, subject: &str, payload: &[u8]) -> String {
+    let s = TcpStream::connect(("127.0.0.1", nats.nodes[0].port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut r = BufReader::new(s.try_clone().unwrap());
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let mut w = s;
+    w.write_all(b"CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB _INBOX.test 1\r\n").unwrap();
+    w.write_all(format!("PUB {subject} _INBOX.test {}\r\n", payload.len()).as_bytes()).unwrap();
+    w.write_all(payload).unwrap();
+    w.write_all(b"\r\n").unwrap();
+    loop {
+        line.clear();
+        assert!(r.read_line(&mut line).unwrap() > 0, "NATS closed the connection");
+        if line.starts_with("PING") {
+            w.write_all(b"PONG\r\n").unwrap();
+        }
+        if let Some(rest) = line.strip_prefix("MSG ") {
+            let n: usize = rest.split_whitespace().last().unwrap().parse().unwrap();
+            let mut body = vec![0u8; n + 2];
+            r.read_exact(&mut body).unwrap();
+            body.truncate(n);
+            return String::from_utf8(body).unwrap();
+        }
+    }
+}
+
+fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn skipped(root: &Path) -> String {
+    std::fs::read_to_string(root.join(".cluster.loft/skipped")).unwrap_or_default()
+}
+
+#[test]
+fn a_message_no_relay_can_apply_is_skipped_and_recorded_alike_on_every_relay() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(3);
+    let a = relay(&nats, 3);
+    let b = relay(&nats, 3);
+    let first = format!("{}\n", line("w", 0));
+    assert!(Ftp::login(a.port).appe("lobby.txt", first.as_bytes()).starts_with("226"));
+    // Bytes that are not whole lines, for a real room; a subject that names no room.
+    nats_publish(&nats, &format!("loft.rooms.{}", hex("lobby.txt")), b"half a line");
+    nats_publish(&nats, "loft.rooms.zz", b"a line\n");
+    let next = format!("{}\n", line("w", 1));
+    assert!(Ftp::login(b.port).appe("lobby.txt", next.as_bytes()).starts_with("226"));
+    wait_until("A has the line after the bad ones", Duration::from_secs(10), || {
+        all_lines(&a.root, "lobby.txt").len() == 2
+    });
+    for r in [&a, &b] {
+        assert_eq!(all_lines(&r.root, "lobby.txt"), vec![line("w", 0), line("w", 1)]);
+        let s = skipped(&r.root);
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 2, "{s}");
+        assert!(lines[0].contains(&hex("lobby.txt")) && lines[0].contains("newline"), "{s}");
+        assert!(lines[1].contains("loft.rooms.zz") && lines[1].contains("no room"), "{s}");
+        assert!(r.log().contains("skipped"), "no log line on a relay");
+    }
+    assert_eq!(skipped(&a.root), skipped(&b.root));
+    assert_eq!(room_files(&a.root, "lobby.txt"), room_files(&b.root, "lobby.txt"));
+    // A restart does not record them again.
+    let mut b = b;
+    b.restart();
+    assert_eq!(Ftp::login(b.port).size("lobby.txt"), Some((first.len() + next.len()) as u64));
+    assert_eq!(skipped(&b.root), skipped(&a.root));
+}
+
+#[test]
+fn a_relay_that_cannot_write_retries_skips_nothing_and_refuses_appends_at_once() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(3);
+    let a = relay(&nats, 3);
+    let b = relay(&nats, 3);
+    // On B, `sub` is a file: the room `sub/lobby.txt` cannot be made there (a local
+    // fault, as a full disk or a broken folder is), while A writes it.
+    std::fs::write(b.root.join("sub"), b"in the way").unwrap();
+    std::fs::create_dir(a.root.join("sub")).unwrap();
+    let lines: Vec<String> = (0..5).map(|i| line("f", i)).collect();
+    for l in &lines[..3] {
+        let r = Ftp::login(a.port).appe("sub/lobby.txt", format!("{l}\n").as_bytes());
+        assert!(r.starts_with("226"), "{r}");
+    }
+    assert!(b.wait_log("retrying (never skipped)"), "{}", b.log());
+    // An append through B is refused at once, with a temporary error, not at the timeout.
+    let mut f = Ftp::login(b.port);
+    let t = Instant::now();
+    let r = f.appe("other.txt", format!("{}\n", line("o", 0)).as_bytes());
+    assert!(r.starts_with("451") && r.contains("cannot write its replica"), "{r}");
+    assert!(t.elapsed() < Duration::from_secs(3), "refused only after {:?}", t.elapsed());
+    // A goes on meanwhile.
+    for l in &lines[3..] {
+        assert!(Ftp::login(a.port).appe("sub/lobby.txt", format!("{l}\n").as_bytes()).starts_with("226"));
+    }
+    // The fault cleared: B applies everything, skipping nothing.
+    std::fs::remove_file(b.root.join("sub")).unwrap();
+    wait_until("B catches up", Duration::from_secs(30), || all_lines(&b.root, "sub/lobby.txt") == lines);
+    assert_eq!(room_files(&a.root, "sub/lobby.txt"), room_files(&b.root, "sub/lobby.txt"));
+    assert_eq!(skipped(&b.root), "");
+    assert!(b.wait_log("writes its replica again"));
+    let r = Ftp::login(b.port).appe("other.txt", format!("{}\n", line("o", 1)).as_bytes());
+    assert!(r.starts_with("226"), "{r}");
+}
+
+#[test]
+fn relays_with_different_rotation_keys_are_refused_at_start() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(1);
+    let a = relay(&nats, 1);
+    assert!(Ftp::login(a.port).appe("lobby.txt", format!("{}\n", line("k", 0)).as_bytes()).starts_with("226"));
+    let servers = nats.servers_toml();
+    let started = std::panic::catch_unwind(|| {
+        Relay::process(Setup::default().edit(move |t| {
+            let t = set_key(&t, "chat", "validate", "false");
+            let t = set_key(&t, "chat", "rotate_bytes", "8192");
+            let t = set_key(&t, "chat", "keep_bytes", "1024");
+            let t = set_key(&t, "chat", "keep_archives", "0");
+            let t = set_key(&t, "cluster", "servers", &servers);
+            set_key(&t, "cluster", "replicas", "1")
+        }))
+    });
+    let Err(e) = started else { panic!("a relay rotating differently started") };
+    let msg = e.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("[chat] rotate_bytes is 8192 here but 4096"), "{msg}");
+    assert!(!msg.contains("keep_bytes is"), "{msg}");
+    // The first relay is untouched and goes on.
+    assert!(Ftp::login(a.port).appe("lobby.txt", format!("{}\n", line("k", 1)).as_bytes()).starts_with("226"));
+}
+
+/// A relay of the cluster as a `loft serve` process.
+fn relay_process(nats: &Nats) -> Relay {
+    let servers = nats.servers_toml();
+    Relay::process(Setup::default().edit(move |t| {
+        let t = set_key(&t, "chat", "validate", "false");
+        let t = set_key(&t, "chat", "rotate_bytes", "4096");
+        let t = set_key(&t, "chat", "keep_bytes", "1024");
+        let t = set_key(&t, "chat", "keep_archives", "0");
+        let t = set_key(&t, "limits", "max_per_ip", "100");
+        let t = set_key(&t, "cluster", "servers", &servers);
+        let t = set_key(&t, "cluster", "replicas", "3");
+        set_key(&t, "cluster", "timeout", "\"5s\"")
+    }))
+}
+
+#[test]
+fn a_relay_process_killed_with_sigkill_mid_append_leaves_each_message_once_or_not_at_all() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(3);
+    let mut a = relay_process(&nats);
+    let b = relay(&nats, 3);
+    let port = a.port;
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let (mut acked, mut unknown) = (Vec::new(), Vec::new());
+                for i in 0..2000 {
+                    let l = line(&format!("s{w}"), i);
+                    let r =
+                        std::panic::catch_unwind(|| Ftp::login(port).appe("lobby.txt", format!("{l}\n").as_bytes()));
+                    match r {
+                        Ok(r) if r.starts_with("226") => {
+                            acked.push(l);
+                            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        _ => {
+                            unknown.push(l);
+                            break;
+                        }
+                    }
+                }
+                (acked, unknown)
+            })
+        })
+        .collect();
+    wait_until("appends before the kill", Duration::from_secs(60), || {
+        count.load(std::sync::atomic::Ordering::SeqCst) >= 40
+    });
+    a.signal(libc::SIGKILL);
+    let _ = a.wait_exit(10).expect("the relay died");
+    let (mut acked, mut unknown) = (Vec::new(), Vec::new());
+    for w in writers {
+        let (x, y) = w.join().unwrap();
+        acked.extend(x);
+        unknown.extend(y);
+    }
+    assert!(acked.len() >= 40, "too few appends before the kill: {}", acked.len());
+    // B holds every acknowledged message once, each unacknowledged one once or not.
+    let mut held = Vec::new();
+    wait_until("B holds every acknowledged message", Duration::from_secs(20), || {
+        held = all_lines(&b.root, "lobby.txt");
+        acked.iter().all(|l| held.contains(l))
+    });
+    for l in acked.iter().chain(&unknown) {
+        assert!(held.iter().filter(|h| *h == l).count() <= 1, "{l} doubled");
+    }
+    assert_eq!(held.len(), acked.len() + unknown.iter().filter(|l| held.contains(l)).count());
+    // A comes back (a new process) and holds the same bytes: the messages it had written
+    // but not recorded when it died are not written again.
+    a.restart();
+    assert_eq!(Ftp::login(a.port).size("lobby.txt"), Ftp::login(b.port).size("lobby.txt"));
+    assert_eq!(room_files(&a.root, "lobby.txt"), room_files(&b.root, "lobby.txt"));
+}
+
+#[test]
+fn sighup_with_a_changed_cluster_section_keeps_the_link_and_says_a_restart_is_needed() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(1);
+    let servers = nats.servers_toml();
+    let a = Relay::process(Setup::default().edit(move |t| {
+        let t = set_key(&t, "chat", "validate", "false");
+        let t = set_key(&t, "chat", "rotate_bytes", "4096");
+        let t = set_key(&t, "chat", "keep_bytes", "1024");
+        let t = set_key(&t, "cluster", "servers", &servers);
+        set_key(&t, "cluster", "replicas", "1")
+    }));
+    assert!(Ftp::login(a.port).appe("lobby.txt", format!("{}\n", line("h", 0)).as_bytes()).starts_with("226"));
+    // Another group name and other rotation keys: neither may take effect on SIGHUP.
+    let text = std::fs::read_to_string(&a.config).unwrap();
+    let text = set_key(&text, "cluster", "name", "\"other\"");
+    let text = set_key(&text, "chat", "rotate_bytes", "8192");
+    std::fs::write(&a.config, text).unwrap();
+    a.reload();
+    assert!(a.wait_log("[cluster] changed: it takes effect at the next restart"), "{}", a.log());
+    assert!(a.wait_log("the running values are kept"), "{}", a.log());
+    // The running link is the one it had: appends go on, into the same stream.
+    assert!(Ftp::login(a.port).appe("lobby.txt", format!("{}\n", line("h", 1)).as_bytes()).starts_with("226"));
+    assert_eq!(all_lines(&a.root, "lobby.txt"), vec![line("h", 0), line("h", 1)]);
+    assert!(!a.log().contains("disconnected from NATS"), "{}", a.log());
+    let names = nats_request(&nats, "$JS.API.STREAM.NAMES", b"");
+    assert!(names.contains("\"loft-rooms\"") && !names.contains("other-rooms"), "{names}");
+}
