@@ -189,42 +189,10 @@ fn a_relay_process_killed_with_sigkill_mid_append_leaves_each_message_once_or_no
     let mut a = relay_process(&nats);
     let b = relay(&nats, 3);
     let port = a.port;
-    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let writers: Vec<_> = (0..4)
-        .map(|w| {
-            let count = count.clone();
-            std::thread::spawn(move || {
-                let (mut acked, mut unknown) = (Vec::new(), Vec::new());
-                for i in 0..2000 {
-                    let l = line(&format!("s{w}"), i);
-                    let r =
-                        std::panic::catch_unwind(|| Ftp::login(port).appe("lobby.txt", format!("{l}\n").as_bytes()));
-                    match r {
-                        Ok(r) if r.starts_with("226") => {
-                            acked.push(l);
-                            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        }
-                        _ => {
-                            unknown.push(l);
-                            break;
-                        }
-                    }
-                }
-                (acked, unknown)
-            })
-        })
-        .collect();
-    wait_until("appends before the kill", Duration::from_secs(60), || {
-        count.load(std::sync::atomic::Ordering::SeqCst) >= 40
-    });
+    let writers = Writers::start(port, "s", 4, 40);
     a.signal(libc::SIGKILL);
     let _ = a.wait_exit(10).expect("the relay died");
-    let (mut acked, mut unknown) = (Vec::new(), Vec::new());
-    for w in writers {
-        let (x, y) = w.join().unwrap();
-        acked.extend(x);
-        unknown.extend(y);
-    }
+    let (acked, unknown) = writers.join();
     assert!(acked.len() >= 40, "too few appends before the kill: {}", acked.len());
     // B holds every acknowledged message once, each unacknowledged one once or not.
     let mut held = Vec::new();

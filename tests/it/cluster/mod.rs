@@ -82,8 +82,13 @@ impl Ftp {
 
     /// `APPE`: the final reply (`226 …` or the refusal).
     fn appe(&mut self, room: &str, data: &[u8]) -> String {
+        self.upload("APPE", room, data)
+    }
+
+    /// `CMD path` (`APPE`, `STOR`) sending `data`: the final reply.
+    fn upload(&mut self, cmd: &str, path: &str, data: &[u8]) -> String {
         let mut d = self.pasv();
-        let r = self.cmd(&format!("APPE {room}"));
+        let r = self.cmd(&format!("{cmd} {path}"));
         if !r.starts_with("150") && !r.starts_with("125") {
             return r;
         }
@@ -218,6 +223,59 @@ fn wait_until(what: &str, within: Duration, mut ok: impl FnMut() -> bool) {
     while !ok() {
         assert!(t.elapsed() < within, "timed out: {what}");
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Writers appending to `lobby.txt` through one relay, each message its own session, until
+/// the relay is gone (killed by the test). `join` gives the lines acknowledged with `226`
+/// and the lines whose append ended otherwise (each writer's last: in or not, unknown).
+struct Writers(Vec<std::thread::JoinHandle<(Vec<String>, Vec<String>)>>);
+
+impl Writers {
+    /// Starts `n` writers (lines `{prefix}{w}-…`) and returns once `before` appends are
+    /// acknowledged in all.
+    fn start(port: u16, prefix: &str, n: usize, before: usize) -> Writers {
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let writers = (0..n)
+            .map(|w| {
+                let count = count.clone();
+                let who = format!("{prefix}{w}");
+                std::thread::spawn(move || {
+                    let (mut acked, mut unknown) = (Vec::new(), Vec::new());
+                    for i in 0..2000 {
+                        let l = line(&who, i);
+                        let r = std::panic::catch_unwind(|| {
+                            Ftp::login(port).appe("lobby.txt", format!("{l}\n").as_bytes())
+                        });
+                        match r {
+                            Ok(r) if r.starts_with("226") => {
+                                acked.push(l);
+                                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            }
+                            _ => {
+                                unknown.push(l);
+                                break;
+                            }
+                        }
+                    }
+                    (acked, unknown)
+                })
+            })
+            .collect();
+        wait_until("appends before the kill", Duration::from_secs(60), || {
+            count.load(std::sync::atomic::Ordering::SeqCst) >= before
+        });
+        Writers(writers)
+    }
+
+    fn join(self) -> (Vec<String>, Vec<String>) {
+        let (mut acked, mut unknown) = (Vec::new(), Vec::new());
+        for w in self.0 {
+            let (x, y) = w.join().unwrap();
+            acked.extend(x);
+            unknown.extend(y);
+        }
+        (acked, unknown)
     }
 }
 
@@ -410,43 +468,11 @@ fn a_relay_killed_mid_append_leaves_each_message_once_or_not_at_all() {
     let mut a = relay(&nats, 3);
     let b = relay(&nats, 3);
     let port = a.port;
-    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    // Writers on A, each message its own session, until A is gone.
-    let writers: Vec<_> = (0..3)
-        .map(|w| {
-            let count = count.clone();
-            std::thread::spawn(move || {
-                let (mut acked, mut unknown) = (Vec::new(), Vec::new());
-                for i in 0..1000 {
-                    let l = line(&format!("k{w}"), i);
-                    let r =
-                        std::panic::catch_unwind(|| Ftp::login(port).appe("lobby.txt", format!("{l}\n").as_bytes()));
-                    match r {
-                        Ok(r) if r.starts_with("226") => {
-                            acked.push(l);
-                            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        }
-                        _ => {
-                            unknown.push(l);
-                            break;
-                        }
-                    }
-                }
-                (acked, unknown)
-            })
-        })
-        .collect();
-    // Killed while the writers run: after some appends (a busy machine may be slow).
-    wait_until("appends before the kill", Duration::from_secs(60), || {
-        count.load(std::sync::atomic::Ordering::SeqCst) >= 15
-    });
+    // Writers on A, each message its own session, until A is gone; killed while they run,
+    // after some appends (a busy machine may be slow).
+    let writers = Writers::start(port, "k", 3, 15);
     a.kill();
-    let (mut acked, mut unknown) = (Vec::new(), Vec::new());
-    for w in writers {
-        let (x, y) = w.join().unwrap();
-        acked.extend(x);
-        unknown.extend(y);
-    }
+    let (acked, unknown) = writers.join();
     assert!(acked.len() > 10, "too few appends before the kill: {}", acked.len());
     // B holds every acknowledged message once, and each unacknowledged one once or not.
     std::thread::sleep(Duration::from_millis(500));

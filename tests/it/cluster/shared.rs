@@ -19,14 +19,7 @@ const WITHIN: Duration = Duration::from_secs(60);
 impl Ftp {
     /// `STOR path` of `data`: the final reply.
     fn stor(&mut self, path: &str, data: &[u8]) -> String {
-        let mut d = self.pasv();
-        let r = self.cmd(&format!("STOR {path}"));
-        if !r.starts_with("150") && !r.starts_with("125") {
-            return r;
-        }
-        d.write_all(data).unwrap();
-        drop(d);
-        self.reply()
+        self.upload("STOR", path, data)
     }
 
     /// `RETR path`: the bytes, or `None` when refused (before or after its 150).
