@@ -204,12 +204,21 @@ async function main() {
     say('STEP notify');
     await waitForHarness('notify');
     const text = need('LOFT_NOTIFY_TEXT');
-    const note = await page.waitForFunction(async (room) => {
-      const reg = await navigator.serviceWorker.ready;
-      const n = (await reg.getNotifications()).find((x) => x.title === room);
-      return n ? `${n.title}|${n.body}|${n.data && n.data.room}` : false;
-    }, room, { polling: 200, timeout: 60000 }).then((h) => h.jsonValue()).catch(() => fail('no notification through the service worker'));
-    if (typeof note !== 'string') fail(`the notification check gave ${JSON.stringify(note)}, not its text`);
+    // Polled here with page.evaluate, which awaits the page's promise. waitForFunction does not:
+    // an async predicate's promise is truthy, so it returned at the first poll, and the check
+    // failed ("gave false") whenever the notification came later than that.
+    let note = false;
+    const noteDeadline = Date.now() + 60000;
+    while (typeof note !== 'string') {
+      note = await page.evaluate(async (r) => {
+        const reg = await navigator.serviceWorker.ready;
+        const n = (await reg.getNotifications()).find((x) => x.title === r);
+        return n ? `${n.title}|${n.body}|${n.data && n.data.room}` : false;
+      }, room);
+      if (typeof note === 'string') break;
+      if (Date.now() > noteDeadline) fail('no notification through the service worker');
+      await sleep(200);
+    }
     if (!note.includes(text)) fail(`the notification says ${note}`);
     say(`NOTIFIED ${note}`);
     await page.evaluate(() => {
