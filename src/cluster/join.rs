@@ -32,6 +32,12 @@ pub(super) fn patterns(globs: &[String]) -> GlobSet {
 /// the name alone: rooms are named from users' homes, which may be below root)
 /// without an `applied` record: their paths below root, sorted.
 pub(super) fn unrecorded_rooms(root: &Path, patterns: &GlobSet) -> Vec<PathBuf> {
+    rooms(root, patterns).into_iter().filter(|(_, recorded)| !recorded).map(|(p, _)| p).collect()
+}
+
+/// The rooms below `root` (as [`unrecorded_rooms`]), sorted, each with whether it has an
+/// `applied` record (it was applied from the stream).
+pub(super) fn rooms(root: &Path, patterns: &GlobSet) -> Vec<(PathBuf, bool)> {
     let mut out = Vec::new();
     let mut todo = vec![(PathBuf::new(), 0)];
     let mut seen = 0;
@@ -56,9 +62,8 @@ pub(super) fn unrecorded_rooms(root: &Path, patterns: &GlobSet) -> Vec<PathBuf> 
                 && (patterns.is_match(path.to_string_lossy().to_lowercase()) || patterns.is_match(n.to_lowercase()))
             {
                 let room = root.join(&path);
-                if !crate::room::rotate::state_dir(&room).join("applied").is_file() {
-                    out.push(path);
-                }
+                let recorded = crate::room::rotate::state_dir(&room).join("applied").is_file();
+                out.push((path, recorded));
             }
         }
     }
@@ -67,13 +72,15 @@ pub(super) fn unrecorded_rooms(root: &Path, patterns: &GlobSet) -> Vec<PathBuf> 
 }
 
 /// Refuses (an error naming the first room and what to do) when `own` holds rooms that
-/// the stream `stream` (subjects `prefix.<hex>`) does not know. Waits up to `within` for
-/// NATS when there is something to check.
+/// the stream `stream` (subjects `prefix.<hex>`) does not know, nor the checkpoints'
+/// bucket `history` (the stream may have dropped a room's messages since its checkpoint).
+/// Waits up to `within` for NATS when there is something to check.
 pub(super) async fn check(
     client: &async_nats::Client,
     js: &jetstream::Context,
     stream: &str,
     prefix: &str,
+    history: &str,
     root: &Path,
     own: Vec<PathBuf>,
     within: Duration,
@@ -99,6 +106,7 @@ pub(super) async fn check(
         }
         Err(e) => anyhow::bail!("cannot check this relay's rooms against the stream {stream}: {e}"),
     };
+    let checkpoints = js.get_object_store(history).await.ok();
     let mut unknown = Vec::new();
     for rel in &own {
         let Some(text) = rel.to_str() else { continue };
@@ -110,6 +118,11 @@ pub(super) async fn check(
                 Err(e) => anyhow::bail!("cannot check the room {text} against the stream {stream}: {e}"),
             },
         };
+        let known = known
+            || match &checkpoints {
+                None => false,
+                Some(b) => b.info(format!("{}/checkpoint", hex(text.as_bytes()))).await.is_ok_and(|i| !i.deleted),
+            };
         if !known {
             unknown.push(text.to_string());
         }

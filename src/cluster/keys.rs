@@ -1,4 +1,6 @@
-//! The `[chat]` keys every relay of a group must share, kept in the stream's metadata.
+//! The `[chat]` keys every relay of a group must share, kept in the stream's metadata,
+//! and `[cluster] max_bytes`, the stream's own bound, for the same reason (two relays
+//! with different values would set the stream's limits back and forth).
 //!
 //! A replica rotates and prunes where `rotate_bytes`, `keep_bytes`, `keep_archives` and
 //! `keep_days` say: two relays with different values would hold the same lines cut into
@@ -13,16 +15,17 @@
 use crate::room::rotate::RotateSettings;
 use std::collections::HashMap;
 
-/// The prefix of the metadata keys.
-const PREFIX: &str = "loft.chat.";
+/// The prefix of the metadata keys: `loft.<section>.<key>`.
+const PREFIX: &str = "loft.";
 
 /// The keys and this relay's values, as the stream's metadata holds them.
-pub(super) fn metadata(s: &RotateSettings) -> HashMap<String, String> {
+pub(super) fn metadata(s: &RotateSettings, max_bytes: u64) -> HashMap<String, String> {
     [
-        ("rotate_bytes", s.rotate_bytes.to_string()),
-        ("keep_bytes", s.keep_bytes.to_string()),
-        ("keep_archives", s.keep_archives.to_string()),
-        ("keep_days", s.keep_days.to_string()),
+        ("chat.rotate_bytes", s.rotate_bytes.to_string()),
+        ("chat.keep_bytes", s.keep_bytes.to_string()),
+        ("chat.keep_archives", s.keep_archives.to_string()),
+        ("chat.keep_days", s.keep_days.to_string()),
+        ("cluster.max_bytes", max_bytes.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (format!("{PREFIX}{k}"), v))
@@ -52,7 +55,8 @@ pub(super) fn compare(ours: &HashMap<String, String>, stream: &HashMap<String, S
         match stream.get(k) {
             Some(v) if v != &ours[k] => {
                 let name = k.strip_prefix(PREFIX).unwrap_or(k);
-                differ.push(format!("[chat] {name} is {} here but {v} on the cluster's other relays", ours[k]));
+                let (section, name) = name.split_once('.').unwrap_or(("chat", name));
+                differ.push(format!("[{section}] {name} is {} here but {v} on the cluster's other relays", ours[k]));
             }
             Some(_) => {}
             None => missing = true,
@@ -62,7 +66,7 @@ pub(super) fn compare(ours: &HashMap<String, String>, stream: &HashMap<String, S
         Ok(missing)
     } else {
         Err(format!(
-            "{}: every relay of a cluster must rotate and prune its rooms alike; set the values the stream records (changing them for a running group is not supported)",
+            "{}: every relay of a cluster must rotate, prune and bound its rooms alike; set the values the stream records (changing them for a running group is not supported)",
             differ.join("; ")
         ))
     }
@@ -76,10 +80,12 @@ mod tests {
     fn differing_keys_are_named_with_both_values() {
         let a = RotateSettings { rotate_bytes: 4096, keep_bytes: 1024, keep_archives: 0, keep_days: 0 };
         let b = RotateSettings { rotate_bytes: 8192, ..a };
-        assert_eq!(compare(&metadata(&a), &metadata(&a)), Ok(false));
-        assert_eq!(compare(&metadata(&a), &HashMap::new()), Ok(true));
-        let e = compare(&metadata(&a), &metadata(&b)).unwrap_err();
+        assert_eq!(compare(&metadata(&a, 0), &metadata(&a, 0)), Ok(false));
+        assert_eq!(compare(&metadata(&a, 0), &HashMap::new()), Ok(true));
+        let e = compare(&metadata(&a, 0), &metadata(&b, 0)).unwrap_err();
         assert!(e.contains("[chat] rotate_bytes is 4096 here but 8192"), "{e}");
         assert!(!e.contains("keep_bytes"), "{e}");
+        let e = compare(&metadata(&a, 1 << 30), &metadata(&a, 0)).unwrap_err();
+        assert!(e.contains("[cluster] max_bytes is 1073741824 here but 0"), "{e}");
     }
 }

@@ -23,15 +23,20 @@
 //!   every relay. The last sequence applied is kept
 //!   in `<root>/.cluster.loft/applied`; a relay whose root was wiped starts from the
 //!   stream's first message and rebuilds every room.
+//! - **Retention**: the stream keeps messages for `[chat] keep_days` (at least a day) and
+//!   at most `[cluster] max_bytes`; each room's checkpoint and archives are kept in the
+//!   object store `<name>-history` ([`history`]), and a relay whose unapplied messages
+//!   are gone from the stream restores its rooms from there before it applies the rest.
 //! - **NATS unreachable**: appends are refused at once (`cluster unavailable, nothing
 //!   written`), reads go on from the replica, and the client reconnects by itself
 //!   (async-nats), logging each change.
 
 mod files;
+mod history;
 mod join;
 mod seen;
 
-use crate::config::ClusterConfig;
+use crate::config::{ClusterConfig, SyncPolicy};
 use crate::room::replica::Replicator;
 use crate::room::{RoomError, Rooms};
 use async_nats::connection::State;
@@ -82,8 +87,25 @@ pub(crate) struct Cluster {
     follower: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
     /// Read receipts in the KV bucket `<name>-seen` ([`seen`]).
     receipts: Arc<seen::Receipts>,
-    /// The tasks of receipts and shared files ([`files`]), ended by [`Cluster::stop`].
+    /// The tasks of receipts, shared files ([`files`]) and checkpoints ([`history`]),
+    /// ended by [`Cluster::stop`].
     shared_tasks: std::sync::Mutex<Vec<tokio::task::AbortHandle>>,
+    /// The rooms' checkpoints and archives in the cluster ([`history`]).
+    history: Arc<history::History>,
+    /// Set while this relay has applied the whole stream (rooms are checkpointed then).
+    live: Arc<AtomicBool>,
+    /// The stream's limits: its `max_age` (from `[chat] keep_days`) and `max_bytes`.
+    max_age: Duration,
+    max_bytes: i64,
+    /// How the rooms' files are synced (a restore writes them the same way).
+    sync: SyncPolicy,
+}
+
+/// The age the stream keeps messages for: `keep_days` (an archive younger than that is
+/// never pruned, so the stream never keeps a message the rooms have pruned), and a day
+/// when the count of archives alone decides.
+fn stream_age(keep_days: u64) -> Duration {
+    Duration::from_secs(keep_days.max(1).saturating_mul(86_400))
 }
 
 impl Cluster {
@@ -100,8 +122,9 @@ impl Cluster {
         catch_up: Duration,
     ) -> anyhow::Result<Arc<Cluster>> {
         let root = std::fs::canonicalize(root)?;
+        let patterns = join::patterns(room_globs);
         let own = {
-            let (root, patterns) = (root.clone(), join::patterns(room_globs));
+            let (root, patterns) = (root.clone(), patterns.clone());
             tokio::task::spawn_blocking(move || join::unrecorded_rooms(&root, &patterns)).await?
         };
         let mut opts = async_nats::ConnectOptions::new()
@@ -141,12 +164,25 @@ impl Cluster {
         let js = jetstream::new(client.clone());
         let applied = watch::Sender::new(load_applied(&root));
         let (stream_name, prefix) = (format!("{}-rooms", cfg.name), format!("{}.rooms", cfg.name));
-        join::check(&client, &js, &stream_name, &prefix, &root, own, catch_up).await?;
+        let history_bucket = history::bucket(&cfg.name);
+        join::check(&client, &js, &stream_name, &prefix, &history_bucket, &root, own, catch_up).await?;
         let receipts = Arc::new(seen::Receipts::new(client.clone(), js.clone(), root.clone(), &cfg.name, cfg.replicas));
         let files =
             Arc::new(files::Files::new(client.clone(), js.clone(), root.clone(), &cfg.name, cfg.replicas, cfg.timeout));
+        let history = Arc::new(history::History::new(
+            js.clone(),
+            root.clone(),
+            &cfg.name,
+            cfg.replicas,
+            cfg.timeout,
+            cfg.checkpoint_every,
+            patterns,
+        ));
+        let live = Arc::new(AtomicBool::new(false));
         let mut shared_tasks = receipts.start(rooms.clone());
         shared_tasks.push(files.start());
+        shared_tasks.push(history.start(live.clone()));
+        let settings = rooms.settings();
         rooms.set_seen_sink(receipts.clone());
         rooms.set_file_replicator(files);
         let cluster = Arc::new(Cluster {
@@ -160,11 +196,16 @@ impl Cluster {
             ready: AtomicBool::new(false),
             fault: watch::Sender::new(None),
             skipped_upto: std::sync::atomic::AtomicU64::new(apply::last_skipped(&root)),
-            keys: keys::metadata(&rooms.settings().rotate),
+            keys: keys::metadata(&settings.rotate, cfg.max_bytes),
             refused: watch::Sender::new(None),
             follower: std::sync::Mutex::new(None),
             receipts,
             shared_tasks: std::sync::Mutex::new(shared_tasks),
+            history,
+            live,
+            max_age: stream_age(settings.rotate.keep_days),
+            max_bytes: if cfg.max_bytes == 0 { -1 } else { i64::try_from(cfg.max_bytes).unwrap_or(i64::MAX) },
+            sync: settings.sync,
         });
         let (caught_up_tx, mut caught_up) = watch::channel(false);
         let task = tokio::spawn(cluster.clone().follow(rooms, cfg.replicas, caught_up_tx));
@@ -231,6 +272,7 @@ impl Cluster {
                 }
                 Err(e) => {
                     self.ready.store(false, Ordering::Relaxed);
+                    self.live.store(false, Ordering::Relaxed);
                     if !logged {
                         tracing::warn!(target: "loft::cluster", applied = self.applied(), "cannot follow the rooms' stream (retrying every second): {e}");
                         logged = true;
@@ -254,26 +296,46 @@ impl Cluster {
                 duplicate_window: DUPLICATE_WINDOW,
                 storage: stream::StorageType::File,
                 metadata: self.keys.clone(),
+                max_age: self.max_age,
+                max_bytes: self.max_bytes,
                 ..Default::default()
             })
             .await?;
         let info = stream.info().await?.clone();
-        match keys::compare(&self.keys, &info.config.metadata) {
-            Err(why) => return Err(keys::KeysDiffer(why).into()),
-            Ok(true) => {
-                let mut config = info.config.clone();
-                config.metadata.extend(self.keys.clone());
-                self.js.update_stream(config).await?;
-                tracing::info!(target: "loft::cluster", "recorded this relay's [chat] rotation keys in the stream's metadata");
-            }
-            Ok(false) => {}
+        let missing = keys::compare(&self.keys, &info.config.metadata).map_err(keys::KeysDiffer)?;
+        if missing || info.config.max_age != self.max_age || info.config.max_bytes != self.max_bytes {
+            let mut config = info.config.clone();
+            config.metadata.extend(self.keys.clone());
+            config.max_age = self.max_age;
+            config.max_bytes = self.max_bytes;
+            self.js.update_stream(config).await?;
+            tracing::info!(target: "loft::cluster", max_age = ?self.max_age, max_bytes = self.max_bytes, "recorded this relay's [chat] rotation keys and the stream's limits in the stream");
         }
         let last = info.state.last_sequence;
+        let first = info.state.first_sequence;
+        if first > self.applied() + 1 {
+            // The messages this relay has not applied are gone from the stream (its root
+            // was wiped, or it was down longer than the stream keeps them).
+            if *caught_up.borrow() {
+                let why = format!(
+                    "the stream no longer holds messages {} to {}, which this relay has not applied: restart it, and it restores its rooms from the cluster's checkpoints",
+                    self.applied() + 1,
+                    first - 1
+                );
+                self.fault.send_replace(Some(why.clone()));
+                anyhow::bail!(why);
+            }
+            let n = self.history.restore(self.sync).await?;
+            tracing::info!(target: "loft::cluster", rooms = n, from = first, "the stream starts past this relay's record: rooms restored from their checkpoints");
+            self.applied.send_replace(first - 1);
+            save_applied(&self.root, first - 1);
+        }
         self.ready.store(true, Ordering::Relaxed);
         let start = self.applied() + 1;
         tracing::info!(target: "loft::cluster", stream = %self.stream, from = start, last, "following the rooms' stream");
         if self.applied() >= last {
             caught_up.send_replace(true);
+            self.live.store(true, Ordering::Relaxed);
         }
         let consumer = stream
             .create_consumer(consumer::pull::OrderedConfig {
@@ -311,6 +373,7 @@ impl Cluster {
             if seq >= last {
                 caught_up.send_replace(true);
             }
+            self.live.store(pending == 0 && *caught_up.borrow(), Ordering::Relaxed);
             // The global record may lag (each room keeps its own, exactly); it only says
             // where to start reading.
             if seq >= saved + 256 || pending == 0 {

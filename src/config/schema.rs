@@ -98,6 +98,14 @@ pub(crate) struct ClusterConfig {
     /// it, before the client is told to retry.
     #[serde(default = "default_cluster_timeout", deserialize_with = "duration")]
     pub(crate) timeout: Duration,
+    /// The most bytes the rooms' stream keeps (0: no bound but its age, `[chat]
+    /// keep_days`); the oldest messages go first. Rebuilds start from the rooms'
+    /// checkpoints, so the stream needs only the messages since the last one.
+    #[serde(default)]
+    pub(crate) max_bytes: u64,
+    /// How often each room's checkpoint is stored in the cluster (when it changed).
+    #[serde(default = "default_checkpoint_every", deserialize_with = "duration")]
+    pub(crate) checkpoint_every: Duration,
 }
 
 #[cfg(feature = "cluster")]
@@ -111,6 +119,10 @@ fn default_replicas() -> usize {
 #[cfg(feature = "cluster")]
 fn default_cluster_timeout() -> Duration {
     Duration::from_secs(10)
+}
+#[cfg(feature = "cluster")]
+fn default_checkpoint_every() -> Duration {
+    Duration::from_secs(60)
 }
 
 /// The chat page and its HTTP API, served by the relay (`[web]`).

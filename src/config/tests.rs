@@ -150,6 +150,11 @@ fn cluster_section_is_checked_key_by_key() {
     let c = parse(&format!("{base}servers = [\"nats://10.0.0.2:4222\"]\n")).unwrap();
     let cl = c.cluster.unwrap();
     assert_eq!((cl.name.as_str(), cl.replicas, cl.timeout), ("loft", 3, Duration::from_secs(10)));
+    assert_eq!((cl.max_bytes, cl.checkpoint_every), (0, Duration::from_secs(60)));
+    let c = parse(&format!("{base}servers = [\"nats://a:4222\"]\nmax_bytes = 1073741824\ncheckpoint_every = \"5m\"\n"))
+        .unwrap();
+    let cl = c.cluster.unwrap();
+    assert_eq!((cl.max_bytes, cl.checkpoint_every), (1 << 30, Duration::from_secs(300)));
     for (body, key, line, says) in [
         ("servers = []\n", "cluster.servers", 3, "at least one server"),
         ("servers = [\"nats://a:4222\",\n \"http://b:80\"]\n", "cluster.servers[1]", 4, "not a NATS server address"),
@@ -171,6 +176,13 @@ fn cluster_section_is_checked_key_by_key() {
             "/nonexistent/ca.pem",
         ),
         ("servers = [\"nats://a:4222\"]\ntimeout = 0\n", "cluster.timeout", 4, "above 0"),
+        ("servers = [\"nats://a:4222\"]\nmax_bytes = 1000000\n", "cluster.max_bytes", 4, "at least 67108864"),
+        (
+            "servers = [\"nats://a:4222\"]\ncheckpoint_every = \"2h\"\n",
+            "cluster.checkpoint_every",
+            4,
+            "at most an hour",
+        ),
         ("servers = [\"nats://a:4222\"]\nrepl = 3\n", "cluster.repl", 4, "unknown field"),
     ] {
         let e = parse(&format!("{base}{body}")).unwrap_err();

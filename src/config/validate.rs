@@ -240,8 +240,27 @@ fn check_cluster(c: &super::ClusterConfig) -> Option<(Vec<Seg>, String)> {
     if c.timeout.is_zero() {
         return Some((vec![Seg::K("timeout")], "expected a time above 0, like 10 or \"500ms\"".into()));
     }
+    if c.max_bytes != 0 && c.max_bytes < MIN_STREAM_BYTES {
+        return Some((
+            vec![Seg::K("max_bytes")],
+            format!(
+                "expected 0 (the stream bounded by its age only) or at least {MIN_STREAM_BYTES} (64 MiB): a smaller stream could drop messages newer than a room's last checkpoint"
+            ),
+        ));
+    }
+    if c.checkpoint_every.is_zero() || c.checkpoint_every > std::time::Duration::from_secs(3600) {
+        return Some((
+            vec![Seg::K("checkpoint_every")],
+            "expected a time above 0 and at most an hour, like 60 or \"5m\": the stream must still hold every message since a room's last checkpoint".into(),
+        ));
+    }
     None
 }
+
+/// The smallest `[cluster] max_bytes` (other than 0): the stream must hold every message
+/// since the rooms' last checkpoints, taken every minute or so.
+#[cfg(feature = "cluster")]
+const MIN_STREAM_BYTES: u64 = 64 << 20;
 
 /// The `[[users]]` of one file (`text`, read from `path`), each reported with its key and
 /// line; `seen` holds the names of the files checked before (the config, then its

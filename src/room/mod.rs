@@ -65,6 +65,8 @@
 //! to be that live file ([`Rooms::open_read`]), so a rotation between the two cannot shift
 //! what they read.
 
+#[cfg(feature = "cluster")]
+pub(crate) mod checkpoint;
 pub mod files;
 mod leader;
 mod log;

@@ -202,7 +202,7 @@ const APPLIED: &str = "applied";
 
 /// A room's record: (stream sequence, logical end after it); `None` when never applied.
 #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
-pub(super) fn load_applied(room: &Path) -> Option<(u64, u64)> {
+pub(crate) fn load_applied(room: &Path) -> Option<(u64, u64)> {
     let text = std::fs::read_to_string(rotate::state_dir(room).join(APPLIED)).ok()?;
     let mut it = text.split_whitespace();
     let seq = it.next()?.parse().ok()?;
@@ -212,7 +212,7 @@ pub(super) fn load_applied(room: &Path) -> Option<(u64, u64)> {
 
 /// The stream time of the last message written by the room's record, if it has one.
 #[cfg(feature = "cluster")]
-fn load_applied_time(room: &Path) -> Option<std::time::SystemTime> {
+pub(super) fn load_applied_time(room: &Path) -> Option<std::time::SystemTime> {
     let text = std::fs::read_to_string(rotate::state_dir(room).join(APPLIED)).ok()?;
     let (secs, nanos) = text.split_whitespace().nth(2)?.split_once('.')?;
     let d = std::time::Duration::new(secs.parse().ok()?, nanos.parse().ok()?);

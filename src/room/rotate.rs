@@ -148,7 +148,7 @@ fn bad_state(room: &Path) -> io::Error {
     )
 }
 
-fn write_state(room: &Path, st: State) -> io::Result<()> {
+pub(super) fn write_state(room: &Path, st: State) -> io::Result<()> {
     let mut text = format!("base {}\n", st.base);
     if let Some(n) = st.next {
         text.push_str(&format!("next {n}\n"));

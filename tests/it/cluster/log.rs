@@ -241,3 +241,117 @@ fn sighup_with_a_changed_cluster_section_keeps_the_link_and_says_a_restart_is_ne
     let names = nats_request(&nats, "$JS.API.STREAM.NAMES", b"");
     assert!(names.contains("\"loft-rooms\"") && !names.contains("other-rooms"), "{names}");
 }
+
+/// A relay whose rooms prune (3 archives, no days floor) and are checkpointed every second.
+fn pruning_relay(nats: &Nats) -> Relay {
+    relay_edited(nats, 3, |t| {
+        let t = set_key(&t, "chat", "keep_archives", "3");
+        let t = set_key(&t, "chat", "keep_days", "0");
+        set_key(&t, "cluster", "checkpoint_every", "\"1s\"")
+    })
+}
+
+/// A room's archives on one relay: name and time (pruning and file pruning read them).
+fn archive_times(root: &Path, room: &str) -> Vec<(String, std::time::SystemTime)> {
+    let mut out: Vec<_> = std::fs::read_dir(root.join(format!(".{room}.loft")))
+        .map(|rd| rd.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "txt")).collect())
+        .unwrap_or_else(|_| Vec::new())
+        .into_iter()
+        .map(|p: std::path::PathBuf| {
+            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::metadata(&p).unwrap().modified().unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The stream sequence a room's record on one relay holds.
+fn recorded_seq(root: &Path, room: &str) -> u64 {
+    let text = std::fs::read_to_string(root.join(format!(".{room}.loft/applied"))).unwrap_or_default();
+    text.split_whitespace().next().and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+/// The checkpoint sequence a relay knows stored for a room (its `checkpoints` record).
+fn checkpointed(root: &Path, room: &str) -> u64 {
+    let text = std::fs::read_to_string(root.join(".cluster.loft/checkpoints")).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(_, h)| *h == hex(room))
+        .filter_map(|(s, _)| s.parse().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+/// A JSON number field of a NATS API reply.
+fn json_u64(reply: &str, path: &[&str]) -> u64 {
+    let v: serde_json::Value = serde_json::from_str(reply).unwrap_or_else(|e| panic!("{e}: {reply}"));
+    path.iter().fold(&v, |v, k| &v[*k]).as_u64().unwrap_or_else(|| panic!("no {path:?} in {reply}"))
+}
+
+fn same_everywhere(relays: &[&Relay], rooms: &[&str]) {
+    for room in rooms {
+        let size = Ftp::login(relays[0].port).size(room);
+        for r in &relays[1..] {
+            assert_eq!(Ftp::login(r.port).size(room), size, "SIZE of {room}");
+            assert_eq!(room_files(&relays[0].root, room), room_files(&r.root, room), "{room}");
+            assert_eq!(archive_times(&relays[0].root, room), archive_times(&r.root, room), "archive times of {room}");
+        }
+    }
+}
+
+#[test]
+fn a_relay_rebuilt_from_a_trimmed_stream_starts_from_the_checkpoints_and_holds_the_same_rooms() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(3);
+    let a = pruning_relay(&nats);
+    let mut b = pruning_relay(&nats);
+    // A busy room that rotates and prunes, a quiet one that never rotates.
+    for i in 0..150 {
+        let port = if i % 2 == 0 { a.port } else { b.port };
+        assert!(Ftp::login(port).appe("busy.txt", format!("{}\n", line("w", i)).as_bytes()).starts_with("226"));
+        if i % 50 == 0 {
+            assert!(Ftp::login(a.port).appe("quiet.txt", format!("{}\n", line("q", i)).as_bytes()).starts_with("226"));
+        }
+    }
+    // The stream's limits: its age from keep_days (0 here: a day), no size bound.
+    let info = nats_request(&nats, "$JS.API.STREAM.INFO.loft-rooms", b"");
+    assert_eq!(json_u64(&info, &["config", "max_age"]), 86_400 * 1_000_000_000, "{info}");
+    assert!(info.contains("\"loft.cluster.max_bytes\":\"0\""), "{info}");
+    assert!(archive_times(&a.root, "quiet.txt").is_empty());
+    assert_eq!(archive_times(&a.root, "busy.txt").len(), 3, "the busy room should have pruned");
+    let rooms = ["busy.txt", "quiet.txt"];
+    wait_until("both rooms checkpointed", Duration::from_secs(30), || {
+        rooms.iter().all(|r| recorded_seq(&b.root, r) == recorded_seq(&a.root, r))
+            && rooms.iter().all(|r| checkpointed(&a.root, r) >= recorded_seq(&a.root, r))
+    });
+    // Every message the stream holds is removed (as its max_age would, in a day).
+    let last = json_u64(&nats_request(&nats, "$JS.API.STREAM.INFO.loft-rooms", b""), &["state", "last_seq"]);
+    let purged = nats_request(&nats, "$JS.API.STREAM.PURGE.loft-rooms", format!("{{\"seq\":{}}}", last + 1).as_bytes());
+    assert!(purged.contains("\"success\":true"), "{purged}");
+    // A new relay: every room from its checkpoint, the same bytes, archives and SIZE.
+    let c = pruning_relay(&nats);
+    assert!(c.wait_log("room restored from its checkpoint"), "{}", c.log());
+    same_everywhere(&[&a, &b, &c], &rooms);
+    // The group goes on alike: more rotations and prunings, on every relay.
+    for i in 150..230 {
+        let port = [a.port, b.port, c.port][i % 3];
+        assert!(Ftp::login(port).appe("busy.txt", format!("{}\n", line("w", i)).as_bytes()).starts_with("226"));
+    }
+    assert!(Ftp::login(c.port).appe("quiet.txt", format!("{}\n", line("q", 999)).as_bytes()).starts_with("226"));
+    // B's root wiped: its rooms come from the checkpoints and the messages after them.
+    b.kill();
+    std::fs::remove_dir_all(&b.root).unwrap();
+    std::fs::create_dir_all(&b.root).unwrap();
+    b.restart();
+    assert!(b.wait_log("room restored from its checkpoint"), "{}", b.log());
+    for r in [&a, &b, &c] {
+        wait_until("every relay applied the last message", Duration::from_secs(20), || {
+            rooms.iter().all(|room| recorded_seq(&r.root, room) == recorded_seq(&a.root, room))
+        });
+    }
+    same_everywhere(&[&a, &b, &c], &rooms);
+    let lines = all_lines(&c.root, "quiet.txt");
+    assert_eq!(lines, vec![line("q", 0), line("q", 50), line("q", 100), line("q", 999)]);
+}

@@ -22,6 +22,11 @@ use std::time::{Duration, Instant};
 /// A relay of the cluster: `[cluster]` naming every node, rooms rotating early (so
 /// rotation is replicated too), token checks off (the lines are plain text, unique).
 fn relay(nats: &Nats, replicas: usize) -> Relay {
+    relay_edited(nats, replicas, |t| t)
+}
+
+/// [`relay`], with `more` edits of its config after the usual ones.
+fn relay_edited(nats: &Nats, replicas: usize, more: impl FnOnce(String) -> String + 'static) -> Relay {
     let servers = nats.servers_toml();
     Relay::with(Setup::default().edit(move |t| {
         let t = set_key(&t, "chat", "validate", "false");
@@ -31,7 +36,7 @@ fn relay(nats: &Nats, replicas: usize) -> Relay {
         let t = set_key(&t, "limits", "max_per_ip", "100");
         let t = set_key(&t, "cluster", "servers", &servers);
         let t = set_key(&t, "cluster", "replicas", &replicas.to_string());
-        set_key(&t, "cluster", "timeout", "\"5s\"")
+        more(set_key(&t, "cluster", "timeout", "\"5s\""))
     }))
 }
 

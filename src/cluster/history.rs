@@ -1,0 +1,352 @@
+//! Rooms' checkpoints and archives in the cluster, so that the rooms' stream can be
+//! trimmed: the object store `<name>-history` (docs/cluster.md "Retention and
+//! checkpoints").
+//!
+//! The stream keeps messages for a bounded time (`max_age`, from `[chat] keep_days`) and
+//! size (`[cluster] max_bytes`): a replica rebuilt from it (a wiped root, a relay down
+//! longer than that) cannot replay its rooms from their first messages. So each room's
+//! state after a message (its [`Checkpoint`]: live bytes, base, archive names and times,
+//! record) is stored here, with its archives, and a rebuild starts each room from its
+//! checkpoint and applies the stream's messages after it.
+//!
+//! - **Objects**: `<hex of the room's path>/checkpoint` (its stream sequence in the
+//!   object's metadata, `seq`) and `<hex of the room's path>/<START-END.txt>`, one per
+//!   archive. Archives are the same bytes on every replica (rotation depends only on the
+//!   bytes applied and the rotation keys), so whichever relay stores one first stores it
+//!   for all; a checkpoint is stored only over an older one.
+//! - **When**: every `[cluster] checkpoint_every` (60 s), each relay that has applied the
+//!   whole stream checkpoints each room whose record moved past the bucket's checkpoint:
+//!   its new archives first, then the checkpoint, then the removal of the archives it
+//!   pruned (older than its oldest kept archive). With several relays the first to come
+//!   stores it, and the others find it there. What the relay knows to be stored is kept
+//!   in `<root>/.cluster.loft/checkpoints`, so a restart does not store it again.
+//! - **A rebuild**: when the stream's first message is past the relay's record (the
+//!   messages it has not applied are gone), before it applies the stream, every room whose
+//!   checkpoint is newer than its own record is restored from it.
+
+use super::{hex, join, unhex, STATE_DIR};
+use crate::base::glob::GlobSet;
+use crate::config::SyncPolicy;
+use crate::room::checkpoint::Checkpoint;
+use crate::room::rotate;
+use async_nats::jetstream::{self, object_store};
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+
+/// The object of a room's checkpoint, after its prefix.
+const CHECKPOINT: &str = "checkpoint";
+/// The relay's record of the checkpoints it knows stored, in `<root>/.cluster.loft/`.
+const RECORD: &str = "checkpoints";
+
+/// The rooms' history in the cluster (see the module's text).
+pub(crate) struct History {
+    js: jetstream::Context,
+    root: PathBuf,
+    bucket: String,
+    replicas: usize,
+    timeout: Duration,
+    every: Duration,
+    patterns: GlobSet,
+    store: tokio::sync::OnceCell<object_store::ObjectStore>,
+    /// Per room (the hex of its path): the newest checkpoint known to be stored.
+    stored: Mutex<HashMap<String, u64>>,
+}
+
+/// What the bucket holds for one room.
+#[derive(Default)]
+struct Held {
+    checkpoint: Option<u64>,
+    archives: Vec<String>,
+}
+
+impl History {
+    pub(crate) fn new(
+        js: jetstream::Context,
+        root: PathBuf,
+        name: &str,
+        replicas: usize,
+        timeout: Duration,
+        every: Duration,
+        patterns: GlobSet,
+    ) -> History {
+        let stored = load_record(&root);
+        History {
+            js,
+            root,
+            bucket: bucket(name),
+            replicas,
+            timeout,
+            every,
+            patterns,
+            store: tokio::sync::OnceCell::new(),
+            stored: Mutex::new(stored),
+        }
+    }
+
+    /// The bucket, made at the first use.
+    async fn store(&self) -> anyhow::Result<&object_store::ObjectStore> {
+        self.store
+            .get_or_try_init(|| async {
+                let made = self
+                    .js
+                    .create_object_store(object_store::Config {
+                        bucket: self.bucket.clone(),
+                        description: Some("Loft rooms' checkpoints and archives".into()),
+                        max_bytes: -1,
+                        num_replicas: self.replicas,
+                        storage: jetstream::stream::StorageType::File,
+                        ..Default::default()
+                    })
+                    .await;
+                match made {
+                    Ok(s) => Ok(s),
+                    Err(e) => self.js.get_object_store(&self.bucket).await.map_err(|g| anyhow::anyhow!("{e}; {g}")),
+                }
+            })
+            .await
+    }
+
+    /// The room an object's prefix names (below root, nothing that leaves it).
+    fn room_of(&self, prefix: &str) -> Option<PathBuf> {
+        let rel = String::from_utf8(unhex(prefix)?).ok()?;
+        let relp = Path::new(&rel);
+        if rel.is_empty() || !relp.components().all(|c| matches!(c, Component::Normal(_))) {
+            return None;
+        }
+        Some(self.root.join(relp))
+    }
+
+    /// Everything the bucket holds, by room prefix.
+    async fn held(&self, store: &object_store::ObjectStore) -> anyhow::Result<HashMap<String, Held>> {
+        let mut out: HashMap<String, Held> = HashMap::new();
+        let mut list = tokio::time::timeout(self.timeout, store.list()).await??;
+        loop {
+            let next = tokio::time::timeout(self.timeout, list.next()).await?;
+            let Some(info) = next else { break };
+            let info = info?;
+            if info.deleted {
+                continue;
+            }
+            let Some((prefix, rest)) = info.name.split_once('/') else { continue };
+            let held = out.entry(prefix.to_string()).or_default();
+            if rest == CHECKPOINT {
+                held.checkpoint = info.metadata.get("seq").and_then(|s| s.parse().ok());
+            } else if rotate::archive_range(rest).is_some() {
+                held.archives.push(rest.to_string());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Checkpoints the rooms every `every`, while the relay has applied the whole stream
+    /// (`live`), for as long as the relay runs.
+    pub(crate) fn start(self: &Arc<Self>, live: Arc<AtomicBool>) -> tokio::task::AbortHandle {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut logged = false;
+            loop {
+                tokio::time::sleep(me.every).await;
+                if !live.load(Ordering::Relaxed) {
+                    continue;
+                }
+                match me.pass().await {
+                    Ok(n) => {
+                        if n > 0 {
+                            tracing::debug!(target: "loft::cluster", rooms = n, "rooms checkpointed in the cluster");
+                        }
+                        logged = false;
+                    }
+                    Err(e) if !logged => {
+                        tracing::warn!(target: "loft::cluster", bucket = %me.bucket, "cannot checkpoint the rooms (retrying): {e}");
+                        logged = true;
+                    }
+                    Err(_) => {}
+                }
+            }
+        })
+        .abort_handle()
+    }
+
+    /// One round: checkpoints the rooms whose record moved past what is stored; returns
+    /// how many it stored.
+    pub(crate) async fn pass(&self) -> anyhow::Result<usize> {
+        let (root, patterns) = (self.root.clone(), self.patterns.clone());
+        let rooms = tokio::task::spawn_blocking(move || join::rooms(&root, &patterns)).await?;
+        let mut due = Vec::new();
+        for (rel, recorded) in rooms {
+            let Some(text) = rel.to_str().filter(|_| recorded) else { continue };
+            let prefix = hex(text.as_bytes());
+            let room = self.root.join(&rel);
+            let cp = tokio::task::spawn_blocking(move || Checkpoint::take(&room)).await??;
+            let Some(cp) = cp else { continue };
+            let known = self.stored.lock().unwrap_or_else(|p| p.into_inner()).get(&prefix).copied();
+            if known.is_none_or(|k| k < cp.seq) {
+                due.push((rel, prefix, cp));
+            }
+        }
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let store = self.store().await?;
+        let held = self.held(store).await?;
+        let mut stored = 0;
+        for (rel, prefix, cp) in due {
+            let none = Held::default();
+            let h = held.get(&prefix).unwrap_or(&none);
+            if h.checkpoint.is_some_and(|s| s >= cp.seq) {
+                self.remember(&prefix, h.checkpoint.unwrap_or(cp.seq));
+                continue;
+            }
+            if self.put_room(store, &rel, &prefix, &cp, h).await? {
+                stored += 1;
+            }
+        }
+        save_record(&self.root, &self.stored.lock().unwrap_or_else(|p| p.into_inner()));
+        Ok(stored)
+    }
+
+    /// Stores one room's new archives, then its checkpoint, then removes the archives it
+    /// pruned. `false` when an archive went meanwhile (pruned: the next round takes it).
+    async fn put_room(
+        &self,
+        store: &object_store::ObjectStore,
+        rel: &Path,
+        prefix: &str,
+        cp: &Checkpoint,
+        held: &Held,
+    ) -> anyhow::Result<bool> {
+        let dir = rotate::state_dir(&self.root.join(rel));
+        for (name, _) in &cp.archives {
+            if held.archives.contains(name) {
+                continue;
+            }
+            let bytes = match tokio::fs::read(dir.join(name)).await {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+                Err(e) => return Err(e.into()),
+            };
+            let within = self.timeout + Duration::from_secs(bytes.len() as u64 >> 20);
+            tokio::time::timeout(within, store.put(format!("{prefix}/{name}").as_str(), &mut bytes.as_slice()))
+                .await??;
+        }
+        let body = cp.encode();
+        let meta = object_store::ObjectMetadata {
+            name: format!("{prefix}/{CHECKPOINT}"),
+            metadata: HashMap::from([("seq".to_string(), cp.seq.to_string())]),
+            ..Default::default()
+        };
+        let within = self.timeout + Duration::from_secs(body.len() as u64 >> 20);
+        tokio::time::timeout(within, store.put(meta, &mut body.as_slice())).await??;
+        self.remember(prefix, cp.seq);
+        // Pruned here, so pruned on every replica (pruning is the same everywhere): what
+        // ends before the oldest archive kept.
+        let oldest = cp.archives.first().and_then(|(n, _)| rotate::archive_range(n)).map_or(cp.base, |r| r.0);
+        for name in &held.archives {
+            let gone = rotate::archive_range(name).is_some_and(|(_, end)| end <= oldest);
+            if gone && !cp.archives.iter().any(|(n, _)| n == name) {
+                tokio::time::timeout(self.timeout, store.delete(format!("{prefix}/{name}"))).await??;
+            }
+        }
+        Ok(true)
+    }
+
+    fn remember(&self, prefix: &str, seq: u64) {
+        let mut stored = self.stored.lock().unwrap_or_else(|p| p.into_inner());
+        let e = stored.entry(prefix.to_string()).or_insert(seq);
+        *e = (*e).max(seq);
+    }
+
+    /// Restores every room whose checkpoint is newer than its own record (the stream no
+    /// longer holds the messages in between); returns how many it restored.
+    pub(crate) async fn restore(&self, sync: SyncPolicy) -> anyhow::Result<usize> {
+        let store = self.store().await?;
+        let held = self.held(store).await?;
+        let mut restored = 0;
+        for (prefix, h) in &held {
+            let Some(seq) = h.checkpoint else { continue };
+            let Some(room) = self.room_of(prefix) else {
+                tracing::warn!(target: "loft::cluster", object = %prefix, "a checkpoint of no room below this relay's root: skipped");
+                continue;
+            };
+            let local = crate::room::replica::load_applied(&room).map_or(0, |(s, _)| s);
+            if local >= seq {
+                continue;
+            }
+            let cp = self.get(store, &format!("{prefix}/{CHECKPOINT}")).await?;
+            let cp = Checkpoint::decode(&cp).ok_or_else(|| {
+                anyhow::anyhow!("the checkpoint of {} is not one this Loft reads", crate::base::text::logged(&room))
+            })?;
+            let mut archives = Vec::with_capacity(cp.archives.len());
+            for (name, _) in &cp.archives {
+                archives.push(
+                    self.get(store, &format!("{prefix}/{name}"))
+                        .await
+                        .map_err(|e| anyhow::anyhow!("archive {name} of {}: {e}", crate::base::text::logged(&room)))?,
+                );
+            }
+            let (room2, cp2) = (room.clone(), cp.clone());
+            tokio::task::spawn_blocking(move || cp2.restore(&room2, &archives, sync)).await??;
+            tracing::info!(
+                target: "loft::cluster",
+                room = %crate::base::text::logged(&room), seq = cp.seq, size = cp.end(), archives = cp.archives.len(),
+                "room restored from its checkpoint in the cluster (the stream no longer holds its earlier messages)"
+            );
+            self.remember(prefix, cp.seq);
+            restored += 1;
+        }
+        save_record(&self.root, &self.stored.lock().unwrap_or_else(|p| p.into_inner()));
+        Ok(restored)
+    }
+
+    async fn get(&self, store: &object_store::ObjectStore, name: &str) -> anyhow::Result<Vec<u8>> {
+        let mut object = tokio::time::timeout(self.timeout, store.get(name)).await??;
+        let mut out = Vec::new();
+        tokio::time::timeout(self.timeout * 4, object.read_to_end(&mut out)).await??;
+        Ok(out)
+    }
+}
+
+/// The bucket's name for the group `name`.
+pub(super) fn bucket(name: &str) -> String {
+    format!("{name}-history")
+}
+
+fn load_record(root: &Path) -> HashMap<String, u64> {
+    let text = std::fs::read_to_string(root.join(STATE_DIR).join(RECORD)).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let (seq, prefix) = l.split_once(' ')?;
+            Some((prefix.to_string(), seq.parse().ok()?))
+        })
+        .collect()
+}
+
+fn save_record(root: &Path, stored: &HashMap<String, u64>) {
+    let mut lines: Vec<String> = stored.iter().map(|(p, s)| format!("{s} {p}\n")).collect();
+    lines.sort();
+    let dir = root.join(STATE_DIR);
+    let result = std::fs::create_dir_all(&dir)
+        .and_then(|()| crate::base::files::write_atomic(&dir.join(RECORD), lines.concat().as_bytes()));
+    if let Err(e) = result {
+        tracing::warn!(target: "loft::cluster", "cannot record the checkpoints stored: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_round_trips() {
+        let d = tempfile::tempdir().unwrap();
+        let m = HashMap::from([("6c6f62".to_string(), 42u64), ("6f74".to_string(), 7)]);
+        save_record(d.path(), &m);
+        assert_eq!(load_record(d.path()), m);
+        assert!(load_record(&d.path().join("none")).is_empty());
+    }
+}
