@@ -72,15 +72,13 @@ pub(super) fn rooms(root: &Path, patterns: &GlobSet) -> Vec<(PathBuf, bool)> {
 }
 
 /// Refuses (an error naming the first room and what to do) when `own` holds rooms that
-/// the stream `stream` (subjects `prefix.<hex>`) does not know, nor the checkpoints'
-/// bucket `history` (the stream may have dropped a room's messages since its checkpoint).
-/// Waits up to `within` for NATS when there is something to check.
+/// the group `name`'s stream does not know, nor its checkpoints' bucket (the stream may
+/// have dropped a room's messages since its checkpoint). Waits up to `within` for NATS
+/// when there is something to check.
 pub(super) async fn check(
     client: &async_nats::Client,
     js: &jetstream::Context,
-    stream: &str,
-    prefix: &str,
-    history: &str,
+    name: &str,
     root: &Path,
     own: Vec<PathBuf>,
     within: Duration,
@@ -88,6 +86,8 @@ pub(super) async fn check(
     if own.is_empty() {
         return Ok(());
     }
+    let (stream, prefix) = super::stream_names(name);
+    let (stream, prefix, history) = (stream.as_str(), prefix.as_str(), super::history::bucket(name));
     let deadline = tokio::time::Instant::now() + within;
     while client.connection_state() != State::Connected {
         if tokio::time::Instant::now() >= deadline {
@@ -106,7 +106,7 @@ pub(super) async fn check(
         }
         Err(e) => anyhow::bail!("cannot check this relay's rooms against the stream {stream}: {e}"),
     };
-    let checkpoints = js.get_object_store(history).await.ok();
+    let checkpoints = js.get_object_store(&history).await.ok();
     let mut unknown = Vec::new();
     for rel in &own {
         let Some(text) = rel.to_str() else { continue };

@@ -101,6 +101,11 @@ pub(crate) struct Cluster {
     sync: SyncPolicy,
 }
 
+/// The rooms' stream of the group `name`, and its subjects' prefix.
+fn stream_names(name: &str) -> (String, String) {
+    (format!("{name}-rooms"), format!("{name}.rooms"))
+}
+
 /// The age the stream keeps messages for: `keep_days` (an archive younger than that is
 /// never pruned, so the stream never keeps a message the rooms have pruned), and a day
 /// when the count of archives alone decides.
@@ -163,9 +168,8 @@ impl Cluster {
         let client = opts.connect(cfg.servers.clone()).await?;
         let js = jetstream::new(client.clone());
         let applied = watch::Sender::new(load_applied(&root));
-        let (stream_name, prefix) = (format!("{}-rooms", cfg.name), format!("{}.rooms", cfg.name));
-        let history_bucket = history::bucket(&cfg.name);
-        join::check(&client, &js, &stream_name, &prefix, &history_bucket, &root, own, catch_up).await?;
+        let (stream_name, prefix) = stream_names(&cfg.name);
+        join::check(&client, &js, &cfg.name, &root, own, catch_up).await?;
         let receipts = Arc::new(seen::Receipts::new(client.clone(), js.clone(), root.clone(), &cfg.name, cfg.replicas));
         let files =
             Arc::new(files::Files::new(client.clone(), js.clone(), root.clone(), &cfg.name, cfg.replicas, cfg.timeout));
