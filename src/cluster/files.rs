@@ -34,7 +34,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use tokio::io::AsyncReadExt;
 
 /// The files' link to the cluster (see the module's text).
@@ -47,8 +47,8 @@ pub(crate) struct Files {
     timeout: Duration,
     store: tokio::sync::OnceCell<object_store::ObjectStore>,
     /// What the bucket holds, by object name: its size (from the watch and this relay's
-    /// puts), for the rooms' files quota.
-    index: Mutex<HashMap<String, u64>>,
+    /// puts), for the rooms' files quota, and its time, for pruning.
+    index: Mutex<HashMap<String, (u64, Option<SystemTime>)>>,
 }
 
 impl Files {
@@ -168,7 +168,10 @@ impl Files {
                 }
                 continue;
             }
-            self.index.lock().unwrap_or_else(|p| p.into_inner()).insert(info.name.clone(), info.size as u64);
+            self.index
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(info.name.clone(), (info.size as u64, time_of(&info)));
             let have = tokio::fs::symlink_metadata(&local).await.map(|m| m.len()).ok();
             if have == Some(info.size as u64) {
                 continue;
@@ -211,8 +214,7 @@ impl Files {
             }
             out.sync_all().await?;
             let out = out.into_std().await;
-            if let Some(t) = info.modified {
-                let t = std::time::UNIX_EPOCH + Duration::from_secs(t.unix_timestamp().max(0) as u64);
+            if let Some(t) = time_of(info) {
                 let _ = out.set_modified(t);
             }
             drop(out);
@@ -260,7 +262,7 @@ impl Files {
                 .unwrap_or_else(|p| p.into_inner())
                 .iter()
                 .filter(|(n, _)| n.starts_with(&prefix))
-                .map(|(_, s)| *s)
+                .map(|(_, (s, _))| *s)
                 .sum();
             if held + size > quota {
                 return Err(FileError::QuotaFull { limit: quota });
@@ -270,7 +272,7 @@ impl Files {
         let within = self.timeout + Duration::from_secs(size >> 20);
         match tokio::time::timeout(within, store.put(name.as_str(), &mut f)).await {
             Ok(Ok(_)) => {
-                self.index.lock().unwrap_or_else(|p| p.into_inner()).insert(name, size);
+                self.index.lock().unwrap_or_else(|p| p.into_inner()).insert(name, (size, Some(SystemTime::now())));
                 Ok(())
             }
             // Chunks may have been stored: the same upload again is accepted.
@@ -300,6 +302,41 @@ impl Files {
             Err(_) => Err(unavailable(format!("no answer from NATS in {:?}", self.timeout))),
         }
     }
+}
+
+impl Files {
+    /// Removes from the bucket the files of the room at `room` that went with its history
+    /// pruned up to `lost` (the rule each relay's pruning applies to its copies, with the
+    /// bucket's time of each file): so they neither come back to a relay that fetches
+    /// the bucket again nor count in the room's files quota. Returns how many went.
+    pub(crate) async fn prune(&self, room: &Path, lost: SystemTime) -> anyhow::Result<usize> {
+        let store = self.store().await?;
+        let Some(prefix) = self.prefix_of(room) else { return Ok(0) };
+        let gone = announced_before(&self.index.lock().unwrap_or_else(|p| p.into_inner()), &prefix, lost);
+        for name in &gone {
+            tokio::time::timeout(self.timeout, store.delete(name)).await??;
+            self.index.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+            tracing::info!(target: "loft::cluster", object = %name, "shared file pruned from the cluster with the room's history");
+        }
+        Ok(gone.len())
+    }
+}
+
+/// The objects of `index` below `prefix` announced in history pruned up to `lost`.
+fn announced_before(index: &HashMap<String, (u64, Option<SystemTime>)>, prefix: &str, lost: SystemTime) -> Vec<String> {
+    let mut out: Vec<String> = index
+        .iter()
+        .filter(|(n, (_, t))| n.starts_with(prefix) && t.is_some_and(|t| crate::room::files::announced_before(t, lost)))
+        .map(|(n, _)| n.clone())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The bucket's time of an object (whole seconds), as every relay's copy carries it.
+fn time_of(info: &object_store::ObjectInfo) -> Option<SystemTime> {
+    let t = info.modified?;
+    Some(std::time::UNIX_EPOCH + Duration::from_secs(t.unix_timestamp().max(0) as u64))
 }
 
 /// The object store's digest of a file (`SHA-256=` and URL-safe base64), and its size.
@@ -357,6 +394,21 @@ mod tests {
         assert!(f.parse_name(&format!("{}/not-an-id", hex(b"x.txt"))).is_none());
         // Nothing is refused as a duplicate or stored without NATS.
         assert!(f.available().unwrap_err().contains("no connection to NATS"));
+    }
+
+    #[test]
+    fn files_go_with_the_history_they_were_announced_in_and_only_theirs() {
+        let t = |h: u64| Some(std::time::UNIX_EPOCH + Duration::from_secs(1_000_000 + h * 3600));
+        let index = HashMap::from([
+            ("6c/old".to_string(), (1, t(0))),
+            ("6c/recent".to_string(), (1, t(9))),
+            ("6c/untimed".to_string(), (1, None)),
+            ("6d/other-room".to_string(), (1, t(0))),
+        ]);
+        // Pruned up to hour 10: a file of hour 0 goes, one of hour 9 (within the hour's
+        // margin) stays, as does one of another room.
+        assert_eq!(announced_before(&index, "6c/", t(10).unwrap()), vec!["6c/old".to_string()]);
+        assert!(announced_before(&index, "6c/", t(1).unwrap()).is_empty());
     }
 
     #[tokio::test]

@@ -24,10 +24,11 @@
 //!   messages it has not applied are gone), before it applies the stream, every room whose
 //!   checkpoint is newer than its own record is restored from it.
 
+use super::files::Files;
 use super::{hex, join, unhex, STATE_DIR};
 use crate::base::glob::GlobSet;
-use crate::config::SyncPolicy;
-use crate::room::checkpoint::Checkpoint;
+use crate::config::{ClusterConfig, SyncPolicy};
+use crate::room::checkpoint::{stamp, unstamp, Checkpoint};
 use crate::room::rotate;
 use async_nats::jetstream::{self, object_store};
 use futures::StreamExt;
@@ -35,7 +36,7 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use tokio::io::AsyncReadExt;
 
 /// The object of a room's checkpoint, after its prefix.
@@ -55,36 +56,38 @@ pub(crate) struct History {
     store: tokio::sync::OnceCell<object_store::ObjectStore>,
     /// Per room (the hex of its path): the newest checkpoint known to be stored.
     stored: Mutex<HashMap<String, u64>>,
+    /// The shared files, pruned from their bucket with the history they were announced in.
+    files: Arc<Files>,
 }
 
 /// What the bucket holds for one room.
 #[derive(Default)]
 struct Held {
     checkpoint: Option<u64>,
-    archives: Vec<String>,
+    /// Archive names, with their stream times.
+    archives: Vec<(String, Option<SystemTime>)>,
 }
 
 impl History {
     pub(crate) fn new(
         js: jetstream::Context,
         root: PathBuf,
-        name: &str,
-        replicas: usize,
-        timeout: Duration,
-        every: Duration,
+        cfg: &ClusterConfig,
         patterns: GlobSet,
+        files: Arc<Files>,
     ) -> History {
         let stored = load_record(&root);
         History {
             js,
             root,
-            bucket: bucket(name),
-            replicas,
-            timeout,
-            every,
+            bucket: bucket(&cfg.name),
+            replicas: cfg.replicas,
+            timeout: cfg.timeout,
+            every: cfg.checkpoint_every,
             patterns,
             store: tokio::sync::OnceCell::new(),
             stored: Mutex::new(stored),
+            files,
         }
     }
 
@@ -137,7 +140,7 @@ impl History {
             if rest == CHECKPOINT {
                 held.checkpoint = info.metadata.get("seq").and_then(|s| s.parse().ok());
             } else if rotate::archive_range(rest).is_some() {
-                held.archives.push(rest.to_string());
+                held.archives.push((rest.to_string(), info.metadata.get("time").and_then(|t| unstamp(t))));
             }
         }
         Ok(out)
@@ -221,8 +224,8 @@ impl History {
         held: &Held,
     ) -> anyhow::Result<bool> {
         let dir = rotate::state_dir(&self.root.join(rel));
-        for (name, _) in &cp.archives {
-            if held.archives.contains(name) {
+        for (name, time) in &cp.archives {
+            if held.archives.iter().any(|(n, _)| n == name) {
                 continue;
             }
             let bytes = match tokio::fs::read(dir.join(name)).await {
@@ -231,8 +234,12 @@ impl History {
                 Err(e) => return Err(e.into()),
             };
             let within = self.timeout + Duration::from_secs(bytes.len() as u64 >> 20);
-            tokio::time::timeout(within, store.put(format!("{prefix}/{name}").as_str(), &mut bytes.as_slice()))
-                .await??;
+            let meta = object_store::ObjectMetadata {
+                name: format!("{prefix}/{name}"),
+                metadata: HashMap::from([("time".to_string(), stamp(*time))]),
+                ..Default::default()
+            };
+            tokio::time::timeout(within, store.put(meta, &mut bytes.as_slice())).await??;
         }
         let body = cp.encode();
         let meta = object_store::ObjectMetadata {
@@ -245,12 +252,13 @@ impl History {
         self.remember(prefix, cp.seq);
         // Pruned here, so pruned on every replica (pruning is the same everywhere): what
         // ends before the oldest archive kept.
-        let oldest = cp.archives.first().and_then(|(n, _)| rotate::archive_range(n)).map_or(cp.base, |r| r.0);
-        for name in &held.archives {
-            let gone = rotate::archive_range(name).is_some_and(|(_, end)| end <= oldest);
-            if gone && !cp.archives.iter().any(|(n, _)| n == name) {
-                tokio::time::timeout(self.timeout, store.delete(format!("{prefix}/{name}"))).await??;
-            }
+        let (gone, lost) = pruned(&held.archives, cp);
+        for name in gone {
+            tokio::time::timeout(self.timeout, store.delete(format!("{prefix}/{name}"))).await??;
+        }
+        // The shared files announced in the history pruned go from their bucket too.
+        if let Some(lost) = lost {
+            self.files.prune(&self.root.join(rel), lost).await?;
         }
         Ok(true)
     }
@@ -311,6 +319,22 @@ impl History {
     }
 }
 
+/// The archives of `held` that the room of `cp` pruned (they end before its oldest kept
+/// byte: not archives yet to come), and the newest time among them (the history lost).
+fn pruned(held: &[(String, Option<SystemTime>)], cp: &Checkpoint) -> (Vec<String>, Option<SystemTime>) {
+    let oldest = cp.archives.first().and_then(|(n, _)| rotate::archive_range(n)).map_or(cp.base, |r| r.0);
+    let mut lost = None;
+    let mut gone = Vec::new();
+    for (name, time) in held {
+        let before = rotate::archive_range(name).is_some_and(|(_, end)| end <= oldest);
+        if before && !cp.archives.iter().any(|(n, _)| n == name) {
+            gone.push(name.clone());
+            lost = lost.max(*time);
+        }
+    }
+    (gone, lost)
+}
+
 /// The bucket's name for the group `name`.
 pub(super) fn bucket(name: &str) -> String {
     format!("{name}-history")
@@ -340,6 +364,30 @@ fn save_record(root: &Path, stored: &HashMap<String, u64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_archives_older_than_the_oldest_kept_are_pruned_ones() {
+        let name = |a: u64, b: u64| format!("{a:020}-{b:020}.txt");
+        let at = |s: u64| Some(std::time::UNIX_EPOCH + Duration::from_secs(s));
+        let cp = Checkpoint {
+            seq: 9,
+            time: None,
+            base: 300,
+            live: Vec::new(),
+            archives: vec![(name(100, 200), at(20).unwrap()), (name(200, 300), at(30).unwrap())],
+            shares: Vec::new(),
+        };
+        let held = vec![
+            (name(0, 50), at(5)),
+            (name(50, 100), at(10)),
+            (name(100, 200), at(20)),
+            // Newer than this relay's newest: another relay's, not pruned here.
+            (name(300, 400), at(40)),
+        ];
+        assert_eq!(pruned(&held, &cp), (vec![name(0, 50), name(50, 100)], at(10)));
+        let none = Checkpoint { archives: Vec::new(), ..cp.clone() };
+        assert_eq!(pruned(&held[3..], &none), (Vec::new(), None));
+    }
 
     #[test]
     fn the_record_round_trips() {

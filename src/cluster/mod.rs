@@ -56,6 +56,13 @@ mod keys;
 pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 /// How long an append waits before it sends its message again (see `Cluster::publish`).
 const RESEND_AFTER: Duration = Duration::from_millis(200);
+/// How long the consumer may deliver nothing while an append acknowledged by the stream
+/// waits to be applied here, before it is taken for lost and made again (see
+/// `Cluster::follow_once`).
+const STALLED_AFTER: Duration = Duration::from_secs(3);
+/// The longest pull request of the consumer: its idle heartbeat is half of it, and the
+/// client makes a new consumer after two missed heartbeats.
+const PULL_EXPIRES: Duration = Duration::from_secs(5);
 /// The header that names whose share of the room's budget a message counts against.
 pub(crate) const MEMBER: &str = "Loft-Member";
 /// The global record of the last stream sequence applied, in `<root>/.cluster.loft/`.
@@ -72,6 +79,8 @@ pub(crate) struct Cluster {
     timeout: Duration,
     /// The last stream sequence applied to this relay's rooms.
     applied: watch::Sender<u64>,
+    /// The highest stream sequence the stream acknowledged to an append through this relay.
+    acked: watch::Sender<u64>,
     /// The stream exists (made or found since the last connection).
     ready: AtomicBool,
     /// A local fault that stops this relay's replica (its disk): appends are refused at
@@ -173,15 +182,7 @@ impl Cluster {
         let receipts = Arc::new(seen::Receipts::new(client.clone(), js.clone(), root.clone(), &cfg.name, cfg.replicas));
         let files =
             Arc::new(files::Files::new(client.clone(), js.clone(), root.clone(), &cfg.name, cfg.replicas, cfg.timeout));
-        let history = Arc::new(history::History::new(
-            js.clone(),
-            root.clone(),
-            &cfg.name,
-            cfg.replicas,
-            cfg.timeout,
-            cfg.checkpoint_every,
-            patterns,
-        ));
+        let history = Arc::new(history::History::new(js.clone(), root.clone(), cfg, patterns, files.clone()));
         let live = Arc::new(AtomicBool::new(false));
         let mut shared_tasks = receipts.start(rooms.clone());
         shared_tasks.push(files.start());
@@ -197,6 +198,7 @@ impl Cluster {
             stream: stream_name,
             timeout: cfg.timeout,
             applied,
+            acked: watch::Sender::new(0),
             ready: AtomicBool::new(false),
             fault: watch::Sender::new(None),
             skipped_upto: std::sync::atomic::AtomicU64::new(apply::last_skipped(&root)),
@@ -257,6 +259,7 @@ impl Cluster {
     /// (NATS gone, the consumer lost), again from the last sequence applied.
     async fn follow(self: Arc<Self>, rooms: Arc<Rooms>, replicas: usize, caught_up: watch::Sender<bool>) {
         let mut logged = false;
+        let mut logged_at = None;
         let started = tokio::time::Instant::now();
         loop {
             // The first connection is made in the background: give it a few seconds
@@ -277,6 +280,12 @@ impl Cluster {
                 Err(e) => {
                     self.ready.store(false, Ordering::Relaxed);
                     self.live.store(false, Ordering::Relaxed);
+                    // Said once per outage: again only once the relay applied something
+                    // since the last time it said it.
+                    if logged_at.is_some_and(|at| self.applied() > at) {
+                        logged = false;
+                    }
+                    logged_at = Some(self.applied());
                     if !logged {
                         tracing::warn!(target: "loft::cluster", applied = self.applied(), "cannot follow the rooms' stream (retrying every second): {e}");
                         logged = true;
@@ -345,13 +354,34 @@ impl Cluster {
             .create_consumer(consumer::pull::OrderedConfig {
                 filter_subject: format!("{}.>", self.prefix),
                 deliver_policy: consumer::DeliverPolicy::ByStartSequence { start_sequence: start },
+                // Pull requests of 5 s, so idle heartbeats every 2.5 s: a consumer lost with
+                // its NATS node is made again in about 10 s, not the client's default 60.
+                max_expires: PULL_EXPIRES,
                 ..Default::default()
             })
             .await?;
         let mut messages = consumer.messages().await?;
         let mut saved = self.applied();
         loop {
-            let Some(first) = messages.next().await else { anyhow::bail!("the stream's consumer ended") };
+            // A consumer lost with its NATS node delivers nothing until the client notices
+            // (two missed heartbeats). When an append through this relay is acknowledged by
+            // the stream and not delivered here within STALLED_AFTER, its client would wait
+            // that long: the consumer is made again at once instead (from the last message
+            // applied, so nothing is skipped or applied twice).
+            let mut waited = Duration::ZERO;
+            let next = loop {
+                let tick = Duration::from_millis(500);
+                tokio::select! {
+                    m = messages.next() => break m,
+                    _ = tokio::time::sleep(tick) => {
+                        waited = if *self.acked.borrow() > self.applied() { waited + tick } else { Duration::ZERO };
+                        if waited >= STALLED_AFTER {
+                            anyhow::bail!("the stream's consumer delivered nothing for {STALLED_AFTER:?} while appends waited: making a new one");
+                        }
+                    }
+                }
+            };
+            let Some(first) = next else { anyhow::bail!("the stream's consumer ended") };
             let first = first?;
             let mut pending = first.info().map_or(0, |i| i.pending);
             let mut batch = vec![apply::Arrived::of(&first)?];
@@ -457,6 +487,11 @@ impl Cluster {
         let mut rx = self.applied.subscribe();
         let mut fault = self.fault.subscribe();
         let seq = ack.sequence;
+        self.acked.send_if_modified(|a| {
+            let higher = seq > *a;
+            *a = (*a).max(seq);
+            higher
+        });
         let here = async {
             tokio::select! {
                 r = rx.wait_for(|a| *a >= seq) => r.map(|_| None).unwrap_or(Some("the relay is stopping".to_string())),

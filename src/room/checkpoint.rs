@@ -222,12 +222,14 @@ fn archive_list(room: &Path) -> io::Result<Vec<(String, SystemTime)>> {
     Ok(out)
 }
 
-fn stamp(t: SystemTime) -> String {
+/// A time as the checkpoint writes it: `SECONDS.NANOSECONDS` since the epoch.
+pub(crate) fn stamp(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     format!("{}.{:09}", d.as_secs(), d.subsec_nanos())
 }
 
-fn unstamp(s: &str) -> Option<SystemTime> {
+/// [`stamp`]'s time back.
+pub(crate) fn unstamp(s: &str) -> Option<SystemTime> {
     let (secs, nanos) = s.split_once('.')?;
     UNIX_EPOCH.checked_add(Duration::new(secs.parse().ok()?, nanos.parse().ok()?))
 }

@@ -38,6 +38,12 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 /// A file is removed only if it is this much older than the history pruned (an
 /// announcement follows its upload, maybe after a slow link finished it).
 const ANNOUNCE_MARGIN: Duration = Duration::from_secs(3600);
+/// Whether a file uploaded at `modified` was announced in history pruned up to `lost`
+/// (the time of the newest archive pruned): then it goes with that history.
+pub(crate) fn announced_before(modified: SystemTime, lost: SystemTime) -> bool {
+    modified + ANNOUNCE_MARGIN < lost
+}
+
 /// A part file left by a crash is removed once it is this old.
 const STALE_PART: Duration = Duration::from_secs(86_400);
 
@@ -473,7 +479,7 @@ pub(crate) fn prune(room: &Path, history_lost: Option<SystemTime>) {
             && name.ends_with(".part")
             && now.duration_since(modified).is_ok_and(|age| age > STALE_PART);
         let announced_in_lost_history =
-            id_of(&name).is_some() && history_lost.is_some_and(|lost| modified + ANNOUNCE_MARGIN < lost);
+            id_of(&name).is_some() && history_lost.is_some_and(|lost| announced_before(modified, lost));
         if stale_part || announced_in_lost_history {
             match fs::remove_file(e.path()) {
                 Ok(()) => {

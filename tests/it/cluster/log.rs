@@ -28,34 +28,6 @@ fn nats_publish(nats: &Nats, subject: &str, payload: &[u8]) {
     }
 }
 
-/// A NATS request through the plain protocol: the reply's payload.
-fn nats_request(nats: &Nats, subject: &str, payload: &[u8]) -> String {
-    let s = TcpStream::connect(("127.0.0.1", nats.nodes[0].port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut r = BufReader::new(s.try_clone().unwrap());
-    let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    let mut w = s;
-    w.write_all(b"CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB _INBOX.test 1\r\n").unwrap();
-    w.write_all(format!("PUB {subject} _INBOX.test {}\r\n", payload.len()).as_bytes()).unwrap();
-    w.write_all(payload).unwrap();
-    w.write_all(b"\r\n").unwrap();
-    loop {
-        line.clear();
-        assert!(r.read_line(&mut line).unwrap() > 0, "NATS closed the connection");
-        if line.starts_with("PING") {
-            w.write_all(b"PONG\r\n").unwrap();
-        }
-        if let Some(rest) = line.strip_prefix("MSG ") {
-            let n: usize = rest.split_whitespace().last().unwrap().parse().unwrap();
-            let mut body = vec![0u8; n + 2];
-            r.read_exact(&mut body).unwrap();
-            body.truncate(n);
-            return String::from_utf8(body).unwrap();
-        }
-    }
-}
-
 fn hex(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
 }
@@ -282,6 +254,31 @@ fn checkpointed(root: &Path, room: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The objects the history bucket holds (not deleted), by name, sorted: read from the
+/// object store's own stream (each object's last metadata message).
+fn history_objects(nats: &Nats) -> Vec<String> {
+    use base64::Engine as _;
+    let filter = b"{\"subjects_filter\":\"$O.loft-history.M.>\"}";
+    let info = nats_request(nats, "$JS.API.STREAM.INFO.OBJ_loft-history", filter);
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap_or_else(|e| panic!("{e}: {info}"));
+    let subjects: Vec<String> =
+        info["state"]["subjects"].as_object().map_or(Vec::new(), |m| m.keys().cloned().collect());
+    let mut names = Vec::new();
+    for subject in subjects {
+        let get = format!("{{\"last_by_subj\":\"{subject}\"}}");
+        let reply = nats_request(nats, "$JS.API.STREAM.MSG.GET.OBJ_loft-history", get.as_bytes());
+        let reply: serde_json::Value = serde_json::from_str(&reply).unwrap();
+        let data =
+            base64::engine::general_purpose::STANDARD.decode(reply["message"]["data"].as_str().unwrap()).unwrap();
+        let meta: serde_json::Value = serde_json::from_slice(&data).unwrap();
+        if meta["deleted"].as_bool() != Some(true) {
+            names.push(meta["name"].as_str().unwrap().to_string());
+        }
+    }
+    names.sort();
+    names
+}
+
 /// A JSON number field of a NATS API reply.
 fn json_u64(reply: &str, path: &[&str]) -> u64 {
     let v: serde_json::Value = serde_json::from_str(reply).unwrap_or_else(|e| panic!("{e}: {reply}"));
@@ -326,6 +323,21 @@ fn a_relay_rebuilt_from_a_trimmed_stream_starts_from_the_checkpoints_and_holds_t
         rooms.iter().all(|r| recorded_seq(&b.root, r) == recorded_seq(&a.root, r))
             && rooms.iter().all(|r| checkpointed(&a.root, r) >= recorded_seq(&a.root, r))
     });
+    // The history bucket holds each room's checkpoint and the busy room's 3 archives, no
+    // more: the archives pruned went from it.
+    let mut want: Vec<String> = ["busy.txt", "quiet.txt"]
+        .iter()
+        .map(|r| format!("{}/checkpoint", hex(r)))
+        .chain(archive_times(&a.root, "busy.txt").into_iter().map(|(n, _)| format!("{}/{n}", hex("busy.txt"))))
+        .collect();
+    want.sort();
+    let mut held = Vec::new();
+    let t = Instant::now();
+    while held != want {
+        assert!(t.elapsed() < Duration::from_secs(20), "the history bucket holds {held:?}, not {want:?}");
+        std::thread::sleep(Duration::from_millis(200));
+        held = history_objects(&nats);
+    }
     // Every message the stream holds is removed (as its max_age would, in a day).
     let last = json_u64(&nats_request(&nats, "$JS.API.STREAM.INFO.loft-rooms", b""), &["state", "last_seq"]);
     let purged = nats_request(&nats, "$JS.API.STREAM.PURGE.loft-rooms", format!("{{\"seq\":{}}}", last + 1).as_bytes());

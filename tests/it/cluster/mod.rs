@@ -134,16 +134,23 @@ impl Ftp {
 /// Appends `line` on the relay at `port`, retrying (on a new session) until it is
 /// acknowledged, as `loft send` does: returns how many tries it took.
 fn send_until_acknowledged(port: u16, room: &str, line: &str) -> usize {
+    try_until_acknowledged(port, room, line).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`send_until_acknowledged`], with the replies in the error when it never was.
+fn try_until_acknowledged(port: u16, room: &str, line: &str) -> Result<usize, String> {
+    let mut replies = Vec::new();
     for attempt in 1..=40 {
         let r = std::panic::catch_unwind(|| Ftp::login(port).appe(room, format!("{line}\n").as_bytes()));
-        if let Ok(r) = r {
-            if r.starts_with("226") {
-                return attempt;
-            }
+        match r {
+            Ok(r) if r.starts_with("226") => return Ok(attempt),
+            Ok(r) => replies.push(r.trim().to_string()),
+            Err(_) => replies.push("(the session failed)".into()),
         }
         std::thread::sleep(Duration::from_millis(250));
     }
-    panic!("{line} was never acknowledged");
+    replies.dedup();
+    Err(format!("{line} was never acknowledged; replies: {replies:?}"))
 }
 
 /// A follower, as FTPChat follows a room: waits for the size to pass what it has, then
@@ -172,6 +179,34 @@ fn follow(port: u16, room: &'static str, until: usize) -> std::thread::JoinHandl
     });
     let _ = first_read.recv_timeout(Duration::from_secs(60));
     follower
+}
+
+/// A NATS request through the plain protocol: the reply's payload.
+fn nats_request(nats: &Nats, subject: &str, payload: &[u8]) -> String {
+    let s = TcpStream::connect(("127.0.0.1", nats.nodes[0].port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut r = BufReader::new(s.try_clone().unwrap());
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let mut w = s;
+    w.write_all(b"CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB _INBOX.test 1\r\n").unwrap();
+    w.write_all(format!("PUB {subject} _INBOX.test {}\r\n", payload.len()).as_bytes()).unwrap();
+    w.write_all(payload).unwrap();
+    w.write_all(b"\r\n").unwrap();
+    loop {
+        line.clear();
+        assert!(r.read_line(&mut line).unwrap() > 0, "NATS closed the connection");
+        if line.starts_with("PING") {
+            w.write_all(b"PONG\r\n").unwrap();
+        }
+        if let Some(rest) = line.strip_prefix("MSG ") {
+            let n: usize = rest.split_whitespace().last().unwrap().parse().unwrap();
+            let mut body = vec![0u8; n + 2];
+            r.read_exact(&mut body).unwrap();
+            body.truncate(n);
+            return String::from_utf8(body).unwrap();
+        }
+    }
 }
 
 /// Everything a room keeps on one relay: its live file and its archives, by name.
@@ -440,18 +475,42 @@ fn a_nats_node_killed_mid_run_loses_nothing_acknowledged_and_doubles_nothing() {
     let mut nats = Nats::start(3);
     let a = relay(&nats, 3);
     let b = relay(&nats, 3);
-    const EACH: usize = 40;
+    const EACH: usize = 60;
+    let acked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let writers: Vec<_> = [("a", a.port), ("b", b.port)]
         .into_iter()
         .map(|(who, port)| {
+            let acked = acked.clone();
             std::thread::spawn(move || {
-                (0..EACH).map(|i| send_until_acknowledged(port, "lobby.txt", &line(who, i))).sum::<usize>()
+                (0..EACH)
+                    .map(|i| {
+                        let tries = try_until_acknowledged(port, "lobby.txt", &line(who, i))?;
+                        acked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        Ok(tries)
+                    })
+                    .sum::<Result<usize, String>>()
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(700));
-    nats.kill(0);
-    let tries: usize = writers.into_iter().map(|w| w.join().unwrap()).sum();
+    // Killed mid-run whatever the machine's speed: after a third of the messages.
+    wait_until("a third of the messages", Duration::from_secs(60), || {
+        acked.load(std::sync::atomic::Ordering::SeqCst) >= 2 * EACH / 3
+    });
+    // The stream's leader: the node whose loss matters (a new leader is elected).
+    let info = nats_request(&nats, "$JS.API.STREAM.INFO.loft-rooms", b"");
+    let leader: serde_json::Value = serde_json::from_str(&info).unwrap();
+    let leader = leader["cluster"]["leader"].as_str().unwrap_or_else(|| panic!("no leader in {info}")).to_string();
+    let node: usize = leader.trim_start_matches('n').parse().unwrap();
+    nats.kill(node);
+    assert!(acked.load(std::sync::atomic::Ordering::SeqCst) < 2 * EACH, "the writers were done before the kill");
+    let tries: Result<usize, String> = writers.into_iter().map(|w| w.join().unwrap()).sum();
+    // What the relays said, but for each session's login and append.
+    let tail = |r: &Relay| {
+        let log = r.log();
+        let said: Vec<&str> = log.lines().filter(|l| !l.contains("login ok") && !l.contains("room append")).collect();
+        said[said.len().saturating_sub(60)..].join("\n")
+    };
+    let tries = tries.unwrap_or_else(|e| panic!("{e}\n--- relay A\n{}\n--- relay B\n{}", tail(&a), tail(&b)));
     eprintln!("{} messages, {} tries with a NATS node killed", 2 * EACH, tries);
     wait_until("the replicas agree", Duration::from_secs(20), || {
         room_files(&a.root, "lobby.txt") == room_files(&b.root, "lobby.txt")
