@@ -552,6 +552,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_stream_keeps_messages_for_keep_days_and_at_least_a_day() {
+        assert_eq!(stream_age(7), Duration::from_secs(7 * 86_400));
+        assert_eq!(stream_age(0), Duration::from_secs(86_400));
+        assert_eq!(stream_names("loft"), ("loft-rooms".to_string(), "loft.rooms".to_string()));
+    }
+
+    #[test]
     fn hex_round_trips_and_refuses_junk() {
         let s = "family/lobby.txt";
         assert_eq!(unhex(&hex(s.as_bytes())).unwrap(), s.as_bytes());
