@@ -185,9 +185,14 @@ impl History {
             let Some(text) = rel.to_str().filter(|_| recorded) else { continue };
             let prefix = hex(text.as_bytes());
             let room = self.root.join(&rel);
+            // Only a room whose record moved is read (its live bytes may be 256 KiB).
+            let known = self.stored.lock().unwrap_or_else(|p| p.into_inner()).get(&prefix).copied();
+            let recorded = crate::room::replica::load_applied(&room).map(|(s, _)| s);
+            if known.is_some() && known >= recorded {
+                continue;
+            }
             let cp = tokio::task::spawn_blocking(move || Checkpoint::take(&room)).await??;
             let Some(cp) = cp else { continue };
-            let known = self.stored.lock().unwrap_or_else(|p| p.into_inner()).get(&prefix).copied();
             if known.is_none_or(|k| k < cp.seq) {
                 due.push((rel, prefix, cp));
             }

@@ -103,11 +103,22 @@ pub(crate) struct Cluster {
     history: Arc<history::History>,
     /// Set while this relay has applied the whole stream (rooms are checkpointed then).
     live: Arc<AtomicBool>,
+    /// Whether the relay serves yet, or restores rooms from their checkpoints.
+    phase: watch::Sender<Phase>,
     /// The stream's limits: its `max_age` (from `[chat] keep_days`) and `max_bytes`.
     max_age: Duration,
     max_bytes: i64,
     /// How the rooms' files are synced (a restore writes them the same way).
     sync: SyncPolicy,
+}
+
+/// Where a relay is in its start: rooms are restored from their checkpoints only before
+/// it serves (a room restored under a session that has it open would be torn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Starting,
+    Restoring,
+    Serving,
 }
 
 /// The rooms' stream of the group `name`, and its subjects' prefix.
@@ -209,6 +220,7 @@ impl Cluster {
             shared_tasks: std::sync::Mutex::new(shared_tasks),
             history,
             live,
+            phase: watch::Sender::new(Phase::Starting),
             max_age: stream_age(settings.rotate.keep_days),
             max_bytes: if cfg.max_bytes == 0 { -1 } else { i64::try_from(cfg.max_bytes).unwrap_or(i64::MAX) },
             sync: settings.sync,
@@ -224,6 +236,25 @@ impl Cluster {
             }
         })
         .await;
+        // Rooms being restored from their checkpoints are not served half-written: the
+        // relay waits for the restore, however long it takes (NATS answered), and no
+        // restore starts once it serves (see `follow_once`).
+        let mut phase = cluster.phase.subscribe();
+        loop {
+            let serving = cluster.phase.send_if_modified(|p| {
+                let starting = *p == Phase::Starting;
+                if starting {
+                    *p = Phase::Serving;
+                }
+                starting
+            });
+            if serving {
+                break;
+            }
+            tracing::info!(target: "loft::cluster", "waiting for the rooms' restore from their checkpoints before serving");
+            let _ = phase.wait_for(|p| *p != Phase::Restoring).await;
+            let _ = tokio::time::timeout(catch_up, caught_up.wait_for(|c| *c)).await;
+        }
         let why = cluster.refused.borrow().clone();
         if let Some(why) = why {
             cluster.stop();
@@ -329,7 +360,14 @@ impl Cluster {
         if first > self.applied() + 1 {
             // The messages this relay has not applied are gone from the stream (its root
             // was wiped, or it was down longer than the stream keeps them).
-            if *caught_up.borrow() {
+            let restore = self.phase.send_if_modified(|p| {
+                let starting = *p == Phase::Starting;
+                if starting {
+                    *p = Phase::Restoring;
+                }
+                starting
+            });
+            if !restore {
                 let why = format!(
                     "the stream no longer holds messages {} to {}, which this relay has not applied: restart it, and it restores its rooms from the cluster's checkpoints",
                     self.applied() + 1,
@@ -338,7 +376,9 @@ impl Cluster {
                 self.fault.send_replace(Some(why.clone()));
                 anyhow::bail!(why);
             }
-            let n = self.history.restore(self.sync).await?;
+            let restored = self.history.restore(self.sync).await;
+            self.phase.send_replace(Phase::Starting);
+            let n = restored?;
             tracing::info!(target: "loft::cluster", rooms = n, from = first, "the stream starts past this relay's record: rooms restored from their checkpoints");
             self.applied.send_replace(first - 1);
             save_applied(&self.root, first - 1);

@@ -69,7 +69,10 @@ impl Checkpoint {
             let state = rotate::read_state(room)?;
             let archives = archive_list(room)?;
             let (seq, end) = before;
-            if state.next.is_some() || end < state.base {
+            // A rotation under way: its archive is named before the cut (an archive past
+            // the base), or its state says where the base moves.
+            let newest_end = archives.last().and_then(|(n, _)| rotate::archive_range(n)).map_or(0, |r| r.1);
+            if state.next.is_some() || end < state.base || newest_end > state.base {
                 std::thread::sleep(Duration::from_millis(20));
                 continue;
             }
@@ -299,6 +302,21 @@ mod tests {
         }
         assert_eq!(everything(&p1), everything(&p2));
         assert_eq!(r2.subscribe(&p2).await.unwrap().end(), r1.subscribe(&p1).await.unwrap().end());
+    }
+
+    #[tokio::test]
+    async fn a_room_in_the_middle_of_a_rotation_is_not_taken() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("lobby.txt");
+        let r = Rooms::new(settings());
+        for i in 0..10 {
+            r.apply_batch(&p, vec![message(i)]).await.unwrap();
+        }
+        let cp = Checkpoint::take(&p).unwrap().unwrap();
+        // Steps 1 and 2 of a rotation: the archive named, the cut not made.
+        let end = cp.base + 100;
+        fs::write(rotate::state_dir(&p).join(format!("{:020}-{end:020}.txt", cp.base)), &cp.live[..100]).unwrap();
+        assert_eq!(Checkpoint::take(&p).unwrap(), None);
     }
 
     #[test]
