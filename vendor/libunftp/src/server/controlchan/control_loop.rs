@@ -296,19 +296,30 @@ where
                         };
                         // Loft patch 9: a client that never sends its ClientHello after `234` no
                         // longer holds the session forever: the handshake gets the idle timeout.
-                        let accepted = match tokio::time::timeout(idle_session_timeout, acceptor.accept(io)).await {
-                            Ok(r) => r,
-                            Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "no TLS handshake within the idle timeout")),
-                        };
-                        let io: Box<dyn AsyncReadAsyncWriteSendUnpin> = match accepted {
-                            Ok(stream) => {
-                                let s: &ServerConnection = stream.get_ref().1;
-                                if let Some(certs) = s.peer_certificates() {
-                                    let mut session = shared_session.lock().await;
-                                    session.cert_chain = Some(certs.iter().map(|c| unftp_core::auth::ClientCert(c.as_ref().to_vec())).collect());
+                        // Loft patch 31: the upgrade (the handshake's future, with a whole rustls
+                        // connection in it, and the stream until it is boxed) runs in a box of
+                        // its own, freed when it is done, so that the loop's future, which
+                        // lives as long as the session, keeps no room for it.
+                        let upgraded = Box::pin(async {
+                            let accepted = match tokio::time::timeout(idle_session_timeout, acceptor.accept(io)).await {
+                                Ok(r) => r,
+                                Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "no TLS handshake within the idle timeout")),
+                            };
+                            match accepted {
+                                Ok(stream) => {
+                                    let s: &ServerConnection = stream.get_ref().1;
+                                    if let Some(certs) = s.peer_certificates() {
+                                        let mut session = shared_session.lock().await;
+                                        session.cert_chain = Some(certs.iter().map(|c| unftp_core::auth::ClientCert(c.as_ref().to_vec())).collect());
+                                    }
+                                    Ok(Box::new(stream) as Box<dyn AsyncReadAsyncWriteSendUnpin>)
                                 }
-                                Box::new(stream)
+                                Err(err) => Err(err),
                             }
+                        })
+                        .await;
+                        let io: Box<dyn AsyncReadAsyncWriteSendUnpin> = match upgraded {
+                            Ok(io) => io,
                             Err(err) => {
                                 slog::warn!(logger, "Closing control channel. Could not upgrade to TLS: {}", err);
                                 return;
