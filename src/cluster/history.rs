@@ -27,14 +27,14 @@
 use super::files::Files;
 use super::{hex, join, unhex, STATE_DIR};
 use crate::base::glob::GlobSet;
-use crate::config::{ClusterConfig, SyncPolicy};
+use crate::config::ClusterConfig;
 use crate::room::checkpoint::{stamp, unstamp, Checkpoint};
-use crate::room::rotate;
+use crate::room::rotate::{self, RotateSettings};
 use async_nats::jetstream::{self, object_store};
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::io::AsyncReadExt;
@@ -58,6 +58,43 @@ pub(crate) struct History {
     stored: Mutex<HashMap<String, u64>>,
     /// The shared files, pruned from their bucket with the history they were announced in.
     files: Arc<Files>,
+    /// Rounds of [`History::pass`] so far.
+    rounds: AtomicUsize,
+    /// The stream's limits, set once every room has a checkpoint.
+    limits: Limits,
+}
+
+/// The rooms' stream's limits (`max_age`, `max_bytes`). A new stream is made with them;
+/// an existing one (made without them, by an earlier Loft) gets them only once a round
+/// has checkpointed every room, so that the messages they drop are all in checkpoints.
+pub(crate) struct Limits {
+    pub(crate) stream: String,
+    pub(crate) max_age: Duration,
+    pub(crate) max_bytes: i64,
+    set: AtomicBool,
+}
+
+impl Limits {
+    pub(crate) fn new(stream: String, max_age: Duration, max_bytes: i64) -> Limits {
+        Limits { stream, max_age, max_bytes, set: AtomicBool::new(false) }
+    }
+
+    /// Sets the limits on the stream if it lacks them (once per run).
+    async fn ensure(&self, js: &jetstream::Context) -> anyhow::Result<()> {
+        if self.set.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut stream = js.get_stream(&self.stream).await?;
+        let mut config = stream.info().await?.config.clone();
+        if config.max_age != self.max_age || config.max_bytes != self.max_bytes {
+            config.max_age = self.max_age;
+            config.max_bytes = self.max_bytes;
+            js.update_stream(config).await?;
+            tracing::info!(target: "loft::cluster", max_age = ?self.max_age, max_bytes = self.max_bytes, "every room has its checkpoint: the stream's limits are set");
+        }
+        self.set.store(true, Ordering::Relaxed);
+        Ok(())
+    }
 }
 
 /// What the bucket holds for one room.
@@ -75,6 +112,7 @@ impl History {
         cfg: &ClusterConfig,
         patterns: GlobSet,
         files: Arc<Files>,
+        limits: Limits,
     ) -> History {
         let stored = load_record(&root);
         History {
@@ -88,6 +126,8 @@ impl History {
             store: tokio::sync::OnceCell::new(),
             stored: Mutex::new(stored),
             files,
+            rounds: AtomicUsize::new(0),
+            limits,
         }
     }
 
@@ -114,14 +154,28 @@ impl History {
             .await
     }
 
-    /// The room an object's prefix names (below root, nothing that leaves it).
+    /// The room an object's prefix names: a path below root that names a room (by the
+    /// rooms' patterns), with no hidden part (state folders, files folders, the cluster's
+    /// own record) and no symlink that leaves root. Anything else is not restored: a
+    /// checkpoint replaces a file whole.
     fn room_of(&self, prefix: &str) -> Option<PathBuf> {
         let rel = String::from_utf8(unhex(prefix)?).ok()?;
         let relp = Path::new(&rel);
-        if rel.is_empty() || !relp.components().all(|c| matches!(c, Component::Normal(_))) {
+        let plain = |c: Component| matches!(c, Component::Normal(n) if !n.to_string_lossy().starts_with('.'));
+        if rel.is_empty() || !relp.components().all(plain) {
             return None;
         }
-        Some(self.root.join(relp))
+        let name = relp.file_name()?.to_string_lossy().to_lowercase();
+        if !self.patterns.is_match(rel.to_lowercase()) && !self.patterns.is_match(name) {
+            return None;
+        }
+        let room = self.root.join(relp);
+        // The deepest folder that exists must be below root once symlinks are resolved.
+        let mut dir = room.parent()?;
+        while !dir.exists() {
+            dir = dir.parent()?;
+        }
+        std::fs::canonicalize(dir).ok()?.starts_with(&self.root).then_some(room)
     }
 
     /// Everything the bucket holds, by room prefix.
@@ -176,10 +230,21 @@ impl History {
     }
 
     /// One round: checkpoints the rooms whose record moved past what is stored; returns
-    /// how many it stored.
+    /// how many it stored. Every tenth round first checks what this relay knows stored
+    /// against the bucket (a bucket lost or made again: its quiet rooms are stored again).
+    /// Once a round has covered every room, the stream's limits are set ([`Limits`]).
     pub(crate) async fn pass(&self) -> anyhow::Result<usize> {
+        let round = self.rounds.fetch_add(1, Ordering::Relaxed);
+        if round % 10 == 9 {
+            let held = self.held(self.store().await?).await?;
+            self.stored
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|prefix, seq| held.get(prefix).and_then(|h| h.checkpoint).is_some_and(|s| s >= *seq));
+        }
         let (root, patterns) = (self.root.clone(), self.patterns.clone());
         let rooms = tokio::task::spawn_blocking(move || join::rooms(&root, &patterns)).await?;
+        let mut complete = true;
         let mut due = Vec::new();
         for (rel, recorded) in rooms {
             let Some(text) = rel.to_str().filter(|_| recorded) else { continue };
@@ -192,12 +257,18 @@ impl History {
                 continue;
             }
             let cp = tokio::task::spawn_blocking(move || Checkpoint::take(&room)).await??;
-            let Some(cp) = cp else { continue };
+            let Some(cp) = cp else {
+                complete = false;
+                continue;
+            };
             if known.is_none_or(|k| k < cp.seq) {
                 due.push((rel, prefix, cp));
             }
         }
         if due.is_empty() {
+            if complete {
+                self.limits.ensure(&self.js).await?;
+            }
             return Ok(0);
         }
         let store = self.store().await?;
@@ -212,9 +283,14 @@ impl History {
             }
             if self.put_room(store, &rel, &prefix, &cp, h).await? {
                 stored += 1;
+            } else {
+                complete = false;
             }
         }
         save_record(&self.root, &self.stored.lock().unwrap_or_else(|p| p.into_inner()));
+        if complete {
+            self.limits.ensure(&self.js).await?;
+        }
         Ok(stored)
     }
 
@@ -246,6 +322,15 @@ impl History {
             };
             tokio::time::timeout(within, store.put(meta, &mut bytes.as_slice())).await??;
         }
+        // Only over an older checkpoint: another relay may have stored a newer one since
+        // the bucket was listed (it may have pruned archives this one lists).
+        let name = format!("{prefix}/{CHECKPOINT}");
+        if let Some(seq) = self.stored_seq(store, &name).await? {
+            if seq >= cp.seq {
+                self.remember(prefix, seq);
+                return Ok(true);
+            }
+        }
         let body = cp.encode();
         let meta = object_store::ObjectMetadata {
             name: format!("{prefix}/{CHECKPOINT}"),
@@ -255,6 +340,11 @@ impl History {
         let within = self.timeout + Duration::from_secs(body.len() as u64 >> 20);
         tokio::time::timeout(within, store.put(meta, &mut body.as_slice())).await??;
         self.remember(prefix, cp.seq);
+        // Archives are removed only while the bucket's checkpoint is this one (one stored
+        // meanwhile by a relay behind this one may still list them: the next round).
+        if self.stored_seq(store, &name).await? != Some(cp.seq) {
+            return Ok(true);
+        }
         // Pruned here, so pruned on every replica (pruning is the same everywhere): what
         // ends before the oldest archive kept.
         let (gone, lost) = pruned(&held.archives, cp);
@@ -268,6 +358,16 @@ impl History {
         Ok(true)
     }
 
+    /// The stream sequence of the checkpoint object `name` in the bucket, if there is one.
+    async fn stored_seq(&self, store: &object_store::ObjectStore, name: &str) -> anyhow::Result<Option<u64>> {
+        match tokio::time::timeout(self.timeout, store.info(name)).await? {
+            Ok(info) if !info.deleted => Ok(info.metadata.get("seq").and_then(|s| s.parse().ok())),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == object_store::InfoErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn remember(&self, prefix: &str, seq: u64) {
         let mut stored = self.stored.lock().unwrap_or_else(|p| p.into_inner());
         let e = stored.entry(prefix.to_string()).or_insert(seq);
@@ -275,45 +375,72 @@ impl History {
     }
 
     /// Restores every room whose checkpoint is newer than its own record (the stream no
-    /// longer holds the messages in between); returns how many it restored.
-    pub(crate) async fn restore(&self, sync: SyncPolicy) -> anyhow::Result<usize> {
+    /// longer holds the messages in between); returns how many it restored. A room that
+    /// fails (an archive its checkpoint lists gone: replaced meanwhile by a newer one) is
+    /// tried again with the bucket read again, up to 3 rounds; the rooms done stay done
+    /// (their record is the checkpoint's). An error when some room could not be restored.
+    pub(crate) async fn restore(&self, settings: &RotateSettings) -> anyhow::Result<usize> {
         let store = self.store().await?;
-        let held = self.held(store).await?;
         let mut restored = 0;
-        for (prefix, h) in &held {
-            let Some(seq) = h.checkpoint else { continue };
-            let Some(room) = self.room_of(prefix) else {
-                tracing::warn!(target: "loft::cluster", object = %prefix, "a checkpoint of no room below this relay's root: skipped");
-                continue;
-            };
-            let local = crate::room::replica::load_applied(&room).map_or(0, |(s, _)| s);
-            if local >= seq {
-                continue;
+        for round in 1..=3 {
+            let held = self.held(store).await?;
+            let mut failed = Vec::new();
+            for (prefix, h) in &held {
+                let Some(seq) = h.checkpoint else { continue };
+                let Some(room) = self.room_of(prefix) else {
+                    tracing::warn!(target: "loft::cluster", object = %prefix, "a checkpoint of no room of this relay (outside its rooms, or a hidden or state path): skipped");
+                    continue;
+                };
+                let local = crate::room::replica::load_applied(&room).map_or(0, |(s, _)| s);
+                if local >= seq {
+                    continue;
+                }
+                match self.restore_room(store, prefix, &room, settings).await {
+                    Ok(cp) => {
+                        tracing::info!(
+                            target: "loft::cluster",
+                            room = %crate::base::text::logged(&room), seq = cp.seq, size = cp.end(), archives = cp.archives.len(),
+                            "room restored from its checkpoint in the cluster (the stream no longer holds its earlier messages)"
+                        );
+                        self.remember(prefix, cp.seq);
+                        restored += 1;
+                    }
+                    Err(e) => failed.push(format!("{}: {e}", crate::base::text::logged(&room))),
+                }
             }
-            let cp = self.get(store, &format!("{prefix}/{CHECKPOINT}")).await?;
-            let cp = Checkpoint::decode(&cp).ok_or_else(|| {
-                anyhow::anyhow!("the checkpoint of {} is not one this Loft reads", crate::base::text::logged(&room))
-            })?;
-            let mut archives = Vec::with_capacity(cp.archives.len());
-            for (name, _) in &cp.archives {
-                archives.push(
-                    self.get(store, &format!("{prefix}/{name}"))
-                        .await
-                        .map_err(|e| anyhow::anyhow!("archive {name} of {}: {e}", crate::base::text::logged(&room)))?,
-                );
+            save_record(&self.root, &self.stored.lock().unwrap_or_else(|p| p.into_inner()));
+            if failed.is_empty() {
+                return Ok(restored);
             }
-            let (room2, cp2) = (room.clone(), cp.clone());
-            tokio::task::spawn_blocking(move || cp2.restore(&room2, &archives, sync)).await??;
-            tracing::info!(
-                target: "loft::cluster",
-                room = %crate::base::text::logged(&room), seq = cp.seq, size = cp.end(), archives = cp.archives.len(),
-                "room restored from its checkpoint in the cluster (the stream no longer holds its earlier messages)"
-            );
-            self.remember(prefix, cp.seq);
-            restored += 1;
+            if round == 3 {
+                anyhow::bail!("cannot restore {} room(s) from their checkpoints: {}", failed.len(), failed.join("; "));
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
-        save_record(&self.root, &self.stored.lock().unwrap_or_else(|p| p.into_inner()));
         Ok(restored)
+    }
+
+    /// Fetches one room's checkpoint and every archive it lists, then restores the room.
+    async fn restore_room(
+        &self,
+        store: &object_store::ObjectStore,
+        prefix: &str,
+        room: &Path,
+        settings: &RotateSettings,
+    ) -> anyhow::Result<Checkpoint> {
+        let cp = self.get(store, &format!("{prefix}/{CHECKPOINT}")).await?;
+        let cp = Checkpoint::decode(&cp).ok_or_else(|| anyhow::anyhow!("its checkpoint is not one this Loft reads"))?;
+        let mut archives = Vec::with_capacity(cp.archives.len());
+        for (name, _) in &cp.archives {
+            let bytes = self
+                .get(store, &format!("{prefix}/{name}"))
+                .await
+                .map_err(|e| anyhow::anyhow!("archive {name}: {e}"))?;
+            archives.push(bytes);
+        }
+        let (room, cp2, settings) = (room.to_path_buf(), cp.clone(), *settings);
+        tokio::task::spawn_blocking(move || cp2.restore(&room, &archives, &settings)).await??;
+        Ok(cp)
     }
 
     async fn get(&self, store: &object_store::ObjectStore, name: &str) -> anyhow::Result<Vec<u8>> {
@@ -392,6 +519,29 @@ mod tests {
         assert_eq!(pruned(&held, &cp), (vec![name(0, 50), name(50, 100)], at(10)));
         let none = Checkpoint { archives: Vec::new(), ..cp.clone() };
         assert_eq!(pruned(&held[3..], &none), (Vec::new(), None));
+    }
+
+    #[tokio::test]
+    async fn only_rooms_below_root_are_restored() {
+        let d = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(d.path()).unwrap();
+        std::fs::create_dir_all(root.join("family")).unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("away")).unwrap();
+        let client =
+            async_nats::ConnectOptions::new().retry_on_initial_connect().connect("nats://127.0.0.1:1").await.unwrap();
+        let js = jetstream::new(client.clone());
+        let cfg: ClusterConfig = toml::from_str("servers = [\"nats://127.0.0.1:1\"]").unwrap();
+        let files = Arc::new(Files::new(client, js.clone(), root.clone(), "loft", 1, Duration::from_secs(1)));
+        let patterns = GlobSet::new(&["*.txt", "**/*.txt"]).unwrap();
+        let limits = Limits::new("loft-rooms".into(), Duration::from_secs(86_400), -1);
+        let h = History::new(js, root.clone(), &cfg, patterns, files, limits);
+        let of = |rel: &str| h.room_of(&hex(rel.as_bytes()));
+        assert_eq!(of("lobby.txt"), Some(root.join("lobby.txt")));
+        assert_eq!(of("family/new/lobby.txt"), Some(root.join("family/new/lobby.txt")));
+        for bad in ["../x.txt", ".cluster.loft/applied", "family/.lobby.txt.loft/state", "notes.pdf", "away/x.txt", ""] {
+            assert_eq!(of(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -36,8 +36,9 @@ mod history;
 mod join;
 mod seen;
 
-use crate::config::{ClusterConfig, SyncPolicy};
+use crate::config::ClusterConfig;
 use crate::room::replica::Replicator;
+use crate::room::rotate::RotateSettings;
 use crate::room::{RoomError, Rooms};
 use async_nats::connection::State;
 use async_nats::jetstream::{self, consumer, stream};
@@ -108,8 +109,8 @@ pub(crate) struct Cluster {
     /// The stream's limits: its `max_age` (from `[chat] keep_days`) and `max_bytes`.
     max_age: Duration,
     max_bytes: i64,
-    /// How the rooms' files are synced (a restore writes them the same way).
-    sync: SyncPolicy,
+    /// The rooms' rotation keys (a restore prunes as the last rotation did).
+    rotate: RotateSettings,
 }
 
 /// Where a relay is in its start: rooms are restored from their checkpoints only before
@@ -118,6 +119,8 @@ pub(crate) struct Cluster {
 enum Phase {
     Starting,
     Restoring,
+    /// The last restore failed: not serving, another one is due.
+    RestoreFailed,
     Serving,
 }
 
@@ -193,12 +196,15 @@ impl Cluster {
         let receipts = Arc::new(seen::Receipts::new(client.clone(), js.clone(), root.clone(), &cfg.name, cfg.replicas));
         let files =
             Arc::new(files::Files::new(client.clone(), js.clone(), root.clone(), &cfg.name, cfg.replicas, cfg.timeout));
-        let history = Arc::new(history::History::new(js.clone(), root.clone(), cfg, patterns, files.clone()));
+        let settings = rooms.settings();
+        let max_age = stream_age(settings.rotate.keep_days);
+        let max_bytes = if cfg.max_bytes == 0 { -1 } else { i64::try_from(cfg.max_bytes).unwrap_or(i64::MAX) };
+        let limits = history::Limits::new(stream_name.clone(), max_age, max_bytes);
+        let history = Arc::new(history::History::new(js.clone(), root.clone(), cfg, patterns, files.clone(), limits));
         let live = Arc::new(AtomicBool::new(false));
         let mut shared_tasks = receipts.start(rooms.clone());
         shared_tasks.push(files.start());
         shared_tasks.push(history.start(live.clone()));
-        let settings = rooms.settings();
         rooms.set_seen_sink(receipts.clone());
         rooms.set_file_replicator(files);
         let cluster = Arc::new(Cluster {
@@ -221,9 +227,9 @@ impl Cluster {
             history,
             live,
             phase: watch::Sender::new(Phase::Starting),
-            max_age: stream_age(settings.rotate.keep_days),
-            max_bytes: if cfg.max_bytes == 0 { -1 } else { i64::try_from(cfg.max_bytes).unwrap_or(i64::MAX) },
-            sync: settings.sync,
+            max_age,
+            max_bytes,
+            rotate: settings.rotate,
         });
         let (caught_up_tx, mut caught_up) = watch::channel(false);
         let task = tokio::spawn(cluster.clone().follow(rooms, cfg.replicas, caught_up_tx));
@@ -252,7 +258,7 @@ impl Cluster {
                 break;
             }
             tracing::info!(target: "loft::cluster", "waiting for the rooms' restore from their checkpoints before serving");
-            let _ = phase.wait_for(|p| *p != Phase::Restoring).await;
+            let _ = phase.wait_for(|p| *p == Phase::Starting).await;
             let _ = tokio::time::timeout(catch_up, caught_up.wait_for(|c| *c)).await;
         }
         let why = cluster.refused.borrow().clone();
@@ -347,25 +353,34 @@ impl Cluster {
             .await?;
         let info = stream.info().await?.clone();
         let missing = keys::compare(&self.keys, &info.config.metadata).map_err(keys::KeysDiffer)?;
-        if missing || info.config.max_age != self.max_age || info.config.max_bytes != self.max_bytes {
+        // The limits of a stream made without them are set once every room has its
+        // checkpoint (`history::Limits`), not here: the messages they drop must be in one.
+        if missing {
             let mut config = info.config.clone();
             config.metadata.extend(self.keys.clone());
-            config.max_age = self.max_age;
-            config.max_bytes = self.max_bytes;
             self.js.update_stream(config).await?;
-            tracing::info!(target: "loft::cluster", max_age = ?self.max_age, max_bytes = self.max_bytes, "recorded this relay's [chat] rotation keys and the stream's limits in the stream");
+            tracing::info!(target: "loft::cluster", "recorded this relay's [chat] rotation keys and [cluster] max_bytes in the stream's metadata");
         }
         let last = info.state.last_sequence;
         let first = info.state.first_sequence;
+        // An acknowledged message removed before it was delivered here (a purge, a trim)
+        // must not keep the consumer's stall check firing.
+        self.acked.send_if_modified(|a| {
+            let over = *a > last;
+            if over {
+                *a = last;
+            }
+            over
+        });
         if first > self.applied() + 1 {
             // The messages this relay has not applied are gone from the stream (its root
             // was wiped, or it was down longer than the stream keeps them).
             let restore = self.phase.send_if_modified(|p| {
-                let starting = *p == Phase::Starting;
-                if starting {
+                let may = matches!(*p, Phase::Starting | Phase::RestoreFailed);
+                if may {
                     *p = Phase::Restoring;
                 }
-                starting
+                may
             });
             if !restore {
                 let why = format!(
@@ -376,8 +391,9 @@ impl Cluster {
                 self.fault.send_replace(Some(why.clone()));
                 anyhow::bail!(why);
             }
-            let restored = self.history.restore(self.sync).await;
-            self.phase.send_replace(Phase::Starting);
+            let restored = self.history.restore(&self.rotate).await;
+            // A relay whose restore failed does not serve: it tries again (every second).
+            self.phase.send_replace(if restored.is_ok() { Phase::Starting } else { Phase::RestoreFailed });
             let n = restored?;
             tracing::info!(target: "loft::cluster", rooms = n, from = first, "the stream starts past this relay's record: rooms restored from their checkpoints");
             self.applied.send_replace(first - 1);

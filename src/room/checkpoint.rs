@@ -171,8 +171,17 @@ impl Checkpoint {
 
     /// Makes the room at `room` this checkpoint: `archives` are the bytes of
     /// [`Checkpoint::archives`], in order. Archives the room has and the checkpoint does
-    /// not are removed (pruned since, on the other replicas). The room must not be open.
-    pub(crate) fn restore(&self, room: &Path, archives: &[Vec<u8>], sync: SyncPolicy) -> io::Result<()> {
+    /// not are removed (pruned since, on the other replicas), and the last rotation's
+    /// pruning is done again (a checkpoint taken between a rotation's cut and its pruning
+    /// still lists what it pruned). Every file is written durably, the record last,
+    /// whatever the sync policy: a restore is rare, and a record lost after it would
+    /// apply messages twice. The room must not be open.
+    pub(crate) fn restore(
+        &self,
+        room: &Path,
+        archives: &[Vec<u8>],
+        settings: &rotate::RotateSettings,
+    ) -> io::Result<()> {
         if archives.len() != self.archives.len() {
             return Err(io::Error::other("the checkpoint's archives are not all there"));
         }
@@ -207,7 +216,11 @@ impl Checkpoint {
         } else {
             crate::base::files::write_atomic(&dir.join("shares"), &self.shares)?;
         }
-        save_applied(room, Some((self.seq, self.end())), self.time, sync);
+        // Pruned as the last rotation pruned: at the time it dated its archive with.
+        if let Some((_, time)) = self.archives.last() {
+            rotate::prune_at(room, settings, *time);
+        }
+        save_applied(room, Some((self.seq, self.end())), self.time, SyncPolicy::Always);
         if load_applied(room) != Some((self.seq, self.end())) {
             return Err(io::Error::other("cannot record the checkpoint's stream sequence"));
         }
@@ -231,10 +244,12 @@ pub(crate) fn stamp(t: SystemTime) -> String {
     format!("{}.{:09}", d.as_secs(), d.subsec_nanos())
 }
 
-/// [`stamp`]'s time back.
+/// [`stamp`]'s time back; `None` for anything else (nanoseconds past a second, a time
+/// past what the system's clock holds).
 pub(crate) fn unstamp(s: &str) -> Option<SystemTime> {
     let (secs, nanos) = s.split_once('.')?;
-    UNIX_EPOCH.checked_add(Duration::new(secs.parse().ok()?, nanos.parse().ok()?))
+    let nanos: u32 = nanos.parse().ok().filter(|n| *n < 1_000_000_000)?;
+    UNIX_EPOCH.checked_add(Duration::new(secs.parse().ok()?, nanos))
 }
 
 #[cfg(test)]
@@ -292,7 +307,7 @@ mod tests {
         drop(r2);
         let bytes: Vec<Vec<u8>> =
             cp.archives.iter().map(|(n, _)| fs::read(rotate::state_dir(&p1).join(n)).unwrap()).collect();
-        decoded.restore(&p2, &bytes, SyncPolicy::Batch).unwrap();
+        decoded.restore(&p2, &bytes, &settings().rotate).unwrap();
         assert_eq!(everything(&p1), everything(&p2));
         // And both apply the rest alike: the same rotations, prunings, records.
         let r2 = Rooms::new(settings());
@@ -337,7 +352,11 @@ mod tests {
         let bad_name = String::from_utf8(good.clone()).unwrap().replace(".txt 4", "/x.txt 4");
         assert!(Checkpoint::decode(bad_name.as_bytes()).is_none());
         let room = tempfile::tempdir().unwrap();
-        let e = cp.restore(&room.path().join("r.txt"), &[], SyncPolicy::Batch).unwrap_err();
+        let e = cp.restore(&room.path().join("r.txt"), &[], &settings().rotate).unwrap_err();
         assert!(e.to_string().contains("archives"), "{e}");
+        // Times from elsewhere: nothing that panics or wraps.
+        assert_eq!(unstamp("18446744073709551615.4294967295"), None);
+        assert_eq!(unstamp("1.1000000000"), None);
+        assert_eq!(unstamp("5.000000006"), Some(UNIX_EPOCH + Duration::new(5, 6)));
     }
 }
