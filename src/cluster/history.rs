@@ -539,7 +539,8 @@ mod tests {
         let of = |rel: &str| h.room_of(&hex(rel.as_bytes()));
         assert_eq!(of("lobby.txt"), Some(root.join("lobby.txt")));
         assert_eq!(of("family/new/lobby.txt"), Some(root.join("family/new/lobby.txt")));
-        for bad in ["../x.txt", ".cluster.loft/applied", "family/.lobby.txt.loft/state", "notes.pdf", "away/x.txt", ""] {
+        for bad in ["../x.txt", ".cluster.loft/applied", "family/.lobby.txt.loft/state", "notes.pdf", "away/x.txt", ""]
+        {
             assert_eq!(of(bad), None, "{bad}");
         }
     }
