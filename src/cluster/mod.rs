@@ -242,6 +242,21 @@ impl Cluster {
             }
         })
         .await;
+        // A relay that has applied nothing of the stream yet (a new relay, a wiped root)
+        // has nothing to serve but an empty root, and would have to be restarted to
+        // restore its rooms once NATS answers: it waits for NATS instead, however long.
+        if cluster.applied() == 0 && refused.borrow().is_none() {
+            while !*caught_up.borrow() && cluster.refused.borrow().is_none() {
+                tracing::warn!(target: "loft::cluster", "this relay has applied nothing of the rooms' stream yet: waiting for NATS before serving");
+                let _ = tokio::time::timeout(Duration::from_secs(30), async {
+                    tokio::select! {
+                        _ = caught_up.wait_for(|c| *c) => {}
+                        _ = refused.wait_for(|r| r.is_some()) => {}
+                    }
+                })
+                .await;
+            }
+        }
         // Rooms being restored from their checkpoints are not served half-written: the
         // relay waits for the restore, however long it takes (NATS answered), and no
         // restore starts once it serves (see `follow_once`).
