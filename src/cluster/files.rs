@@ -100,26 +100,10 @@ impl Files {
 
     /// The bucket, made at the first connection.
     async fn store(&self) -> anyhow::Result<&object_store::ObjectStore> {
+        // No bound of the bucket's own: the config bounds each room's files
+        // (files_quota_bytes), not the number of rooms (docs/cluster.md).
         self.store
-            .get_or_try_init(|| async {
-                let made = self
-                    .js
-                    .create_object_store(object_store::Config {
-                        bucket: self.bucket.clone(),
-                        description: Some("Loft shared files".into()),
-                        // No bound of the bucket's own: the config bounds each room's files
-                        // (files_quota_bytes), not the number of rooms (docs/cluster.md).
-                        max_bytes: -1,
-                        num_replicas: self.replicas,
-                        storage: jetstream::stream::StorageType::File,
-                        ..Default::default()
-                    })
-                    .await;
-                match made {
-                    Ok(s) => Ok(s),
-                    Err(e) => self.js.get_object_store(&self.bucket).await.map_err(|g| anyhow::anyhow!("{e}; {g}")),
-                }
-            })
+            .get_or_try_init(|| super::object_store(&self.js, &self.bucket, "Loft shared files", self.replicas))
             .await
     }
 

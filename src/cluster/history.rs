@@ -134,22 +134,8 @@ impl History {
     /// The bucket, made at the first use.
     async fn store(&self) -> anyhow::Result<&object_store::ObjectStore> {
         self.store
-            .get_or_try_init(|| async {
-                let made = self
-                    .js
-                    .create_object_store(object_store::Config {
-                        bucket: self.bucket.clone(),
-                        description: Some("Loft rooms' checkpoints and archives".into()),
-                        max_bytes: -1,
-                        num_replicas: self.replicas,
-                        storage: jetstream::stream::StorageType::File,
-                        ..Default::default()
-                    })
-                    .await;
-                match made {
-                    Ok(s) => Ok(s),
-                    Err(e) => self.js.get_object_store(&self.bucket).await.map_err(|g| anyhow::anyhow!("{e}; {g}")),
-                }
+            .get_or_try_init(|| {
+                super::object_store(&self.js, &self.bucket, "Loft rooms' checkpoints and archives", self.replicas)
             })
             .await
     }

@@ -124,6 +124,30 @@ enum Phase {
     Serving,
 }
 
+/// The object store `bucket`: made with `replicas` replicas, file storage and no size
+/// bound of its own, or found (another relay made it first).
+async fn object_store(
+    js: &jetstream::Context,
+    bucket: &str,
+    description: &str,
+    replicas: usize,
+) -> anyhow::Result<jetstream::object_store::ObjectStore> {
+    let made = js
+        .create_object_store(jetstream::object_store::Config {
+            bucket: bucket.to_string(),
+            description: Some(description.to_string()),
+            max_bytes: -1,
+            num_replicas: replicas,
+            storage: stream::StorageType::File,
+            ..Default::default()
+        })
+        .await;
+    match made {
+        Ok(s) => Ok(s),
+        Err(e) => js.get_object_store(bucket).await.map_err(|g| anyhow::anyhow!("{e}; {g}")),
+    }
+}
+
 /// The rooms' stream of the group `name`, and its subjects' prefix.
 fn stream_names(name: &str) -> (String, String) {
     (format!("{name}-rooms"), format!("{name}.rooms"))
