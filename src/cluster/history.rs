@@ -39,6 +39,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::io::AsyncReadExt;
 
+/// The object whose `seq` says that every room's checkpoint holds every message up to it
+/// (written after a round that covered every room; no `/`, so no room's).
+const MARK: &str = "checkpointed";
 /// The object of a room's checkpoint, after its prefix.
 const CHECKPOINT: &str = "checkpoint";
 /// The relay's record of the checkpoints it knows stored, in `<root>/.cluster.loft/`.
@@ -188,7 +191,11 @@ impl History {
 
     /// Checkpoints the rooms every `every`, while the relay has applied the whole stream
     /// (`live`), for as long as the relay runs.
-    pub(crate) fn start(self: &Arc<Self>, live: Arc<AtomicBool>) -> tokio::task::AbortHandle {
+    pub(crate) fn start(
+        self: &Arc<Self>,
+        live: Arc<AtomicBool>,
+        applied: tokio::sync::watch::Receiver<u64>,
+    ) -> tokio::task::AbortHandle {
         let me = self.clone();
         tokio::spawn(async move {
             let mut logged = false;
@@ -197,7 +204,8 @@ impl History {
                 if !live.load(Ordering::Relaxed) {
                     continue;
                 }
-                match me.pass().await {
+                let upto = *applied.borrow();
+                match me.pass(upto).await {
                     Ok(n) => {
                         if n > 0 {
                             tracing::debug!(target: "loft::cluster", rooms = n, "rooms checkpointed in the cluster");
@@ -218,8 +226,10 @@ impl History {
     /// One round: checkpoints the rooms whose record moved past what is stored; returns
     /// how many it stored. Every tenth round first checks what this relay knows stored
     /// against the bucket (a bucket lost or made again: its quiet rooms are stored again).
-    /// Once a round has covered every room, the stream's limits are set ([`Limits`]).
-    pub(crate) async fn pass(&self) -> anyhow::Result<usize> {
+    /// Once a round has covered every room, the stream's limits are set ([`Limits`]) and
+    /// the bucket's mark says every message up to `upto` (what this relay had applied
+    /// when the round began) is in a checkpoint ([`MARK`]).
+    pub(crate) async fn pass(&self, upto: u64) -> anyhow::Result<usize> {
         let round = self.rounds.fetch_add(1, Ordering::Relaxed);
         if round % 10 == 9 {
             let held = self.held(self.store().await?).await?;
@@ -253,7 +263,7 @@ impl History {
         }
         if due.is_empty() {
             if complete {
-                self.limits.ensure(&self.js).await?;
+                self.covered(upto).await?;
             }
             return Ok(0);
         }
@@ -275,9 +285,24 @@ impl History {
         }
         save_record(&self.root, &self.stored.lock().unwrap_or_else(|p| p.into_inner()));
         if complete {
-            self.limits.ensure(&self.js).await?;
+            self.covered(upto).await?;
         }
         Ok(stored)
+    }
+
+    /// Every room has a checkpoint holding every message up to `upto`: the mark moves up
+    /// to it (never down), and the stream gets its limits.
+    async fn covered(&self, upto: u64) -> anyhow::Result<()> {
+        let store = self.store().await?;
+        if self.stored_seq(store, MARK).await?.is_none_or(|m| m < upto) {
+            let meta = object_store::ObjectMetadata {
+                name: MARK.to_string(),
+                metadata: HashMap::from([("seq".to_string(), upto.to_string())]),
+                ..Default::default()
+            };
+            tokio::time::timeout(self.timeout, store.put(meta, &mut &b""[..])).await??;
+        }
+        self.limits.ensure(&self.js).await
     }
 
     /// Stores one room's new archives, then its checkpoint, then removes the archives it
@@ -365,8 +390,17 @@ impl History {
     /// fails (an archive its checkpoint lists gone: replaced meanwhile by a newer one) is
     /// tried again with the bucket read again, up to 3 rounds; the rooms done stay done
     /// (their record is the checkpoint's). An error when some room could not be restored.
-    pub(crate) async fn restore(&self, settings: &RotateSettings) -> anyhow::Result<usize> {
+    pub(crate) async fn restore(&self, settings: &RotateSettings, first: u64) -> anyhow::Result<usize> {
         let store = self.store().await?;
+        // The stream dropped messages up to `first - 1`: are they all in checkpoints?
+        let mark = self.stored_seq(store, MARK).await?.unwrap_or(0);
+        if mark + 1 < first {
+            tracing::error!(
+                target: "loft::cluster", dropped_upto = first - 1, checkpointed_upto = mark,
+                "the stream no longer holds messages up to {}, and the rooms' checkpoints hold every message only up to {mark}: rooms written to in between may miss messages on this relay (the stream's max_bytes or max_age is too small for checkpoint_every, or no relay checkpointed); restoring what there is",
+                first - 1
+            );
+        }
         let mut restored = 0;
         for round in 1..=3 {
             let held = self.held(store).await?;

@@ -228,7 +228,7 @@ impl Cluster {
         let live = Arc::new(AtomicBool::new(false));
         let mut shared_tasks = receipts.start(rooms.clone());
         shared_tasks.push(files.start());
-        shared_tasks.push(history.start(live.clone()));
+        shared_tasks.push(history.start(live.clone(), applied.subscribe()));
         rooms.set_seen_sink(receipts.clone());
         rooms.set_file_replicator(files);
         let cluster = Arc::new(Cluster {
@@ -430,7 +430,7 @@ impl Cluster {
                 self.fault.send_replace(Some(why.clone()));
                 anyhow::bail!(why);
             }
-            let restored = self.history.restore(&self.rotate).await;
+            let restored = self.history.restore(&self.rotate, first).await;
             // A relay whose restore failed does not serve: it tries again (every second).
             self.phase.send_replace(if restored.is_ok() { Phase::Starting } else { Phase::RestoreFailed });
             let n = restored?;

@@ -254,9 +254,10 @@ fn checkpointed(root: &Path, room: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// The objects the history bucket holds (not deleted), by name, sorted: read from the
-/// object store's own stream (each object's last metadata message).
-fn history_objects(nats: &Nats) -> Vec<String> {
+/// The objects the history bucket holds (not deleted), by name, sorted, each with its
+/// `seq` metadata: read from the object store's own stream (each object's last metadata
+/// message).
+fn history_objects(nats: &Nats) -> Vec<(String, Option<u64>)> {
     use base64::Engine as _;
     let filter = b"{\"subjects_filter\":\"$O.loft-history.M.>\"}";
     let info = nats_request(nats, "$JS.API.STREAM.INFO.OBJ_loft-history", filter);
@@ -272,7 +273,8 @@ fn history_objects(nats: &Nats) -> Vec<String> {
             base64::engine::general_purpose::STANDARD.decode(reply["message"]["data"].as_str().unwrap()).unwrap();
         let meta: serde_json::Value = serde_json::from_slice(&data).unwrap();
         if meta["deleted"].as_bool() != Some(true) {
-            names.push(meta["name"].as_str().unwrap().to_string());
+            let seq = meta["metadata"]["seq"].as_str().and_then(|s| s.parse().ok());
+            names.push((meta["name"].as_str().unwrap().to_string(), seq));
         }
     }
     names.sort();
@@ -324,27 +326,36 @@ fn a_relay_rebuilt_from_a_trimmed_stream_starts_from_the_checkpoints_and_holds_t
             && rooms.iter().all(|r| checkpointed(&a.root, r) >= recorded_seq(&a.root, r))
     });
     // The history bucket holds each room's checkpoint and the busy room's 3 archives, no
-    // more: the archives pruned went from it.
+    // more (the archives pruned went from it), and the mark that every message up to the
+    // last is in a checkpoint.
     let mut want: Vec<String> = ["busy.txt", "quiet.txt"]
         .iter()
         .map(|r| format!("{}/checkpoint", hex(r)))
         .chain(archive_times(&a.root, "busy.txt").into_iter().map(|(n, _)| format!("{}/{n}", hex("busy.txt"))))
+        .chain(["checkpointed".to_string()])
         .collect();
+    let last = json_u64(&nats_request(&nats, "$JS.API.STREAM.INFO.loft-rooms", b""), &["state", "last_seq"]);
     want.sort();
     let mut held = Vec::new();
     let t = Instant::now();
-    while held != want {
-        assert!(t.elapsed() < Duration::from_secs(20), "the history bucket holds {held:?}, not {want:?}");
+    let mut mark = None;
+    while held != want || mark < Some(last) {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the history bucket holds {held:?} (mark {mark:?}), not {want:?} (mark {last})"
+        );
         std::thread::sleep(Duration::from_millis(200));
-        held = history_objects(&nats);
+        let objects = history_objects(&nats);
+        mark = objects.iter().find(|(n, _)| n == "checkpointed").and_then(|(_, s)| *s);
+        held = objects.into_iter().map(|(n, _)| n).collect();
     }
     // Every message the stream holds is removed (as its max_age would, in a day).
-    let last = json_u64(&nats_request(&nats, "$JS.API.STREAM.INFO.loft-rooms", b""), &["state", "last_seq"]);
     let purged = nats_request(&nats, "$JS.API.STREAM.PURGE.loft-rooms", format!("{{\"seq\":{}}}", last + 1).as_bytes());
     assert!(purged.contains("\"success\":true"), "{purged}");
     // A new relay: every room from its checkpoint, the same bytes, archives and SIZE.
     let c = pruning_relay(&nats);
     assert!(c.wait_log("room restored from its checkpoint"), "{}", c.log());
+    assert!(!c.log().contains("may miss messages"), "{}", c.log());
     same_everywhere(&[&a, &b, &c], &rooms);
     // The group goes on alike: more rotations and prunings, on every relay.
     for i in 150..230 {
