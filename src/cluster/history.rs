@@ -134,6 +134,11 @@ impl History {
         }
     }
 
+    /// The stream's limits (a new stream is made with them).
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// The bucket, made at the first use.
     async fn store(&self) -> anyhow::Result<&object_store::ObjectStore> {
         self.store

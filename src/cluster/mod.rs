@@ -106,9 +106,6 @@ pub(crate) struct Cluster {
     live: Arc<AtomicBool>,
     /// Whether the relay serves yet, or restores rooms from their checkpoints.
     phase: watch::Sender<Phase>,
-    /// The stream's limits: its `max_age` (from `[chat] keep_days`) and `max_bytes`.
-    max_age: Duration,
-    max_bytes: i64,
     /// The rooms' rotation keys (a restore prunes as the last rotation did).
     rotate: RotateSettings,
 }
@@ -251,8 +248,6 @@ impl Cluster {
             history,
             live,
             phase: watch::Sender::new(Phase::Starting),
-            max_age,
-            max_bytes,
             rotate: settings.rotate,
         });
         let (caught_up_tx, mut caught_up) = watch::channel(false);
@@ -385,8 +380,8 @@ impl Cluster {
                 duplicate_window: DUPLICATE_WINDOW,
                 storage: stream::StorageType::File,
                 metadata: self.keys.clone(),
-                max_age: self.max_age,
-                max_bytes: self.max_bytes,
+                max_age: self.history.limits().max_age,
+                max_bytes: self.history.limits().max_bytes,
                 ..Default::default()
             })
             .await?;
