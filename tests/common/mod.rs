@@ -730,5 +730,9 @@ impl Relay {
 impl Drop for Relay {
     fn drop(&mut self) {
         self.kill();
+        // A failed test shows what its relays logged (its output is shown only then).
+        if std::thread::panicking() {
+            eprintln!("--- the log of the relay on port {} ---\n{}", self.port, self.log());
+        }
     }
 }

@@ -16,7 +16,7 @@ fn nats_publish(nats: &Nats, subject: &str, payload: &[u8]) {
     r.read_line(&mut info).unwrap();
     assert!(info.starts_with("INFO"), "{info}");
     let mut w = s;
-    w.write_all(b"CONNECT {\"verbose\":false,\"pedantic\":false}\r\n").unwrap();
+    w.write_all(nats.connect_line().as_bytes()).unwrap();
     w.write_all(format!("PUB {subject} {}\r\n", payload.len()).as_bytes()).unwrap();
     w.write_all(payload).unwrap();
     w.write_all(b"\r\nPING\r\n").unwrap();
@@ -118,14 +118,14 @@ fn relays_with_different_rotation_keys_are_refused_at_start() {
     let nats = Nats::start(1);
     let a = relay(&nats, 1);
     assert!(Ftp::login(a.port).appe("lobby.txt", format!("{}\n", line("k", 0)).as_bytes()).starts_with("226"));
-    let servers = nats.servers_toml();
+    let join = nats.join();
     let started = std::panic::catch_unwind(|| {
         Relay::process(Setup::default().edit(move |t| {
             let t = set_key(&t, "chat", "validate", "false");
             let t = set_key(&t, "chat", "rotate_bytes", "8192");
             let t = set_key(&t, "chat", "keep_bytes", "1024");
             let t = set_key(&t, "chat", "keep_archives", "0");
-            let t = set_key(&t, "cluster", "servers", &servers);
+            let t = join(&t);
             set_key(&t, "cluster", "replicas", "1")
         }))
     });
@@ -139,14 +139,14 @@ fn relays_with_different_rotation_keys_are_refused_at_start() {
 
 /// A relay of the cluster as a `loft serve` process.
 fn relay_process(nats: &Nats) -> Relay {
-    let servers = nats.servers_toml();
+    let join = nats.join();
     Relay::process(Setup::default().edit(move |t| {
         let t = set_key(&t, "chat", "validate", "false");
         let t = set_key(&t, "chat", "rotate_bytes", "4096");
         let t = set_key(&t, "chat", "keep_bytes", "1024");
         let t = set_key(&t, "chat", "keep_archives", "0");
         let t = set_key(&t, "limits", "max_per_ip", "100");
-        let t = set_key(&t, "cluster", "servers", &servers);
+        let t = join(&t);
         let t = set_key(&t, "cluster", "replicas", "3");
         set_key(&t, "cluster", "timeout", "\"5s\"")
     }))
@@ -189,12 +189,12 @@ fn sighup_with_a_changed_cluster_section_keeps_the_link_and_says_a_restart_is_ne
         return;
     }
     let nats = Nats::start(1);
-    let servers = nats.servers_toml();
+    let join = nats.join();
     let a = Relay::process(Setup::default().edit(move |t| {
         let t = set_key(&t, "chat", "validate", "false");
         let t = set_key(&t, "chat", "rotate_bytes", "4096");
         let t = set_key(&t, "chat", "keep_bytes", "1024");
-        let t = set_key(&t, "cluster", "servers", &servers);
+        let t = join(&t);
         set_key(&t, "cluster", "replicas", "1")
     }));
     assert!(Ftp::login(a.port).appe("lobby.txt", format!("{}\n", line("h", 0)).as_bytes()).starts_with("226"));

@@ -27,14 +27,14 @@ fn relay(nats: &Nats, replicas: usize) -> Relay {
 
 /// [`relay`], with `more` edits of its config after the usual ones.
 fn relay_edited(nats: &Nats, replicas: usize, more: impl FnOnce(String) -> String + 'static) -> Relay {
-    let servers = nats.servers_toml();
+    let join = nats.join();
     Relay::with(Setup::default().edit(move |t| {
         let t = set_key(&t, "chat", "validate", "false");
         let t = set_key(&t, "chat", "rotate_bytes", "4096");
         let t = set_key(&t, "chat", "keep_bytes", "1024");
         let t = set_key(&t, "chat", "keep_archives", "0");
         let t = set_key(&t, "limits", "max_per_ip", "100");
-        let t = set_key(&t, "cluster", "servers", &servers);
+        let t = join(&t);
         let t = set_key(&t, "cluster", "replicas", &replicas.to_string());
         more(set_key(&t, "cluster", "timeout", "\"5s\""))
     }))
@@ -62,8 +62,10 @@ impl Ftp {
         let mut all = String::new();
         loop {
             let mut line = String::new();
-            if self.ctrl.read_line(&mut line).unwrap_or(0) == 0 {
-                return if all.is_empty() { "EOF".into() } else { all };
+            match self.ctrl.read_line(&mut line) {
+                Ok(0) => return if all.is_empty() { "EOF".into() } else { all },
+                Ok(_) => {}
+                Err(e) => return format!("{all}(no reply: {e})"),
             }
             all.push_str(&line);
             if line.len() >= 4 && line.as_bytes()[3] == b' ' && line[..3].bytes().all(|b| b.is_ascii_digit()) {
@@ -140,7 +142,12 @@ fn send_until_acknowledged(port: u16, room: &str, line: &str) -> usize {
 /// [`send_until_acknowledged`], with the replies in the error when it never was.
 fn try_until_acknowledged(port: u16, room: &str, line: &str) -> Result<usize, String> {
     let mut replies = Vec::new();
-    for attempt in 1..=40 {
+    // A minute, as a user's retries would go on: on a slow machine a NATS leader's
+    // election and the relay's new consumer take seconds, not a fixed number of tries.
+    let t = Instant::now();
+    let mut attempt = 0;
+    while t.elapsed() < Duration::from_secs(60) {
+        attempt += 1;
         let r = std::panic::catch_unwind(|| Ftp::login(port).appe(room, format!("{line}\n").as_bytes()));
         match r {
             Ok(r) if r.starts_with("226") => return Ok(attempt),
@@ -189,7 +196,7 @@ fn nats_request(nats: &Nats, subject: &str, payload: &[u8]) -> String {
     let mut line = String::new();
     r.read_line(&mut line).unwrap();
     let mut w = s;
-    w.write_all(b"CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB _INBOX.test 1\r\n").unwrap();
+    w.write_all(format!("{}SUB _INBOX.test 1\r\n", nats.connect_line()).as_bytes()).unwrap();
     w.write_all(format!("PUB {subject} _INBOX.test {}\r\n", payload.len()).as_bytes()).unwrap();
     w.write_all(payload).unwrap();
     w.write_all(b"\r\n").unwrap();

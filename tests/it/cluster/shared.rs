@@ -339,7 +339,7 @@ fn a_relay_joining_with_rooms_of_its_own_is_refused_with_the_room_named() {
     single.stop();
     // …joins the cluster: refused, the room named, nothing served.
     let text = std::fs::read_to_string(&single.config).unwrap();
-    let text = set_key(&text, "cluster", "servers", &nats.servers_toml());
+    let text = nats.join()(&text);
     // The cluster's rotation keys (a relay with others is refused for that).
     let text = set_key(&text, "chat", "rotate_bytes", "4096");
     let text = set_key(&text, "chat", "keep_bytes", "1024");
