@@ -1,4 +1,4 @@
-//! Loft's forks of libunftp, unftp-core and suppaftp are crates.io releases plus patch
+//! Loft's forks of libunftp, unftp-core, suppaftp and rustls are crates.io releases plus patch
 //! series: vendor/NAME is the release named in vendor/NAME/patches/upstream with the
 //! patches vendor/NAME/patches/NN-*.patch applied in order, rebuilt and compared by
 //! vendor/regen.sh. vendor/libunftp/PATCHES.md is the one list of Loft's changes to
@@ -139,14 +139,14 @@ fn one_patch_file_per_item() {
     }
 }
 
-/// The files and tests that the three PATCHES.md name exist (`tests/it/FILE.rs::name`: that
+/// The files and tests that the four PATCHES.md name exist (`tests/it/FILE.rs::name`: that
 /// file has that function); libunftp's says how many items it has right, and refers to no
 /// patch past the last.
 #[test]
 fn paths_in_patches_md_exist() {
     let root = root();
     let mut missing = Vec::new();
-    for name in ["libunftp", "unftp-core", "suppaftp"] {
+    for name in ["libunftp", "unftp-core", "suppaftp", "rustls"] {
         let vendored = root.join("vendor").join(name);
         let text = fs::read_to_string(vendored.join("PATCHES.md")).unwrap();
         for span in text.split('`').skip(1).step_by(2) {
