@@ -213,7 +213,9 @@ impl Cluster {
         let js = jetstream::new(client.clone());
         let applied = watch::Sender::new(load_applied(&root));
         let (stream_name, prefix) = stream_names(&cfg.name);
-        join::check(&client, &js, &cfg.name, &root, own, catch_up).await?;
+        // Rooms of its own are checked against the stream before anything else: NATS gets
+        // a few seconds to answer even when `catch_up` is shorter.
+        join::check(&client, &js, &cfg.name, &root, own, catch_up.max(Duration::from_secs(10))).await?;
         let receipts = Arc::new(seen::Receipts::new(client.clone(), js.clone(), root.clone(), &cfg.name, cfg.replicas));
         let files =
             Arc::new(files::Files::new(client.clone(), js.clone(), root.clone(), &cfg.name, cfg.replicas, cfg.timeout));

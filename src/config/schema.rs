@@ -106,6 +106,11 @@ pub(crate) struct ClusterConfig {
     /// How often each room's checkpoint is stored in the cluster (when it changed).
     #[serde(default = "default_checkpoint_every", deserialize_with = "duration")]
     pub(crate) checkpoint_every: Duration,
+    /// At start, how long a relay with a replica waits to catch up with the stream when
+    /// NATS does not answer, before it serves its replica (appends refused until NATS is
+    /// back). A relay that has applied nothing of the stream waits for NATS however long.
+    #[serde(default = "default_catch_up", deserialize_with = "duration")]
+    pub(crate) catch_up: Duration,
 }
 
 #[cfg(feature = "cluster")]
@@ -123,6 +128,10 @@ fn default_cluster_timeout() -> Duration {
 #[cfg(feature = "cluster")]
 fn default_checkpoint_every() -> Duration {
     Duration::from_secs(60)
+}
+#[cfg(feature = "cluster")]
+fn default_catch_up() -> Duration {
+    Duration::from_secs(30)
 }
 
 /// The chat page and its HTTP API, served by the relay (`[web]`).

@@ -150,11 +150,13 @@ fn cluster_section_is_checked_key_by_key() {
     let c = parse(&format!("{base}servers = [\"nats://10.0.0.2:4222\"]\n")).unwrap();
     let cl = c.cluster.unwrap();
     assert_eq!((cl.name.as_str(), cl.replicas, cl.timeout), ("loft", 3, Duration::from_secs(10)));
-    assert_eq!((cl.max_bytes, cl.checkpoint_every), (0, Duration::from_secs(60)));
-    let c = parse(&format!("{base}servers = [\"nats://a:4222\"]\nmax_bytes = 1073741824\ncheckpoint_every = \"5m\"\n"))
-        .unwrap();
+    assert_eq!((cl.max_bytes, cl.checkpoint_every, cl.catch_up), (0, Duration::from_secs(60), Duration::from_secs(30)));
+    let c = parse(&format!(
+        "{base}servers = [\"nats://a:4222\"]\nmax_bytes = 1073741824\ncheckpoint_every = \"5m\"\ncatch_up = 0\n"
+    ))
+    .unwrap();
     let cl = c.cluster.unwrap();
-    assert_eq!((cl.max_bytes, cl.checkpoint_every), (1 << 30, Duration::from_secs(300)));
+    assert_eq!((cl.max_bytes, cl.checkpoint_every, cl.catch_up), (1 << 30, Duration::from_secs(300), Duration::ZERO));
     for (body, key, line, says) in [
         ("servers = []\n", "cluster.servers", 3, "at least one server"),
         ("servers = [\"nats://a:4222\",\n \"http://b:80\"]\n", "cluster.servers[1]", 4, "not a NATS server address"),
@@ -183,6 +185,7 @@ fn cluster_section_is_checked_key_by_key() {
             4,
             "at most an hour",
         ),
+        ("servers = [\"nats://a:4222\"]\ncatch_up = \"2h\"\n", "cluster.catch_up", 4, "at most an hour"),
         ("servers = [\"nats://a:4222\"]\nrepl = 3\n", "cluster.repl", 4, "unknown field"),
     ] {
         let e = parse(&format!("{base}{body}")).unwrap_err();

@@ -254,6 +254,13 @@ fn check_cluster(c: &super::ClusterConfig) -> Option<(Vec<Seg>, String)> {
             "expected a time above 0 and at most an hour, like 60 or \"5m\": the stream must still hold every message since a room's last checkpoint".into(),
         ));
     }
+    if c.catch_up > std::time::Duration::from_secs(3600) {
+        return Some((
+            vec![Seg::K("catch_up")],
+            "expected at most an hour, like 30 or \"2m\" (0: serve the replica at once while NATS does not answer)"
+                .into(),
+        ));
+    }
     None
 }
 

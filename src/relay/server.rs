@@ -111,8 +111,9 @@ impl Server {
             TlsMode::Required => "required",
         };
         let grace = snap.config.limits.shutdown_grace;
-        // Cluster mode: catch up with the rooms' stream before serving (at most 30 s when
-        // NATS cannot be reached: the replica is served, appends refused until it can).
+        // Cluster mode: catch up with the rooms' stream before serving (at most `[cluster]
+        // catch_up` when NATS cannot be reached: the replica is served, appends refused
+        // until it can; a relay with no replica yet waits for NATS however long).
         #[cfg(feature = "cluster")]
         let cluster = match &snap.config.cluster {
             Some(c) => {
@@ -121,7 +122,7 @@ impl Server {
                     &snap.config.root,
                     &snap.config.chat.rooms,
                     relay.rooms.clone(),
-                    std::time::Duration::from_secs(30),
+                    c.catch_up,
                 )
                 .await
                 .context("[cluster]")?;

@@ -438,6 +438,55 @@ fn with_nats_gone_appends_are_refused_reads_go_on_and_the_relay_reconnects() {
     assert_eq!(all_lines(&a.root, "lobby.txt"), vec![line("before", 0), line("after", 0), line("web", 1)]);
 }
 
+/// At start with NATS gone, a relay with a replica serves it after `[cluster] catch_up`
+/// (reads go on, appends are refused), and a relay that has applied nothing of the stream
+/// (a new one, a wiped root) does not serve an empty root: it waits for NATS however
+/// long, then serves every room as the others hold it.
+#[test]
+fn at_start_without_nats_a_replica_is_served_after_catch_up_and_an_empty_relay_waits_for_nats() {
+    if !require_nats() {
+        return;
+    }
+    let mut nats = Nats::start(1);
+    let quick = |t: String| set_key(&t, "cluster", "catch_up", "1");
+    let mut a = relay_edited(&nats, 1, quick);
+    for i in 0..5 {
+        let r = Ftp::login(a.port).appe("lobby.txt", format!("{}\n", line("a", i)).as_bytes());
+        assert!(r.starts_with("226"), "{r}");
+    }
+    let size = Ftp::login(a.port).size("lobby.txt");
+    nats.kill(0);
+    // A restarted with NATS gone: its replica is served after catch_up (1 s), appends refused.
+    a.restart();
+    let mut f = Ftp::login(a.port);
+    assert_eq!(f.size("lobby.txt"), size);
+    let r = f.appe("lobby.txt", format!("{}\n", line("refused", 0)).as_bytes());
+    assert!(r.starts_with("451") && r.contains("nothing written"), "{r}");
+    // B, a new relay: it says why it waits, and a client that connects gets no greeting,
+    // long after catch_up.
+    let b = relay_edited(&nats, 1, quick);
+    assert!(b.wait_log("waiting for NATS before serving"), "{}", b.log());
+    let waiting = TcpStream::connect(("127.0.0.1", b.port)).unwrap();
+    waiting.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut greeting = BufReader::new(waiting);
+    let mut first = String::new();
+    let early = greeting.read_line(&mut first);
+    assert!(early.is_err(), "a relay with nothing applied served before NATS was back: {early:?} {first:?}");
+    // NATS back: B catches up, greets the client that waited, and holds A's room.
+    nats.restart(0);
+    greeting.get_ref().set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    greeting.read_line(&mut first).unwrap();
+    assert!(first.starts_with("220"), "{first:?}\n{}", b.log());
+    assert_eq!(Ftp::login(b.port).size("lobby.txt"), size);
+    assert_eq!(room_files(&a.root, "lobby.txt"), room_files(&b.root, "lobby.txt"));
+    // And appends through either relay work again.
+    send_until_acknowledged(b.port, "lobby.txt", &line("b", 0));
+    send_until_acknowledged(a.port, "lobby.txt", &line("a", 5));
+    wait_until("the replicas agree", Duration::from_secs(20), || {
+        room_files(&a.root, "lobby.txt") == room_files(&b.root, "lobby.txt")
+    });
+}
+
 #[test]
 fn a_relay_whose_root_was_wiped_rebuilds_every_room_from_the_stream() {
     if !require_nats() {
