@@ -378,3 +378,51 @@ fn a_relay_rebuilt_from_a_trimmed_stream_starts_from_the_checkpoints_and_holds_t
     let lines = all_lines(&c.root, "quiet.txt");
     assert_eq!(lines, vec![line("q", 0), line("q", 50), line("q", 100), line("q", 999)]);
 }
+
+/// A restore whose checkpoints do not hold every message the stream dropped (no relay
+/// checkpointed them: here they were published while every relay was down, then purged)
+/// names the gap in an error and restores what there is: each room as its checkpoint
+/// holds it. The relay serves (the gap is only what no checkpoint held).
+#[test]
+fn a_restore_past_the_checkpoints_names_the_gap_and_restores_what_there_is() {
+    if !require_nats() {
+        return;
+    }
+    let nats = Nats::start(1);
+    let every_second = |t: String| set_key(&t, "cluster", "checkpoint_every", "\"1s\"");
+    let mut a = relay_edited(&nats, 1, every_second);
+    let kept: Vec<String> = (0..3).map(|i| line("kept", i)).collect();
+    for l in &kept {
+        let r = Ftp::login(a.port).appe("lobby.txt", format!("{l}\n").as_bytes());
+        assert!(r.starts_with("226"), "{r}");
+    }
+    let size = Ftp::login(a.port).size("lobby.txt");
+    let stream = |nats: &Nats| nats_request(nats, "$JS.API.STREAM.INFO.loft-rooms", b"");
+    let checkpointed_upto = json_u64(&stream(&nats), &["state", "last_seq"]);
+    wait_until("every message in a checkpoint", Duration::from_secs(20), || {
+        history_objects(&nats).iter().any(|(n, s)| n == "checkpointed" && *s >= Some(checkpointed_upto))
+    });
+    // Every relay down; a message reaches the stream that no checkpoint will hold, and the
+    // stream drops everything (as max_bytes or max_age would).
+    a.kill();
+    nats_publish(&nats, &format!("loft.rooms.{}", hex("lobby.txt")), format!("{}\n", line("lost", 0)).as_bytes());
+    let last = json_u64(&stream(&nats), &["state", "last_seq"]);
+    assert_eq!(last, checkpointed_upto + 1);
+    let purged = nats_request(&nats, "$JS.API.STREAM.PURGE.loft-rooms", format!("{{\"seq\":{}}}", last + 1).as_bytes());
+    assert!(purged.contains("\"success\":true"), "{purged}");
+    // A new relay: the error names what may be missing, and the room is its checkpoint.
+    let c = relay_edited(&nats, 1, every_second);
+    assert!(c.wait_log("may miss messages on this relay"), "{}", c.log());
+    let log = c.log();
+    assert!(
+        log.contains(&format!("dropped_upto={last}"))
+            && log.contains(&format!("checkpointed_upto={checkpointed_upto}")),
+        "{log}"
+    );
+    assert!(c.wait_log("room restored from its checkpoint"), "{log}");
+    assert_eq!(Ftp::login(c.port).size("lobby.txt"), size);
+    assert_eq!(all_lines(&c.root, "lobby.txt"), kept);
+    // And it goes on from there.
+    let r = Ftp::login(c.port).appe("lobby.txt", format!("{}\n", line("after", 0)).as_bytes());
+    assert!(r.starts_with("226"), "{r}");
+}
