@@ -54,6 +54,8 @@ pub(crate) struct Snapshot {
     pub(crate) config: Arc<Config>,
     pub users: Arc<UserTable>,
     pub(crate) storage: Arc<StorageConfig>,
+    /// The homes made and resolved at logins under this config.
+    pub(crate) homes: Arc<user::Homes>,
     /// libunftp wants a `&'static str`; see [`Greetings`].
     pub(crate) greeting: &'static str,
 }
@@ -162,6 +164,7 @@ impl Relay {
             users: Arc::new(UserTable::from_config(&cfg)),
             greeting: greetings.get(&cfg.greeting),
             storage,
+            homes: Arc::default(),
             config: Arc::new(cfg),
         }
     }
@@ -176,7 +179,7 @@ impl Relay {
         let cfg = &snap.config;
         let storage = snap.storage.clone();
         let peer = peer.ip();
-        let provider = Arc::new(Provider { config: cfg.clone() });
+        let provider = Arc::new(Provider { config: cfg.clone(), homes: snap.homes.clone() });
         let generator = Box::new(move || LoftStorage::new(storage.clone(), peer));
         let passive_host = match &cfg.passive.public_host {
             None => PassiveHost::FromConnection,

@@ -3,6 +3,7 @@
 //! libunftp asks a `UserDetailProvider` for this after a login succeeds; the answer comes
 //! from the user table at that moment, so a reload applies to the next login.
 
+use crate::base::sync::Unpoison;
 use crate::config::Config;
 use async_trait::async_trait;
 use std::fmt;
@@ -61,6 +62,34 @@ impl UserDetail for LoftUser {
 pub(crate) struct Provider {
     /// The config of the session's snapshot.
     pub(crate) config: Arc<Config>,
+    /// The homes made and resolved under that config.
+    pub(crate) homes: Arc<Homes>,
+}
+
+/// The homes made and resolved at logins under one config snapshot: configured path →
+/// real path. The next login to a home checks with one `stat` that its real folder is
+/// still there, instead of a `mkdir` and a `readlink` per component of its path (four
+/// to six system calls on every FTPChat session, each a login; issue 25). A home removed
+/// meanwhile is made again; a symbolic link on the way to a home that is changed while the
+/// relay runs is followed from the next reload (a new snapshot starts empty). As many
+/// entries as the config has homes.
+#[derive(Debug, Default)]
+pub(crate) struct Homes(std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>);
+
+impl Homes {
+    /// `home`'s real path, as resolved at an earlier login, if that folder is still there.
+    fn known(&self, home: &Path) -> Option<PathBuf> {
+        let real = self.0.lock().unpoisoned().get(home).cloned()?;
+        if std::fs::metadata(&real).is_ok_and(|m| m.is_dir()) {
+            return Some(real);
+        }
+        self.0.lock().unpoisoned().remove(home);
+        None
+    }
+
+    fn remember(&self, home: &Path, real: &Path) {
+        self.0.lock().unpoisoned().insert(home.to_path_buf(), real.to_path_buf());
+    }
 }
 
 #[async_trait]
@@ -68,7 +97,7 @@ impl UserDetailProvider for Provider {
     type User = LoftUser;
 
     async fn provide_user_detail(&self, principal: &Principal) -> Result<LoftUser, UserDetailError> {
-        lookup(&self.config, &principal.username).map_err(|e| UserDetailError::new(e.to_string()))
+        lookup(&self.config, &self.homes, &principal.username).map_err(|e| UserDetailError::new(e.to_string()))
     }
 }
 
@@ -100,14 +129,22 @@ impl std::error::Error for LookupError {
 }
 
 /// The [`LoftUser`] a successful login of `name` runs as, under `cfg`; creates the home
-/// folder if it is missing. FTP sessions and web sessions both get theirs here.
-pub(crate) fn lookup(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> {
+/// folder if it is missing (`homes`: the ones this snapshot made and resolved already).
+/// FTP sessions and web sessions both get theirs here.
+pub(crate) fn lookup(cfg: &Config, homes: &Homes, name: &str) -> Result<LoftUser, LookupError> {
     let mut user = rights(cfg, name)?;
+    if let Some(real) = homes.known(&user.home) {
+        user.resolved_home = Some(real);
+        return Ok(user);
+    }
     if let Err(e) = std::fs::create_dir_all(&user.home) {
         tracing::error!(user = %user.name, home = %user.home.display(), "cannot create the home folder: {e}");
         return Err(LookupError::Home(e));
     }
     user.resolved_home = user.home.canonicalize().ok();
+    if let Some(real) = &user.resolved_home {
+        homes.remember(&user.home, real);
+    }
     Ok(user)
 }
 
@@ -139,4 +176,32 @@ pub(crate) fn rights(cfg: &Config, name: &str) -> Result<LoftUser, LookupError> 
         may_invite: entry.may_invite.unwrap_or(!entry.read_only),
         resolved_home: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A home is made and resolved at its first login, found with one `stat` at the next,
+    /// and made again when it was removed meanwhile.
+    #[test]
+    fn a_home_is_resolved_once_and_made_again_when_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("link")).unwrap();
+        let root = dir.path().join("link").join("root");
+        let text = format!("root = {:?}\n", root.display().to_string());
+        let cfg = Config::parse(&text, &dir.path().join("loft.toml")).unwrap();
+        let homes = Homes::default();
+        let real = dir.path().canonicalize().unwrap().join("real").join("root");
+        let u = lookup(&cfg, &homes, "anonymous").unwrap();
+        assert!(real.is_dir());
+        assert_eq!(u.resolved_home.as_deref(), Some(real.as_path()));
+        assert_eq!(homes.known(&root), Some(real.clone()));
+        std::fs::remove_dir(&real).unwrap();
+        assert_eq!(homes.known(&root), None, "a removed home is forgotten");
+        let u = lookup(&cfg, &homes, "anonymous").unwrap();
+        assert!(real.is_dir(), "and made again at the next login");
+        assert_eq!(u.resolved_home.as_deref(), Some(real.as_path()));
+    }
 }

@@ -238,8 +238,8 @@ async fn login(web: &Web, peer: SocketAddr, req: Request<Incoming>) -> Result<Re
         }
         Err(Refused::BadPassword) => return Err(fail(StatusCode::UNAUTHORIZED, "wrong user or password")),
     };
-    let user =
-        user::lookup(&snap.config, &name).map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
+    let user = user::lookup(&snap.config, &snap.homes, &name)
+        .map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
     let phc = snap.users.users.get(&name).map(|u| u.password.clone()).unwrap_or_default();
     let read_only = user.read_only;
     let session = web.sessions.create(user, phc, peer.ip());

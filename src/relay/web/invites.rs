@@ -208,7 +208,8 @@ pub(super) async fn redeem(web: &Web, peer: SocketAddr, req: Request<Incoming>) 
         fail(StatusCode::INTERNAL_SERVER_ERROR, &format!("the account was made but the relay could not load it: {e}"))
     })?;
     let snap = web.relay.live.get();
-    let u = user::lookup(&snap.config, &name).map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
+    let u = user::lookup(&snap.config, &snap.homes, &name)
+        .map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
     let phc = snap.users.users.get(&name).map(|u| u.password.clone()).unwrap_or_default();
     let read_only = u.read_only;
     let session = web.sessions.create(u, phc, peer.ip());

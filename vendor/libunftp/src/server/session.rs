@@ -22,12 +22,27 @@ use unftp_core::storage::{Metadata, StorageBackend};
 pub struct TraceId(u64);
 
 impl TraceId {
+    /// Loft patch 32: a trace id is for telling sessions apart in the logs, not a secret:
+    /// each thread takes one random seed from the kernel, then counts on from it through
+    /// splitmix64 (distinct ids, no system call per session; no 64-bit atomics, which
+    /// 32-bit MIPS lacks).
     pub fn new() -> Self {
-        let mut id = [0; 8];
-        // For now keep it simple. Later we may need something more sophisticated
-        getrandom::fill(&mut id).expect("Error generating random TraceId");
-
-        TraceId(u64::from_ne_bytes(id))
+        thread_local! {
+            static NEXT: std::cell::Cell<u64> = std::cell::Cell::new({
+                let mut seed = [0; 8];
+                getrandom::fill(&mut seed).expect("Error generating random TraceId");
+                u64::from_ne_bytes(seed)
+            });
+        }
+        let n = NEXT.with(|c| {
+            let n = c.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+            c.set(n);
+            n
+        });
+        let mut z = n;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        TraceId(z ^ (z >> 31))
     }
 }
 
