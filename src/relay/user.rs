@@ -72,23 +72,26 @@ pub(crate) struct Provider {
 /// to six system calls on every FTPChat session, each a login; issue 25). A home removed
 /// meanwhile is made again; a symbolic link on the way to a home that is changed while the
 /// relay runs is followed from the next reload (a new snapshot starts empty). As many
-/// entries as the config has homes.
+/// entries as the config has homes (a few: a list, which is less code than a map on a
+/// router).
 #[derive(Debug, Default)]
-pub(crate) struct Homes(std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>);
+pub(crate) struct Homes(std::sync::Mutex<Vec<(PathBuf, PathBuf)>>);
 
 impl Homes {
     /// `home`'s real path, as resolved at an earlier login, if that folder is still there.
     fn known(&self, home: &Path) -> Option<PathBuf> {
-        let real = self.0.lock().unpoisoned().get(home).cloned()?;
+        let real = self.0.lock().unpoisoned().iter().find(|(h, _)| h == home).map(|(_, r)| r.clone())?;
         if std::fs::metadata(&real).is_ok_and(|m| m.is_dir()) {
             return Some(real);
         }
-        self.0.lock().unpoisoned().remove(home);
+        self.0.lock().unpoisoned().retain(|(h, _)| h != home);
         None
     }
 
     fn remember(&self, home: &Path, real: &Path) {
-        self.0.lock().unpoisoned().insert(home.to_path_buf(), real.to_path_buf());
+        let mut homes = self.0.lock().unpoisoned();
+        homes.retain(|(h, _)| h != home);
+        homes.push((home.to_path_buf(), real.to_path_buf()));
     }
 }
 
