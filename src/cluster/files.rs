@@ -23,6 +23,7 @@
 //!   removed while NATS is down cannot come back.
 
 use super::hex;
+use crate::base::sync::Unpoison;
 use crate::ftpchat::file::{files_dir, is_file_id, EXTENSION};
 use crate::room::files::FileError;
 use crate::room::spread::FileReplicator;
@@ -140,7 +141,7 @@ impl Files {
             };
             let local = files_dir(&room).join(format!("{id}{EXTENSION}"));
             if info.deleted {
-                self.index.lock().unwrap_or_else(|p| p.into_inner()).remove(&info.name);
+                self.index.lock().unpoisoned().remove(&info.name);
                 match tokio::fs::remove_file(&local).await {
                     Ok(()) => {
                         tracing::info!(target: "loft::cluster", file = %crate::base::text::logged(&local), "shared file removed (deleted in the cluster)")
@@ -152,10 +153,7 @@ impl Files {
                 }
                 continue;
             }
-            self.index
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(info.name.clone(), (info.size as u64, time_of(&info)));
+            self.index.lock().unpoisoned().insert(info.name.clone(), (info.size as u64, time_of(&info)));
             let have = tokio::fs::symlink_metadata(&local).await.map(|m| m.len()).ok();
             if have == Some(info.size as u64) {
                 continue;
@@ -243,7 +241,7 @@ impl Files {
             let held: u64 = self
                 .index
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .unpoisoned()
                 .iter()
                 .filter(|(n, _)| n.starts_with(&prefix))
                 .map(|(_, (s, _))| *s)
@@ -256,7 +254,7 @@ impl Files {
         let within = self.timeout + Duration::from_secs(size >> 20);
         match tokio::time::timeout(within, store.put(name.as_str(), &mut f)).await {
             Ok(Ok(_)) => {
-                self.index.lock().unwrap_or_else(|p| p.into_inner()).insert(name, (size, Some(SystemTime::now())));
+                self.index.lock().unpoisoned().insert(name, (size, Some(SystemTime::now())));
                 Ok(())
             }
             // Chunks may have been stored: the same upload again is accepted.
@@ -279,7 +277,7 @@ impl Files {
         }
         match tokio::time::timeout(self.timeout, store.delete(&name)).await {
             Ok(Ok(())) => {
-                self.index.lock().unwrap_or_else(|p| p.into_inner()).remove(&name);
+                self.index.lock().unpoisoned().remove(&name);
                 Ok(true)
             }
             Ok(Err(e)) => Err(unavailable(e.to_string())),
@@ -296,10 +294,10 @@ impl Files {
     pub(crate) async fn prune(&self, room: &Path, lost: SystemTime) -> anyhow::Result<usize> {
         let store = self.store().await?;
         let Some(prefix) = self.prefix_of(room) else { return Ok(0) };
-        let gone = announced_before(&self.index.lock().unwrap_or_else(|p| p.into_inner()), &prefix, lost);
+        let gone = announced_before(&self.index.lock().unpoisoned(), &prefix, lost);
         for name in &gone {
             tokio::time::timeout(self.timeout, store.delete(name)).await??;
-            self.index.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+            self.index.lock().unpoisoned().remove(name);
             tracing::info!(target: "loft::cluster", object = %name, "shared file pruned from the cluster with the room's history");
         }
         Ok(gone.len())

@@ -27,6 +27,7 @@
 use super::files::Files;
 use super::{hex, join, unhex, STATE_DIR};
 use crate::base::glob::GlobSet;
+use crate::base::sync::Unpoison;
 use crate::config::ClusterConfig;
 use crate::room::checkpoint::{stamp, unstamp, Checkpoint};
 use crate::room::rotate::{self, RotateSettings};
@@ -240,7 +241,7 @@ impl History {
             let held = self.held(self.store().await?).await?;
             self.stored
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .unpoisoned()
                 .retain(|prefix, seq| held.get(prefix).and_then(|h| h.checkpoint).is_some_and(|s| s >= *seq));
         }
         let (root, patterns) = (self.root.clone(), self.patterns.clone());
@@ -252,7 +253,7 @@ impl History {
             let prefix = hex(text.as_bytes());
             let room = self.root.join(&rel);
             // Only a room whose record moved is read (its live bytes may be 256 KiB).
-            let known = self.stored.lock().unwrap_or_else(|p| p.into_inner()).get(&prefix).copied();
+            let known = self.stored.lock().unpoisoned().get(&prefix).copied();
             let recorded = crate::room::replica::load_applied(&room).map(|(s, _)| s);
             if known.is_some() && known >= recorded {
                 continue;
@@ -288,7 +289,7 @@ impl History {
                 complete = false;
             }
         }
-        save_record(&self.root, &self.stored.lock().unwrap_or_else(|p| p.into_inner()));
+        save_record(&self.root, &self.stored.lock().unpoisoned());
         if complete {
             self.covered(upto).await?;
         }
@@ -385,7 +386,7 @@ impl History {
     }
 
     fn remember(&self, prefix: &str, seq: u64) {
-        let mut stored = self.stored.lock().unwrap_or_else(|p| p.into_inner());
+        let mut stored = self.stored.lock().unpoisoned();
         let e = stored.entry(prefix.to_string()).or_insert(seq);
         *e = (*e).max(seq);
     }
@@ -433,7 +434,7 @@ impl History {
                     Err(e) => failed.push(format!("{}: {e}", crate::base::text::logged(&room))),
                 }
             }
-            save_record(&self.root, &self.stored.lock().unwrap_or_else(|p| p.into_inner()));
+            save_record(&self.root, &self.stored.lock().unpoisoned());
             if failed.is_empty() {
                 return Ok(restored);
             }

@@ -36,6 +36,7 @@ mod history;
 mod join;
 mod seen;
 
+use crate::base::sync::Unpoison;
 use crate::config::ClusterConfig;
 use crate::room::replica::Replicator;
 use crate::room::rotate::RotateSettings;
@@ -254,7 +255,7 @@ impl Cluster {
         });
         let (caught_up_tx, mut caught_up) = watch::channel(false);
         let task = tokio::spawn(cluster.clone().follow(rooms, cfg.replicas, caught_up_tx));
-        *cluster.follower.lock().unwrap_or_else(|p| p.into_inner()) = Some(task.abort_handle());
+        *cluster.follower.lock().unpoisoned() = Some(task.abort_handle());
         let mut refused = cluster.refused.subscribe();
         let _ = tokio::time::timeout(catch_up, async {
             tokio::select! {
@@ -308,10 +309,10 @@ impl Cluster {
     /// Stops applying the stream and refuses appends (the relay is stopping).
     pub(crate) fn stop(&self) {
         self.ready.store(false, Ordering::Relaxed);
-        if let Some(t) = self.follower.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(t) = self.follower.lock().unpoisoned().take() {
             t.abort();
         }
-        for t in self.shared_tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        for t in self.shared_tasks.lock().unpoisoned().drain(..) {
             t.abort();
         }
         save_applied(&self.root, self.applied());

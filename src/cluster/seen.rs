@@ -17,6 +17,7 @@
 //!   next poll gives it again.
 
 use super::{hex, unhex};
+use crate::base::sync::Unpoison;
 use crate::room::spread::SeenSink;
 use crate::room::Rooms;
 use async_nats::connection::State;
@@ -164,7 +165,7 @@ impl Receipts {
                 continue;
             };
             {
-                let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+                let mut known = self.known.lock().unpoisoned();
                 let k = known.entry(entry.key.clone()).or_insert(0);
                 *k = (*k).max(offset);
             }
@@ -177,14 +178,14 @@ impl Receipts {
     /// next flush. Returns how many were written.
     pub(crate) async fn flush(&self) -> Result<usize, String> {
         let _one = self.flushing.lock().await;
-        if self.pending.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
+        if self.pending.lock().unpoisoned().is_empty() {
             return Ok(0);
         }
         if self.client.connection_state() != State::Connected {
             return Err("no connection to NATS".into());
         }
         let store = self.store().await.map_err(|e| e.to_string())?;
-        let batch: Vec<(String, (u64, u64))> = self.pending.lock().unwrap_or_else(|p| p.into_inner()).drain().collect();
+        let batch: Vec<(String, (u64, u64))> = self.pending.lock().unpoisoned().drain().collect();
         let mut written = 0;
         let mut failed = None;
         let mut left = Vec::new();
@@ -202,7 +203,7 @@ impl Receipts {
             }
         }
         if !left.is_empty() {
-            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            let mut pending = self.pending.lock().unpoisoned();
             for (key, (offset, at)) in left {
                 let e = pending.entry(key).or_insert((offset, at));
                 if e.0 < offset {
@@ -250,7 +251,7 @@ impl Receipts {
     }
 
     fn knows(&self, key: &str, offset: u64) {
-        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        let mut known = self.known.lock().unpoisoned();
         let k = known.entry(key.to_string()).or_insert(0);
         *k = (*k).max(offset);
     }
@@ -258,7 +259,7 @@ impl Receipts {
     /// Writes what is waiting, within `limit` (a clean stop); logs what is left.
     pub(crate) async fn flush_within(&self, limit: Duration) {
         let outcome = tokio::time::timeout(limit, self.flush()).await;
-        let left = self.pending.lock().unwrap_or_else(|p| p.into_inner()).len();
+        let left = self.pending.lock().unpoisoned().len();
         match outcome {
             Ok(Ok(n)) if left == 0 => {
                 if n > 0 {
@@ -277,17 +278,17 @@ impl Receipts {
     /// Receipts waiting to be written (tests, logs).
     #[cfg(test)]
     pub(crate) fn waiting(&self) -> usize {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.pending.lock().unpoisoned().len()
     }
 }
 
 impl SeenSink for Receipts {
     fn noted(&self, room: &Path, user: &str, offset: u64, at: u64) {
         let Some(key) = self.key(room, user) else { return };
-        if self.known.lock().unwrap_or_else(|p| p.into_inner()).get(&key).is_some_and(|k| *k >= offset) {
+        if self.known.lock().unpoisoned().get(&key).is_some_and(|k| *k >= offset) {
             return;
         }
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pending = self.pending.lock().unpoisoned();
         let e = pending.entry(key).or_insert((offset, at));
         if e.0 < offset {
             *e = (offset, at);
