@@ -1,3 +1,4 @@
+use alloc::vec;
 use alloc::vec::Vec;
 use core::mem;
 use core::ops::Range;
@@ -252,7 +253,13 @@ impl DeframerVecBuffer {
         // Also, reduce the buffer size if there are neither full nor partial messages in it,
         // which usually means that the other side suspended sending data.
         let need_capacity = Ord::min(allow_max, self.used + READ_SIZE);
-        if need_capacity > self.buf.len() {
+        if self.buf.is_empty() {
+            // Loft patch 01: a buffer made anew (patch 00 frees it while idle) is
+            // allocated zeroed (`calloc`) instead of grown by `resize`, which writes the
+            // zeros a byte at a time in a build optimised for size (`opt-level = "z"`):
+            // 4 KiB written that way were a sixth of an FTPS session's instructions.
+            self.buf = vec![0; need_capacity];
+        } else if need_capacity > self.buf.len() {
             self.buf.resize(need_capacity, 0);
         } else if self.used == 0 || self.buf.len() > allow_max {
             self.buf.resize(need_capacity, 0);
