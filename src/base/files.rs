@@ -77,6 +77,31 @@ pub(crate) fn lock_exclusive(lock: &Path) -> io::Result<fs::File> {
     }
 }
 
+/// Reads into `buf` from `file` at `off` only what the kernel has in its page cache, on the
+/// calling thread: `preadv2` with `RWF_NOWAIT` (Linux 4.14). `None` when it would wait for
+/// the disk, or cannot say (an older kernel, a file system without the flag, a read
+/// error): the caller then reads the ordinary way, off its async thread, which reports a
+/// real error. Lines just appended to a room are in the cache, so a poll that fetches them
+/// needs no thread hand-off (issue 25).
+pub(crate) fn read_cached(file: &File, buf: &mut [u8], off: u64) -> Option<usize> {
+    use std::os::fd::AsRawFd;
+    /// `RWF_NOWAIT` of linux/fs.h (the libc crate has no constant for it).
+    const RWF_NOWAIT: libc::c_int = 8;
+    if buf.is_empty() {
+        return None;
+    }
+    let iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+    // The raw call takes the offset as two words, low then high, whatever the word size.
+    let half = usize::BITS / 2;
+    let (low, high) = (off as libc::c_ulong, ((off >> half) >> half) as libc::c_ulong);
+    // SAFETY: one iovec over `buf`, which outlives the call; the kernel writes at most
+    // `buf.len()` bytes into it, and reads nothing else of ours.
+    let n = unsafe {
+        libc::syscall(libc::SYS_preadv2, file.as_raw_fd(), &iov as *const libc::iovec, 1, low, high, RWF_NOWAIT)
+    };
+    usize::try_from(n).ok()
+}
+
 /// fsyncs a folder, so that a rename or a new file in it survives a power cut.
 pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()

@@ -74,6 +74,7 @@ pub(crate) mod replica;
 pub mod rotate;
 pub mod seen;
 mod shares;
+pub(crate) mod span;
 pub(crate) mod spread;
 mod upload;
 

@@ -47,7 +47,6 @@ use errors::{drain, file_error, reason, room_error};
 use quota::{part_path, Limit};
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -69,15 +68,8 @@ fn home_path(user: &LoftUser, real: &Path) -> Option<PathBuf> {
 }
 
 /// The bytes of a room's span, read in order.
-fn span_reader(span: crate::room::Span) -> Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
-    let mut reader: Box<dyn AsyncRead + Send + Sync + Unpin> = Box::new(tokio::io::empty());
-    for (mut file, off, len) in span.parts {
-        // Positioned before tokio takes the file: a seek through tokio's `File` is
-        // applied at its first read, and that must not race the chain.
-        std::io::Seek::seek(&mut file, io::SeekFrom::Start(off)).map_err(Error::from)?;
-        reader = Box::new(reader.chain(tokio::fs::File::from_std(file).take(len)));
-    }
-    Ok(reader)
+fn span_reader(span: crate::room::Span) -> Box<dyn AsyncRead + Send + Sync + Unpin> {
+    Box::new(crate::room::span::SpanReader::new(span.parts))
 }
 
 /// The key of a room's history in [`LoftStorage::sized`]: not a path a room can have.
@@ -192,7 +184,7 @@ impl LoftStorage {
         let asked = self.sized.lock().unpoisoned().remove(&real);
         let (span, view) = self.shared.rooms.open_span(&real, start, asked).await.map_err(room_error)?;
         let cap = asked.map_or(view.end, |s| s.min(view.end)).max(view.base);
-        let reader = span_reader(span)?;
+        let reader = span_reader(span);
         // Seen up to `cap` once the whole answer has been read out for sending (not when
         // the transfer starts: an aborted download has not been seen).
         let seen = (start <= cap).then(|| (self.shared.rooms.clone(), real, user.name.clone(), cap));
@@ -228,7 +220,7 @@ impl LoftStorage {
                 ),
             ));
         }
-        span_reader(span)
+        Ok(span_reader(span))
     }
 
     /// An upload: `STOR` at `start` (0, or where `REST` said), or `APPE` (`start` is
