@@ -14,9 +14,17 @@ block). "Stopped execution of TB chain before PTR" means that TB did not run aft
 is taken off again.
 
 Every 0.2 s STATUS is rewritten with: instructions, Trace lines, seconds since the count
-last changed, TBs whose size was not known (should be 0)."""
+last changed, TBs whose size was not known (should be 0).
+
+With PROFILE set (bench/router_cpu.sh does it for its PROFILE=N), the instructions are also
+summed per TB start address, and on SIGUSR1 written to STATUS.pcs.K (K = 1, 2, ...: one
+"pc count" line per TB) for bench/router_attr.py to attribute to functions. With WATCH
+("start-end,start-end", hex: the address ranges of functions such as memcpy), the
+instructions run inside those ranges are also charged to the last TB run outside them
+(the caller), written to STATUS.callers.K."""
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -39,6 +47,26 @@ def report():
 
 
 threading.Thread(target=report, daemon=True).start()
+
+profile = bool(os.environ.get("PROFILE"))
+watch = [tuple(int(x, 16) for x in r.split("-")) for r in os.environ.get("WATCH", "").split(",") if r]
+per_pc = {}  # guest pc of a TB -> instructions run in it
+callers = {}  # guest pc of the TB before a watched range was entered -> instructions run in it
+outside = 0  # the last TB's pc outside the watched ranges
+dumps = 0
+
+
+def dump(_sig, _frame):
+    global dumps
+    dumps += 1
+    with open(f"{status}.pcs.{dumps}", "w") as out:
+        out.writelines(f"{pc:x} {n}\n" for pc, n in list(per_pc.items()))
+    with open(f"{status}.callers.{dumps}", "w") as out:
+        out.writelines(f"{pc:x} {n}\n" for pc, n in list(callers.items()))
+
+
+if profile:
+    signal.signal(signal.SIGUSR1, dump)
 
 sizes = {}  # b"cs_base/pc/flags/cflags" -> instructions in the TB
 by_ptr = {}  # host code pointer -> instructions, for the "Stopped execution" lines
@@ -65,6 +93,13 @@ with open(log, "rb", buffering=1 << 20) as f:
             by_ptr[line.split(b" ", 3)[2]] = n
             insns += n
             tbs += 1
+            if profile:
+                pc = int(key.split(b"/")[1], 16)
+                per_pc[pc] = per_pc.get(pc, 0) + n
+                if any(a <= pc < b for a, b in watch):
+                    callers[outside] = callers.get(outside, 0) + n
+                else:
+                    outside = pc
         elif block_pc is not None or block_n:
             if line.startswith(b"0x"):
                 block_n += 1

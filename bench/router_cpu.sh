@@ -19,6 +19,12 @@
 # router's: qemu shows the guest the host's cores) is the relay's `limits.threads`. Needs
 # qemu-mipsel-static (apt-get install qemu-user-static; QEMU overrides) and python3 with
 # `cryptography`. The binary comes from `cross/build.sh mipsel-unknown-linux-musl`.
+#
+# PROFILE=N (a number) also prints the N functions that ran the most of (a), per session
+# and as a share (bench/router_attr.py); it needs a build with symbols: cross/build.sh
+# leaves one in target/cross/order/loft-mipsel-unknown-linux-musl (its first link).
+# PROFILE_CALLERS=memcpy,memset (symbol names) then also charges what ran inside those
+# functions to the code that called them, and prints those callers.
 set -eu
 mode=${1:-plain}
 sessions=${2:-20}
@@ -28,6 +34,7 @@ warmup=${WARMUP:-4}
 idle=${IDLE:-3}
 rounds=${KDF_ROUNDS:-1000}
 qemu=${QEMU-qemu-mipsel-static}
+profile=${PROFILE:-}
 here=$(cd "$(dirname "$0")" && pwd)
 case "$mode" in
 plain | ftps) ;;
@@ -58,6 +65,27 @@ if [ -n "$qemu" ] && command -v file >/dev/null 2>&1; then
 		exit 2
 		;;
 	esac
+fi
+
+watch=""
+if [ -n "$profile" ]; then
+	case "$profile" in
+	*[!0-9]*)
+		echo "$0: PROFILE is how many functions to print (a number), not '$profile'" >&2
+		exit 2
+		;;
+	esac
+	if ! nm "$loft" 2>/dev/null | grep -q ' [tT] '; then
+		echo "$0: $loft has no symbols: PROFILE needs the build with symbols that cross/build.sh leaves in target/cross/order/" >&2
+		exit 2
+	fi
+	# The address ranges (start-end, hex) of the PROFILE_CALLERS functions, from nm's
+	# sorted list: each runs to the next symbol at a higher address (of any kind: the last
+	# function is followed by data), or to the end of the address space.
+	watch=$(nm -n --defined-only "$loft" | awk -v want=",${PROFILE_CALLERS:-}," '
+		open != "" && $1 != open { printf "%s%s-%s", sep, open, $1; sep = ","; open = "" }
+		$2 ~ /^[tTwW]$/ && index(want, "," $3 ",") { open = $1 }
+		END { if (open != "") printf "%s%s-ffffffff", sep, open }')
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/loft-router.XXXXXX")
@@ -162,7 +190,7 @@ settled() {
 is=0 i1st=0 i0=0 i1=0 b0=0 b1=1 counted=0
 if [ -n "$qemu" ]; then
 	mkfifo "$work/qemu.log"
-	python3 "$here/router_count.py" "$work/qemu.log" "$work/status" &
+	PROFILE=$profile WATCH=$watch python3 "$here/router_count.py" "$work/qemu.log" "$work/status" &
 	counter=$!
 	serve -d in_asm,exec,nochain -D "$work/qemu.log"
 	r=$(settled)
@@ -174,11 +202,13 @@ if [ -n "$qemu" ]; then
 	play "$((warmup - 1))"
 	r=$(settled)
 	i0=${r% *} b0=${r#* }
+	[ -z "$profile" ] || { kill -USR1 "$counter" && sleep 1; }
 	t0=$(date +%s)
 	play "$sessions"
 	r=$(settled)
 	i1=${r% *} b1=${r#* }
 	counted=$(($(date +%s) - t0))
+	[ -z "$profile" ] || { kill -USR1 "$counter" && sleep 2; }
 	stop
 fi
 
@@ -207,6 +237,14 @@ echo "== $mode: $(basename "$loft")${qemu:+ under $qemu} ($warmup warm-up sessio
 	printf "so the KDF of a first login at the default 100,000 rounds: about %.0f (once per user name, until the name is unused for 15 minutes)\n", (f - d / n) * 100000 / r }'
 [ -z "$qemu" ] || awk -v d="$((i1 - i0))" -v b="$((b1 - b0))" -v n="$sessions" -v s="$counted" 'BEGIN {
 	printf "guest instructions: %.0f per session (%d sessions; %.1f per executed block; counted in %d s)\n", d / n, n, d / b, s }'
+if [ -n "$qemu" ] && [ -n "$profile" ]; then
+	echo "-- where they ran (the $profile functions with the most):"
+	python3 "$here/router_attr.py" "$loft" "$work/status.pcs.1" "$work/status.pcs.2" "$sessions" "$profile"
+	if [ -n "$watch" ]; then
+		echo "-- the callers of ${PROFILE_CALLERS}, charged with what ran inside them:"
+		python3 "$here/router_attr.py" "$loft" "$work/status.callers.1" "$work/status.callers.2" "$sessions" "$profile"
+	fi
+fi
 awk -v c="$((c1 - c0))" -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v n="$time_sessions" -v t="$tick" 'BEGIN {
 	printf "CPU: %.2f ms per session (user %.2f, sys %.2f; %d sessions)\n", c * 1000 / t / n, u * 1000 / t / n, s * 1000 / t / n, n }'
 echo "took $(($(date +%s) - started)) s"
