@@ -230,6 +230,9 @@ impl Prepared {
         let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&cfg).unwrap().parse().unwrap();
         doc["tls"]["cert"] = toml_edit::value(certs.join("loft.crt").to_str().unwrap());
         doc["tls"]["key"] = toml_edit::value(certs.join("loft.key").to_str().unwrap());
+        // The same certificate as vsftpd, for every client: no Ed25519 twin (its own CA
+        // did not issue that certificate anyway, so it would make none).
+        doc["tls"]["ed25519"] = toml_edit::value(false);
         doc["passive"]["ports"] = toml_edit::value(format!("{}-{}", pasv.0, pasv.1));
         // The defaults (64 sessions, 16 per address) would refuse 50 idle sessions plus load.
         doc["limits"]["max_connections"] = toml_edit::value(1024);

@@ -20,6 +20,10 @@
 # qemu-mipsel-static (apt-get install qemu-user-static; QEMU overrides) and python3 with
 # `cryptography`. The binary comes from `cross/build.sh mipsel-unknown-linux-musl`.
 #
+# ED25519=0 turns off the Ed25519 twin of the certificate (`[tls] ed25519 = false`): FTPS
+# handshakes then sign with P-256, as for a client that offers no Ed25519 (browsers);
+# Python's `ssl`, which the sessions use, offers it.
+#
 # PROFILE=N (a number) also prints the N functions that ran the most of (a), per session
 # and as a share (bench/router_attr.py); it needs a build with symbols: cross/build.sh
 # leaves one in target/cross/order/loft-mipsel-unknown-linux-musl (its first link).
@@ -129,6 +133,10 @@ for _ in range(200):
 ')
 sed -i "s/^\[chat\]\$/[chat]\nmax_messages_per_minute = 0\nmax_bytes_per_minute = 0/; s/^\[limits\]\$/[limits]\nmax_per_ip = 64\nidle_timeout = 3600\nthreads = ${THREADS:-1}/; s/^ports = \".*\"/ports = \"$range\"/" "$work/loft.toml"
 [ "$mode" = ftps ] || sed -i 's/^mode = "optional"/mode = "off"/' "$work/loft.toml"
+if [ "${ED25519:-1}" = 0 ]; then
+	sed -i 's/^# ed25519 = true$/ed25519 = false/' "$work/loft.toml"
+	grep -q '^ed25519 = false$' "$work/loft.toml" || { echo "$0: ED25519=0: no '# ed25519 = true' line in the config loft init wrote" >&2; exit 1; }
+fi
 # The password's KDF (PBKDF2-SHA256, 100,000 rounds) takes minutes under qemu's log, longer
 # than libunftp waits for a login: here the same password hashed with KDF_ROUNDS (1,000). It
 # runs in the first session only (then the login cache holds it while it is used).

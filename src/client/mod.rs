@@ -127,8 +127,8 @@ pub(crate) struct ConnectArgs {
     /// Default: prefer (require for ftps://).
     #[arg(long, value_enum, value_name = "MODE")]
     pub(crate) tls: Option<TlsChoice>,
-    /// Accept only the certificate with this SHA-256 fingerprint (as `loft init` prints it,
-    /// AB:CD:… or plain hex) instead of trust on first use.
+    /// Accept only the certificate, or the CA, with this SHA-256 fingerprint (as `loft init`
+    /// prints it, AB:CD:… or plain hex) instead of trust on first use. Pin a relay's CA.
     #[arg(long, value_name = "SHA256")]
     pub(crate) tls_fingerprint: Option<String>,
     /// Read the FTP password from this file (first line). Else $LOFT_FTP_PASSWORD, else the

@@ -92,6 +92,24 @@ fn renew(args: RenewArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// The server's TLS: the certificate of `[tls]`, and its Ed25519 twin when `[tls] ed25519`
+/// is on and the local CA issued it. A CA that cannot be read costs the twin only: the
+/// relay serves the certificate alone and says why.
+pub(crate) fn server_tls(t: &super::TlsConfig) -> Result<cert::Loaded, cert::CertError> {
+    let ca = if t.ed25519 && t.ca_cert.exists() && t.ca_key.exists() {
+        match ca::load_ca(&t.ca_cert, &t.ca_key) {
+            Ok(ca) => Some(ca),
+            Err(e) => {
+                tracing::warn!("no Ed25519 certificate for the clients that accept one: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    cert::load(&t.cert, &t.key, ca.as_ref())
+}
+
 /// Where phones trust the relay: `https://HOST:PORT/trust`, HOST the first configured
 /// name, else the host name, else the first address of an interface.
 pub(crate) fn trust_url(names: &[String], web_listen: Option<&str>) -> String {

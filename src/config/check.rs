@@ -33,8 +33,17 @@ pub fn check(args: CheckArgs) -> Result<u8, Error> {
     };
     println!("  tls:           {tls}");
     if cfg.tls.mode != TlsMode::Off {
-        match crate::base::cert::load(&cfg.tls.cert, &cfg.tls.key) {
-            Ok(loaded) => println!("  certificate:   SHA-256 {}", loaded.fingerprint),
+        match super::cert::server_tls(&cfg.tls) {
+            Ok(loaded) => {
+                println!("  certificate:   SHA-256 {}", loaded.fingerprint);
+                let twin = match (&loaded.twin, cfg.tls.ed25519) {
+                    (Some(_), _) => "made at start from the authority, for clients that accept Ed25519",
+                    (None, false) => "none ([tls] ed25519 = false)",
+                    (None, true) if !cfg.tls.ca_cert.exists() => "none (no local authority)",
+                    (None, true) => "none (the certificate is not the local authority's, or see the warning)",
+                };
+                println!("  ed25519 twin:  {twin}");
+            }
             Err(e) => return Err(Error::Usage(format!("{e:#}"))),
         }
         match crate::base::cert::ca_fingerprint(&cfg.tls.ca_cert) {

@@ -106,6 +106,8 @@ key = "loft.key"
 # More names for cert, like ["chat.example.org"]; the host name, localhost and the
 # interfaces' addresses are always in.
 {names}
+# An Ed25519 twin of cert, from the CA, for clients that accept it (FTPChat, not browsers):
+# ed25519 = true
 
 [passive]
 # Ports for data connections; open them in the firewall with the control port.
@@ -237,7 +239,7 @@ fn init(args: InitArgs) -> Result<(), Error> {
     let failed = |e: cert::CertError| Error::Failed(e.to_string());
     let have_ca = ca_cert.exists() || ca_key.exists();
     let (fingerprint, authority) = if cert.exists() && key.exists() {
-        let loaded = cert::load(&cert, &key).map_err(failed)?;
+        let loaded = cert::load(&cert, &key, None).map_err(failed)?;
         println!("kept the existing certificate {}", cert.display());
         let authority =
             if have_ca { Some(ca::load_ca(&ca_cert, &ca_key).map_err(failed)?.fingerprint()) } else { None };

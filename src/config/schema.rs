@@ -224,6 +224,9 @@ pub(crate) struct TlsConfig {
     /// Names the certificate carries besides the host name, `localhost` and the
     /// addresses of the relay's interfaces (a DNS name the router is reached by).
     pub(crate) names: Vec<String>,
+    /// Clients that accept Ed25519 get a twin of `cert` with an Ed25519 key, made from the
+    /// CA at start (see `base::cert::ca::ed25519_twin`): a cheaper handshake on a router.
+    pub(crate) ed25519: bool,
 }
 
 impl Default for TlsConfig {
@@ -236,6 +239,7 @@ impl Default for TlsConfig {
             ca_cert: "loft-ca.crt".into(),
             ca_key: "loft-ca.key".into(),
             names: Vec::new(),
+            ed25519: true,
         }
     }
 }

@@ -27,8 +27,8 @@ mod web;
 pub use serve::{run, runtime, Overrides, ServeArgs};
 pub use server::{Handle, Server};
 
+use crate::base::logging;
 use crate::base::sync::Unpoison;
-use crate::base::{cert, logging};
 use crate::config::{self, Config, TlsMode};
 use crate::room::{RoomSettings, Rooms};
 use anyhow::{anyhow, Result};
@@ -117,7 +117,7 @@ impl Relay {
         storage::size_from_disk(&mut cfg);
         let tls = match cfg.tls.mode {
             TlsMode::Off => None,
-            _ => Some(cert::load(&cfg.tls.cert, &cfg.tls.key)?.config),
+            _ => Some(crate::config::cert::server_tls(&cfg.tls)?.config),
         };
         let rooms = Rooms::new(RoomSettings::from(&cfg.chat));
         let greetings = Greetings::default();

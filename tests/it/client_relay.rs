@@ -230,16 +230,24 @@ fn a_changed_certificate_is_refused_like_ssh() {
     let other = "AB:".repeat(31) + "AB";
     std::fs::write(&kh, format!("# comment\n127.0.0.1:{} {other}\n", r.port)).unwrap();
     let e = code(&c.send("r", "x"), 5);
-    assert!(e.contains("HAS CHANGED") && e.contains("line 2") && e.contains(&cert_fingerprint(&r)), "{e}");
+    // The client accepts Ed25519, so it is shown the relay's Ed25519 twin, signed by the
+    // CA whose fingerprint `loft init` printed.
+    let ca = ca_fingerprint(&r);
+    assert!(e.contains("HAS CHANGED") && e.contains("line 2") && e.contains(&format!("authority {ca}")), "{e}");
     assert_eq!(c.outbox_len(), 0);
-    // Pinning overrides known_hosts: the right pin connects, a wrong one is refused.
-    let fp = cert_fingerprint(&r);
-    ok(&c.run(&["send", "-s", &c.url, "--tls-fingerprint", &fp.replace(':', "").to_lowercase(), "--room", "r", "x"]));
+    // Pinning overrides known_hosts: the right pin connects (the CA's, or the
+    // certificate's when the relay has no twin), a wrong one is refused.
+    ok(&c.run(&["send", "-s", &c.url, "--tls-fingerprint", &ca.replace(':', "").to_lowercase(), "--room", "r", "x"]));
     let e = code(&c.run(&["send", "-s", &c.url, "--tls-fingerprint", &other, "--room", "r", "x"]), 5);
     assert!(e.contains("not the pinned one"), "{e}");
+    let mut r = r;
+    let cfg = std::fs::read_to_string(&r.config).unwrap();
+    std::fs::write(&r.config, set_key(&cfg, "tls", "ed25519", "false")).unwrap();
+    r.restart();
+    let fp = cert_fingerprint(&r);
+    ok(&c.run(&["send", "-s", &c.url, "--tls-fingerprint", &fp, "--room", "r", "x"]));
     // A relay that did TLS before and now refuses it is a downgrade, not a fallback.
     std::fs::write(&kh, format!("127.0.0.1:{} {fp}\n", r.port)).unwrap();
-    let mut r = r;
     let cfg = std::fs::read_to_string(&r.config).unwrap();
     std::fs::write(&r.config, set_key(&cfg, "tls", "mode", "\"off\"")).unwrap();
     r.restart();

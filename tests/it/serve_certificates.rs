@@ -291,3 +291,67 @@ fn cert_renew_help_is_a_manual() {
         assert!(text(&o).contains(needle), "{needle}: {}", text(&o));
     }
 }
+
+/// What `openssl s_client` gets over FTP's AUTH TLS, trusting the CA alone (the address
+/// checked too), offering the signature algorithms `sigalgs` (or its own list): the kind
+/// of the server's signature and the certificate it sent, PEM.
+fn s_client(r: &Relay, ca: &Path, sigalgs: Option<&str>) -> (String, String) {
+    let mut c = Command::new("openssl");
+    c.args(["s_client", "-starttls", "ftp", "-connect", &format!("127.0.0.1:{}", r.port)])
+        .args(["-CAfile", ca.to_str().unwrap(), "-verify_return_error", "-verify_ip", "127.0.0.1"])
+        .stdin(std::process::Stdio::null());
+    if let Some(s) = sigalgs {
+        c.args(["-sigalgs", s]);
+    }
+    let o = c.output().unwrap();
+    let out = text(&o);
+    assert!(out.contains("Verify return code: 0 (ok)"), "{out}");
+    let kind = out.lines().find_map(|l| l.strip_prefix("Peer signature type: ")).unwrap_or("?").to_string();
+    let begin = out.find("-----BEGIN CERTIFICATE-----").expect("a certificate");
+    let end = out.find("-----END CERTIFICATE-----").unwrap() + "-----END CERTIFICATE-----\n".len();
+    (kind, out[begin..end].to_string())
+}
+
+/// FTPChat's ftplib, curl's and lftp's TLS libraries accept Ed25519, browsers do not: a
+/// client that offers it gets an Ed25519 twin of the relay's certificate, made from the
+/// CA at start (a cheaper handshake on a router), and one that offers only ECDSA gets
+/// the certificate from the file. `[tls] ed25519 = false` turns the twin off.
+#[test]
+fn clients_that_offer_ed25519_get_a_twin_from_the_ca_and_the_others_the_certificate_file() {
+    if !tools() || common::skip_without_cryptography() {
+        return;
+    }
+    let mut r = Relay::start();
+    let ca = ca_file(&r);
+    let stored = pem_blocks(&r.cert()).remove(0);
+    let ftpchat = |r: &Relay, room: &str| {
+        r.expect_ok("key_type.py", r.script_args("serve_certificates/key_type.py", &[ca.to_str().unwrap(), room]))
+    };
+    // FTPChat's own client, on both of its connections, trusting the CA alone.
+    let out = ftpchat(&r, "twin");
+    assert!(out.contains("control Ed25519\n") && out.contains("data Ed25519\n"), "{out}");
+    let (kind, twin) = s_client(&r, &ca, None);
+    assert_eq!(kind, "ed25519");
+    assert_ne!(twin, stored);
+    let twin_file = r.dir.path().join("twin.pem");
+    std::fs::write(&twin_file, &twin).unwrap();
+    assert!(openssl(&["verify", "-CAfile", ca.to_str().unwrap(), twin_file.to_str().unwrap()]).contains(": OK"));
+    let leaf = verify_leaf(&r, &ca);
+    assert_eq!(extension(&twin_file, "subjectAltName"), extension(&leaf, "subjectAltName"));
+    // A client that offers only ECDSA, as browsers: the certificate from the file.
+    let (kind, got) = s_client(&r, &ca, Some("ECDSA+SHA256"));
+    assert_eq!((kind.as_str(), got.as_str()), ("ECDSA", stored.as_str()));
+    let c = run_loft(&["check", "-c", r.config.to_str().unwrap()], None);
+    assert!(text(&c).contains("ed25519 twin:  made at start"), "{}", text(&c));
+
+    // Turned off: everyone gets the certificate from the file.
+    let cfg = std::fs::read_to_string(&r.config).unwrap();
+    std::fs::write(&r.config, set_key(&cfg, "tls", "ed25519", "false")).unwrap();
+    r.restart();
+    let out = ftpchat(&r, "stored");
+    assert!(out.contains("control EC\n") && out.contains("data EC\n"), "{out}");
+    let (kind, got) = s_client(&r, &ca, None);
+    assert_eq!((kind.as_str(), got.as_str()), ("ECDSA", stored.as_str()));
+    let c = run_loft(&["check", "-c", r.config.to_str().unwrap()], None);
+    assert!(text(&c).contains("ed25519 twin:  none ([tls] ed25519 = false)"), "{}", text(&c));
+}

@@ -135,16 +135,9 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 /// to `cert` and a new key to `key` (0600 if new; a replaced key keeps its mode).
 /// Returns the new certificate's fingerprint.
 pub(crate) fn issue(ca: &Ca, cert: &Path, key: &Path, names: &[String]) -> Result<String, CertError> {
-    let mut p = CertificateParams::new(names.to_vec()).map_err(make_err("certificate names"))?;
-    p.distinguished_name = rcgen::DistinguishedName::new();
-    p.distinguished_name.push(DnType::CommonName, names.first().map_or("loft", String::as_str));
-    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    p.use_authority_key_identifier_extension = true;
     let start = today() - chrono::Days::new(1);
-    validity(&mut p, start, start + chrono::Days::new(LEAF_DAYS - 1));
     let kp = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(make_err("key generation"))?;
-    let c = p.signed_by(&kp, &ca.issuer, &ca.key).map_err(make_err("signing"))?;
+    let c = sign_leaf(ca, &kp, names, start, start + chrono::Days::new(LEAF_DAYS - 1))?;
     let chain = format!("{}{}", c.pem(), pem(&ca.der));
     // Both written and fsynced before either replaces its file: a failure leaves the old
     // pair, and only a crash between the two renames could part them.
@@ -166,6 +159,63 @@ pub(crate) fn issue(ca: &Ca, cert: &Path, key: &Path, names: &[String]) -> Resul
             .map_err(|e| CertError::Write(cert.into(), e))?;
     }
     Ok(fingerprint(c.der()))
+}
+
+/// A server certificate for `names` and the key `kp`, signed by `ca`, valid from the start
+/// of `from` to the start of `to`.
+fn sign_leaf(
+    ca: &Ca,
+    kp: &KeyPair,
+    names: &[String],
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<rcgen::Certificate, CertError> {
+    let mut p = CertificateParams::new(names.to_vec()).map_err(make_err("certificate names"))?;
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, names.first().map_or("loft", String::as_str));
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.use_authority_key_identifier_extension = true;
+    validity(&mut p, from, to);
+    p.signed_by(kp, &ca.issuer, &ca.key).map_err(make_err("signing"))
+}
+
+/// An Ed25519 twin of a certificate (see [`ed25519_twin`]).
+pub(crate) struct Twin {
+    /// The certificate, DER.
+    pub(crate) der: Vec<u8>,
+    /// Its key, PKCS#8 DER.
+    pub(crate) key: Vec<u8>,
+}
+
+/// The Ed25519 twin of `leaf` (DER), when `ca` issued it: a certificate with the same
+/// names that ends with it, for a new key kept in memory only. `None` for a certificate
+/// `ca` did not issue (one from a public CA is the admin's, and clients that trust that
+/// CA do not trust this one).
+///
+/// Why: a TLS 1.3 handshake's one signature (CertificateVerify) costs a MIPS router about
+/// 2 million instructions less with Ed25519 than with P-256 (ring has no assembly for
+/// either there), and FTPChat (Python's `ssl`), curl and lftp accept Ed25519; browsers
+/// do not, so the P-256 certificate stays for them (docs/benchmarks.md).
+pub(crate) fn ed25519_twin(ca: &Ca, leaf: &[u8]) -> Result<Option<Twin>, CertError> {
+    let (Some(info), Some(ca_info)) = (der::certificate(leaf), der::certificate(&ca.der)) else {
+        return Ok(None);
+    };
+    if info.issuer != ca_info.subject || !contains(leaf, &ca.issuer.key_identifier()) {
+        return Ok(None);
+    }
+    let names: Vec<String> = info
+        .sans
+        .iter()
+        .map(|s| match s {
+            der::San::Dns(d) => d.clone(),
+            der::San::Ip(a) => a.to_string(),
+        })
+        .collect();
+    let kp = KeyPair::generate_for(&rcgen::PKCS_ED25519).map_err(make_err("Ed25519 key generation"))?;
+    let from = today() - chrono::Days::new(1);
+    let c = sign_leaf(ca, &kp, &names, from, info.not_after.max(from))?;
+    Ok(Some(Twin { der: c.der().to_vec(), key: kp.serialize_der() }))
 }
 
 /// A certificate as PEM.

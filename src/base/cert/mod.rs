@@ -25,6 +25,26 @@ pub(crate) struct Loaded {
     pub(crate) config: Arc<rustls::ServerConfig>,
     /// SHA-256 of the leaf certificate, `AB:CD:…`.
     pub(crate) fingerprint: String,
+    /// SHA-256 of its Ed25519 twin, if the server has one (see [`ca::ed25519_twin`]).
+    pub(crate) twin: Option<String>,
+}
+
+/// The server's certificates: the one from the files, and its Ed25519 twin for the
+/// clients that offer Ed25519 signatures (FTPChat through Python's `ssl`, curl, lftp).
+/// Browsers do not offer them and get the P-256 one, as do clients that offer nothing.
+#[derive(Debug)]
+struct ByScheme {
+    stored: Arc<rustls::sign::CertifiedKey>,
+    ed25519: Option<Arc<rustls::sign::CertifiedKey>>,
+}
+
+impl rustls::server::ResolvesServerCert for ByScheme {
+    fn resolve(&self, hello: rustls::server::ClientHello<'_>) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        match &self.ed25519 {
+            Some(ed) if hello.signature_schemes().contains(&rustls::SignatureScheme::ED25519) => Some(ed.clone()),
+            _ => Some(self.stored.clone()),
+        }
+    }
 }
 
 /// `AB:CD:…` of the SHA-256 of `der`.
@@ -127,8 +147,10 @@ impl std::fmt::Display for CertError {
 
 impl std::error::Error for CertError {}
 
-/// Loads a PEM certificate chain and key into a server config.
-pub(crate) fn load(cert: &Path, key: &Path) -> Result<Loaded, CertError> {
+/// Loads a PEM certificate chain and key into a server config. With `ca`, the local CA,
+/// and a certificate it issued, the server also has an Ed25519 twin of it
+/// ([`ca::ed25519_twin`]), made anew at every load.
+pub(crate) fn load(cert: &Path, key: &Path, ca: Option<&ca::Ca>) -> Result<Loaded, CertError> {
     let certs: Vec<CertificateDer<'static>> = {
         let data = std::fs::read(cert).map_err(|e| CertError::ReadCert(cert.into(), e))?;
         rustls_pemfile::certs(&mut data.as_slice())
@@ -145,15 +167,37 @@ pub(crate) fn load(cert: &Path, key: &Path) -> Result<Loaded, CertError> {
             .ok_or_else(|| CertError::NoKey(key.into()))?
     };
     let fp = fingerprint(&certs[0]);
-    let mut config = rustls::ServerConfig::builder_with_provider(server_provider())
+    let provider = server_provider();
+    let stored = rustls::sign::CertifiedKey::from_der(certs.clone(), key_der, &provider)
+        .map_err(|e| CertError::Unusable(cert.into(), key.into(), e))?;
+    // The twin is an optimisation: if it cannot be made, the stored certificate serves all.
+    let twin = ca.map(|ca| {
+        let t = ca::ed25519_twin(ca, &certs[0])?;
+        t.map(|t| {
+            let fp = fingerprint(&t.der);
+            let chain = vec![CertificateDer::from(t.der), CertificateDer::from(ca.der.clone())];
+            rustls::sign::CertifiedKey::from_der(chain, PrivateKeyDer::Pkcs8(t.key.into()), &provider)
+                .map(|k| (Arc::new(k), fp))
+                .map_err(CertError::Tls)
+        })
+        .transpose()
+    });
+    let (ed25519, twin_fp) = match twin {
+        Some(Ok(Some((k, fp)))) => (Some(k), Some(fp)),
+        Some(Err(e)) => {
+            tracing::warn!("no Ed25519 certificate for the clients that accept one: {e}");
+            (None, None)
+        }
+        _ => (None, None),
+    };
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(CertError::Tls)?
         .with_no_client_auth()
-        .with_single_cert(certs, key_der)
-        .map_err(|e| CertError::Unusable(cert.into(), key.into(), e))?;
+        .with_cert_resolver(Arc::new(ByScheme { stored: Arc::new(stored), ed25519 }));
     // The relay's order of cipher suites, not the client's (see `server_provider`).
     config.ignore_client_order = true;
-    Ok(Loaded { config: Arc::new(config), fingerprint: fp })
+    Ok(Loaded { config: Arc::new(config), fingerprint: fp, twin: twin_fp })
 }
 
 /// Replaces a private key file: a new one is 0600, an existing one keeps its mode (a
@@ -218,6 +262,92 @@ mod tests {
         assert!(pos(S::TLS13_AES_256_GCM_SHA384) > pos(S::TLS13_CHACHA20_POLY1305_SHA256), "{order:?}");
     }
 
+    /// A whole handshake in memory between `server` and a rustls client that trusts `root`
+    /// and verifies only `schemes`: the chain the server sent, leaf first.
+    fn handshake(
+        server: Arc<rustls::ServerConfig>,
+        root: &[u8],
+        schemes: &[rustls::SignatureScheme],
+    ) -> Vec<CertificateDer<'static>> {
+        let mut provider = rustls::crypto::ring::default_provider();
+        let all = provider.signature_verification_algorithms;
+        let mapping: Vec<_> = all.mapping.iter().filter(|(s, _)| schemes.contains(s)).cloned().collect();
+        provider.signature_verification_algorithms =
+            rustls::crypto::WebPkiSupportedAlgorithms { all: all.all, mapping: Box::leak(mapping.into_boxed_slice()) };
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(CertificateDer::from(root.to_vec())).unwrap();
+        let client = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let name = rustls::pki_types::ServerName::try_from("relay.example").unwrap();
+        let mut c = rustls::ClientConnection::new(Arc::new(client), name).unwrap();
+        let mut s = rustls::ServerConnection::new(server).unwrap();
+        for _ in 0..10 {
+            if !c.is_handshaking() && !s.is_handshaking() {
+                break;
+            }
+            let mut buf = Vec::new();
+            c.write_tls(&mut buf).unwrap();
+            let mut rest = buf.as_slice();
+            while !rest.is_empty() {
+                s.read_tls(&mut rest).unwrap();
+                s.process_new_packets().unwrap();
+            }
+            buf.clear();
+            s.write_tls(&mut buf).unwrap();
+            let mut rest = buf.as_slice();
+            while !rest.is_empty() {
+                c.read_tls(&mut rest).unwrap();
+                c.process_new_packets().unwrap();
+            }
+        }
+        assert!(!c.is_handshaking() && !s.is_handshaking(), "the handshake did not finish");
+        c.peer_certificates().unwrap().iter().map(|d| d.clone().into_owned()).collect()
+    }
+
+    /// The Ed25519 twin: a client that offers Ed25519 gets it, chained to the CA and
+    /// naming what the stored certificate names; one that does not gets the stored one;
+    /// a certificate the CA did not issue gets no twin.
+    #[test]
+    fn clients_that_accept_ed25519_get_a_twin_from_the_ca_and_the_others_the_stored_certificate() {
+        use rustls::SignatureScheme as S;
+        let d = tempfile::tempdir().unwrap();
+        let p = |n: &str| d.path().join(n);
+        let ca = ca::make_ca(&p("ca.crt"), &p("ca.key")).unwrap();
+        ca::issue(&ca, &p("c.pem"), &p("k.pem"), &names()).unwrap();
+        let stored = chain(&p("c.pem"));
+        let loaded = load(&p("c.pem"), &p("k.pem"), Some(&ca)).unwrap();
+        let twin_fp = loaded.twin.clone().expect("a twin");
+
+        let got = handshake(loaded.config.clone(), &ca.der, &[S::ED25519, S::ECDSA_NISTP256_SHA256]);
+        assert_eq!(fingerprint(&got[0]), twin_fp);
+        assert_ne!(got[0], stored[0]);
+        assert_eq!(got[1].as_ref(), ca.der.as_slice(), "the twin's chain ends with the CA");
+        verify(&ca.der, &got, "relay.example").unwrap();
+        let (twin, leaf) = (der::certificate(&got[0]).unwrap(), der::certificate(&stored[0]).unwrap());
+        assert_eq!(twin.sans, leaf.sans);
+        assert_eq!(twin.issuer, leaf.issuer);
+        assert_eq!(twin.not_after, leaf.not_after);
+        // A browser offers no Ed25519: the stored certificate, as before.
+        let got = handshake(loaded.config.clone(), &ca.der, &[S::ECDSA_NISTP256_SHA256, S::RSA_PSS_SHA256]);
+        assert_eq!(got, stored);
+        // Without the CA there is no twin, whatever the client offers.
+        let alone = load(&p("c.pem"), &p("k.pem"), None).unwrap();
+        assert!(alone.twin.is_none());
+        assert_eq!(handshake(alone.config, &ca.der, &[S::ED25519, S::ECDSA_NISTP256_SHA256]), stored);
+        // A certificate another CA issued (a public one, say) gets no twin from this CA.
+        let other = ca::make_ca(&p("o.crt"), &p("o.key")).unwrap();
+        ca::issue(&other, &p("c2.pem"), &p("k2.pem"), &names()).unwrap();
+        let foreign = load(&p("c2.pem"), &p("k2.pem"), Some(&ca)).unwrap();
+        assert!(foreign.twin.is_none());
+        assert_eq!(handshake(foreign.config, &other.der, &[S::ED25519, S::ECDSA_NISTP256_SHA256]), chain(&p("c2.pem")));
+        // Each load makes a new twin (its key lives in memory only).
+        let again = load(&p("c.pem"), &p("k.pem"), Some(&ca)).unwrap();
+        assert_ne!(again.twin.unwrap(), twin_fp);
+    }
+
     #[test]
     fn a_ca_signs_a_chain_that_loads_and_verifies_and_a_reloaded_ca_signs_the_same_way() {
         let d = tempfile::tempdir().unwrap();
@@ -232,7 +362,7 @@ mod tests {
         assert!(cn.starts_with("Loft relay ") && cn.contains(" CA "), "{cn}");
 
         let fp = ca::issue(&made, &p("c.pem"), &p("k.pem"), &names()).unwrap();
-        assert_eq!(load(&p("c.pem"), &p("k.pem")).unwrap().fingerprint, fp);
+        assert_eq!(load(&p("c.pem"), &p("k.pem"), None).unwrap().fingerprint, fp);
         assert_eq!(std::fs::metadata(p("k.pem")).unwrap().permissions().mode() & 0o777, 0o600);
         let c = chain(&p("c.pem"));
         assert_eq!(c.len(), 2, "leaf then CA");
@@ -287,10 +417,10 @@ mod tests {
         assert_eq!(none.unwrap(), None);
         let why = ca::refresh(&p("c.pem"), &p("k.pem"), &p("ca.crt"), &p("ca.key"), &["x.example".into()]);
         assert!(why.unwrap().unwrap().contains("x.example"));
-        let fp = load(&p("c.pem"), &p("k.pem")).unwrap().fingerprint;
+        let fp = load(&p("c.pem"), &p("k.pem"), None).unwrap().fingerprint;
         let again = ca::refresh(&p("c.pem"), &p("k.pem"), &p("ca.crt"), &p("ca.key"), &["x.example".into()]);
         assert_eq!(again.unwrap(), None);
-        assert_eq!(load(&p("c.pem"), &p("k.pem")).unwrap().fingerprint, fp);
+        assert_eq!(load(&p("c.pem"), &p("k.pem"), None).unwrap().fingerprint, fp);
         std::fs::remove_file(p("c.pem")).unwrap();
         let why = ca::refresh(&p("c.pem"), &p("k.pem"), &p("ca.crt"), &p("ca.key"), &[]).unwrap().unwrap();
         assert!(why.contains("missing"), "{why}");
@@ -321,7 +451,7 @@ mod tests {
 
     #[test]
     fn missing_certificate_says_what_to_do() {
-        let e = load(Path::new("/nonexistent/c.pem"), Path::new("/nonexistent/k.pem")).err().unwrap();
+        let e = load(Path::new("/nonexistent/c.pem"), Path::new("/nonexistent/k.pem"), None).err().unwrap();
         assert!(e.to_string().contains("loft init"), "{e}");
     }
 }

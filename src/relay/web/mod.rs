@@ -27,7 +27,6 @@ mod sessions;
 mod trust;
 
 use super::Relay;
-use crate::base::cert;
 use anyhow::{anyhow, Result};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -83,7 +82,7 @@ impl Web {
         let snap = relay.live.get();
         let cfg = &snap.config;
         let tls = if cfg.web.https {
-            let loaded = cert::load(&cfg.tls.cert, &cfg.tls.key).map_err(|e| {
+            let loaded = crate::config::cert::server_tls(&cfg.tls).map_err(|e| {
                 anyhow!("[web] needs the certificate of [tls] for HTTPS: {e:#} (or set [web] enabled = false)")
             })?;
             let mut config = (*loaded.config).clone();
