@@ -16,7 +16,8 @@
 # with the most instructions of their own are printed. A relay under callgrind runs about
 # 50 times slower; the sessions wait for it (SESSION_TIMEOUT).
 #
-# ED25519=0 turns off the Ed25519 twin of the certificate, as in bench/router_cpu.sh.
+# ED25519=0 or 1 turns the Ed25519 twin of the certificate off or on, as in
+# bench/router_cpu.sh (unset: the build's default, off on x86_64).
 #
 # Needs perf (linux-perf) or valgrind, python3 with `cryptography`, and a release build with symbols:
 #   CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=1 \
@@ -44,9 +45,10 @@ printf 'pw-for-profile\n' | "$loft" init --root "$work/root" -c "$work/loft.toml
 	--web-listen 127.0.0.1:0 --password-stdin --name 127.0.0.1 >/dev/null
 # The limits that protect a relay from one member would stop this flood of sessions.
 sed -i 's/^\[chat\]$/[chat]\nmax_messages_per_minute = 0\nmax_bytes_per_minute = 0/; s/^\[limits\]$/[limits]\nmax_per_ip = 64/' "$work/loft.toml"
-if [ "${ED25519:-1}" = 0 ]; then
-	sed -i 's/^# ed25519 = true$/ed25519 = false/' "$work/loft.toml"
-	grep -q '^ed25519 = false$' "$work/loft.toml" || { echo "$0: ED25519=0: no '# ed25519 = true' line in the config loft init wrote" >&2; exit 1; }
+if [ -n "${ED25519:-}" ]; then
+	[ "$ED25519" = 0 ] && e=false || e=true
+	sed -i "s/^# ed25519 = .*/ed25519 = $e/" "$work/loft.toml"
+	grep -q "^ed25519 = $e\$" "$work/loft.toml" || { echo "$0: ED25519: no '# ed25519 = ' line in the config loft init wrote" >&2; exit 1; }
 fi
 # Logs at warn (LOFT_LOG=info: as an admin runs it; every login and transfer is a line),
 # and where it listens.

@@ -20,9 +20,10 @@
 # qemu-mipsel-static (apt-get install qemu-user-static; QEMU overrides) and python3 with
 # `cryptography`. The binary comes from `cross/build.sh mipsel-unknown-linux-musl`.
 #
-# ED25519=0 turns off the Ed25519 twin of the certificate (`[tls] ed25519 = false`): FTPS
-# handshakes then sign with P-256, as for a client that offers no Ed25519 (browsers);
-# Python's `ssl`, which the sessions use, offers it.
+# ED25519=0 turns off the Ed25519 twin of the certificate (`[tls] ed25519 = false`), =1 on
+# (unset: the build's default, on for 32-bit ARM and MIPS): without it FTPS handshakes
+# sign with P-256, as for a client that offers no Ed25519 (browsers); Python's `ssl`,
+# which the sessions use, offers it.
 #
 # PROFILE=N (a number) also prints the N functions that ran the most of (a), per session
 # and as a share (bench/router_attr.py); it needs a build with symbols: cross/build.sh
@@ -61,7 +62,8 @@ if [ -z "$loft" ] || [ ! -x "$loft" ]; then
 	echo "$0: no mipsel binary${loft:+ at $loft}: build it with cross/build.sh mipsel-unknown-linux-musl and set LOFT" >&2
 	exit 2
 fi
-if [ -n "$qemu" ] && command -v file >/dev/null 2>&1; then
+# (Another qemu, e.g. QEMU=qemu-arm-static with an armv7 build, counts that CPU's instructions.)
+if [ -n "$qemu" ] && [ "${qemu#*mips}" != "$qemu" ] && command -v file >/dev/null 2>&1; then
 	case "$(file -b "$loft")" in
 	*MIPS*) ;;
 	*)
@@ -133,9 +135,10 @@ for _ in range(200):
 ')
 sed -i "s/^\[chat\]\$/[chat]\nmax_messages_per_minute = 0\nmax_bytes_per_minute = 0/; s/^\[limits\]\$/[limits]\nmax_per_ip = 64\nidle_timeout = 3600\nthreads = ${THREADS:-1}/; s/^ports = \".*\"/ports = \"$range\"/" "$work/loft.toml"
 [ "$mode" = ftps ] || sed -i 's/^mode = "optional"/mode = "off"/' "$work/loft.toml"
-if [ "${ED25519:-1}" = 0 ]; then
-	sed -i 's/^# ed25519 = true$/ed25519 = false/' "$work/loft.toml"
-	grep -q '^ed25519 = false$' "$work/loft.toml" || { echo "$0: ED25519=0: no '# ed25519 = true' line in the config loft init wrote" >&2; exit 1; }
+if [ -n "${ED25519:-}" ]; then
+	[ "$ED25519" = 0 ] && e=false || e=true
+	sed -i "s/^# ed25519 = .*/ed25519 = $e/" "$work/loft.toml"
+	grep -q "^ed25519 = $e\$" "$work/loft.toml" || { echo "$0: ED25519: no '# ed25519 = ' line in the config loft init wrote" >&2; exit 1; }
 fi
 # The password's KDF (PBKDF2-SHA256, 100,000 rounds) takes minutes under qemu's log, longer
 # than libunftp waits for a login: here the same password hashed with KDF_ROUNDS (1,000). It

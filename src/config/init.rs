@@ -107,7 +107,7 @@ key = "loft.key"
 # interfaces' addresses are always in.
 {names}
 # An Ed25519 twin of cert, from the CA, for clients that accept it (FTPChat, not browsers):
-# ed25519 = true
+# ed25519 = {ed25519}
 
 [passive]
 # Ports for data connections; open them in the firewall with the control port.
@@ -172,6 +172,7 @@ ports = "50000-50100"
 # Invited users have `personal = true`: their limits count per person, not per address.
 "#,
         root = toml_str(&root.to_string_lossy()),
+        ed25519 = crate::base::cert::ED25519_BY_DEFAULT,
     )
 }
 

@@ -225,7 +225,8 @@ pub(crate) struct TlsConfig {
     /// addresses of the relay's interfaces (a DNS name the router is reached by).
     pub(crate) names: Vec<String>,
     /// Clients that accept Ed25519 get a twin of `cert` with an Ed25519 key, made from the
-    /// CA at start (see `base::cert::ca::ed25519_twin`): a cheaper handshake on a router.
+    /// CA at start (see `base::cert::ca::ed25519_twin`): a cheaper handshake on a 32-bit
+    /// router. Default: [`crate::base::cert::ED25519_BY_DEFAULT`].
     pub(crate) ed25519: bool,
 }
 
@@ -239,7 +240,7 @@ impl Default for TlsConfig {
             ca_cert: "loft-ca.crt".into(),
             ca_key: "loft-ca.key".into(),
             names: Vec::new(),
-            ed25519: true,
+            ed25519: crate::base::cert::ED25519_BY_DEFAULT,
         }
     }
 }

@@ -29,6 +29,12 @@ pub(crate) struct Loaded {
     pub(crate) twin: Option<String>,
 }
 
+/// Whether the relay makes the Ed25519 twin when `[tls] ed25519` is not set. Where ring
+/// computes P-256 in assembly (x86_64, aarch64) an Ed25519 signature costs a little more
+/// than a P-256 one (+2.3% and +1.6% of an FTPS session's instructions); on 32-bit ARM and
+/// MIPS, where it does not, much less (−38% and −8.9%; docs/benchmarks.md).
+pub(crate) const ED25519_BY_DEFAULT: bool = !cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+
 /// The server's certificates: the one from the files, and its Ed25519 twin for the
 /// clients that offer Ed25519 signatures (FTPChat through Python's `ssl`, curl, lftp).
 /// Browsers do not offer them and get the P-256 one, as do clients that offer nothing.
