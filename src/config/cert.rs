@@ -100,7 +100,7 @@ pub(crate) fn server_tls(t: &super::TlsConfig) -> Result<cert::Loaded, cert::Cer
         match ca::load_ca(&t.ca_cert, &t.ca_key) {
             Ok(ca) => Some(ca),
             Err(e) => {
-                tracing::warn!("no Ed25519 certificate for the clients that accept one: {e}");
+                cert::warn_no_twin(&e);
                 None
             }
         }

@@ -191,7 +191,7 @@ pub(crate) fn load(cert: &Path, key: &Path, ca: Option<&ca::Ca>) -> Result<Loade
     let (ed25519, twin_fp) = match twin {
         Some(Ok(Some((k, fp)))) => (Some(k), Some(fp)),
         Some(Err(e)) => {
-            tracing::warn!("no Ed25519 certificate for the clients that accept one: {e}");
+            warn_no_twin(&e);
             (None, None)
         }
         _ => (None, None),
@@ -204,6 +204,12 @@ pub(crate) fn load(cert: &Path, key: &Path, ca: Option<&ca::Ca>) -> Result<Loade
     // The relay's order of cipher suites, not the client's (see `server_provider`).
     config.ignore_client_order = true;
     Ok(Loaded { config: Arc::new(config), fingerprint: fp, twin: twin_fp })
+}
+
+/// Says why the relay serves its certificate without the Ed25519 twin (which is only an
+/// optimisation: a failure to make it never stops the relay).
+pub(crate) fn warn_no_twin(why: &dyn std::fmt::Display) {
+    tracing::warn!("no Ed25519 certificate for the clients that accept one: {why}");
 }
 
 /// Replaces a private key file: a new one is 0600, an existing one keeps its mode (a
@@ -268,6 +274,13 @@ mod tests {
         assert!(pos(S::TLS13_AES_256_GCM_SHA384) > pos(S::TLS13_CHACHA20_POLY1305_SHA256), "{order:?}");
     }
 
+    /// A CA in `d` (`ca.crt`, `ca.key`) and a certificate it issued (`c.pem`, `k.pem`).
+    fn ca_and_certificate(d: &Path) -> ca::Ca {
+        let ca = ca::make_ca(&d.join("ca.crt"), &d.join("ca.key")).unwrap();
+        ca::issue(&ca, &d.join("c.pem"), &d.join("k.pem"), &names()).unwrap();
+        ca
+    }
+
     /// A whole handshake in memory between `server` and a rustls client that trusts `root`
     /// and verifies only `schemes`: the chain the server sent, leaf first.
     fn handshake(
@@ -321,8 +334,7 @@ mod tests {
         use rustls::SignatureScheme as S;
         let d = tempfile::tempdir().unwrap();
         let p = |n: &str| d.path().join(n);
-        let ca = ca::make_ca(&p("ca.crt"), &p("ca.key")).unwrap();
-        ca::issue(&ca, &p("c.pem"), &p("k.pem"), &names()).unwrap();
+        let ca = ca_and_certificate(d.path());
         let stored = chain(&p("c.pem"));
         let loaded = load(&p("c.pem"), &p("k.pem"), Some(&ca)).unwrap();
         let twin_fp = loaded.twin.clone().expect("a twin");
@@ -404,8 +416,7 @@ mod tests {
     fn renewal_when_a_name_is_missing_or_the_end_is_near_never_for_a_stranger() {
         let d = tempfile::tempdir().unwrap();
         let p = |n: &str| d.path().join(n);
-        let ca = ca::make_ca(&p("ca.crt"), &p("ca.key")).unwrap();
-        ca::issue(&ca, &p("c.pem"), &p("k.pem"), &names()).unwrap();
+        let ca = ca_and_certificate(d.path());
         let leaf = chain(&p("c.pem"))[0].to_vec();
         let subject = der::certificate(&ca.der).unwrap().subject.to_vec();
         let today = chrono::Utc::now().date_naive();
