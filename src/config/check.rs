@@ -37,7 +37,7 @@ pub fn check(args: CheckArgs) -> Result<u8, Error> {
             Ok(loaded) => {
                 println!("  certificate:   SHA-256 {}", loaded.fingerprint);
                 let twin = match (&loaded.twin, cfg.tls.ed25519) {
-                    (Some(_), _) => "made at start from the authority, for clients that accept Ed25519",
+                    (Some(fp), _) => &format!("SHA-256 {fp} (from the authority, for clients that accept Ed25519)"),
                     (None, false) => "none ([tls] ed25519 = false)",
                     (None, true) if !cfg.tls.ca_cert.exists() => "none (no local authority)",
                     (None, true) => "none (the certificate is not the local authority's, or see the warning)",

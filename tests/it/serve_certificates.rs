@@ -295,10 +295,14 @@ fn cert_renew_help_is_a_manual() {
 /// What `openssl s_client` gets over FTP's AUTH TLS, trusting the CA alone (the address
 /// checked too), offering the signature algorithms `sigalgs` (or its own list): the kind
 /// of the server's signature and the certificate it sent, PEM.
-fn s_client(r: &Relay, ca: &Path, sigalgs: Option<&str>) -> (String, String) {
+/// `openssl s_client` to the FTP port (`AUTH TLS`), or to the web port with `web`.
+fn s_client(r: &Relay, ca: &Path, sigalgs: Option<&str>, web: bool) -> (String, String) {
     let mut c = Command::new("openssl");
-    c.args(["s_client", "-starttls", "ftp", "-connect", &format!("127.0.0.1:{}", r.port)])
-        .args(["-CAfile", ca.to_str().unwrap(), "-verify_return_error", "-verify_ip", "127.0.0.1"])
+    match web {
+        true => c.args(["s_client", "-connect", &format!("127.0.0.1:{}", r.web_port)]),
+        false => c.args(["s_client", "-starttls", "ftp", "-connect", &format!("127.0.0.1:{}", r.port)]),
+    };
+    c.args(["-CAfile", ca.to_str().unwrap(), "-verify_return_error", "-verify_ip", "127.0.0.1"])
         .stdin(std::process::Stdio::null());
     if let Some(s) = sigalgs {
         c.args(["-sigalgs", s]);
@@ -314,8 +318,8 @@ fn s_client(r: &Relay, ca: &Path, sigalgs: Option<&str>) -> (String, String) {
 
 /// FTPChat's ftplib, curl's and lftp's TLS libraries accept Ed25519, browsers do not: a
 /// client that offers it gets an Ed25519 twin of the relay's certificate, made from the
-/// CA at start (a cheaper handshake on a 32-bit router), and one that offers only ECDSA
-/// gets the certificate from the file. `[tls] ed25519 = false` turns the twin off (the
+/// CA at start (a cheaper handshake on a 32-bit router) and the same at every start, and
+/// one that offers only ECDSA gets the certificate from the file. `[tls] ed25519 = false` turns the twin off (the
 /// default on x86_64, where this runs: on).
 #[test]
 fn clients_that_offer_ed25519_get_a_twin_from_the_ca_and_the_others_the_certificate_file() {
@@ -331,7 +335,7 @@ fn clients_that_offer_ed25519_get_a_twin_from_the_ca_and_the_others_the_certific
     // FTPChat's own client, on both of its connections, trusting the CA alone.
     let out = ftpchat(&r, "twin");
     assert!(out.contains("control Ed25519\n") && out.contains("data Ed25519\n"), "{out}");
-    let (kind, twin) = s_client(&r, &ca, None);
+    let (kind, twin) = s_client(&r, &ca, None, false);
     assert_eq!(kind, "ed25519");
     assert_ne!(twin, stored);
     let twin_file = r.dir.path().join("twin.pem");
@@ -340,10 +344,18 @@ fn clients_that_offer_ed25519_get_a_twin_from_the_ca_and_the_others_the_certific
     let leaf = verify_leaf(&r, &ca);
     assert_eq!(extension(&twin_file, "subjectAltName"), extension(&leaf, "subjectAltName"));
     // A client that offers only ECDSA, as browsers: the certificate from the file.
-    let (kind, got) = s_client(&r, &ca, Some("ECDSA+SHA256"));
+    let (kind, got) = s_client(&r, &ca, Some("ECDSA+SHA256"), false);
     assert_eq!((kind.as_str(), got.as_str()), ("ECDSA", stored.as_str()));
+    // The web port shows the same twin (and a browser's offer the file's certificate).
+    assert_eq!(s_client(&r, &ca, None, true), ("ed25519".to_string(), twin.clone()));
+    assert_eq!(s_client(&r, &ca, Some("ECDSA+SHA256"), true).1, stored);
+    // A restart makes the same twin: FileZilla or WinSCP, which remember the certificate a
+    // person accepted, do not ask again. `loft check` names it.
+    r.restart();
+    assert_eq!(s_client(&r, &ca, None, false).1, twin);
+    let twin_fp = openssl_fingerprint(&twin_file);
     let c = run_loft(&["check", "-c", r.config.to_str().unwrap()], None);
-    assert!(text(&c).contains("ed25519 twin:  made at start"), "{}", text(&c));
+    assert!(text(&c).contains(&format!("ed25519 twin:  SHA-256 {twin_fp} (from the authority")), "{}", text(&c));
 
     // Turned off (the default here, on x86_64): everyone gets the certificate from the file.
     let cfg = std::fs::read_to_string(&r.config).unwrap();
@@ -353,7 +365,7 @@ fn clients_that_offer_ed25519_get_a_twin_from_the_ca_and_the_others_the_certific
     r.restart();
     let out = ftpchat(&r, "stored");
     assert!(out.contains("control EC\n") && out.contains("data EC\n"), "{out}");
-    let (kind, got) = s_client(&r, &ca, None);
+    let (kind, got) = s_client(&r, &ca, None, false);
     assert_eq!((kind.as_str(), got.as_str()), ("ECDSA", stored.as_str()));
     let c = run_loft(&["check", "-c", r.config.to_str().unwrap()], None);
     assert!(text(&c).contains("ed25519 twin:  none ([tls] ed25519 = false)"), "{}", text(&c));

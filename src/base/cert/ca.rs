@@ -137,7 +137,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 pub(crate) fn issue(ca: &Ca, cert: &Path, key: &Path, names: &[String]) -> Result<String, CertError> {
     let start = today() - chrono::Days::new(1);
     let kp = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(make_err("key generation"))?;
-    let c = sign_leaf(ca, &kp, names, start, start + chrono::Days::new(LEAF_DAYS - 1))?;
+    let c = sign_leaf(ca, &ca.key, &kp, names, start, start + chrono::Days::new(LEAF_DAYS - 1))?;
     let chain = format!("{}{}", c.pem(), pem(&ca.der));
     // Both written and fsynced before either replaces its file: a failure leaves the old
     // pair, and only a crash between the two renames could part them.
@@ -161,10 +161,11 @@ pub(crate) fn issue(ca: &Ca, cert: &Path, key: &Path, names: &[String]) -> Resul
     Ok(fingerprint(c.der()))
 }
 
-/// A server certificate for `names` and the key `kp`, signed by `ca`, valid from the start
-/// of `from` to the start of `to`.
+/// A server certificate for `names` and the key `kp`, signed by `ca` with `ca_key` (its
+/// key, or [`SameSignature`]), valid from the start of `from` to the start of `to`.
 fn sign_leaf(
     ca: &Ca,
+    ca_key: &KeyPair,
     kp: &KeyPair,
     names: &[String],
     from: chrono::NaiveDate,
@@ -177,7 +178,7 @@ fn sign_leaf(
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     p.use_authority_key_identifier_extension = true;
     validity(&mut p, from, to);
-    p.signed_by(kp, &ca.issuer, &ca.key).map_err(make_err("signing"))
+    p.signed_by(kp, &ca.issuer, ca_key).map_err(make_err("signing"))
 }
 
 /// An Ed25519 twin of a certificate (see [`ed25519_twin`]).
@@ -189,14 +190,22 @@ pub(crate) struct Twin {
 }
 
 /// The Ed25519 twin of `leaf` (DER), when `ca` issued it: a certificate with the same
-/// names that ends with it, for a new key kept in memory only. `None` for a certificate
+/// names that ends with it, for a key kept in memory only. `None` for a certificate
 /// `ca` did not issue (one from a public CA is the admin's, and clients that trust that
-/// CA do not trust this one).
+/// CA do not trust this one), or for a CA whose key is not P-256 (Loft's always is).
 ///
 /// Why: a TLS 1.3 handshake's one signature (CertificateVerify) costs a MIPS router about
 /// 2 million instructions less with Ed25519 than with P-256 (ring has no assembly for
 /// either there), and FTPChat (Python's `ssl`), curl and lftp accept Ed25519; browsers
 /// do not, so the P-256 certificate stays for them (docs/benchmarks.md).
+///
+/// The twin is the same at every start, byte for byte, until `leaf` changes: clients that
+/// remember the certificate a person accepted (FileZilla, WinSCP, a leaf pin) must not ask
+/// again after each restart, and storing it would need files the relay's user can read
+/// beside root's `loft.key`. So everything in it comes from `leaf` and the CA's key: the
+/// key's seed is an HMAC of `leaf` under the CA's key, the validity is the leaf's
+/// ([`issue`]'s 825 days to its end), rcgen's serial is a hash of the public key, and the
+/// CA signs with a nonce derived from its key and the message ([`SameSignature`]).
 pub(crate) fn ed25519_twin(ca: &Ca, leaf: &[u8]) -> Result<Option<Twin>, CertError> {
     let (Some(info), Some(ca_info)) = (der::certificate(leaf), der::certificate(&ca.der)) else {
         return Ok(None);
@@ -204,6 +213,7 @@ pub(crate) fn ed25519_twin(ca: &Ca, leaf: &[u8]) -> Result<Option<Twin>, CertErr
     if info.issuer != ca_info.subject || !contains(leaf, &ca.issuer.key_identifier()) {
         return Ok(None);
     }
+    let Some(signer) = SameSignature::new(&ca.key) else { return Ok(None) };
     let names: Vec<String> = info
         .sans
         .iter()
@@ -212,10 +222,67 @@ pub(crate) fn ed25519_twin(ca: &Ca, leaf: &[u8]) -> Result<Option<Twin>, CertErr
             der::San::Ip(a) => a.to_string(),
         })
         .collect();
-    let kp = KeyPair::generate_for(&rcgen::PKCS_ED25519).map_err(make_err("Ed25519 key generation"))?;
-    let from = today() - chrono::Days::new(1);
-    let c = sign_leaf(ca, &kp, &names, from, info.not_after.max(from))?;
-    Ok(Some(Twin { der: c.der().to_vec(), key: kp.serialize_der() }))
+    // PKCS#8 v1 of an Ed25519 key (RFC 8410): this prefix, then the 32-byte seed.
+    let mut pkcs8 = b"\x30\x2e\x02\x01\x00\x30\x05\x06\x03\x2b\x65\x70\x04\x22\x04\x20".to_vec();
+    pkcs8.extend_from_slice(signer.derive(b"ed25519 twin key", leaf).as_ref());
+    let kp = KeyPair::try_from(&pkcs8[..]).map_err(make_err("the Ed25519 key"))?;
+    let signer = KeyPair::from_remote(Box::new(signer)).map_err(make_err("the CA's key"))?;
+    let from = info.not_after - chrono::Days::new(LEAF_DAYS - 1);
+    let c = sign_leaf(ca, &signer, &kp, &names, from, info.not_after)?;
+    Ok(Some(Twin { der: c.der().to_vec(), key: pkcs8 }))
+}
+
+/// The CA's P-256 key, signing the same message with the same signature.
+///
+/// ring signs ECDSA with a nonce it hashes from the private key, the message and bytes of
+/// its `SecureRandom`. Given bytes that are themselves an HMAC of the message under the
+/// CA's key, the nonce is secret and differs between messages, as with RFC 6979's
+/// deterministic ECDSA, and the signature is repeatable. ring seals `SecureRandom`; its
+/// `FixedSliceRandom` (deprecated, hidden, kept by the locked ring 0.17) is the one way to
+/// hand it such bytes. The unit test checks that two messages get two nonces.
+struct SameSignature {
+    key: ring::signature::EcdsaKeyPair,
+    secret: ring::hmac::Key,
+}
+
+impl SameSignature {
+    fn new(ca: &KeyPair) -> Option<SameSignature> {
+        use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING as P256};
+        let pkcs8 = ca.serialize_der();
+        let secret = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &pkcs8);
+        let tag = ring::hmac::sign(&secret, b"loft ca key nonce");
+        #[allow(deprecated)]
+        let key = EcdsaKeyPair::from_pkcs8(&P256, &pkcs8, &ring::test::rand::FixedSliceRandom { bytes: tag.as_ref() });
+        Some(SameSignature { key: key.ok()?, secret })
+    }
+
+    /// HMAC-SHA256 of `what` and `msg` under the CA's key.
+    fn derive(&self, what: &[u8], msg: &[u8]) -> ring::hmac::Tag {
+        let mut ctx = ring::hmac::Context::with_key(&self.secret);
+        ctx.update(what);
+        ctx.update(&[0]);
+        ctx.update(msg);
+        ctx.sign()
+    }
+}
+
+impl rcgen::RemoteKeyPair for SameSignature {
+    fn public_key(&self) -> &[u8] {
+        use ring::signature::KeyPair as _;
+        self.key.public_key().as_ref()
+    }
+
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        let tag = self.derive(b"signature nonce", msg);
+        #[allow(deprecated)]
+        let rng = ring::test::rand::FixedSliceRandom { bytes: tag.as_ref() };
+        let sig = self.key.sign(&rng, msg).map_err(|_| rcgen::Error::RingUnspecified)?;
+        Ok(sig.as_ref().to_vec())
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
 }
 
 /// A certificate as PEM.
@@ -362,4 +429,34 @@ pub(crate) fn lan_addresses() -> Vec<IpAddr> {
         }
     }
     sorted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The twin's CA signature is repeatable, valid, and its nonce differs between
+    /// messages (the same nonce for two messages would give away the CA's key).
+    #[test]
+    fn the_ca_signs_a_message_the_same_way_twice_and_two_messages_with_two_nonces() {
+        use ring::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_ASN1};
+        let ca = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let signer = SameSignature::new(&ca).expect("a P-256 key");
+        let sign = |m: &[u8]| rcgen::RemoteKeyPair::sign(&signer, m).unwrap();
+        let (a, a2, b) = (sign(b"message one"), sign(b"message one"), sign(b"message two"));
+        assert_eq!(a, a2, "the same message, the same signature");
+        let r = |sig: &[u8]| der::read(der::read(sig).unwrap().1).unwrap().1.to_vec();
+        assert_ne!(r(&a), r(&b), "two messages, two nonces");
+        let public = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, ca.public_key_raw());
+        public.verify(b"message one", &a).unwrap();
+        public.verify(b"message two", &b).unwrap();
+        assert!(public.verify(b"message two", &a).is_err());
+        // Read back from its PEM (a restart), the key signs as before; another key does not.
+        let reloaded = SameSignature::new(&KeyPair::from_pem(&ca.serialize_pem()).unwrap()).unwrap();
+        assert_eq!(rcgen::RemoteKeyPair::sign(&reloaded, b"message one").unwrap(), a);
+        let other = SameSignature::new(&KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap()).unwrap();
+        assert_ne!(r(&rcgen::RemoteKeyPair::sign(&other, b"message one").unwrap()), r(&a));
+        // An Ed25519 CA (Loft never makes one) gets no twin rather than a wrong signer.
+        assert!(SameSignature::new(&KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap()).is_none());
+    }
 }

@@ -348,6 +348,7 @@ mod tests {
         assert_eq!(twin.sans, leaf.sans);
         assert_eq!(twin.issuer, leaf.issuer);
         assert_eq!(twin.not_after, leaf.not_after);
+        let twin_der = got[0].clone();
         // A browser offers no Ed25519: the stored certificate, as before.
         let got = handshake(loaded.config.clone(), &ca.der, &[S::ECDSA_NISTP256_SHA256, S::RSA_PSS_SHA256]);
         assert_eq!(got, stored);
@@ -361,9 +362,17 @@ mod tests {
         let foreign = load(&p("c2.pem"), &p("k2.pem"), Some(&ca)).unwrap();
         assert!(foreign.twin.is_none());
         assert_eq!(handshake(foreign.config, &other.der, &[S::ED25519, S::ECDSA_NISTP256_SHA256]), chain(&p("c2.pem")));
-        // Each load makes a new twin (its key lives in memory only).
+        // A restart (the CA read back from its files) makes the same twin, byte for byte,
+        // so a client that remembered it is not asked again; a new leaf gets a new twin.
+        let ca = ca::load_ca(&p("ca.crt"), &p("ca.key")).unwrap();
         let again = load(&p("c.pem"), &p("k.pem"), Some(&ca)).unwrap();
-        assert_ne!(again.twin.unwrap(), twin_fp);
+        assert_eq!(again.twin.as_deref(), Some(twin_fp.as_str()));
+        let got_again = handshake(again.config, &ca.der, &[S::ED25519]);
+        assert_eq!(got_again[0], twin_der);
+        ca::issue(&ca, &p("c.pem"), &p("k.pem"), &names()).unwrap();
+        let renewed = load(&p("c.pem"), &p("k.pem"), Some(&ca)).unwrap();
+        assert_ne!(renewed.twin.as_deref(), Some(twin_fp.as_str()));
+        verify(&ca.der, &handshake(renewed.config, &ca.der, &[S::ED25519]), "relay.example").unwrap();
     }
 
     #[test]
