@@ -8,6 +8,7 @@
 #
 #   bench/profile.sh [plain|ftps] [SESSIONS]
 #   PROFILER=callgrind bench/profile.sh [plain|ftps] [SESSIONS]
+#   PROFILER=strace bench/profile.sh [plain|ftps] [SESSIONS]
 #
 # With PROFILER=callgrind the relay runs under valgrind's callgrind instead, and the
 # figure is the user-space instructions per session, counted exactly (repeatable whatever
@@ -15,6 +16,10 @@
 # (callgrind_control -z), SESSIONS sessions run (default 200 there), and the functions
 # with the most instructions of their own are printed. A relay under callgrind runs about
 # 50 times slower; the sessions wait for it (SESSION_TIMEOUT).
+#
+# With PROFILER=strace the relay runs under `strace -f`, and the figure is the system
+# calls per session by name (default 40 sessions, after 4 of warm-up), counted exactly:
+# each is a trip into the kernel, which is most of a plain session's CPU.
 #
 # ED25519=0 or 1 turns the Ed25519 twin of the certificate off or on, as in
 # bench/router_cpu.sh (unset: the build's default, off on x86_64).
@@ -26,8 +31,8 @@
 set -eu
 mode=${1:-plain}
 profiler=${PROFILER:-perf}
-case "$profiler" in perf) sessions=${2:-2000} ;; callgrind) sessions=${2:-200} ;; *)
-	echo "PROFILER is perf or callgrind" >&2
+case "$profiler" in perf) sessions=${2:-2000} ;; callgrind) sessions=${2:-200} ;; strace) sessions=${2:-40} ;; *)
+	echo "PROFILER is perf, callgrind or strace" >&2
 	exit 2
 	;;
 esac
@@ -36,11 +41,14 @@ loft=${LOFT:-/tmp/prof/release/loft}
 [ -x "$loft" ] || { echo "no release build with symbols at $loft (see the header)" >&2; exit 2; }
 if [ "$profiler" = perf ]; then
 	command -v perf >/dev/null || { echo "perf is missing: apt-get install linux-perf" >&2; exit 2; }
-else
+elif [ "$profiler" = callgrind ]; then
 	command -v callgrind_control >/dev/null || { echo "valgrind is missing: apt-get install valgrind" >&2; exit 2; }
+else
+	command -v strace >/dev/null || { echo "strace is missing: apt-get install strace" >&2; exit 2; }
 fi
 work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; [ -n "${LOFT_KEEP:-}" ] || rm -rf "$work"' EXIT INT TERM
+# (Under strace, $pid is strace's, which leaves the relay running when it is killed.)
+trap 'pkill -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; [ -n "${LOFT_KEEP:-}" ] || rm -rf "$work"' EXIT INT TERM
 printf 'pw-for-profile\n' | "$loft" init --root "$work/root" -c "$work/loft.toml" --listen 127.0.0.1:0 \
 	--web-listen 127.0.0.1:0 --password-stdin --name 127.0.0.1 >/dev/null
 # The limits that protect a relay from one member would stop this flood of sessions.
@@ -52,12 +60,16 @@ if [ -n "${ED25519:-}" ]; then
 fi
 # Logs at warn (LOFT_LOG=info: as an admin runs it; every login and transfer is a line),
 # and where it listens.
-if [ "$profiler" = callgrind ]; then
+if [ "$profiler" != perf ]; then
 	# One session thread, as on a router, so that the counts do not depend on which
 	# worker took a task.
 	sed -i 's/^\[limits\]$/[limits]\nthreads = 1/' "$work/loft.toml"
+fi
+if [ "$profiler" = callgrind ]; then
 	RUST_LOG="${LOFT_LOG:-warn},loft::conn=info" valgrind -q --tool=callgrind \
 		--callgrind-out-file="$work/callgrind.out" "$loft" serve -c "$work/loft.toml" 2>"$work/serve.log" &
+elif [ "$profiler" = strace ]; then
+	RUST_LOG="${LOFT_LOG:-warn},loft::conn=info" strace -f -o "$work/strace.txt" "$loft" serve -c "$work/loft.toml" 2>"$work/serve.log" &
 else
 	RUST_LOG="${LOFT_LOG:-warn},loft::conn=info" "$loft" serve -c "$work/loft.toml" 2>"$work/serve.log" &
 fi
@@ -89,6 +101,19 @@ if [ "$profiler" = callgrind ]; then
 	# show the total there, as callgrind dumps them while they run: left out (over 50%).
 	callgrind_annotate --inclusive=no --threshold=100 --auto=no "$dump" 2>/dev/null | sed -n '/file:function/,$p' |
 		awk '/^ *[0-9,]+ \( *[0-9.]+%\)/ { p = $2; gsub(/[(%)]/, "", p); if (p + 0 < 50) print }' | head -n 30 | cut -c1-160
+	exit 0
+fi
+if [ "$profiler" = strace ]; then
+	python3 "$here/profile_sessions.py" "$port" "$mode" 4 "$work/loft.crt"
+	sleep 3 # the read receipts' write, 2 s after a read
+	before=$(wc -l <"$work/strace.txt")
+	python3 "$here/profile_sessions.py" "$port" "$mode" "$sessions" "$work/loft.crt"
+	sleep 3
+	echo "== $mode: $sessions sessions (half APPE, half SIZE + RETR), system calls per session (strace -f)"
+	# A call another thread interrupted is one line, and its "resumed" another: counted once.
+	tail -n "+$((before + 1))" "$work/strace.txt" | grep -v 'resumed>\|+++\|---' |
+		awk -v n="$sessions" '{ s = $2; sub(/\(.*/, "", s); c[s]++; t++ }
+			END { for (k in c) printf "%7.2f %s\n", c[k] / n, k; printf "%7.2f in all\n", t / n }' | sort -rn
 	exit 0
 fi
 perf record -q -F 2999 -g -p "$pid" -o "$work/perf.data" 2>"$work/record.log" &

@@ -71,8 +71,10 @@ impl SeenBook {
     /// [`SeenBook::note`] of a receipt given at unix second `at` (cluster mode: one given
     /// on another relay keeps its time).
     pub(crate) fn note_at(&self, room: &Path, user: &str, offset: u64, at: u64) -> bool {
-        // Only a room that exists has readers; a name alone must not make a state folder.
-        if !room.is_file() {
+        // Only a room that exists has readers; a name alone must not hold memory. A room
+        // kept here was a file when first noted (most notes are a poll's read of it): only
+        // a new one is looked at on the disk, and the save looks again.
+        if !self.rooms.lock().unpoisoned().contains_key(room) && !room.is_file() {
             return false;
         }
         let mut all = self.rooms.lock().unpoisoned();
@@ -123,6 +125,10 @@ impl SeenBook {
     }
 
     fn write_text(room: &Path, text: &str) {
+        // A room deleted since its receipts were noted gets no state folder again.
+        if !room.is_file() {
+            return;
+        }
         let dir = super::rotate::state_dir(room);
         let written = std::fs::create_dir_all(&dir).and_then(|_| write_atomic(&dir.join("seen"), text.as_bytes()));
         if let Err(e) = written {
@@ -215,5 +221,13 @@ mod tests {
         // What left memory is still on disk.
         let rows = book.list(&dir.path().join("r0.txt"));
         assert_eq!((rows.len(), rows[0].0.as_str(), rows[0].1), (1, "alice", 3));
+        // A room deleted (with its state folder) after a receipt was noted gets no state
+        // folder back from a later receipt.
+        let gone = dir.path().join(format!("r{}.txt", MAX_ROOMS + 9));
+        assert!(book.rooms.lock().unpoisoned().contains_key(&gone));
+        std::fs::remove_file(&gone).unwrap();
+        std::fs::remove_dir_all(crate::room::rotate::state_dir(&gone)).unwrap();
+        record(&book, &gone, "alice", 9);
+        assert!(!crate::room::rotate::state_dir(&gone).exists());
     }
 }

@@ -21,9 +21,12 @@ impl StorageBackend<LoftUser> for LoftStorage {
     type Metadata = LoftMeta;
 
     fn enter(&mut self, user: &LoftUser) -> io::Result<()> {
-        match self.fs_.as_mut() {
-            // Home = root: the root handle is the home already (cap-std cannot open "").
-            Some(_) if user.home == self.shared.root => Ok(()),
+        // Home = root: the root handle is the home already (cap-std cannot open ""), and
+        // is opened when first used.
+        if user.home == self.shared.root {
+            return Ok(());
+        }
+        match self.fs_mut() {
             Some(fs) => StorageBackend::<LoftUser>::enter(fs, user),
             None => Err(io::Error::other("the relay's storage is unavailable")),
         }
@@ -37,18 +40,16 @@ impl StorageBackend<LoftUser> for LoftStorage {
         if let Some(real) = self.shared.history_of(user, path.as_ref())? {
             return self.history_meta(user, real).await;
         }
-        let room = self.room(user, path.as_ref())?;
-        if let Some(real) = &room {
-            // A room that is there (checked by `room`: inside the home, no link): its own
-            // stat, of a file in use, inline.
-            if let Some(m) = std::fs::symlink_metadata(real).ok().filter(|m| m.is_file()) {
-                let end = self.shared.rooms.subscribe(real).await.map_err(room_error)?.end();
-                self.sized.lock().unpoisoned().insert(real.clone(), end);
-                return Ok(LoftMeta { inner: Stat::Room(m), len: Some(end) });
-            }
+        let room = self.shared.room_stat(user, path.as_ref())?;
+        if let Some((real, Some(m))) = room {
+            // A room that is there (checked by `room_stat`: inside the home, a regular
+            // file, its `lstat` taken there).
+            let end = self.shared.rooms.subscribe(&real).await.map_err(room_error)?.end();
+            self.sized.lock().unpoisoned().insert(real, end);
+            return Ok(LoftMeta { inner: Stat::Room(m), len: Some(end) });
         }
         // A room asked for under another case is looked up under its own name.
-        let own = room.as_ref().and_then(|real| home_path(user, real));
+        let own = room.as_ref().and_then(|(real, _)| home_path(user, real));
         let inner = match own {
             Some(p) => self.fs()?.metadata(user, p).await?,
             None => self.fs()?.metadata(user, path).await?,

@@ -78,11 +78,13 @@ fn history_key(real: &Path) -> PathBuf {
 }
 
 /// One session's view of the files.
-#[derive(Debug)]
 pub(crate) struct LoftStorage {
-    /// `None` when the root could not be opened (a USB disk gone): every operation then
-    /// fails with a local error instead of the server stopping.
-    fs_: Option<Filesystem>,
+    /// The file system below the root, for what is not a room (listings, shared files,
+    /// other files). Opened at first use: FTPChat's sessions only touch rooms, which the
+    /// room store reaches by path, and an open and a close fewer per session count on a
+    /// router. `None` when the root could not be opened (a USB disk gone): every
+    /// operation then fails with a local error instead of the server stopping.
+    fs_: std::sync::OnceLock<Option<Filesystem>>,
     shared: Arc<StorageConfig>,
     /// Per room (real path): the logical size this session's last `SIZE` (or `MLST`,
     /// `MDTM`) answered, which caps its next `RETR` of that room. The FTPChat client sets
@@ -96,16 +98,23 @@ pub(crate) struct LoftStorage {
     peer: std::net::IpAddr,
 }
 
+/// libunftp's traits want `Debug`; what tells one session's storage from another's is
+/// its client (the rest is the relay's, or the room caches', in the log already).
+impl Debug for LoftStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoftStorage").field("peer", &self.peer).finish_non_exhaustive()
+    }
+}
+
 impl LoftStorage {
     pub(crate) fn new(shared: Arc<StorageConfig>, peer: std::net::IpAddr) -> Self {
-        let fs_ = match Filesystem::new(shared.root.clone()) {
-            Ok(fs) => Some(fs),
-            Err(e) => {
-                tracing::error!(root = %shared.root.display(), "cannot open the root folder: {e}");
-                None
-            }
-        };
-        LoftStorage { fs_, shared, sized: Mutex::default(), history_origin: Mutex::default(), peer }
+        LoftStorage { fs_: Default::default(), shared, sized: Mutex::default(), history_origin: Mutex::default(), peer }
+    }
+
+    /// The file system below the root, opened now if it was not.
+    fn fs_mut(&mut self) -> Option<&mut Filesystem> {
+        let _ = self.fs();
+        self.fs_.get_mut()?.as_mut()
     }
 
     /// The room registry.
@@ -139,7 +148,15 @@ impl LoftStorage {
     }
 
     fn fs(&self) -> Result<&Filesystem> {
-        self.fs_.as_ref().ok_or_else(|| Error::new(ErrorKind::LocalError, reason("the relay's storage is unavailable")))
+        let root = &self.shared.root;
+        self.fs_
+            .get_or_init(|| {
+                Filesystem::new(root)
+                    .map_err(|e| tracing::error!(root = %root.display(), "cannot open the root folder: {e}"))
+                    .ok()
+            })
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorKind::LocalError, reason("the relay's storage is unavailable")))
     }
 
     fn room(&self, user: &LoftUser, path: &Path) -> Result<Option<PathBuf>> {
@@ -250,13 +267,15 @@ impl LoftStorage {
             Err(e) => return Err(drain(&mut input, e).await),
         };
         if let Some(real) = room {
-            // Logical, like the offsets clients see (a REST at the end is the logical size).
-            let len = rotate::logical_len(&real, std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0));
             let mode = match start {
                 None => Some(WriteMode::Append),
                 Some(0) => Some(WriteMode::Merge),
-                Some(p) if p >= len => Some(WriteMode::Append),
-                Some(_) => None,
+                // Logical, like the offsets clients see (a REST at the end is the logical
+                // size). Only here: an `APPE`, every FTPChat message, needs no size.
+                Some(p) => {
+                    let len = rotate::logical_len(&real, std::fs::metadata(&real).map(|m| m.len()).unwrap_or(0));
+                    (p >= len).then_some(WriteMode::Append)
+                }
             };
             if let Some(mode) = mode {
                 return match self.append_room(user, &real, &mut input, mode, cmd).await {

@@ -175,6 +175,17 @@ impl StorageConfig {
     /// existing room's only in case is that room (one writer, one history) on any
     /// file system.
     pub(crate) fn room(&self, user: &LoftUser, path: &Path) -> Result<Option<PathBuf>> {
+        Ok(self.room_stat(user, path)?.map(|(real, _)| real))
+    }
+
+    /// [`StorageConfig::room`], with what it found on the disk there: the room file's own
+    /// `lstat` (a regular file), or `None` when there is no file yet. A `SIZE` answers
+    /// from it; each `stat` less counts on a router, where every poll is a session.
+    pub(crate) fn room_stat(
+        &self,
+        user: &LoftUser,
+        path: &Path,
+    ) -> Result<Option<(PathBuf, Option<std::fs::Metadata>)>> {
         let Some(rel) = Self::relative(path) else {
             return Err(Error::from(ErrorKind::PermissionDenied));
         };
@@ -200,8 +211,9 @@ impl StorageConfig {
             return Err(Error::from(ErrorKind::PermissionDenied));
         }
         let name = real.file_name().unwrap_or_default().to_os_string();
-        let real = same_name_ignoring_case(&canon_parent, &name).unwrap_or_else(|| canon_parent.join(&name));
-        if let Ok(m) = std::fs::symlink_metadata(&real) {
+        let (real, meta) =
+            same_name_ignoring_case(&canon_parent, &name).unwrap_or_else(|| (canon_parent.join(&name), None));
+        if let Some(m) = &meta {
             if m.file_type().is_symlink() {
                 return Err(Error::new(ErrorKind::PermissionDenied, reason("a room cannot be a symbolic link")));
             }
@@ -209,7 +221,7 @@ impl StorageConfig {
                 return Err(Error::new(ErrorKind::PermissionDenied, reason("a room must be a regular file")));
             }
         }
-        Ok(Some(real))
+        Ok(Some((real, meta)))
     }
 
     /// Whether `rel` (relative to a home) is a room's name by the patterns alone: what a
@@ -282,16 +294,19 @@ impl StorageConfig {
 
 /// The entry of `dir` named `name` regardless of case, when there is no entry with
 /// exactly that name.
-fn same_name_ignoring_case(dir: &Path, name: &std::ffi::OsStr) -> Option<PathBuf> {
-    if std::fs::symlink_metadata(dir.join(name)).is_ok() {
-        return Some(dir.join(name));
+fn same_name_ignoring_case(dir: &Path, name: &std::ffi::OsStr) -> Option<(PathBuf, Option<std::fs::Metadata>)> {
+    let exact = dir.join(name);
+    if let Ok(m) = std::fs::symlink_metadata(&exact) {
+        return Some((exact, Some(m)));
     }
     let wanted = name.to_string_lossy().to_lowercase();
-    std::fs::read_dir(dir)
+    let found = std::fs::read_dir(dir)
         .ok()?
         .flatten()
         .find(|e| e.file_name().to_string_lossy().to_lowercase() == wanted)
-        .map(|e| e.path())
+        .map(|e| e.path())?;
+    let m = std::fs::symlink_metadata(&found).ok();
+    Some((found, m))
 }
 
 /// Where in a room's files area a path is.
