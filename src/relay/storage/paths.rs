@@ -292,8 +292,9 @@ impl StorageConfig {
     }
 }
 
-/// The entry of `dir` named `name` regardless of case, when there is no entry with
-/// exactly that name.
+/// The entry of `dir` named `name`, or regardless of case when there is no entry with
+/// exactly that name; with its `lstat` (`None` if it went away meanwhile). `None` when
+/// there is neither.
 fn same_name_ignoring_case(dir: &Path, name: &std::ffi::OsStr) -> Option<(PathBuf, Option<std::fs::Metadata>)> {
     let exact = dir.join(name);
     if let Ok(m) = std::fs::symlink_metadata(&exact) {
