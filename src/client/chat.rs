@@ -334,6 +334,10 @@ struct Controller {
     t: Arc<Target>,
     outbox: Outbox,
     screen: Screen,
+    /// The messages on the screen (their token ids). The watcher and the outbox both show
+    /// messages, and each claims one and prints it under this lock: held across the print,
+    /// so that two of yours delivered in order are never shown the other way round (the
+    /// watcher claiming the first while the outbox printed the second).
     seen: Shown,
     recent: Recent,
     interval: Duration,
@@ -449,10 +453,11 @@ impl Controller {
     async fn flush(&self, s: &mut Session, down: &mut bool) -> bool {
         let (done, err) = self.outbox.flush(s).await;
         let mut other_rooms = 0;
+        let mut seen = self.seen.lock().unwrap();
         for e in &done.delivered {
             if e.room == self.room.file {
                 if let Ok(m) = self.key.open_line(&e.token) {
-                    if self.seen.lock().unwrap().insert(token_id(&e.token)) {
+                    if seen.insert(token_id(&e.token)) {
                         self.screen.message(&m);
                     }
                     continue;
@@ -460,6 +465,7 @@ impl Controller {
             }
             other_rooms += 1;
         }
+        drop(seen);
         if other_rooms > 0 {
             self.screen.notice(&format!("delivered {other_rooms} queued message(s) to other rooms"));
         }
@@ -548,7 +554,9 @@ impl Controller {
         let recent = self.recent.clone();
         let last = self.last;
         let interval = self.interval;
-        let mut reader = RoomReader::new(&self.room.file, self.seen.clone());
+        // The reader's own set skips lines it read before; what is on the screen is `seen`.
+        let mut reader = RoomReader::new(&self.room.file, Shown::default());
+        let seen = self.seen.clone();
         let room_name = self.room.name.clone();
         async move {
             let notify = screen.notifier();
@@ -558,15 +566,16 @@ impl Controller {
             let mut first = true;
             let mut missing_said = false;
             let mut show = |b: &Batch| {
-                let mut b_msgs: Vec<_> = b.messages.iter().collect();
-                if first {
-                    let skip = b_msgs.len().saturating_sub(last);
-                    b_msgs.drain(..skip);
-                    first = false;
+                // The first read shows only the last few; the rest count as seen.
+                let skip = if first { b.messages.len().saturating_sub(last) } else { 0 };
+                first = false;
+                let mut on_screen = seen.lock().unwrap();
+                for (i, (m, token)) in b.messages.iter().enumerate() {
+                    if on_screen.insert(token_id(token)) && i >= skip {
+                        screen.message(m);
+                    }
                 }
-                for (m, _) in b_msgs {
-                    screen.message(m);
-                }
+                drop(on_screen);
                 {
                     let mut r = recent.lock().unwrap();
                     for (m, _) in &b.messages {

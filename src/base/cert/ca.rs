@@ -239,7 +239,9 @@ pub(crate) fn ed25519_twin(ca: &Ca, leaf: &[u8]) -> Result<Option<Twin>, CertErr
 /// CA's key, the nonce is secret and differs between messages, as with RFC 6979's
 /// deterministic ECDSA, and the signature is repeatable. ring seals `SecureRandom`; its
 /// `FixedSliceRandom` (deprecated, hidden, kept by the locked ring 0.17) is the one way to
-/// hand it such bytes. The unit test checks that two messages get two nonces.
+/// hand it such bytes; it must be asked for exactly 32 of them, as ring 0.17 does for
+/// P-256. The unit test checks that two messages get two nonces, and would panic on a
+/// ring that asked for another length before any relay does.
 struct SameSignature {
     key: ring::signature::EcdsaKeyPair,
     secret: ring::hmac::Key,

@@ -155,7 +155,7 @@ impl std::error::Error for CertError {}
 
 /// Loads a PEM certificate chain and key into a server config. With `ca`, the local CA,
 /// and a certificate it issued, the server also has an Ed25519 twin of it
-/// ([`ca::ed25519_twin`]), made anew at every load.
+/// ([`ca::ed25519_twin`]), the same at every load until the certificate changes.
 pub(crate) fn load(cert: &Path, key: &Path, ca: Option<&ca::Ca>) -> Result<Loaded, CertError> {
     let certs: Vec<CertificateDer<'static>> = {
         let data = std::fs::read(cert).map_err(|e| CertError::ReadCert(cert.into(), e))?;
