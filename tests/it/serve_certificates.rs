@@ -369,4 +369,13 @@ fn clients_that_offer_ed25519_get_a_twin_from_the_ca_and_the_others_the_certific
     assert_eq!((kind.as_str(), got.as_str()), ("ECDSA", stored.as_str()));
     let c = run_loft(&["check", "-c", r.config.to_str().unwrap()], None);
     assert!(text(&c).contains("ed25519 twin:  none ([tls] ed25519 = false)"), "{}", text(&c));
+
+    // FTP without TLS: the web side loads the certificates itself, and has the same twin.
+    let cfg = std::fs::read_to_string(&r.config).unwrap();
+    let cfg = set_key(&set_key(&cfg, "tls", "ed25519", "true"), "tls", "mode", "\"off\"");
+    assert!(cfg.contains("mode = \"off\"\n") && cfg.contains("ed25519 = true\n"), "{cfg}");
+    std::fs::write(&r.config, cfg).unwrap();
+    r.restart();
+    assert_eq!(s_client(&r, &ca, None, true), ("ed25519".to_string(), twin));
+    assert_eq!(s_client(&r, &ca, Some("ECDSA+SHA256"), true).1, stored);
 }

@@ -82,10 +82,17 @@ impl Web {
         let snap = relay.live.get();
         let cfg = &snap.config;
         let tls = if cfg.web.https {
-            let loaded = crate::config::cert::server_tls(&cfg.tls).map_err(|e| {
-                anyhow!("[web] needs the certificate of [tls] for HTTPS: {e:#} (or set [web] enabled = false)")
-            })?;
-            let mut config = (*loaded.config).clone();
+            // The FTP side's certificates, and its Ed25519 twin, made once at start (on a
+            // router, each load is a CA signature and more); loaded here when FTP runs
+            // without TLS. A session cache of its own, as when each side loaded its own.
+            let needs =
+                |e| anyhow!("[web] needs the certificate of [tls] for HTTPS: {e:#} (or set [web] enabled = false)");
+            let base = match &relay.tls {
+                Some(ftp) => ftp.clone(),
+                None => crate::config::cert::server_tls(&cfg.tls).map_err(needs)?.config,
+            };
+            let mut config = (*base).clone();
+            config.session_storage = rustls::server::ServerSessionMemoryCache::new(256);
             config.alpn_protocols = vec![b"http/1.1".to_vec()];
             Some(TlsAcceptor::from(Arc::new(config)))
         } else {
