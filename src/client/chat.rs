@@ -566,12 +566,13 @@ impl Controller {
             let mut first = true;
             let mut missing_said = false;
             let mut show = |b: &Batch| {
-                // The first read shows only the last few; the rest count as seen.
+                // The first read shows only the last few (the reader will not give the
+                // others again, and the outbox never has them).
                 let skip = if first { b.messages.len().saturating_sub(last) } else { 0 };
                 first = false;
                 let mut on_screen = seen.lock().unwrap();
-                for (i, (m, token)) in b.messages.iter().enumerate() {
-                    if on_screen.insert(token_id(token)) && i >= skip {
+                for (m, token) in &b.messages[skip..] {
+                    if on_screen.insert(token_id(token)) {
                         screen.message(m);
                     }
                 }
